@@ -1,0 +1,81 @@
+import { describe, expect, it } from '@jest/globals'
+import { compareCopy, copySource, partRanges } from '../src/copy.js'
+import type { ObjectFacts } from '../src/objects.js'
+
+describe('copySource encodes the key segment by segment', () => {
+  it.each([
+    ['plain/key.csv', 'b/plain/key.csv?versionId=v1'],
+    ['with space+plus?q#h%.csv', 'b/with%20space%2Bplus%3Fq%23h%25.csv?versionId=v1'],
+    ['données/ünï code.zip', 'b/donn%C3%A9es/%C3%BCn%C3%AF%20code.zip?versionId=v1'],
+  ])('%s', (key, expected) => expect(copySource('b', key, 'v1')).toBe(expected))
+
+  it('encodes the version ID', () => {
+    expect(copySource('b', 'k', 'a+b/c')).toBe('b/k?versionId=a%2Bb%2Fc')
+  })
+})
+
+describe('partRanges', () => {
+  const MiB = 1024 * 1024
+  it('covers the object with contiguous ranges', () => {
+    expect(partRanges(12 * MiB, 5 * MiB)).toEqual([
+      { start: 0, end: 5 * MiB - 1 },
+      { start: 5 * MiB, end: 10 * MiB - 1 },
+      { start: 10 * MiB, end: 12 * MiB - 1 },
+    ])
+  })
+  it('raises the part size so 10,000 parts suffice', () => {
+    const ranges = partRanges(5 * 1024 ** 4, 5 * MiB) // 5 TiB, the S3 maximum
+    expect(ranges.length).toBeLessThanOrEqual(10_000)
+    expect(ranges[ranges.length - 1].end).toBe(5 * 1024 ** 4 - 1)
+  })
+})
+
+describe('compareCopy', () => {
+  const base: ObjectFacts = { size: 10, eTag: '"abc"', metadata: {} }
+  it.each<[string, ObjectFacts, ObjectFacts, boolean, boolean, string]>([
+    ['same size and ETag', base, { ...base, eTag: 'abc' }, false, true, 'size and ETag'],
+    ['size differs', base, { ...base, size: 9 }, false, false, 'size 9 differs'],
+    ['ETag differs', base, { ...base, eTag: '"x"' }, false, false, 'ETag "x" differs'],
+    ['multipart copy: size only', base, { ...base, eTag: '"x-2"' }, true, true, 'size'],
+    [
+      'multipart source: size only',
+      { ...base, eTag: '"abc-3"' },
+      { ...base, eTag: '"y"' },
+      false,
+      true,
+      'size',
+    ],
+    [
+      'KMS: ETag is not an MD5',
+      { ...base, serverSideEncryption: 'aws:kms' },
+      { ...base, eTag: '"z"' },
+      false,
+      true,
+      'size',
+    ],
+    [
+      'checksum matches',
+      { ...base, checksum: { algorithm: 'CRC32', value: 'AAA=', type: 'FULL_OBJECT' } },
+      {
+        ...base,
+        eTag: '"z-2"',
+        checksum: { algorithm: 'CRC32', value: 'AAA=', type: 'FULL_OBJECT' },
+      },
+      true,
+      true,
+      'size and CRC32 checksum',
+    ],
+    [
+      'checksum differs',
+      { ...base, checksum: { algorithm: 'CRC32', value: 'AAA=' } },
+      { ...base, checksum: { algorithm: 'CRC32', value: 'BBB=' } },
+      false,
+      false,
+      'CRC32 checksum BBB= differs',
+    ],
+  ])('%s', (_label, source, copy, multipart, ok, detail) => {
+    const result = compareCopy(source, copy, multipart)
+    expect(result.ok).toBe(ok)
+    expect(result.detail).toContain(detail)
+  })
+})

@@ -1,0 +1,151 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { PlanError, errorMessage, type KeyProblem } from './errors.js'
+import type { IfMissing, Target } from './inputs.js'
+import { keyHistory, type VersionEntry } from './listing.js'
+import type { Logger } from './log.js'
+import { headVersion, requireVersioning, type ObjectFacts } from './objects.js'
+import { ARCHIVE_CLASSES, currentEntry, entryAt, isAbsent } from './select.js'
+
+/**
+ * restore: copy an old version on top; delete: add a delete marker;
+ * unchanged: already in the target state; skip: absent at the target, left as is (if-missing: skip).
+ */
+export type Action = 'restore' | 'delete' | 'unchanged' | 'skip'
+
+/** What to do with one key, decided before anything is written. */
+export interface PlanItem {
+  key: string
+  action: Action
+  /** The entry current now; undefined when the key has no history at all. */
+  current?: VersionEntry
+  /** The version the key should have (restore, or unchanged with an object); undefined = absent. */
+  wanted?: VersionEntry
+  /** HeadObject of `wanted`, for restores. */
+  source?: ObjectFacts
+}
+
+export interface Plan {
+  bucket: string
+  expectedBucketOwner?: string
+  items: PlanItem[]
+}
+
+export interface PlanRequest {
+  bucket: string
+  keys: string[]
+  target: Target
+  ifMissing: IfMissing
+  expectedBucketOwner?: string
+}
+
+/**
+ * Resolves every key against its history and checks every source, before any write.
+ * Throws BucketError or PlanError (listing every bad key); returns a plan otherwise.
+ */
+export async function buildPlan(s3: S3Client, request: PlanRequest, log: Logger): Promise<Plan> {
+  const { bucket, expectedBucketOwner } = request
+  await requireVersioning(s3, bucket, expectedBucketOwner)
+  const items: PlanItem[] = []
+  const problems: KeyProblem[] = []
+  for (const key of request.keys) {
+    const entries = await keyHistory(s3, bucket, key, expectedBucketOwner)
+    log.debug(`${key}: ${entries.length} entries: ${JSON.stringify(entries)}`)
+    const decided = decide(key, entries, request.target, request.ifMissing)
+    if ('problem' in decided) {
+      problems.push(decided)
+      continue
+    }
+    if (decided.action === 'restore' && decided.wanted) {
+      const checked = await checkSource(s3, request, decided.wanted)
+      if ('problem' in checked) {
+        problems.push(checked)
+        continue
+      }
+      decided.source = checked
+    }
+    items.push(decided)
+  }
+  if (problems.length > 0) throw new PlanError(problems)
+  return { bucket, expectedBucketOwner, items }
+}
+
+/** Pure: what to do with one key given its history (newest first) and the target. */
+export function decide(
+  key: string,
+  entries: readonly VersionEntry[],
+  target: Target,
+  ifMissing: IfMissing,
+): PlanItem | KeyProblem {
+  const current = currentEntry(entries)
+  let wanted: VersionEntry | undefined
+  if (target.kind === 'time') {
+    wanted = entryAt(entries, target.at)
+  } else {
+    const versionId = target.versions.get(key)
+    if (versionId !== null && versionId !== undefined) {
+      wanted = entries.find((e) => e.versionId === versionId)
+      if (!wanted) {
+        return {
+          key,
+          problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+        }
+      }
+    }
+  }
+  if (isAbsent(wanted)) {
+    if (isAbsent(current)) return { key, action: 'unchanged', current }
+    if (ifMissing === 'fail') {
+      const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target'
+      const why = wanted ? 'it was deleted then' : 'it did not exist yet'
+      return {
+        key,
+        problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+      }
+    }
+    return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current }
+  }
+  if (current && !current.isDeleteMarker && current.versionId === wanted?.versionId) {
+    return { key, action: 'unchanged', current, wanted }
+  }
+  if (wanted?.storageClass && ARCHIVE_CLASSES.has(wanted.storageClass)) {
+    return { key, problem: archived(wanted.versionId, wanted.storageClass) }
+  }
+  return { key, action: 'restore', current, wanted }
+}
+
+function archived(versionId: string, storageClass: string): string {
+  return (
+    `version ${versionId} is in the ${storageClass} storage class and cannot be copied until it is ` +
+    'restored from archive (aws s3api restore-object)'
+  )
+}
+
+async function checkSource(
+  s3: S3Client,
+  request: PlanRequest,
+  wanted: VersionEntry,
+): Promise<ObjectFacts | KeyProblem> {
+  const { key, versionId } = wanted
+  let facts: ObjectFacts
+  try {
+    facts = await headVersion(s3, {
+      bucket: request.bucket,
+      key,
+      versionId,
+      expectedBucketOwner: request.expectedBucketOwner,
+    })
+  } catch (e) {
+    return { key, problem: `version ${versionId} cannot be read: ${errorMessage(e)}` }
+  }
+  const restored = facts.restore?.includes('ongoing-request="false"') === true
+  if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass) && !restored) {
+    return { key, problem: archived(versionId, facts.storageClass) }
+  }
+  if (facts.sseCustomerAlgorithm) {
+    return {
+      key,
+      problem: `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`,
+    }
+  }
+  return facts
+}
