@@ -4,6 +4,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCopyCommand,
   type CompletedPart,
   type S3Client,
@@ -57,7 +58,9 @@ export interface WriteRequest {
 }
 
 export interface CopyRequest extends WriteRequest {
+  /** The version to copy: of `sourceKey` when given (a drill into a scratch key), else of `key`. */
   versionId: string
+  sourceKey?: string
   source: ObjectFacts
 }
 
@@ -199,12 +202,12 @@ async function singleCopy(
   request: CopyRequest,
   guard: WriteGuard,
 ): Promise<string | undefined> {
-  const { source } = request
+  const { source, key } = request
   const out = await s3.send(
     new CopyObjectCommand({
       Bucket: request.bucket,
-      Key: request.key,
-      CopySource: copySource(request.bucket, request.key, request.versionId),
+      Key: key,
+      CopySource: copySource(request.bucket, request.sourceKey ?? key, request.versionId),
       ExpectedBucketOwner: request.expectedBucketOwner,
       ExpectedSourceBucketOwner: request.expectedBucketOwner,
       MetadataDirective: 'COPY',
@@ -256,7 +259,13 @@ async function multipartCopy(
   guard: WriteGuard,
 ): Promise<string | undefined> {
   const { bucket, key, source, expectedBucketOwner } = request
-  const tags = await tagsOf(s3, { bucket, key, versionId: request.versionId, expectedBucketOwner })
+  const sourceKey = request.sourceKey ?? key
+  const tags = await tagsOf(s3, {
+    bucket,
+    key: sourceKey,
+    versionId: request.versionId,
+    expectedBucketOwner,
+  })
   const fullObjectCrc =
     source.checksum &&
     source.checksum.type !== 'COMPOSITE' &&
@@ -295,7 +304,7 @@ async function multipartCopy(
           Key: key,
           UploadId: uploadId,
           PartNumber: i + 1,
-          CopySource: copySource(bucket, key, request.versionId),
+          CopySource: copySource(bucket, sourceKey, request.versionId),
           CopySourceRange: `bytes=${start}-${end}`,
           ExpectedBucketOwner: expectedBucketOwner,
           ExpectedSourceBucketOwner: expectedBucketOwner,
@@ -320,6 +329,7 @@ async function multipartCopy(
         ...guard.condition(request.expected),
       }),
     )
+    await ensureTags(s3, { bucket, key, versionId: done.VersionId, expectedBucketOwner }, tags)
     return done.VersionId
   } catch (e) {
     await s3
@@ -331,6 +341,32 @@ async function multipartCopy(
       })
     throw e
   }
+}
+
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the history check).
+ */
+async function ensureTags(
+  s3: S3Client,
+  ref: { bucket: string; key: string; versionId?: string; expectedBucketOwner?: string },
+  tags: string,
+): Promise<void> {
+  if (!tags) return
+  const versionId =
+    ref.versionId ??
+    (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId
+  if ((await tagsOf(s3, { ...ref, versionId })) === tags) return
+  await s3.send(
+    new PutObjectTaggingCommand({
+      Bucket: ref.bucket,
+      Key: ref.key,
+      VersionId: versionId,
+      ExpectedBucketOwner: ref.expectedBucketOwner,
+      Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }),
+  )
 }
 
 /** Runs `task(0..count-1)` with at most `limit` at a time; the first failure stops new starts. */

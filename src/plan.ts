@@ -62,6 +62,7 @@ export async function buildPlan(s3: S3Client, request: PlanRequest, log: Logger)
         continue
       }
       decided.source = checked
+      if (await sameAsCurrent(s3, request, decided.current, checked)) decided.action = 'unchanged'
     }
     items.push(decided)
   }
@@ -119,6 +120,43 @@ function archived(versionId: string, storageClass: string): string {
     'restored from archive (aws s3api restore-object)'
   )
 }
+
+/**
+ * True when the current version is a copy of the wanted one (an earlier rollback made it):
+ * same size, same content (ETag or full-object checksum), same content type and metadata.
+ * This is what makes running the same rollback twice write nothing the second time.
+ */
+async function sameAsCurrent(
+  s3: S3Client,
+  request: PlanRequest,
+  current: VersionEntry | undefined,
+  wanted: ObjectFacts,
+): Promise<boolean> {
+  if (!current || current.isDeleteMarker || current.size !== wanted.size) return false
+  const facts = await headVersion(s3, {
+    bucket: request.bucket,
+    key: current.key,
+    versionId: current.versionId,
+    expectedBucketOwner: request.expectedBucketOwner,
+  })
+  return sameContent(facts, wanted)
+}
+
+/** Pure: whether two versions hold the same bytes, content type and user metadata. */
+export function sameContent(a: ObjectFacts, b: ObjectFacts): boolean {
+  if (a.size !== b.size || a.contentType !== b.contentType) return false
+  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
+  const x = a.checksum
+  const y = b.checksum
+  if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+    return x.value === y.value
+  }
+  return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
+}
+
+const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '')
+const sorted = (m: Record<string, string>): Array<[string, string]> =>
+  Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1))
 
 async function checkSource(
   s3: S3Client,
