@@ -1,0 +1,205 @@
+// Fault paths a real server cannot produce on demand: conditional-write answers, a copy whose
+// new version does not match its source. Behaviour is tested against the real S3 elsewhere.
+import {
+  CopyObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3'
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import { mockClient } from 'aws-sdk-client-mock'
+import { RaceError, RestoreError, VerifyError } from '../src/errors.js'
+import { parseSettings } from '../src/inputs.js'
+import { silentLogger } from '../src/log.js'
+import { buildPlan } from '../src/plan.js'
+import { executePlan } from '../src/restore.js'
+
+const s3mock = mockClient(S3Client)
+const s3 = new S3Client({ region: 'us-east-1' })
+const settings = parseSettings(
+  (name) => ({ bucket: 'b-1', keys: 'usa.csv', 'to-time': '2021-12-13T15:00:00Z' })[name] ?? '',
+)
+
+const GOOD = {
+  Key: 'usa.csv',
+  VersionId: 'good',
+  LastModified: new Date('2021-12-01T00:00:00Z'),
+  Size: 4,
+  ETag: '"e-good"',
+  IsLatest: false,
+}
+const BAD = {
+  Key: 'usa.csv',
+  VersionId: 'bad',
+  LastModified: new Date('2021-12-14T00:00:00Z'),
+  Size: 3,
+  ETag: '"e-bad"',
+  IsLatest: true,
+}
+const OURS = {
+  Key: 'usa.csv',
+  VersionId: 'ours',
+  LastModified: new Date(),
+  Size: 4,
+  ETag: '"e-good"',
+  IsLatest: true,
+}
+const OTHER = {
+  Key: 'usa.csv',
+  VersionId: 'other',
+  LastModified: new Date(),
+  Size: 5,
+  ETag: '"e-other"',
+  IsLatest: true,
+}
+
+function precondition(): S3ServiceException {
+  return new S3ServiceException({
+    name: 'PreconditionFailed',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 412 },
+    message: 'At least one of the pre-conditions you specified did not hold',
+  })
+}
+
+beforeEach(() => {
+  s3mock.reset()
+  s3mock
+    .on(HeadObjectCommand)
+    .resolves({ ContentLength: 4, ETag: '"e-good"', ContentType: 'text/csv' })
+  s3mock.onAnyCommand().resolves({})
+  s3mock
+    .on(HeadObjectCommand)
+    .resolves({ ContentLength: 4, ETag: '"e-good"', ContentType: 'text/csv' })
+})
+
+function listings(...pages: Array<Array<typeof GOOD>>): void {
+  const mock = s3mock.on(ListObjectVersionsCommand)
+  let chain = mock
+  for (const page of pages) chain = chain.resolvesOnce({ Versions: page, IsTruncated: false })
+  chain.resolves({ Versions: pages[pages.length - 1], IsTruncated: false })
+}
+
+async function plan() {
+  const { GetBucketVersioningCommand } = await import('@aws-sdk/client-s3')
+  s3mock.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' })
+  return buildPlan(s3, settings, silentLogger)
+}
+
+describe('conditional writes on stores that honour them (AWS)', () => {
+  it('sends If-Match with the ETag seen at planning, plus storage class and KMS key', async () => {
+    listings([BAD, GOOD], [OURS, BAD, GOOD])
+    s3mock.on(HeadObjectCommand, { VersionId: 'good' }).resolves({
+      ContentLength: 4,
+      ETag: '"e-good"',
+      StorageClass: 'STANDARD_IA',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k1',
+    })
+    s3mock
+      .on(HeadObjectCommand, { VersionId: 'ours' })
+      .resolves({ ContentLength: 4, ETag: '"e-ours"' })
+    s3mock.on(CopyObjectCommand).resolves({ VersionId: 'ours' })
+    const p = await plan()
+    const [outcome] = await executePlan(s3, p, settings.copy, { concurrency: 1 }, silentLogger)
+    expect(outcome).toMatchObject({ action: 'restored', newVersionId: 'ours', check: 'size' })
+    const copies = s3mock.commandCalls(CopyObjectCommand)
+    expect(copies).toHaveLength(1)
+    expect(copies[0].args[0].input).toMatchObject({
+      CopySource: 'b-1/usa.csv?versionId=good',
+      IfMatch: '"e-bad"',
+      MetadataDirective: 'COPY',
+      TaggingDirective: 'COPY',
+      StorageClass: 'STANDARD_IA',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k1',
+    })
+  })
+
+  it('sends If-None-Match: * when the key is absent now', async () => {
+    const MARKER = {
+      Key: 'usa.csv',
+      VersionId: 'dm',
+      LastModified: new Date('2021-12-14T00:00:00Z'),
+      IsLatest: true,
+    }
+    s3mock
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({ Versions: [GOOD], DeleteMarkers: [MARKER] })
+      .resolves({ Versions: [OURS, GOOD], DeleteMarkers: [{ ...MARKER, IsLatest: false }] })
+    s3mock.on(CopyObjectCommand).resolves({ VersionId: 'ours' })
+    const p = await plan()
+    await executePlan(s3, p, settings.copy, { concurrency: 1 }, silentLogger)
+    const input = s3mock.commandCalls(CopyObjectCommand)[0].args[0].input
+    expect(input.IfNoneMatch).toBe('*')
+    expect(input.IfMatch).toBeUndefined()
+  })
+
+  it('a 412 because another writer got in is a race: nothing is written, nothing retried', async () => {
+    listings([BAD, GOOD], [OTHER, BAD, GOOD])
+    s3mock.on(CopyObjectCommand).rejects(precondition())
+    const p = await plan()
+    const error = await executePlan(s3, p, settings.copy, { concurrency: 1 }, silentLogger).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as RestoreError).cause).toBeInstanceOf(RaceError)
+    expect((error as Error).message).toMatch(
+      /changed by another writer since planning \(now version other/,
+    )
+    expect(s3mock.commandCalls(CopyObjectCommand)).toHaveLength(1)
+  })
+
+  it('a 412 although the key is as planned (Ceph RGW) turns conditions off and writes again', async () => {
+    listings([BAD, GOOD], [BAD, GOOD], [OURS, BAD, GOOD])
+    s3mock
+      .on(HeadObjectCommand, { VersionId: 'ours' })
+      .resolves({ ContentLength: 4, ETag: '"e-good"' })
+    s3mock.on(CopyObjectCommand).rejectsOnce(precondition()).resolves({ VersionId: 'ours' })
+    const warnings: string[] = []
+    const p = await plan()
+    await executePlan(
+      s3,
+      p,
+      settings.copy,
+      { concurrency: 1 },
+      { ...silentLogger, warning: (m) => warnings.push(m) },
+    )
+    const calls = s3mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.IfMatch)
+    expect(calls).toEqual(['"e-bad"', undefined])
+    expect(warnings.join('\n')).toMatch(/Conditional writes are not honoured/)
+  })
+})
+
+describe('checking the new version against its source', () => {
+  it('a size mismatch fails the run and the key is put back', async () => {
+    listings(
+      [BAD, GOOD],
+      [OURS, BAD, GOOD],
+      [OURS, BAD, GOOD],
+      [OURS, BAD, GOOD],
+      [{ ...OURS, VersionId: 'back' }, OURS, BAD, GOOD],
+    )
+    s3mock
+      .on(HeadObjectCommand, { VersionId: 'ours' })
+      .resolves({ ContentLength: 3, ETag: '"e-good"' })
+    s3mock
+      .on(HeadObjectCommand, { VersionId: 'bad' })
+      .resolves({ ContentLength: 3, ETag: '"e-bad"' })
+    s3mock
+      .on(HeadObjectCommand, { VersionId: 'back' })
+      .resolves({ ContentLength: 3, ETag: '"e-bad"' })
+    s3mock.on(CopyObjectCommand).resolvesOnce({ VersionId: 'ours' }).resolves({ VersionId: 'back' })
+    const p = await plan()
+    const error = await executePlan(s3, p, settings.copy, { concurrency: 1 }, silentLogger).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as RestoreError).cause).toBeInstanceOf(VerifyError)
+    expect((error as Error).message).toMatch(/size 3 differs from the source's 4/)
+    expect((error as RestoreError).finalStates[0].state).toMatch(/^put back to version bad/)
+    const sources = s3mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.CopySource)
+    expect(sources).toEqual(['b-1/usa.csv?versionId=good', 'b-1/usa.csv?versionId=bad'])
+  })
+})
