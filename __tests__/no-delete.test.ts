@@ -5,7 +5,6 @@ import { readFile, readdir } from 'node:fs/promises'
 // DeleteObject without a VersionId, which on a versioning-Enabled bucket adds a delete marker.
 describe('no code path removes a version', () => {
   it('the restore modules never pass a VersionId to a delete', async () => {
-    const { readFile, readdir } = await import('node:fs/promises')
     const dir = new URL('../src/', import.meta.url)
     for (const file of await readdir(dir)) {
       const text = await readFile(new URL(file, dir), 'utf8')
