@@ -5,7 +5,7 @@ import type { KeyOutcome } from './restore.js'
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
 export interface RunReport {
   manifest?: Manifest
-  /** Plan rows shown when a run fails before its manifest exists. */
+  /** Why the run failed, when it did. */
   error?: string
 }
 
