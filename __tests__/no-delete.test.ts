@@ -1,17 +1,45 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFile, readdir } from 'node:fs/promises'
 
-// Semantic 9: rollback only ever adds versions or delete markers. The one delete in src/ is
-// DeleteObject without a VersionId, which on a versioning-Enabled bucket adds a delete marker.
+// Semantic 9: rollback only ever adds versions or delete markers. A DeleteObject without a
+// VersionId, on a versioning-Enabled bucket, adds a delete marker. The single exception is the
+// restore drill's cleanup (src/drill-cleanup.ts), which removes the scratch versions the drill
+// itself created, behind a guard checked before the request.
+const CLEANUP = 'drill-cleanup.ts'
+
+async function sources(): Promise<Array<{ file: string; text: string }>> {
+  const dir = new URL('../src/', import.meta.url)
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'))
+  return Promise.all(
+    files.map(async (file) => ({ file, text: await readFile(new URL(file, dir), 'utf8') })),
+  )
+}
+
+const deletes = (text: string): string[] =>
+  [...text.matchAll(/new DeleteObjectCommand\(\{([^}]*)\}/g)].map((m) => m[1])
+
 describe('no code path removes a version', () => {
-  it('the restore modules never pass a VersionId to a delete', async () => {
-    const dir = new URL('../src/', import.meta.url)
-    for (const file of await readdir(dir)) {
-      const text = await readFile(new URL(file, dir), 'utf8')
-      expect(text).not.toMatch(/DeleteObjectsCommand/)
-      for (const m of text.matchAll(/new DeleteObjectCommand\(\{([^}]*)\}/g)) {
-        expect(m[1]).not.toMatch(/VersionId/)
-      }
+  it('no module but the drill cleanup passes a VersionId to a delete', async () => {
+    for (const { file, text } of await sources()) {
+      expect(`${file}: ${/DeleteObjectsCommand/.test(text)}`).toBe(`${file}: false`)
+      if (file === CLEANUP) continue
+      for (const args of deletes(text)) expect(`${file}: ${args}`).not.toMatch(/VersionId/)
     }
+  })
+
+  it('the drill cleanup deletes in one place, right after its guard', async () => {
+    const text = (await sources()).find((s) => s.file === CLEANUP)?.text ?? ''
+    expect(deletes(text)).toHaveLength(1)
+    const fn = /export async function deleteScratchVersion[\s\S]*?\n}/.exec(text)?.[0] ?? ''
+    expect(fn).toMatch(
+      /assertDeletable\(ledger, version\.key, version\.versionId\)\s*\n\s*await s3\.send\(\s*new DeleteObjectCommand/,
+    )
+  })
+
+  it('only the drill uses the cleanup module', async () => {
+    const users = (await sources())
+      .filter(({ text }) => text.includes("from './drill-cleanup.js'"))
+      .map((s) => s.file)
+    expect(users).toEqual(['drill.ts'])
   })
 })

@@ -373,6 +373,10 @@ cmd_start() {
   if s3_answering; then
     if pid_of rgw >/dev/null; then
       log "already running at $ENDPOINT (state dir $DIR)"
+      if ! timeout 30 radosgw-admin -c "$CONF" zonegroup get 2>/dev/null | grep -q '"GLACIER"'; then
+        log "warning: started by an older version of this script, without the GLACIER and" \
+          "STANDARD_IA storage classes; '$0 stop' and start again to add them"
+      fi
       return 0
     fi
     fail "something else already answers on $ENDPOINT (not our radosgw from $DIR); set LOCAL_S3_PORT"
@@ -414,6 +418,10 @@ cmd_start() {
   run_daemon osd ceph-osd -f -c "$CONF" -i 0
   retry_until osd "osd.0 to become active" osd_active
 
+  # Storage classes besides STANDARD (GLACIER, STANDARD_IA) in the default placement, so tests can
+  # write versions in an archive class. radosgw reads the zone only at startup: add them first.
+  retry_until osd "storage classes" add_storage_classes
+
   # RADOS Gateway
   run_daemon rgw radosgw -f -c "$CONF" -n client.rgw.a
   retry_until rgw "S3 to answer on $ENDPOINT" s3_answering
@@ -432,6 +440,21 @@ cmd_start() {
 
 osd_active() {
   timeout 10 ceph --admin-daemon "$RUNDIR/osd.0.asok" status 2>/dev/null | grep -q '"state": "active"'
+}
+
+# GLACIER and STANDARD_IA, each in its own pool (created by radosgw on first write). Without a
+# realm no `period update --commit` is needed. Idempotent.
+add_storage_classes() {
+  local class pool
+  # before radosgw's first start the default zone does not exist yet; a full store init creates it
+  timeout 30 radosgw-admin -c "$CONF" user list >/dev/null || return 1
+  for class in GLACIER STANDARD_IA; do
+    pool="default.rgw.$(tr 'A-Z_' 'a-z-' <<<"$class").data"
+    timeout 30 radosgw-admin -c "$CONF" zonegroup placement add --rgw-zonegroup default \
+      --placement-id default-placement --storage-class "$class" >/dev/null || return 1
+    timeout 30 radosgw-admin -c "$CONF" zone placement add --rgw-zone default \
+      --placement-id default-placement --storage-class "$class" --data-pool "$pool" >/dev/null || return 1
+  done
 }
 
 create_user() {

@@ -102,7 +102,9 @@ export async function restoreVersion(
     expectedBucketOwner: request.expectedBucketOwner,
   })
   const check = compareCopy(request.source, facts, multipart)
-  if (!check.ok) throw new VerifyError(request.key, `new version ${newVersionId}: ${check.detail}`)
+  if (!check.ok) {
+    throw new VerifyError(request.key, `new version ${newVersionId}: ${check.detail}`, newVersionId)
+  }
   log.debug(`${request.key}: new version ${newVersionId} checked by ${check.detail}`)
   return { newVersionId, facts, check: check.detail, multipart }
 }

@@ -49,6 +49,8 @@ export class VerifyError extends Error {
   constructor(
     readonly key: string,
     message: string,
+    /** The version that was written and does not match. */
+    readonly newVersionId?: string,
   ) {
     super(`${key}: ${message}`)
   }

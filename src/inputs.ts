@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { Inputs } from './names.js'
 
@@ -40,6 +42,30 @@ export interface Settings {
   expectedBucketOwner?: string
   s3: S3Settings
   copy: CopySettings
+  /** restore (the default) or verify. */
+  mode: Mode
+  /** What verify mode checks; set only when `mode` is verify. */
+  verify?: VerifySettings
+}
+
+/** restore: roll the keys back. verify: prove that a rollback would work, changing no key. */
+export type Mode = 'restore' | 'verify'
+
+/** The inputs of `mode: verify` (src/verify.ts). */
+export interface VerifySettings {
+  /** The rollback window that must be guaranteed, in milliseconds. */
+  minWindowMs: number
+  /** `min-window` as given, such as `7d`. */
+  minWindow: string
+  /**
+   * True when neither to-time nor version-ids was given: the target is then the start of the
+   * window, now − min-window.
+   */
+  atWindowStart: boolean
+  /** Copy each target version into `drillPrefix` through the rollback's copy path, then remove it. */
+  drill: boolean
+  /** Scratch prefix of the drill; ends with `/`. */
+  drillPrefix: string
 }
 
 /** Reads one raw input by name ('' when unset). */
@@ -51,12 +77,19 @@ const GiB = 1024 * MiB
 export const COPY_OBJECT_LIMIT = 5 * GiB
 export const MIN_PART_SIZE = 5 * MiB
 
-/** Reads and validates every input. Throws InputError naming the first bad input. */
-export function parseSettings(read: InputReader): Settings {
+/**
+ * Reads and validates every input. Throws InputError naming the first bad input.
+ * `now` is the start of the run (verify mode's window ends there).
+ */
+export function parseSettings(read: InputReader, now: Date = new Date()): Settings {
   const get = (name: string): string => read(name).trim()
   const bucket = parseBucket(get(Inputs.Bucket))
   const keys = parseKeys(read(Inputs.Keys))
-  const target = parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys)
+  const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES)
+  const verify = parseVerify(read, mode, now)
+  const target = verify?.atWindowStart
+    ? windowStart(verify, now)
+    : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
   if (targetKeys.length === 0) {
     throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
@@ -91,6 +124,8 @@ export function parseSettings(read: InputReader): Settings {
       forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
     },
     copy,
+    mode,
+    verify,
   }
 }
 
@@ -266,6 +301,57 @@ function parseEndpoint(value: string): string | undefined {
   }
   if (!url || !['http:', 'https:'].includes(url.protocol)) {
     throw new InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480')
+  }
+  return value
+}
+
+const MODES = ['restore', 'verify'] as const
+
+/** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
+function parseVerify(read: InputReader, mode: Mode, now: Date): VerifySettings | undefined {
+  const get = (name: string): string => read(name).trim()
+  const drill = parseBoolean(Inputs.Drill, get(Inputs.Drill), false)
+  if (mode !== 'verify') {
+    if (drill)
+      throw new InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'")
+    return undefined
+  }
+  if (drill && parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false)) {
+    throw new InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`)
+  }
+  const minWindow = get(Inputs.MinWindow) || '7d'
+  return {
+    minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
+    minWindow,
+    atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
+    drill,
+    drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
+  }
+}
+
+function windowStart(verify: VerifySettings, now: Date): Target {
+  const at = new Date(now.getTime() - verify.minWindowMs)
+  return { kind: 'time', at, text: at.toISOString() }
+}
+
+/**
+ * A scratch prefix for drills: ends with `/`, does not start with `/`, at most 512 characters.
+ * Empty: `.s3-rollback-drill/<UTC time>-<random>/`, new for every run.
+ */
+export function parseDrillPrefix(value: string, now: Date): string {
+  if (value === '') {
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')
+    return `.s3-rollback-drill/${stamp}-${randomBytes(3).toString('hex')}/`
+  }
+  if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
+    throw new InputError(
+      Inputs.DrillPrefix,
+      value,
+      'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)',
+    )
   }
   return value
 }

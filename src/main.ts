@@ -3,10 +3,11 @@ import { PlanError, RestoreError, errorMessage } from './errors.js'
 import { parseSettings } from './inputs.js'
 import type { Logger } from './log.js'
 import { changedCount, undoVersionIds } from './manifest.js'
-import { Outputs } from './names.js'
+import { Inputs, Outputs } from './names.js'
 import { rollback } from './rollback.js'
 import { createS3Client } from './s3client.js'
 import { writeSummary, type RunReport } from './summary.js'
+import { runVerify } from './verify-action.js'
 
 const log: Logger = {
   info: core.info,
@@ -17,6 +18,9 @@ const log: Logger = {
 
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 export async function run(): Promise<void> {
+  if (core.getInput(Inputs.Mode).trim() === 'verify') {
+    return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
+  }
   const report: RunReport = {}
   try {
     const settings = parseSettings((name) => core.getInput(name, { trimWhitespace: false }))

@@ -12,6 +12,10 @@ export const Inputs = {
   ExpectedBucketOwner: 'expected-bucket-owner',
   MultipartThreshold: 'multipart-threshold',
   PartSize: 'part-size',
+  Mode: 'mode',
+  MinWindow: 'min-window',
+  Drill: 'drill',
+  DrillPrefix: 'drill-prefix',
 } as const
 
 /** Every action output, by the name used in action.yml. */
@@ -19,4 +23,7 @@ export const Outputs = {
   Manifest: 'manifest',
   Changed: 'changed',
   UndoVersionIds: 'undo-version-ids',
+  Report: 'report',
+  Restorable: 'restorable',
+  Window: 'window',
 } as const

@@ -28,6 +28,8 @@ export interface ObjectFacts {
   sseCustomerAlgorithm?: string
   /** x-amz-restore: set for archived objects with a restore requested or done. */
   restore?: string
+  /** x-amz-archive-status: ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS for archived Intelligent-Tiering objects. */
+  archiveStatus?: string
   /** A full-object checksum, when the store keeps one (AWS does; Ceph RGW Pacific does not). */
   checksum?: { algorithm: ChecksumAlgorithmName; value: string; type?: string }
 }
@@ -76,6 +78,7 @@ export function factsFromHead(out: HeadObjectCommandOutput): ObjectFacts {
     bucketKeyEnabled: out.BucketKeyEnabled,
     sseCustomerAlgorithm: out.SSECustomerAlgorithm,
     restore: out.Restore,
+    archiveStatus: out.ArchiveStatus,
     checksum: checksumOf(out),
   }
 }

@@ -9,7 +9,7 @@ export interface RunReport {
   error?: string
 }
 
-const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
+export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
 
 /** One row per key (a pure function, so the table can be tested without the toolkit). */
 export function summaryRows(keys: readonly KeyOutcome[]): string[][] {

@@ -1,0 +1,36 @@
+/** Runs the built CLI (dist/cli/index.js, built by `npm run bundle`) as a process. */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { actionNode } from './action.js'
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+const root = new URL('../..', import.meta.url).pathname
+const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname
+
+/** `env` replaces the AWS credentials of this process when given (e.g. to test --profile). */
+export async function runCli(args: string[], env?: Record<string, string>): Promise<CliRun> {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run bundle\` first`)
+  const child = spawn(actionNode, [cli, ...args], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...(env ?? {
+        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+      }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, stdout, stderr }
+}
