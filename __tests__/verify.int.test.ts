@@ -103,10 +103,10 @@ describe('verify: the bucket', () => {
     expect(added(before, await allVersions(s3, bucket))).toEqual([])
   })
 
-  it.each([
+  it.each<['Suspended' | 'none', string]>([
     ['Suspended', 'Suspended'],
     ['none', 'Off'],
-  ] as const)('fails when versioning is %s', async (versioning, reported) => {
+  ])('fails when versioning is %s', async (versioning, reported) => {
     const bucket = await newBucket(s3, versioning)
     await put(s3, bucket, 'usa.csv', 'only copy')
     const report = await run({ bucket, keys: 'usa.csv', 'min-window': '1m' })

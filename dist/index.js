@@ -7550,7 +7550,7 @@ __webpack_unused_export__ = GetBucketInventoryConfigurationCommand;
 __webpack_unused_export__ = GetBucketInventoryConfigurationOutput$;
 __webpack_unused_export__ = GetBucketInventoryConfigurationRequest$;
 __webpack_unused_export__ = GetBucketLifecycleConfiguration$;
-__webpack_unused_export__ = GetBucketLifecycleConfigurationCommand;
+exports.iQ1 = GetBucketLifecycleConfigurationCommand;
 __webpack_unused_export__ = GetBucketLifecycleConfigurationOutput$;
 __webpack_unused_export__ = GetBucketLifecycleConfigurationRequest$;
 __webpack_unused_export__ = GetBucketLocation$;
@@ -61381,7 +61381,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4527);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9727);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -61390,7 +61390,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4527:
+/***/ 9727:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64210,7 +64210,7 @@ function setCommandEcho(enabled) {
  */
 function setFailed(message) {
     process.exitCode = ExitCode.Failure;
-    error(message);
+    core_error(message);
 }
 //-----------------------------------------------------------------------
 // Logging Commands
@@ -64233,7 +64233,7 @@ function core_debug(message) {
  * @param message error issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function error(message, properties = {}) {
+function core_error(message, properties = {}) {
     command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -64384,10 +64384,14 @@ class RaceError extends Error {
 /** A new version does not match its source (size or checksum). */
 class VerifyError extends Error {
     key;
+    newVersionId;
     name = 'VerifyError';
-    constructor(key, message) {
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
         super(`${key}: ${message}`);
         this.key = key;
+        this.newVersionId = newVersionId;
     }
 }
 /** A write failed; keys already changed were put back. Lists every key's final state. */
@@ -64418,6 +64422,38 @@ function errorMessage(e) {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/duration.ts
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const UNIT_MS = { w: 7 * DAY_MS, d: DAY_MS, h: HOUR_MS, m: MINUTE_MS };
+const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/i;
+const MAX_MS = 100 * 365 * DAY_MS;
+/**
+ * A duration such as `7d`, `36h`, `90m`, `2w` or `1d12h` (weeks, days, hours, minutes, in that
+ * order), in milliseconds. Must be more than zero and at most 100 years.
+ */
+function parseDuration(input, value) {
+    const m = DURATION.exec(value);
+    const expected = 'a duration such as 7d, 36h, 90m or 1d12h (w, d, h, m; more than zero)';
+    if (!m || value === '')
+        throw new InputError(input, value, expected);
+    const units = ['w', 'd', 'h', 'm'];
+    const ms = units.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_MS[unit], 0);
+    if (ms <= 0 || ms > MAX_MS)
+        throw new InputError(input, value, expected);
+    return ms;
+}
+/** Days as a short text: `30d`, `1.5d`, or `unlimited` for null. */
+function formatDays(days) {
+    if (days === null)
+        return 'unlimited';
+    return `${Number(days.toFixed(2))}d`;
+}
+
 ;// CONCATENATED MODULE: ./src/names.ts
 /** Every action input, by the name used in action.yml (and, as --flags, by the CLI). */
 const Inputs = {
@@ -64433,15 +64469,24 @@ const Inputs = {
     ExpectedBucketOwner: 'expected-bucket-owner',
     MultipartThreshold: 'multipart-threshold',
     PartSize: 'part-size',
+    Mode: 'mode',
+    MinWindow: 'min-window',
+    Drill: 'drill',
+    DrillPrefix: 'drill-prefix',
 };
 /** Every action output, by the name used in action.yml. */
 const Outputs = {
     Manifest: 'manifest',
     Changed: 'changed',
     UndoVersionIds: 'undo-version-ids',
+    Report: 'report',
+    Restorable: 'restorable',
+    Window: 'window',
 };
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
 
 
 const KiB = 1024;
@@ -64449,12 +64494,19 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const COPY_OBJECT_LIMIT = 5 * GiB;
 const MIN_PART_SIZE = 5 * MiB;
-/** Reads and validates every input. Throws InputError naming the first bad input. */
-function parseSettings(read) {
+/**
+ * Reads and validates every input. Throws InputError naming the first bad input.
+ * `now` is the start of the run (verify mode's window ends there).
+ */
+function parseSettings(read, now = new Date()) {
     const get = (name) => read(name).trim();
     const bucket = parseBucket(get(Inputs.Bucket));
     const keys = parseKeys(read(Inputs.Keys));
-    const target = parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys);
+    const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
+    const verify = parseVerify(read, mode, now);
+    const target = verify?.atWindowStart
+        ? windowStart(verify, now)
+        : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     if (targetKeys.length === 0) {
         throw new InputError(Inputs.Keys, '', 'at least one object key, one per line');
@@ -64489,6 +64541,8 @@ function parseSettings(read) {
             forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
         },
         copy,
+        mode,
+        verify,
     };
 }
 function parseBucket(value) {
@@ -64634,6 +64688,49 @@ function parseEndpoint(value) {
     }
     if (!url || !['http:', 'https:'].includes(url.protocol)) {
         throw new InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
+    }
+    return value;
+}
+const MODES = ['restore', 'verify'];
+/** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
+function parseVerify(read, mode, now) {
+    const get = (name) => read(name).trim();
+    const drill = parseBoolean(Inputs.Drill, get(Inputs.Drill), false);
+    if (mode !== 'verify') {
+        if (drill)
+            throw new InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'");
+        return undefined;
+    }
+    if (drill && parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false)) {
+        throw new InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`);
+    }
+    const minWindow = get(Inputs.MinWindow) || '7d';
+    return {
+        minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
+        minWindow,
+        atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
+        drill,
+        drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
+    };
+}
+function windowStart(verify, now) {
+    const at = new Date(now.getTime() - verify.minWindowMs);
+    return { kind: 'time', at, text: at.toISOString() };
+}
+/**
+ * A scratch prefix for drills: ends with `/`, does not start with `/`, at most 512 characters.
+ * Empty: `.s3-rollback-drill/<UTC time>-<random>/`, new for every run.
+ */
+function parseDrillPrefix(value, now) {
+    if (value === '') {
+        const stamp = now
+            .toISOString()
+            .replace(/[-:]/g, '')
+            .replace(/\.\d+Z$/, 'Z');
+        return `.s3-rollback-drill/${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}/`;
+    }
+    if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
+        throw new InputError(Inputs.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
     }
     return value;
 }
@@ -64838,6 +64935,7 @@ function factsFromHead(out) {
         bucketKeyEnabled: out.BucketKeyEnabled,
         sseCustomerAlgorithm: out.SSECustomerAlgorithm,
         restore: out.Restore,
+        archiveStatus: out.ArchiveStatus,
         checksum: checksumOf(out),
     };
 }
@@ -64936,8 +65034,9 @@ async function restoreVersion(s3, request, settings, guard, log) {
         expectedBucketOwner: request.expectedBucketOwner,
     });
     const check = compareCopy(request.source, facts, multipart);
-    if (!check.ok)
-        throw new VerifyError(request.key, `new version ${newVersionId}: ${check.detail}`);
+    if (!check.ok) {
+        throw new VerifyError(request.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
+    }
     log.debug(`${request.key}: new version ${newVersionId} checked by ${check.detail}`);
     return { newVersionId, facts, check: check.detail, multipart };
 }
@@ -65598,7 +65697,796 @@ async function writeSummary(report) {
     await summary.write();
 }
 
+;// CONCATENATED MODULE: ./src/bucket-checks.ts
+
+
+
+/** Reads versioning, MFA delete and the lifecycle rules; records what cannot be read. */
+async function readBucketFacts(s3, bucket, expectedBucketOwner) {
+    const facts = { versioning: 'unknown', mfaDelete: 'unknown', problems: [] };
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
+        facts.versioning = out.Status === 'Enabled' || out.Status === 'Suspended' ? out.Status : 'Off';
+        if (out.MFADelete === 'Enabled' || out.MFADelete === 'Disabled')
+            facts.mfaDelete = out.MFADelete;
+    }
+    catch (e) {
+        facts.problems.push(`cannot read the versioning state: ${errorMessage(e)}`);
+    }
+    try {
+        facts.rules = await lifecycleRules(s3, bucket, expectedBucketOwner);
+    }
+    catch (e) {
+        facts.problems.push(`cannot read the lifecycle configuration: ${errorMessage(e)}`);
+    }
+    return facts;
+}
+/** The bucket's lifecycle rules; none when it has no lifecycle configuration. */
+async function lifecycleRules(s3, bucket, expectedBucketOwner) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketLifecycleConfigurationCommand */.iQ1({
+            Bucket: bucket,
+            ExpectedBucketOwner: expectedBucketOwner,
+        }));
+        return out.Rules ?? [];
+    }
+    catch (e) {
+        const name = e.name;
+        if (name === 'NoSuchLifecycleConfiguration' || (httpStatus(e) === 404 && !isNoSuchBucket(e))) {
+            return [];
+        }
+        throw e;
+    }
+}
+function isNoSuchBucket(e) {
+    return e.name === 'NoSuchBucket';
+}
+
+;// CONCATENATED MODULE: ./src/drill-cleanup.ts
+/**
+ * The one place where s3-rollback removes an object version: the scratch copies a drill made.
+ * Everything else only adds versions or delete markers. Two guards, both checked before any
+ * request: the key starts with the drill's own prefix, and the version ID is one this drill
+ * recorded as created by itself.
+ */
+
+/** The versions one drill created under its prefix: the only versions it may delete. */
+class DrillLedger {
+    prefix;
+    created = new Map();
+    constructor(prefix) {
+        this.prefix = prefix;
+        if (prefix === '' || !prefix.endsWith('/')) {
+            throw new Error(`A drill prefix must be non-empty and end with '/': ${JSON.stringify(prefix)}`);
+        }
+    }
+    /** Records a version this drill wrote. Refuses keys outside the prefix. */
+    record(key, versionId) {
+        assertUnderPrefix(this.prefix, key);
+        if (versionId === '' || versionId === 'null') {
+            throw new Error(`${key}: a drill records only real version IDs, not ${JSON.stringify(versionId)}`);
+        }
+        const ids = this.created.get(key) ?? new Set();
+        ids.add(versionId);
+        this.created.set(key, ids);
+    }
+    has(key, versionId) {
+        return this.created.get(key)?.has(versionId) === true;
+    }
+    versions() {
+        return [...this.created].flatMap(([key, ids]) => [...ids].map((versionId) => ({ key, versionId })));
+    }
+}
+function assertUnderPrefix(prefix, key) {
+    if (!key.startsWith(prefix) || key.length === prefix.length) {
+        throw new Error(`Refusing to touch ${key}: it is not a scratch key under ${prefix}`);
+    }
+}
+/** Throws unless `key`@`versionId` is a scratch version the ledger recorded. */
+function assertDeletable(ledger, key, versionId) {
+    assertUnderPrefix(ledger.prefix, key);
+    if (!ledger.has(key, versionId)) {
+        throw new Error(`Refusing to delete ${key}@${versionId}: this drill did not create it`);
+    }
+}
+/** Permanently deletes one scratch version this drill created (guarded as above). */
+async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketOwner) {
+    assertDeletable(ledger, version.key, version.versionId);
+    await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+        Bucket: bucket,
+        Key: version.key,
+        VersionId: version.versionId,
+        ExpectedBucketOwner: expectedBucketOwner,
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/drill.ts
+
+
+
+
+/** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
+async function runDrill(s3, request, copy, log) {
+    const { bucket, prefix, expectedBucketOwner } = request;
+    const ledger = new DrillLedger(prefix);
+    const guard = new WriteGuard(log);
+    const outcomes = request.items.map((item) => ({
+        key: item.key,
+        scratchKey: prefix + item.key,
+        result: 'skipped',
+        removed: false,
+    }));
+    const leftBehind = [];
+    try {
+        await runPool(request.items.length, 4, async (i) => {
+            const item = request.items[i];
+            const outcome = outcomes[i];
+            const { scratchKey } = outcome;
+            if ((await keyHistory(s3, bucket, scratchKey, expectedBucketOwner, 1)).length > 0) {
+                outcome.error = `scratch key ${scratchKey} already has versions; the drill left it alone`;
+                log.warning(`${item.key}: ${outcome.error}`);
+                return;
+            }
+            try {
+                const written = await restoreVersion(s3, {
+                    bucket,
+                    key: scratchKey,
+                    sourceKey: item.key,
+                    versionId: item.versionId,
+                    source: item.source,
+                    expected: undefined,
+                    expectedBucketOwner,
+                }, copy, guard, log);
+                ledger.record(scratchKey, written.newVersionId);
+                Object.assign(outcome, {
+                    result: 'copied',
+                    newVersionId: written.newVersionId,
+                    check: written.check,
+                    multipart: written.multipart,
+                });
+                log.info(`${item.key}: drill copy ${written.newVersionId} checked by ${written.check}`);
+            }
+            catch (e) {
+                if (e instanceof VerifyError && e.newVersionId) {
+                    ledger.record(scratchKey, e.newVersionId);
+                    outcome.newVersionId = e.newVersionId;
+                }
+                outcome.result = 'failed';
+                outcome.error = errorMessage(e);
+                log.warning(`${item.key}: drill failed: ${outcome.error}`);
+            }
+        });
+    }
+    finally {
+        await cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log);
+    }
+    return { prefix, outcomes, leftBehind };
+}
+/** Deletes every version in the ledger, then lists each scratch key written to: it must be empty. */
+async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log) {
+    for (const version of ledger.versions()) {
+        try {
+            await deleteScratchVersion(s3, ledger, bucket, version, expectedBucketOwner);
+            const outcome = outcomes.find((o) => o.scratchKey === version.key);
+            if (outcome)
+                outcome.removed = true;
+        }
+        catch (e) {
+            leftBehind.push(`${version.key}@${version.versionId}: delete failed: ${errorMessage(e)}`);
+        }
+    }
+    for (const outcome of outcomes.filter((o) => o.result !== 'skipped')) {
+        try {
+            for (const entry of await keyHistory(s3, bucket, outcome.scratchKey, expectedBucketOwner)) {
+                if (ledger.has(entry.key, entry.versionId))
+                    continue; // already reported above
+                leftBehind.push(`${entry.key}@${entry.versionId}: not created by this drill; left as is`);
+            }
+        }
+        catch (e) {
+            leftBehind.push(`${outcome.scratchKey}: cannot list it after cleanup: ${errorMessage(e)}`);
+        }
+    }
+    if (leftBehind.length > 0)
+        log.warning(`Drill cleanup left ${leftBehind.length} entries behind`);
+    else
+        log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle.ts
+
+/**
+ * Whether an Enabled rule applies to a version: its prefix (Filter.Prefix, And.Prefix or the
+ * legacy top-level Prefix) starts the key, every tag it names is on the version, and the size is
+ * strictly between ObjectSizeGreaterThan and ObjectSizeLessThan. An empty filter applies to every
+ * object. Unknown tags or size count as a match, so a window is never overstated.
+ */
+function ruleApplies(rule, subject) {
+    if (rule.Status !== 'Enabled')
+        return false;
+    const filter = rule.Filter ?? {};
+    const and = filter.And ?? {};
+    const prefix = filter.Prefix ?? and.Prefix ?? rule.Prefix ?? '';
+    if (!subject.key.startsWith(prefix))
+        return false;
+    const tags = [...(filter.Tag ? [filter.Tag] : []), ...(and.Tags ?? [])];
+    if (subject.tags) {
+        for (const tag of tags) {
+            if (subject.tags[tag.Key ?? ''] !== (tag.Value ?? ''))
+                return false;
+        }
+    }
+    const greater = filter.ObjectSizeGreaterThan ?? and.ObjectSizeGreaterThan;
+    const less = filter.ObjectSizeLessThan ?? and.ObjectSizeLessThan;
+    if (subject.size !== undefined) {
+        if (greater !== undefined && !(subject.size > greater))
+            return false;
+        if (less !== undefined && !(subject.size < less))
+            return false;
+    }
+    return true;
+}
+/** Whether a rule filters on tags (then the versions' tags must be read to match it). */
+function ruleUsesTags(rule) {
+    return rule.Filter?.Tag !== undefined || (rule.Filter?.And?.Tags?.length ?? 0) > 0;
+}
+/**
+ * The guaranteed window under `rules` (the Enabled rules that apply to the key).
+ *
+ * The version that was current at an instant t became noncurrent at some s ≥ t (or is still
+ * current). S3 counts NoncurrentDays from s and rounds up to the next midnight UTC, so a rule
+ * acting N days after s cannot touch it before t + N days: every instant of the last N days stays
+ * restorable, and no longer period is guaranteed (a version replaced just after now − N − ε is
+ * gone).
+ *
+ * - NoncurrentVersionExpiration {NoncurrentDays: N}: deletes → window N days.
+ * - NewerNoncurrentVersions K with NoncurrentDays N: S3 acts on a version only when it is noncurrent
+ *   for N days AND K newer noncurrent versions exist. This keeps more, never less: the window stays
+ *   N days. The K newest noncurrent versions reach further back, but how far depends on how often
+ *   the key is written, so that is not guaranteed (noted). K without NoncurrentDays keeps a count,
+ *   not a time: ten writes in a minute remove everything older → window 0.
+ * - NoncurrentVersionTransitions to GLACIER or DEEP_ARCHIVE after N days: the version still
+ *   exists but cannot be copied until restored from archive → window N days.
+ * - Transitions (current objects) to GLACIER or DEEP_ARCHIVE after D days, or from a Date that has
+ *   passed: a version that stayed current longer than D days is archived before it is ever
+ *   replaced, however recent the instant it was current at → window 0. A future Date is noted.
+ * - Expiration {Days|Date} on a versioned bucket adds a delete marker (no data is deleted; the
+ *   version becomes noncurrent, so the rules above apply) → noted.
+ * - Expiration {ExpiredObjectDeleteMarker} removes lone delete markers; nothing restorable is lost.
+ * - Transitions to STANDARD_IA, ONEZONE_IA, GLACIER_IR stay copyable; INTELLIGENT_TIERING is
+ *   copyable unless the bucket's Intelligent-Tiering archive tiers are on (noted).
+ */
+function guaranteedWindow(rules, now) {
+    const limits = [];
+    const notes = [];
+    for (const rule of rules) {
+        const ruleId = rule.ID || '(no ID)';
+        const expire = rule.NoncurrentVersionExpiration;
+        if (expire?.NoncurrentDays !== undefined) {
+            const keep = expire.NewerNoncurrentVersions;
+            limits.push({
+                ruleId,
+                action: 'NoncurrentVersionExpiration',
+                days: expire.NoncurrentDays,
+                detail: `deletes noncurrent versions ${plural(expire.NoncurrentDays, 'day')} after they are replaced`,
+            });
+            if (keep !== undefined) {
+                notes.push(`${ruleId}: keeps the ${keep} newest noncurrent versions past ${expire.NoncurrentDays} ` +
+                    'days; how far back they reach depends on how often the key is written');
+            }
+        }
+        else if (expire?.NewerNoncurrentVersions !== undefined) {
+            limits.push({
+                ruleId,
+                action: 'NoncurrentVersionExpiration',
+                days: 0,
+                detail: `keeps only the ${expire.NewerNoncurrentVersions} newest noncurrent versions, whatever their age`,
+            });
+        }
+        for (const t of rule.NoncurrentVersionTransitions ?? []) {
+            if (!t.StorageClass || !ARCHIVE_CLASSES.has(t.StorageClass)) {
+                if (t.StorageClass === 'INTELLIGENT_TIERING')
+                    notes.push(intelligentTiering(ruleId));
+                continue;
+            }
+            limits.push({
+                ruleId,
+                action: 'NoncurrentVersionTransition',
+                days: t.NoncurrentDays ?? 0,
+                detail: `moves noncurrent versions to ${t.StorageClass} ${plural(t.NoncurrentDays ?? 0, 'day')} after ` +
+                    'they are replaced (a copy then needs a restore from archive first)',
+            });
+        }
+        for (const t of rule.Transitions ?? []) {
+            if (!t.StorageClass || !ARCHIVE_CLASSES.has(t.StorageClass)) {
+                if (t.StorageClass === 'INTELLIGENT_TIERING')
+                    notes.push(intelligentTiering(ruleId));
+                continue;
+            }
+            if (t.Date && t.Date.getTime() > now.getTime()) {
+                notes.push(`${ruleId}: on ${t.Date.toISOString().slice(0, 10)} current objects move to ` +
+                    `${t.StorageClass}; the window drops to 0 then`);
+                continue;
+            }
+            const when = t.Date
+                ? `since ${t.Date.toISOString().slice(0, 10)}`
+                : `after ${plural(t.Days ?? 0, 'day')}`;
+            limits.push({
+                ruleId,
+                action: 'Transition',
+                days: 0,
+                detail: `moves current objects to ${t.StorageClass} ${when}: a version that stayed current ` +
+                    'that long is archived before it is replaced',
+            });
+        }
+        const expiration = rule.Expiration;
+        if (expiration?.Days !== undefined || expiration?.Date !== undefined) {
+            const when = expiration.Date !== undefined
+                ? `on ${expiration.Date.toISOString().slice(0, 10)}`
+                : `${plural(expiration.Days ?? 0, 'day')} after they are written`;
+            notes.push(`${ruleId}: current objects get a delete marker ${when} (no version is deleted; a ` +
+                'rollback to a later time finds the key absent)');
+        }
+        if (expiration?.ExpiredObjectDeleteMarker) {
+            notes.push(`${ruleId}: removes delete markers that have no older versions (harmless)`);
+        }
+    }
+    const days = limits.length === 0 ? null : Math.min(...limits.map((l) => l.days));
+    return { days, limits, notes };
+}
+function plural(n, unit) {
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+function intelligentTiering(ruleId) {
+    return (`${ruleId}: moves versions to INTELLIGENT_TIERING; if the bucket's archive access tiers are ` +
+        'on, old versions may need a restore before a copy');
+}
+/** A one-line description of a rule: filter, status and actions. */
+function describeRule(rule) {
+    const filter = rule.Filter ?? {};
+    const and = filter.And ?? {};
+    const parts = [];
+    const prefix = filter.Prefix ?? and.Prefix ?? rule.Prefix;
+    if (prefix)
+        parts.push(`prefix ${prefix}`);
+    for (const tag of [...(filter.Tag ? [filter.Tag] : []), ...(and.Tags ?? [])]) {
+        parts.push(`tag ${tag.Key}=${tag.Value}`);
+    }
+    const greater = filter.ObjectSizeGreaterThan ?? and.ObjectSizeGreaterThan;
+    const less = filter.ObjectSizeLessThan ?? and.ObjectSizeLessThan;
+    if (greater !== undefined)
+        parts.push(`size > ${greater}`);
+    if (less !== undefined)
+        parts.push(`size < ${less}`);
+    const actions = [];
+    const nve = rule.NoncurrentVersionExpiration;
+    if (nve) {
+        const keep = nve.NewerNoncurrentVersions;
+        actions.push(`NoncurrentVersionExpiration ${nve.NoncurrentDays ?? '-'}d` +
+            (keep !== undefined ? ` (keep ${keep})` : ''));
+    }
+    for (const t of rule.NoncurrentVersionTransitions ?? []) {
+        actions.push(`NoncurrentVersionTransition ${t.StorageClass} ${t.NoncurrentDays ?? 0}d`);
+    }
+    for (const t of rule.Transitions ?? []) {
+        actions.push(`Transition ${t.StorageClass} ${t.Date ? t.Date.toISOString().slice(0, 10) : `${t.Days ?? 0}d`}`);
+    }
+    const e = rule.Expiration;
+    if (e?.Days !== undefined)
+        actions.push(`Expiration ${e.Days}d`);
+    if (e?.Date !== undefined)
+        actions.push(`Expiration ${e.Date.toISOString().slice(0, 10)}`);
+    if (e?.ExpiredObjectDeleteMarker)
+        actions.push('ExpiredObjectDeleteMarker');
+    const scope = parts.length > 0 ? parts.join(' and ') : 'all objects';
+    return `${rule.ID || '(no ID)'} [${rule.Status}] ${scope}: ${actions.join(', ') || 'no versioning action'}`;
+}
+
+;// CONCATENATED MODULE: ./src/key-checks.ts
+
+
+
+
+
+/** Checks one key: its entry at the target, that entry's readability and class, its window. */
+async function checkKey(s3, settings, key, rules, bucketLimits, now) {
+    const report = emptyReport(key);
+    const ref = { bucket: settings.bucket, key, expectedBucketOwner: settings.expectedBucketOwner };
+    let entries;
+    try {
+        entries = await keyHistory(s3, ref.bucket, key, ref.expectedBucketOwner);
+    }
+    catch (e) {
+        report.state = 'unreadable';
+        report.problems.push(`cannot list its versions: ${errorMessage(e)}`);
+        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
+        return report;
+    }
+    const current = currentEntry(entries);
+    const { target } = settings;
+    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
+    const wanted = target.kind === 'time'
+        ? entryAt(entries, target.at)
+        : entries.find((e) => e.versionId === wantedId);
+    if (wanted) {
+        report.versionId = wanted.versionId;
+        report.lastModified = wanted.lastModified.toISOString();
+    }
+    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
+    if (target.kind === 'versions' && wantedId && !wanted) {
+        report.state = 'missing';
+        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
+    }
+    else if (isAbsent(wanted)) {
+        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
+        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
+        if (settings.ifMissing !== 'fail') {
+            report.state = 'absent';
+            report.action = isAbsent(current)
+                ? 'unchanged'
+                : settings.ifMissing === 'delete'
+                    ? 'delete'
+                    : 'skip';
+        }
+        else {
+            report.state = wanted ? 'deleted' : 'missing';
+            const why = target.kind === 'versions'
+                ? 'is to be absent (key=)'
+                : wanted
+                    ? `has a delete marker (${wanted.versionId}) current ${when}`
+                    : `has no version ${when} (it did not exist yet)`;
+            report.problems.push(`${why}; set if-missing to delete or skip to allow this`);
+        }
+    }
+    else if (wanted) {
+        await checkVersion(s3, ref, wanted, current, report);
+    }
+    await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
+    return report;
+}
+/** HeadObject of the target version: readable, not archived, not SSE-C. */
+async function checkVersion(s3, ref, wanted, current, report) {
+    const isCurrent = current?.versionId === wanted.versionId && !current.isDeleteMarker;
+    let facts;
+    try {
+        facts = await headVersion(s3, { ...ref, versionId: wanted.versionId });
+    }
+    catch (e) {
+        report.state = 'unreadable';
+        report.problems.push(`version ${wanted.versionId} cannot be read: ${errorMessage(e)}`);
+        return;
+    }
+    report.size = facts.size;
+    report.storageClass = facts.storageClass ?? wanted.storageClass ?? 'STANDARD';
+    const restored = facts.restore?.includes('ongoing-request="false"') === true;
+    const archive = ARCHIVE_CLASSES.has(report.storageClass)
+        ? report.storageClass
+        : facts.archiveStatus
+            ? `INTELLIGENT_TIERING ${facts.archiveStatus}`
+            : undefined;
+    if (facts.sseCustomerAlgorithm) {
+        report.state = 'unreadable';
+        report.problems.push(`version ${wanted.versionId} is encrypted with a customer key (SSE-C), which a rollback cannot copy`);
+        return;
+    }
+    report.action = isCurrent ? 'unchanged' : 'restore';
+    if (archive && restored) {
+        report.notes.push(`${archive}, with a restored copy available (${facts.restore})`);
+    }
+    else if (archive && isCurrent) {
+        report.notes.push(`${archive}; current already, so a rollback leaves it as is`);
+    }
+    else if (archive) {
+        report.state = 'archived';
+        report.action = null;
+        report.problems.push(`version ${wanted.versionId} is in ${archive} and cannot be copied until it is restored ` +
+            'from archive (aws s3api restore-object)');
+        return;
+    }
+    report.source = archive ? undefined : facts;
+}
+/** The key's guaranteed window under the rules that apply to its target and current versions. */
+async function addWindow(s3, ref, rules, bucketLimits, entries, now, report) {
+    const versions = entries.filter((e, i) => e !== undefined &&
+        !e.isDeleteMarker &&
+        entries.findIndex((x) => x?.versionId === e.versionId) === i);
+    const candidates = rules.filter((r) => ruleApplies(r, { key: ref.key }));
+    const needTags = candidates.some(ruleUsesTags);
+    const subjects = [];
+    for (const version of versions) {
+        let tags;
+        if (needTags) {
+            try {
+                tags = Object.fromEntries(new URLSearchParams(await tagsOf(s3, { ...ref, versionId: version.versionId })));
+            }
+            catch (e) {
+                report.notes.push(`tags of ${version.versionId} unreadable (${errorMessage(e)}); tag rules counted`);
+            }
+        }
+        subjects.push({ key: ref.key, size: version.size, tags });
+    }
+    if (subjects.length === 0)
+        subjects.push({ key: ref.key });
+    const applying = candidates.filter((r) => subjects.some((s) => ruleApplies(r, s)));
+    const window = guaranteedWindow(applying, now);
+    report.rules = applying.map(describeRule);
+    report.limits = [...bucketLimits, ...window.limits];
+    report.notes.push(...window.notes);
+    report.windowDays = shortest(report.limits.map((l) => l.days));
+}
+function emptyReport(key) {
+    return {
+        key,
+        state: 'restorable',
+        action: null,
+        versionId: null,
+        lastModified: null,
+        size: null,
+        storageClass: null,
+        windowDays: null,
+        rules: [],
+        limits: [],
+        notes: [],
+        drill: null,
+        problems: [],
+    };
+}
+/** The shortest of some windows in days; null (unlimited) when none is limited. */
+function shortest(windows) {
+    const limited = windows.filter((w) => w !== null);
+    return limited.length === 0 ? null : Math.min(...limited);
+}
+
+;// CONCATENATED MODULE: ./src/verify.ts
+
+
+
+
+
+
+/** True when the run should fail: a rollback would not work, or the drill left something behind. */
+function verificationFailed(report) {
+    return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
+}
+/** Runs every check; never writes outside the drill prefix. Throws only on programming errors. */
+async function verify(s3, settings, log, now = new Date()) {
+    const v = settings.verify;
+    if (!v)
+        throw new Error("verify() needs settings with mode 'verify'");
+    const { bucket, expectedBucketOwner } = settings;
+    const facts = await log.group(`Checking bucket ${bucket}`, async () => {
+        const facts = await readBucketFacts(s3, bucket, expectedBucketOwner);
+        log.info(`versioning: ${facts.versioning}; MFA delete: ${facts.mfaDelete}`);
+        for (const rule of facts.rules ?? [])
+            log.info(`lifecycle rule ${describeRule(rule)}`);
+        if (facts.rules?.length === 0)
+            log.info('no lifecycle rules');
+        return facts;
+    });
+    const bucketProblems = [...facts.problems];
+    if (facts.versioning === 'Suspended' || facts.versioning === 'Off') {
+        bucketProblems.push(`versioning is ${facts.versioning === 'Off' ? 'not enabled' : 'Suspended'}: a rollback ` +
+            'needs it Enabled (with it off, the next write replaces the only copy)');
+    }
+    for (const problem of bucketProblems)
+        log.warning(problem);
+    const bucketLimits = bucketWindowLimits(facts);
+    const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
+        const reports = new Array(settings.keys.length);
+        let done = 0;
+        await runPool(settings.keys.length, 8, async (i) => {
+            const key = settings.keys[i];
+            reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
+            const r = reports[i];
+            log.info(`[${++done}/${settings.keys.length}] ${r.key}: ${r.state}, window ${formatDays(r.windowDays)}` +
+                (r.problems.length > 0 ? ` — ${r.problems.join('; ')}` : ''));
+        });
+        return reports;
+    });
+    let drill = null;
+    if (v.drill) {
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+    }
+    for (const k of keys) {
+        delete k.source;
+        k.problems.push(...windowProblems(k, v.minWindowMs, v.minWindow));
+    }
+    const problems = [
+        ...bucketProblems,
+        ...keys.flatMap((k) => k.problems.map((p) => `${k.key}: ${p}`)),
+        ...(drill?.leftBehind ?? []).map((l) => `drill cleanup: ${l}`),
+    ];
+    return {
+        bucket,
+        checkedAt: now.toISOString(),
+        target: targetOf(settings.target),
+        atWindowStart: v.atWindowStart,
+        minWindow: v.minWindow,
+        minWindowDays: v.minWindowMs / DAY_MS,
+        versioning: facts.versioning,
+        mfaDelete: facts.mfaDelete,
+        lifecycleRules: facts.rules ? facts.rules.map(describeRule) : null,
+        window: shortest(keys.map((k) => k.windowDays)),
+        restorable: bucketProblems.length === 0 && keys.every((k) => k.problems.length === 0),
+        keys,
+        drill,
+        problems,
+    };
+}
+/** The problem of a key whose guaranteed window is shorter than min-window, naming the rule. */
+function windowProblems(k, minWindowMs, minWindow) {
+    if (k.windowDays === null || k.windowDays * DAY_MS >= minWindowMs)
+        return [];
+    const why = k.limits.filter((l) => l.days === k.windowDays).map((l) => `${l.ruleId} ${l.detail}`);
+    return [
+        `guaranteed window ${formatDays(k.windowDays)} is shorter than min-window ${minWindow} ` +
+            `(${why.join('; ')})`,
+    ];
+}
+/** What about the bucket itself bounds every key's window: versioning off, unreadable rules. */
+function bucketWindowLimits(facts) {
+    const limits = [];
+    if (facts.versioning !== 'Enabled') {
+        limits.push({
+            ruleId: '(bucket)',
+            action: 'Versioning',
+            days: 0,
+            detail: `versioning is ${facts.versioning}`,
+        });
+    }
+    if (!facts.rules) {
+        limits.push({
+            ruleId: '(bucket)',
+            action: 'GetBucketLifecycleConfiguration',
+            days: 0,
+            detail: 'the lifecycle configuration cannot be read',
+        });
+    }
+    return limits;
+}
+function targetOf(target) {
+    return target.kind === 'time'
+        ? { toTime: target.at.toISOString() }
+        : { versionIds: Object.fromEntries(target.versions) };
+}
+/** Drills every restorable key with a copyable version; records outcomes on the key reports. */
+async function drillKeys(s3, settings, prefix, keys, log) {
+    const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
+        ? [{ key: k.key, versionId: k.versionId, source: k.source }]
+        : []);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    for (const outcome of drill.outcomes) {
+        const k = keys.find((x) => x.key === outcome.key);
+        if (!k)
+            continue;
+        k.drill = outcome;
+        if (outcome.result !== 'copied')
+            k.problems.push(`drill ${outcome.result}: ${outcome.error}`);
+    }
+    return { prefix: drill.prefix, leftBehind: drill.leftBehind };
+}
+
+;// CONCATENATED MODULE: ./src/verify-report.ts
+/** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
+
+
+const KEY_HEADER = [
+    'Key',
+    'State',
+    'Version at target',
+    'Last modified',
+    'Storage class',
+    'Window',
+    'Drill',
+    'Result',
+];
+/** One row per key. */
+function keyRows(report) {
+    return report.keys.map((k) => [
+        k.key,
+        k.state,
+        k.versionId ?? '(none)',
+        k.lastModified ?? '—',
+        k.storageClass ?? '—',
+        formatDays(k.windowDays),
+        drillCell(k),
+        k.problems.length === 0 ? 'ok' : 'FAIL',
+    ]);
+}
+function drillCell(k) {
+    const d = k.drill;
+    if (!d)
+        return '—';
+    if (d.result === 'copied')
+        return `copied, checked by ${d.check}${d.removed ? ', removed' : ''}`;
+    return d.result + (d.removed ? ', removed' : '');
+}
+/** Bucket-level facts as label/value rows. */
+function bucketRows(report) {
+    const target = 'toTime' in report.target
+        ? `${report.target.toTime}${report.atWindowStart ? ` (now − ${report.minWindow})` : ''}`
+        : 'the given version IDs';
+    return [
+        ['Versioning', report.versioning],
+        ['MFA delete', report.mfaDelete],
+        [
+            'Lifecycle rules',
+            report.lifecycleRules?.join('; ') || (report.lifecycleRules ? 'none' : 'unreadable'),
+        ],
+        ['Guaranteed window', formatDays(report.window)],
+        ['Required (min-window)', report.minWindow],
+        ['Target', target],
+        ...(report.drill ? [['Drill prefix', report.drill.prefix]] : []),
+    ];
+}
+/** One line: the verdict. */
+function verdict(report) {
+    const where = `s3://${report.bucket}`;
+    if (!verificationFailed(report)) {
+        return (`Restorable: every key of ${where} can be rolled back to the target; guaranteed window ` +
+            `${formatDays(report.window)} (at least ${report.minWindow} required)`);
+    }
+    return `NOT restorable: ${report.problems.length} problem(s) in ${where}`;
+}
+/** The `window` output: whole days as a number (`30`), or `unlimited`. */
+function windowOutput(days) {
+    return days === null ? 'unlimited' : String(days);
+}
+
+;// CONCATENATED MODULE: ./src/verify-action.ts
+/** The action in `mode: verify`: verify, set outputs, write the summary, fail when not restorable. */
+
+
+
+
+
+
+
+async function runVerify(read, log) {
+    let report;
+    let error;
+    try {
+        const settings = parseSettings(read);
+        report = await verify(createS3Client(settings.s3), settings, log);
+        setOutput(Outputs.Report, JSON.stringify(report));
+        setOutput(Outputs.Restorable, String(report.restorable));
+        setOutput(Outputs.Window, windowOutput(report.window));
+        if (verificationFailed(report)) {
+            for (const problem of report.problems) {
+                core_error(problem, { title: `s3-rollback verify ${report.bucket}` });
+            }
+            setFailed(`${verdict(report)}:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+        }
+        else {
+            info(verdict(report));
+        }
+    }
+    catch (e) {
+        error = errorMessage(e);
+        setFailed(error);
+    }
+    finally {
+        await writeVerifySummary(report, error).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
+    }
+}
+async function writeVerifySummary(report, error) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback: verify', 2);
+    if (report) {
+        summary.addRaw(verdict(report), true).addBreak();
+        summary.addTable(bucketRows(report).map(([label, value]) => [{ data: label, header: true }, value]));
+        summary.addTable([KEY_HEADER.map((data) => ({ data, header: true })), ...keyRows(report)]);
+        if (report.problems.length > 0)
+            summary.addList(report.problems);
+    }
+    if (error)
+        summary.addCodeBlock(error);
+    await summary.write();
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -65615,6 +66503,9 @@ const log = {
 };
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 async function run() {
+    if (getInput(Inputs.Mode).trim() === 'verify') {
+        return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
+    }
     const report = {};
     try {
         const settings = parseSettings((name) => getInput(name, { trimWhitespace: false }));
@@ -65637,11 +66528,11 @@ async function run() {
 function annotate(e) {
     if (e instanceof PlanError) {
         for (const p of e.problems) {
-            error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` });
+            core_error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` });
         }
     }
     else if (e instanceof RestoreError) {
-        error(`${e.failedKey}: ${errorMessage(e.cause)}`, { title: `s3-rollback: ${e.failedKey}` });
+        core_error(`${e.failedKey}: ${errorMessage(e.cause)}`, { title: `s3-rollback: ${e.failedKey}` });
     }
 }
 
