@@ -1,3 +1,4 @@
+import { parseChain, type ChainSettings, type Environment } from './chain-settings.js'
 import { InputError } from './errors.js'
 import { Inputs } from './names.js'
 
@@ -40,6 +41,8 @@ export interface Settings {
   expectedBucketOwner?: string
   s3: S3Settings
   copy: CopySettings
+  /** The workflow to run after a successful restore; undefined when `workflow` is empty. */
+  chain?: ChainSettings
 }
 
 /** Reads one raw input by name ('' when unset). */
@@ -51,8 +54,11 @@ const GiB = 1024 * MiB
 export const COPY_OBJECT_LIMIT = 5 * GiB
 export const MIN_PART_SIZE = 5 * MiB
 
-/** Reads and validates every input. Throws InputError naming the first bad input. */
-export function parseSettings(read: InputReader): Settings {
+/**
+ * Reads and validates every input. Throws InputError naming the first bad input.
+ * `env` supplies defaults the runner knows (GITHUB_REF, GITHUB_REPOSITORY, GITHUB_API_URL).
+ */
+export function parseSettings(read: InputReader, env: Environment = process.env): Settings {
   const get = (name: string): string => read(name).trim()
   const bucket = parseBucket(get(Inputs.Bucket))
   const keys = parseKeys(read(Inputs.Keys))
@@ -91,6 +97,7 @@ export function parseSettings(read: InputReader): Settings {
       forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
     },
     copy,
+    chain: parseChain(read, env),
   }
 }
 
