@@ -62,82 +62,11 @@ export async function runChain(
 ): Promise<void> {
   const { clock, log } = deps
   await log.group(`Dispatching ${chain.workflow}`, async () => {
-    const start = clock.now()
-    const calls = new GitHubCalls(clock, log, start + chain.timeoutMs)
-    const query: RunQuery = {
-      owner: chain.owner,
-      repo: chain.repo,
-      workflow: chain.workflow,
-      branch: branchOf(chain.ref),
-      since: new Date(start - CLOCK_SKEW_MS),
-    }
-    // Runs that exist before the dispatch can never be ours; needed if no run ID comes back.
-    const before = await listDispatchRuns(github, calls, query)
-    log.debug(`Runs before the dispatch: ${before.runs.map((r) => r.id).join(', ') || 'none'}`)
-    const distinct = chain.distinctIdInput
-      ? { input: chain.distinctIdInput, id: (deps.newId ?? randomUUID)() }
-      : undefined
-    const request: DispatchRequest = {
-      owner: chain.owner,
-      repo: chain.repo,
-      workflow: chain.workflow,
-      ref: chain.ref,
-      inputs: distinct ? { ...chain.inputs, [distinct.input]: distinct.id } : chain.inputs,
-    }
-    const names = Object.keys(request.inputs)
-    log.info(
-      `Dispatching ${chain.workflow} in ${report.repository} on ${chain.ref}` +
-        (names.length > 0 ? ` with inputs ${names.join(', ')}` : ''),
-    )
-    log.debug(`Inputs: ${JSON.stringify(request.inputs)}`)
-
-    let answer = await dispatchWorkflow(github, calls, request, true)
-    if (answer.kind === 'rejected') {
-      log.info(
-        `The server does not accept return_run_details (${answer.message}); dispatching ` +
-          'without it and finding the run among the workflow_dispatch runs.',
-      )
-      answer = await dispatchWorkflow(github, calls, request, false)
-    } else if (answer.kind === 'no-details') {
-      log.info(
-        'The server answered without run details (204); finding the run among the ' +
-          'workflow_dispatch runs.',
-      )
-    }
-    let run: { id: number; url: string; foundBy: FoundBy }
-    if (answer.kind === 'run') {
-      run = { id: answer.runId, url: answer.htmlUrl, foundBy: 'run-details' }
-      log.info(`Run ${run.id} (named by the dispatch answer, return_run_details): ${run.url}`)
-    } else {
-      const dispatchedAt = clock.now()
-      const found = await findDispatchedRun(github, calls, query, {
-        known: new Set(before.runs.map((r) => r.id)),
-        knownComplete: before.complete,
-        distinct,
-        clock,
-        log,
-        pollMs: Math.min(chain.pollIntervalMs, MAX_FIND_POLL_MS),
-        settleMs: SETTLE_MS,
-        dispatchedAt,
-        giveUpAt: Math.min(calls.deadline, dispatchedAt + FIND_TIMEOUT_MS),
-      })
-      run = { id: found.run.id, url: found.run.htmlUrl, foundBy: found.foundBy }
-      if (found.foundBy === 'distinct-id') {
-        log.info(
-          `Run ${run.id} (found by its distinct ID ${distinct?.id} in the title): ${run.url}`,
-        )
-      } else {
-        log.warning(
-          `Run ${run.id} was found by elimination: the only new workflow_dispatch run on ` +
-            `${query.branch}, still alone ${seconds(SETTLE_MS)} after the dispatch. Set ` +
-            `workflow-distinct-id-input to prove it is ours: ${run.url}`,
-        )
-      }
-    }
+    const calls = new GitHubCalls(clock, log, clock.now() + chain.timeoutMs)
+    const run = await dispatchAndIdentify(github, calls, chain, deps)
     report.runId = run.id
     report.runUrl = run.url
     report.foundBy = run.foundBy
-
     if (!chain.wait) {
       log.info('Not waiting for the run (wait-for-workflow is false).')
       return
@@ -164,6 +93,96 @@ export async function runChain(
     }
     log.info(`Run ${run.id} of ${chain.workflow} succeeded: ${done.htmlUrl}`)
   })
+}
+
+/** The run a dispatch started, and how it was identified. */
+interface IdentifiedRun {
+  id: number
+  url: string
+  foundBy: FoundBy
+}
+
+/**
+ * Lists the runs that exist already, dispatches (asking for the run's details; again without
+ * them when the server rejects the field), and identifies the run the dispatch started.
+ */
+async function dispatchAndIdentify(
+  github: GitHub,
+  calls: GitHubCalls,
+  chain: ChainSettings,
+  deps: ChainDeps,
+): Promise<IdentifiedRun> {
+  const { clock, log } = deps
+  const query: RunQuery = {
+    owner: chain.owner,
+    repo: chain.repo,
+    workflow: chain.workflow,
+    branch: branchOf(chain.ref),
+    since: new Date(clock.now() - CLOCK_SKEW_MS),
+  }
+  // Runs that exist before the dispatch can never be ours; needed if no run ID comes back.
+  const before = await listDispatchRuns(github, calls, query)
+  log.debug(`Runs before the dispatch: ${before.runs.map((r) => r.id).join(', ') || 'none'}`)
+  const distinct = chain.distinctIdInput
+    ? { input: chain.distinctIdInput, id: (deps.newId ?? randomUUID)() }
+    : undefined
+  const request: DispatchRequest = {
+    owner: chain.owner,
+    repo: chain.repo,
+    workflow: chain.workflow,
+    ref: chain.ref,
+    inputs: distinct ? { ...chain.inputs, [distinct.input]: distinct.id } : chain.inputs,
+  }
+  const names = Object.keys(request.inputs)
+  log.info(
+    `Dispatching ${chain.workflow} in ${chain.owner}/${chain.repo} on ${chain.ref}` +
+      (names.length > 0 ? ` with inputs ${names.join(', ')}` : ''),
+  )
+  log.debug(`Inputs: ${JSON.stringify(request.inputs)}`)
+
+  let answer = await dispatchWorkflow(github, calls, request, true)
+  if (answer.kind === 'rejected') {
+    log.info(
+      `The server does not accept return_run_details (${answer.message}); dispatching ` +
+        'without it and finding the run among the workflow_dispatch runs.',
+    )
+    answer = await dispatchWorkflow(github, calls, request, false)
+  } else if (answer.kind === 'no-details') {
+    log.info(
+      'The server answered without run details (204); finding the run among the ' +
+        'workflow_dispatch runs.',
+    )
+  }
+  if (answer.kind === 'run') {
+    log.info(
+      `Run ${answer.runId} (named by the dispatch answer, return_run_details): ${answer.htmlUrl}`,
+    )
+    return { id: answer.runId, url: answer.htmlUrl, foundBy: 'run-details' }
+  }
+  const dispatchedAt = clock.now()
+  const { run, foundBy } = await findDispatchedRun(github, calls, query, {
+    known: new Set(before.runs.map((r) => r.id)),
+    knownComplete: before.complete,
+    distinct,
+    clock,
+    log,
+    pollMs: Math.min(chain.pollIntervalMs, MAX_FIND_POLL_MS),
+    settleMs: SETTLE_MS,
+    dispatchedAt,
+    giveUpAt: Math.min(calls.deadline, dispatchedAt + FIND_TIMEOUT_MS),
+  })
+  if (foundBy === 'distinct-id') {
+    log.info(
+      `Run ${run.id} (found by its distinct ID ${distinct?.id} in the title): ${run.htmlUrl}`,
+    )
+  } else {
+    log.warning(
+      `Run ${run.id} was found by elimination: the only new workflow_dispatch run on ` +
+        `${query.branch}, still alone ${seconds(SETTLE_MS)} after the dispatch. Set ` +
+        `workflow-distinct-id-input to prove it is ours: ${run.htmlUrl}`,
+    )
+  }
+  return { id: run.id, url: run.htmlUrl, foundBy }
 }
 
 /** The workflow-run-* outputs ('' for what is not known). */
