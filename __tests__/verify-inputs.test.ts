@@ -50,7 +50,7 @@ describe('parseSettings in verify mode', () => {
   })
 
   it('without a target, aims at the start of the window (now − min-window)', () => {
-    const s = parseSettings(reader({ ...base, 'min-window': '36h' }), NOW)
+    const s = parseSettings(reader({ ...base, 'min-window': '36h' }), { now: NOW })
     expect(s.mode).toBe('verify')
     expect(s.target).toEqual({
       kind: 'time',
@@ -67,19 +67,20 @@ describe('parseSettings in verify mode', () => {
   })
 
   it('takes to-time or version-ids as the target; min-window defaults to 7d', () => {
-    const t = parseSettings(reader({ ...base, 'to-time': '2021-12-13T15:00:00Z' }), NOW)
+    const t = parseSettings(reader({ ...base, 'to-time': '2021-12-13T15:00:00Z' }), { now: NOW })
     expect(t.target).toMatchObject({ kind: 'time', at: new Date('2021-12-13T15:00:00Z') })
     expect(t.verify).toMatchObject({ atWindowStart: false, minWindowMs: 7 * DAY_MS })
-    const v = parseSettings(reader({ bucket: 'b-1', mode: 'verify', 'version-ids': 'a=v1' }), NOW)
+    const v = parseSettings(reader({ bucket: 'b-1', mode: 'verify', 'version-ids': 'a=v1' }), {
+      now: NOW,
+    })
     expect(v.target).toEqual({ kind: 'versions', versions: new Map([['a', 'v1']]) })
     expect(v.verify?.atWindowStart).toBe(false)
   })
 
   it('reads a drill with its prefix', () => {
-    const s = parseSettings(
-      reader({ ...base, drill: 'true', 'drill-prefix': 'scratch/drill/' }),
-      NOW,
-    )
+    const s = parseSettings(reader({ ...base, drill: 'true', 'drill-prefix': 'scratch/drill/' }), {
+      now: NOW,
+    })
     expect(s.verify).toMatchObject({ drill: true, drillPrefix: 'scratch/drill/' })
   })
 
@@ -101,7 +102,7 @@ describe('parseSettings in verify mode', () => {
   ])('rejects a bad %s', (input, inputs, expected) => {
     let error: unknown
     try {
-      parseSettings(reader(inputs), NOW)
+      parseSettings(reader(inputs), { now: NOW })
     } catch (e) {
       error = e
     }

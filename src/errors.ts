@@ -77,6 +77,21 @@ export class RestoreError extends Error {
   }
 }
 
+/**
+ * The downstream workflow could not be dispatched or found, or its run did not succeed in time.
+ * `status` is the HTTP status of a failed API call; `runUrl` links the run once it is known.
+ */
+export class ChainError extends Error {
+  override name = 'ChainError'
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly runUrl?: string,
+  ) {
+    super(message)
+  }
+}
+
 /** A readable message for anything thrown. */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { parseDuration } from './duration.js'
+import { parseChain, type ChainSettings, type Environment } from './chain-settings.js'
 import { InputError } from './errors.js'
 import { Inputs } from './names.js'
 
@@ -46,6 +47,8 @@ export interface Settings {
   mode: Mode
   /** What verify mode checks; set only when `mode` is verify. */
   verify?: VerifySettings
+  /** The workflow to run after a successful restore; undefined when `workflow` is empty. */
+  chain?: ChainSettings
 }
 
 /** restore: roll the keys back. verify: prove that a rollback would work, changing no key. */
@@ -79,9 +82,13 @@ export const MIN_PART_SIZE = 5 * MiB
 
 /**
  * Reads and validates every input. Throws InputError naming the first bad input.
- * `now` is the start of the run (verify mode's window ends there).
+ * `now` is the start of the run (verify mode's window ends there); `env` supplies defaults the
+ * runner knows (GITHUB_REF, GITHUB_REPOSITORY, GITHUB_API_URL).
  */
-export function parseSettings(read: InputReader, now: Date = new Date()): Settings {
+export function parseSettings(
+  read: InputReader,
+  { now = new Date(), env = process.env }: { now?: Date; env?: Environment } = {},
+): Settings {
   const get = (name: string): string => read(name).trim()
   const bucket = parseBucket(get(Inputs.Bucket))
   const keys = parseKeys(read(Inputs.Keys))
@@ -126,6 +133,7 @@ export function parseSettings(read: InputReader, now: Date = new Date()): Settin
     copy,
     mode,
     verify,
+    chain: parseChain(read, env),
   }
 }
 

@@ -1,5 +1,8 @@
 import * as core from '@actions/core'
+import { chainOutputs, newChainReport, runChain } from './chain.js'
+import { systemClock } from './clock.js'
 import { PlanError, RestoreError, errorMessage } from './errors.js'
+import { createGitHub } from './github.js'
 import { parseSettings } from './inputs.js'
 import type { Logger } from './log.js'
 import { changedCount, undoVersionIds } from './manifest.js'
@@ -24,16 +27,28 @@ export async function run(): Promise<void> {
   const report: RunReport = {}
   try {
     const settings = parseSettings((name) => core.getInput(name, { trimWhitespace: false }))
+    if (settings.chain) core.setSecret(settings.chain.token)
     const manifest = await rollback(createS3Client(settings.s3), settings, log)
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
     core.setOutput(Outputs.Changed, String(changedCount(manifest.keys)))
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
+    if (settings.chain && settings.dryRun) {
+      core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
+    } else if (settings.chain) {
+      const { chain } = settings
+      report.chain = newChainReport(chain)
+      const github = createGitHub(chain.token, chain.apiUrl)
+      await runChain(github, chain, report.chain, { clock: systemClock, log })
+    }
   } catch (e) {
     annotate(e)
     report.error = errorMessage(e)
     core.setFailed(errorMessage(e))
   } finally {
+    for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
+      core.setOutput(name, value)
+    }
     await writeSummary(report).catch((e: unknown) =>
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),
     )

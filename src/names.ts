@@ -16,6 +16,16 @@ export const Inputs = {
   MinWindow: 'min-window',
   Drill: 'drill',
   DrillPrefix: 'drill-prefix',
+  Workflow: 'workflow',
+  WorkflowRef: 'workflow-ref',
+  WorkflowRepository: 'workflow-repository',
+  WorkflowInputs: 'workflow-inputs',
+  WorkflowDistinctIdInput: 'workflow-distinct-id-input',
+  GitHubToken: 'github-token',
+  GitHubApiUrl: 'github-api-url',
+  WaitForWorkflow: 'wait-for-workflow',
+  WaitTimeout: 'wait-timeout',
+  PollInterval: 'poll-interval',
 } as const
 
 /** Every action output, by the name used in action.yml. */
@@ -26,4 +36,7 @@ export const Outputs = {
   Report: 'report',
   Restorable: 'restorable',
   Window: 'window',
+  WorkflowRunId: 'workflow-run-id',
+  WorkflowRunUrl: 'workflow-run-url',
+  WorkflowConclusion: 'workflow-conclusion',
 } as const

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import type { ChainReport } from './chain.js'
 import type { Manifest } from './manifest.js'
 import type { KeyOutcome } from './restore.js'
 
@@ -7,6 +8,8 @@ export interface RunReport {
   manifest?: Manifest
   /** Why the run failed, when it did. */
   error?: string
+  /** The downstream workflow run, once chaining started. */
+  chain?: ChainReport
 }
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
@@ -53,6 +56,25 @@ export async function writeSummary(report: RunReport): Promise<void> {
       ...summaryRows(manifest.keys),
     ])
   }
+  if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)
   await summary.write()
+}
+
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+export function chainLine(chain: ChainReport): string {
+  const where = `in ${escape(chain.repository)} on ${escape(chain.ref)}`
+  if (chain.runId === undefined || chain.runUrl === undefined) {
+    return `<p><strong>Downstream:</strong> ${escape(chain.workflow)} ${where}: no run identified</p>`
+  }
+  const link = `<a href="${escape(chain.runUrl)}">${escape(chain.workflow)} run ${chain.runId}</a>`
+  const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started')
+  return `<p><strong>Downstream:</strong> ${link} ${where}: ${escape(state)}</p>`
+}
+
+function escape(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  )
 }

@@ -61482,7 +61482,7 @@ function parseCli(argv) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cli_args_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7391);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8422);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1812);
 /* harmony import */ var _rollback_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(609);
 /* harmony import */ var _s3client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(406);
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4382);
@@ -62023,6 +62023,7 @@ function formatDays(days) {
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage)
 /* harmony export */ });
+/* unused harmony export ChainError */
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 class InputError extends Error {
     input;
@@ -62086,6 +62087,20 @@ class RestoreError extends Error {
         this.finalStates = finalStates;
     }
 }
+/**
+ * The downstream workflow could not be dispatched or found, or its run did not succeed in time.
+ * `status` is the HTTP status of a failed API call; `runUrl` links the run once it is known.
+ */
+class ChainError extends Error {
+    status;
+    runUrl;
+    name = 'ChainError';
+    constructor(message, status, runUrl) {
+        super(message);
+        this.status = status;
+        this.runUrl = runUrl;
+    }
+}
 /** A readable message for anything thrown. */
 function errorMessage(e) {
     if (e instanceof Error)
@@ -62103,18 +62118,161 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 8422:
+/***/ 1812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   P$: () => (/* binding */ parseSettings)
-/* harmony export */ });
-/* unused harmony exports COPY_OBJECT_LIMIT, MIN_PART_SIZE, parseKeys, parseInstant, parseVersionIds, parseBoolean, parseChoice, parseSize, parseDrillPrefix */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7607);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6455);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  yG: () => (/* binding */ parseBoolean),
+  P$: () => (/* binding */ parseSettings)
+});
+
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, MIN_PART_SIZE, parseChoice, parseDrillPrefix, parseInstant, parseKeys, parseSize, parseVersionIds
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/duration.ts
+var duration = __nccwpck_require__(7607);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/names.ts
+var names = __nccwpck_require__(6455);
+;// CONCATENATED MODULE: ./src/chain-settings.ts
+
+
+
+/** The most inputs a dispatch may carry (api.github.com; GitHub Enterprise Server 3.19: 10). */
+const MAX_WORKFLOW_INPUTS = 25;
+/** Reads the chaining inputs; undefined when `workflow` is empty (no chaining). */
+function parseChain(read, env) {
+    const get = (name) => read(name).trim();
+    const workflow = parseWorkflow(get(names/* Inputs */.G.Workflow));
+    if (workflow === undefined)
+        return undefined;
+    const { owner, repo } = parseRepository(get(names/* Inputs */.G.WorkflowRepository) || env.GITHUB_REPOSITORY);
+    const distinctIdInput = parseInputName(get(names/* Inputs */.G.WorkflowDistinctIdInput));
+    const inputs = parseWorkflowInputs(read(names/* Inputs */.G.WorkflowInputs).trim(), distinctIdInput);
+    const token = get(names/* Inputs */.G.GitHubToken) || env.GITHUB_TOKEN?.trim() || '';
+    if (token === '') {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.GitHubToken, '', 'a token that may dispatch the workflow (actions: write), such as ${{ github.token }}');
+    }
+    return {
+        workflow,
+        owner,
+        repo,
+        ref: parseRef(get(names/* Inputs */.G.WorkflowRef) || env.GITHUB_REF?.trim() || ''),
+        inputs,
+        distinctIdInput,
+        token,
+        apiUrl: parseApiUrl(get(names/* Inputs */.G.GitHubApiUrl) || env.GITHUB_API_URL?.trim() || 'https://api.github.com'),
+        wait: parseBoolean(names/* Inputs */.G.WaitForWorkflow, get(names/* Inputs */.G.WaitForWorkflow), true),
+        timeoutMs: parseSeconds(names/* Inputs */.G.WaitTimeout, get(names/* Inputs */.G.WaitTimeout), 3600) * 1000,
+        pollIntervalMs: parseSeconds(names/* Inputs */.G.PollInterval, get(names/* Inputs */.G.PollInterval), 15) * 1000,
+    };
+}
+function parseWorkflow(value) {
+    if (value === '')
+        return undefined;
+    if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value)))
+        return Number(value);
+    if (/^[^/\\\s]+\.ya?ml$/.test(value))
+        return value;
+    throw new errors/* InputError */.dz(names/* Inputs */.G.Workflow, value, 'a workflow file name such as combine-tilefy.yml (no directory), or a numeric workflow ID');
+}
+function parseRepository(value = '') {
+    const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(value.trim());
+    if (!m || m[2] === '.' || m[2] === '..') {
+        const unset = value === '' ? ' (the default, GITHUB_REPOSITORY, is not set)' : '';
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowRepository, value, `owner/repo, such as usds/justice40-tool${unset}`);
+    }
+    return { owner: m[1], repo: m[2] };
+}
+function parseRef(value) {
+    const expected = 'a branch or tag name such as main or refs/tags/v1';
+    if (value === '') {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowRef, value, `${expected} (GITHUB_REF is not set)`);
+    }
+    if (value.startsWith('refs/pull/')) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowRef, value, `${expected}: a pull request ref cannot be dispatched, so set ${names/* Inputs */.G.WorkflowRef}`);
+    }
+    // git check-ref-format, roughly: no spaces, control characters, ~^:?*[\ or '..'.
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$/.test(value)) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowRef, value, expected);
+    }
+    return value;
+}
+/** A workflow_dispatch input name: letters, digits, - and _, starting with a letter or _. */
+const INPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+function parseInputName(value) {
+    if (value === '')
+        return undefined;
+    if (!INPUT_NAME.test(value)) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowDistinctIdInput, value, 'the name of a workflow_dispatch input, such as distinct_id');
+    }
+    return value;
+}
+/** A JSON object of input names to strings, numbers or booleans. Invalid JSON is an error. */
+function parseWorkflowInputs(value, distinctIdInput) {
+    const expected = 'a JSON object of workflow inputs to strings, numbers or booleans';
+    if (value === '')
+        return {};
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch (e) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected}, such as {"year": "2021"} (${e.message})`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected}, such as {"year": "2021"}`);
+    }
+    const inputs = {};
+    for (const [name, v] of Object.entries(parsed)) {
+        if (!INPUT_NAME.test(name)) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected}; '${name}' is not an input name`);
+        }
+        if (!['string', 'number', 'boolean'].includes(typeof v)) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected}; the value of '${name}' is ${v === null ? 'null' : typeof v}`);
+        }
+        inputs[name] = v;
+    }
+    if (distinctIdInput !== undefined && distinctIdInput in inputs) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected} without '${distinctIdInput}' (${names/* Inputs */.G.WorkflowDistinctIdInput} sets it)`);
+    }
+    const count = Object.keys(inputs).length + (distinctIdInput === undefined ? 0 : 1);
+    if (count > MAX_WORKFLOW_INPUTS) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.WorkflowInputs, value, `${expected} with at most ${MAX_WORKFLOW_INPUTS} inputs in all (GitHub's limit)`);
+    }
+    return inputs;
+}
+function parseApiUrl(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.GitHubApiUrl, value, 'the REST API URL, such as https://api.github.com or https://github.example.com/api/v3');
+    }
+    return value.replace(/\/+$/, '');
+}
+/** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
+function parseSeconds(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!(seconds >= 1 && seconds <= 35 * 24 * 3600)) {
+        throw new errors/* InputError */.dz(input, value, 'a number of seconds from 1 to 3024000, such as 3600');
+    }
+    return seconds;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -62126,28 +62284,29 @@ const COPY_OBJECT_LIMIT = 5 * GiB;
 const MIN_PART_SIZE = 5 * MiB;
 /**
  * Reads and validates every input. Throws InputError naming the first bad input.
- * `now` is the start of the run (verify mode's window ends there).
+ * `now` is the start of the run (verify mode's window ends there); `env` supplies defaults the
+ * runner knows (GITHUB_REF, GITHUB_REPOSITORY, GITHUB_API_URL).
  */
-function parseSettings(read, now = new Date()) {
+function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
-    const bucket = parseBucket(get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Bucket));
-    const keys = parseKeys(read(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Keys));
-    const mode = parseChoice(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Mode, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Mode) || 'restore', MODES);
+    const bucket = parseBucket(get(names/* Inputs */.G.Bucket));
+    const keys = parseKeys(read(names/* Inputs */.G.Keys));
+    const mode = parseChoice(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
     const verify = parseVerify(read, mode, now);
     const target = verify?.atWindowStart
         ? windowStart(verify, now)
-        : parseTarget(get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime), read(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds), keys);
+        : parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     if (targetKeys.length === 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Keys, '', 'at least one object key, one per line');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
-        multipartThreshold: parseSize(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.MultipartThreshold, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.MultipartThreshold), {
+        multipartThreshold: parseSize(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
             fallback: COPY_OBJECT_LIMIT,
             min: 0,
             max: COPY_OBJECT_LIMIT,
         }),
-        partSize: parseSize(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.PartSize, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.PartSize), {
+        partSize: parseSize(names/* Inputs */.G.PartSize, get(names/* Inputs */.G.PartSize), {
             fallback: 512 * MiB,
             min: MIN_PART_SIZE,
             max: COPY_OBJECT_LIMIT,
@@ -62158,26 +62317,27 @@ function parseSettings(read, now = new Date()) {
         bucket,
         keys: targetKeys,
         target,
-        ifMissing: parseChoice(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.IfMissing, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.IfMissing) || 'fail', [
+        ifMissing: parseChoice(names/* Inputs */.G.IfMissing, get(names/* Inputs */.G.IfMissing) || 'fail', [
             'fail',
             'delete',
             'skip',
         ]),
-        dryRun: parseBoolean(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DryRun, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DryRun), false),
-        expectedBucketOwner: parseAccountId(get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ExpectedBucketOwner)),
+        dryRun: parseBoolean(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false),
+        expectedBucketOwner: parseAccountId(get(names/* Inputs */.G.ExpectedBucketOwner)),
         s3: {
-            region: get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Region) || undefined,
-            endpoint: parseEndpoint(get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.EndpointUrl)),
-            forcePathStyle: parseBoolean(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ForcePathStyle, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ForcePathStyle), false),
+            region: get(names/* Inputs */.G.Region) || undefined,
+            endpoint: parseEndpoint(get(names/* Inputs */.G.EndpointUrl)),
+            forcePathStyle: parseBoolean(names/* Inputs */.G.ForcePathStyle, get(names/* Inputs */.G.ForcePathStyle), false),
         },
         copy,
         mode,
         verify,
+        chain: parseChain(read, env),
     };
 }
 function parseBucket(value) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(value)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Bucket, value, 'a bucket name such as justice40-data');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Bucket, value, 'a bucket name such as justice40-data');
     }
     return value;
 }
@@ -62187,7 +62347,7 @@ function parseKeys(value) {
     const seen = new Set();
     for (const key of keys) {
         if (seen.has(key)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Keys, key, 'each object key once (this key is listed twice)');
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, 'each object key once (this key is listed twice)');
         }
         seen.add(key);
     }
@@ -62196,19 +62356,19 @@ function parseKeys(value) {
 function parseTarget(toTime, versionIds, keys) {
     const hasVersions = versionIds.trim() !== '';
     if (toTime !== '' && hasVersions) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds, versionIds.trim(), `to be empty when '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime}' is set: give exactly one target`);
+        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '')
-        return { kind: 'time', at: parseInstant(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime, toTime), text: toTime };
+        return { kind: 'time', at: parseInstant(names/* Inputs */.G.ToTime, toTime), text: toTime };
     if (!hasVersions) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime, '', `a target: '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime}' (an ISO-8601 time with a zone) or '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds}'`);
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone) or '${names/* Inputs */.G.VersionIds}'`);
     }
     const versions = parseVersionIds(versionIds);
     if (keys.length > 0) {
         const missing = keys.filter((k) => !versions.has(k));
         const extra = [...versions.keys()].filter((k) => !keys.includes(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Keys, [...missing, ...extra].join(', '), `the same keys as '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds}' (or leave '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Keys}' empty)`);
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, [...missing, ...extra].join(', '), `the same keys as '${names/* Inputs */.G.VersionIds}' (or leave '${names/* Inputs */.G.Keys}' empty)`);
         }
     }
     return { kind: 'versions', versions };
@@ -62219,14 +62379,14 @@ function parseInstant(input, value) {
     const m = INSTANT.exec(value);
     const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
     if (!m)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, value, expected);
+        throw new errors/* InputError */.dz(input, value, expected);
     const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
     const ms = (frac + '000').slice(0, 3);
     const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
     const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
     const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
     if (!fieldsValid || Number.isNaN(date.getTime()))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, value, expected);
+        throw new errors/* InputError */.dz(input, value, expected);
     return date;
 }
 function daysIn(year, month) {
@@ -62243,10 +62403,10 @@ function parseVersionIds(value) {
         const at = line.lastIndexOf('=');
         const key = at < 0 ? '' : line.slice(0, at).trim();
         if (key === '') {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds, line, 'one key=versionId line per key');
+            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'one key=versionId line per key');
         }
         if (versions.has(key)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds, line, 'each key once (this key is listed twice)');
+            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'each key once (this key is listed twice)');
         }
         const versionId = line.slice(at + 1).trim();
         versions.set(key, versionId === '' ? null : versionId);
@@ -62267,12 +62427,12 @@ function parseBoolean(input, value, fallback) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, value, 'true or false');
+    throw new errors/* InputError */.dz(input, value, 'true or false');
 }
 function parseChoice(input, value, choices) {
     if (choices.includes(value))
         return value;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, value, `one of ${choices.join(', ')}`);
+    throw new errors/* InputError */.dz(input, value, `one of ${choices.join(', ')}`);
 }
 const UNITS = {
     '': 1,
@@ -62294,7 +62454,7 @@ function parseSize(input, value, range) {
     const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
     const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
     if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
+        throw new errors/* InputError */.dz(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
     }
     return bytes;
 }
@@ -62302,7 +62462,7 @@ function parseAccountId(value) {
     if (value === '')
         return undefined;
     if (!/^\d{12}$/.test(value)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ExpectedBucketOwner, value, 'a 12-digit AWS account ID');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ExpectedBucketOwner, value, 'a 12-digit AWS account ID');
     }
     return value;
 }
@@ -62317,7 +62477,7 @@ function parseEndpoint(value) {
         url = undefined;
     }
     if (!url || !['http:', 'https:'].includes(url.protocol)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
     }
     return value;
 }
@@ -62325,22 +62485,22 @@ const MODES = ['restore', 'verify'];
 /** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
 function parseVerify(read, mode, now) {
     const get = (name) => read(name).trim();
-    const drill = parseBoolean(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill), false);
+    const drill = parseBoolean(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), false);
     if (mode !== 'verify') {
         if (drill)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill), "false unless mode is 'verify'");
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), "false unless mode is 'verify'");
         return undefined;
     }
-    if (drill && parseBoolean(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DryRun, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DryRun), false)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill, get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.Drill), `false when '${_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DryRun}' is true`);
+    if (drill && parseBoolean(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false)) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), `false when '${names/* Inputs */.G.DryRun}' is true`);
     }
-    const minWindow = get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.MinWindow) || '7d';
+    const minWindow = get(names/* Inputs */.G.MinWindow) || '7d';
     return {
-        minWindowMs: (0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .parseDuration */ .E9)(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.MinWindow, minWindow),
+        minWindowMs: (0,duration/* parseDuration */.E9)(names/* Inputs */.G.MinWindow, minWindow),
         minWindow,
-        atWindowStart: get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.ToTime) === '' && get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.VersionIds) === '',
+        atWindowStart: get(names/* Inputs */.G.ToTime) === '' && get(names/* Inputs */.G.VersionIds) === '',
         drill,
-        drillPrefix: parseDrillPrefix(get(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DrillPrefix), now),
+        drillPrefix: parseDrillPrefix(get(names/* Inputs */.G.DrillPrefix), now),
     };
 }
 function windowStart(verify, now) {
@@ -62357,10 +62517,10 @@ function parseDrillPrefix(value, now) {
             .toISOString()
             .replace(/[-:]/g, '')
             .replace(/\.\d+Z$/, 'Z');
-        return `.s3-rollback-drill/${stamp}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}/`;
+        return `.s3-rollback-drill/${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}/`;
     }
     if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_3__/* .Inputs */ .G.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
     }
     return value;
 }
@@ -62543,6 +62703,16 @@ const Inputs = {
     MinWindow: 'min-window',
     Drill: 'drill',
     DrillPrefix: 'drill-prefix',
+    Workflow: 'workflow',
+    WorkflowRef: 'workflow-ref',
+    WorkflowRepository: 'workflow-repository',
+    WorkflowInputs: 'workflow-inputs',
+    WorkflowDistinctIdInput: 'workflow-distinct-id-input',
+    GitHubToken: 'github-token',
+    GitHubApiUrl: 'github-api-url',
+    WaitForWorkflow: 'wait-for-workflow',
+    WaitTimeout: 'wait-timeout',
+    PollInterval: 'poll-interval',
 };
 /** Every action output, by the name used in action.yml. */
 const Outputs = {
@@ -62552,6 +62722,9 @@ const Outputs = {
     Report: 'report',
     Restorable: 'restorable',
     Window: 'window',
+    WorkflowRunId: 'workflow-run-id',
+    WorkflowRunUrl: 'workflow-run-url',
+    WorkflowConclusion: 'workflow-conclusion',
 };
 
 
@@ -63078,7 +63251,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   hZ: () => (/* binding */ summaryTitle)
 });
 
-// UNUSED EXPORTS: formatBytes, writeSummary
+// UNUSED EXPORTS: chainLine, formatBytes, writeSummary
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -66031,9 +66204,24 @@ async function writeSummary(report) {
             ...summaryRows(manifest.keys),
         ]);
     }
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
     if (report.error)
         summary.addCodeBlock(report.error);
     await summary.write();
+}
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+function chainLine(chain) {
+    const where = `in ${summary_escape(chain.repository)} on ${summary_escape(chain.ref)}`;
+    if (chain.runId === undefined || chain.runUrl === undefined) {
+        return `<p><strong>Downstream:</strong> ${summary_escape(chain.workflow)} ${where}: no run identified</p>`;
+    }
+    const link = `<a href="${summary_escape(chain.runUrl)}">${summary_escape(chain.workflow)} run ${chain.runId}</a>`;
+    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
+    return `<p><strong>Downstream:</strong> ${link} ${where}: ${summary_escape(state)}</p>`;
+}
+function summary_escape(text) {
+    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
 
