@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFile, readdir } from 'node:fs/promises'
 
 // Semantic 9: rollback only ever adds versions or delete markers. The one delete in src/ is
 // DeleteObject without a VersionId, which on a versioning-Enabled bucket adds a delete marker.
