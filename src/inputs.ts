@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { parseCount, parsePrefix } from './inputs-prefix.js'
 import { Inputs } from './names.js'
 
 /** What to do with a key that had no object at the target (created later, or deleted then). */
@@ -16,6 +17,8 @@ export interface S3Settings {
   region?: string
   endpoint?: string
   forcePathStyle: boolean
+  /** Idle time after which a request is abandoned and retried (default SOCKET_TIMEOUT_MS). */
+  socketTimeoutMs?: number
 }
 
 /** How restores copy versions. */
@@ -40,6 +43,13 @@ export interface Settings {
   expectedBucketOwner?: string
   s3: S3Settings
   copy: CopySettings
+  /**
+   * Roll back every key under this prefix to the `to-time` target instead of `keys`
+   * ('' = the whole bucket); undefined for a `keys` run.
+   */
+  prefix?: string
+  /** Keys written at once. */
+  concurrency: number
 }
 
 /** Reads one raw input by name ('' when unset). */
@@ -50,15 +60,24 @@ const MiB = 1024 * KiB
 const GiB = 1024 * MiB
 export const COPY_OBJECT_LIMIT = 5 * GiB
 export const MIN_PART_SIZE = 5 * MiB
+/** Keys written at once (the `concurrency` input). */
+export const DEFAULT_CONCURRENCY = 16
+/** Parts copied at once in one multipart copy (the `part-concurrency` input). */
+export const DEFAULT_PART_CONCURRENCY = 8
 
 /** Reads and validates every input. Throws InputError naming the first bad input. */
 export function parseSettings(read: InputReader): Settings {
   const get = (name: string): string => read(name).trim()
   const bucket = parseBucket(get(Inputs.Bucket))
   const keys = parseKeys(read(Inputs.Keys))
+  const prefix = parsePrefix(read(Inputs.Prefix), {
+    keys,
+    toTime: get(Inputs.ToTime),
+    versionIds: read(Inputs.VersionIds),
+  })
   const target = parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
-  if (targetKeys.length === 0) {
+  if (targetKeys.length === 0 && prefix === undefined) {
     throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
   }
   const copy: CopySettings = {
@@ -72,7 +91,11 @@ export function parseSettings(read: InputReader): Settings {
       min: MIN_PART_SIZE,
       max: COPY_OBJECT_LIMIT,
     }),
-    partConcurrency: 8,
+    partConcurrency: parseCount(Inputs.PartConcurrency, get(Inputs.PartConcurrency), {
+      fallback: DEFAULT_PART_CONCURRENCY,
+      min: 1,
+      max: 64,
+    }),
   }
   return {
     bucket,
@@ -91,6 +114,12 @@ export function parseSettings(read: InputReader): Settings {
       forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
     },
     copy,
+    prefix,
+    concurrency: parseCount(Inputs.Concurrency, get(Inputs.Concurrency), {
+      fallback: DEFAULT_CONCURRENCY,
+      min: 1,
+      max: 256,
+    }),
   }
 }
 

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { PlanError, RestoreError, errorMessage } from './errors.js'
 import { parseSettings } from './inputs.js'
 import type { Logger } from './log.js'
-import { changedCount, undoVersionIds } from './manifest.js'
+import { changedTotal, undoVersionIds } from './manifest.js'
 import { Outputs } from './names.js'
 import { rollback } from './rollback.js'
 import { createS3Client } from './s3client.js'
@@ -23,8 +23,9 @@ export async function run(): Promise<void> {
     const manifest = await rollback(createS3Client(settings.s3), settings, log)
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
-    core.setOutput(Outputs.Changed, String(changedCount(manifest.keys)))
+    core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
+    if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
   } catch (e) {
     annotate(e)
     report.error = errorMessage(e)

@@ -12,6 +12,9 @@ export const Inputs = {
   ExpectedBucketOwner: 'expected-bucket-owner',
   MultipartThreshold: 'multipart-threshold',
   PartSize: 'part-size',
+  Prefix: 'prefix',
+  Concurrency: 'concurrency',
+  PartConcurrency: 'part-concurrency',
 } as const
 
 /** Every action output, by the name used in action.yml. */
@@ -19,4 +22,5 @@ export const Outputs = {
   Manifest: 'manifest',
   Changed: 'changed',
   UndoVersionIds: 'undo-version-ids',
+  ManifestFile: 'manifest-file',
 } as const

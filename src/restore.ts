@@ -112,9 +112,13 @@ export async function executePlan(
   return outcomes
 }
 
-function write(
+/** The bucket a write goes to (a Plan without its items). */
+export type PlanTarget = Pick<Plan, 'bucket' | 'expectedBucketOwner'>
+
+/** One planned write: a restore (copy) or a delete marker. */
+export function write(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   item: PlanItem,
   settings: CopySettings,
   guard: WriteGuard,
@@ -168,9 +172,9 @@ async function putBack(
 }
 
 /** Our version, if the failed write landed (the entry before the newest is the planned one). */
-async function landedVersion(
+export async function landedVersion(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   item: PlanItem,
 ): Promise<VersionEntry | undefined> {
   try {
@@ -188,9 +192,10 @@ async function landedVersion(
   }
 }
 
-async function putBackOne(
+/** Puts one key back to `item.current`; returns its final state in words. */
+export async function putBackOne(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   settings: CopySettings,
   guard: WriteGuard,
   item: PlanItem,
