@@ -186,7 +186,7 @@ describe('prefix restores', () => {
     ).toEqual(keys.slice(0, 10))
     expect(added(before, await allVersions(s3, bucket))).toHaveLength(10)
     for (const k of keys.slice(0, 10)) expect(await read(s3, bucket, k)).toBe(`good ${k}`)
-  })
+  }, 60_000)
 
   it('puts back every key it changed when a write fails, and says where each key stands', async () => {
     const { bucket, at } = await folder()

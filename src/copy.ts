@@ -95,6 +95,10 @@ export async function restoreVersion(
     multipart ? multipartCopy(s3, request, settings, guard) : singleCopy(s3, request, guard)
   const landed = await guarded(s3, request, guard, write)
   const newVersionId = await confirmSequence(s3, request, landed)
+  if (!multipart && sameMd5(request.source, landed.eTag)) {
+    log.debug(`${request.key}: new version ${newVersionId} checked by the ETag (MD5) of the copy`)
+    return { newVersionId, check: 'ETag (MD5) of the copy', multipart }
+  }
   const facts = await headVersion(s3, {
     bucket: request.bucket,
     key: request.key,
@@ -162,6 +166,24 @@ async function guarded(
 export interface Landed {
   versionId?: string
   attempts: number
+  /** The ETag a CopyObject reports for the new version. */
+  eTag?: string
+}
+
+/**
+ * Whether a single-part copy's reported ETag proves it holds the source's bytes: the source's
+ * ETag is a plain MD5 (not multipart, not KMS or SSE-C) and the copy's is the same. Then a
+ * HeadObject of the new version adds nothing.
+ */
+export function sameMd5(source: ObjectFacts, copyETag: string | undefined): boolean {
+  const tag = unquote(source.eTag)
+  return (
+    tag !== undefined &&
+    /^[0-9a-f]{32}$/i.test(tag) &&
+    !source.serverSideEncryption?.startsWith('aws:kms') &&
+    !source.sseCustomerAlgorithm &&
+    unquote(copyETag) === tag
+  )
 }
 
 /**
@@ -253,7 +275,11 @@ async function singleCopy(s3: S3Client, request: CopyRequest, guard: WriteGuard)
       ...guard.condition(request.expected),
     }),
   )
-  return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
+  return {
+    versionId: out.VersionId,
+    attempts: out.$metadata?.attempts ?? 1,
+    eTag: out.CopyObjectResult?.ETag,
+  }
 }
 
 /** CopyObject resets the storage class to STANDARD and encryption to the bucket default. */

@@ -144,6 +144,7 @@ async function sameAsCurrent(
   wanted: ObjectFacts,
 ): Promise<boolean> {
   if (!current || current.isDeleteMarker || current.size !== wanted.size) return false
+  if (differentMd5(current, wanted)) return false
   const facts = await headVersion(s3, {
     bucket: request.bucket,
     key: current.key,
@@ -151,6 +152,24 @@ async function sameAsCurrent(
     expectedBucketOwner: request.expectedBucketOwner,
   })
   return sameContent(facts, wanted)
+}
+
+/**
+ * Pure: true when the listing alone shows different bytes: both ETags are plain MD5s (single
+ * part) of a source that is not KMS-encrypted, and they differ. Saves a HeadObject per key.
+ * (A current version that holds the same bytes under KMS would count as different: one extra
+ * copy, never a wrong skip.)
+ */
+export function differentMd5(current: VersionEntry, wanted: ObjectFacts): boolean {
+  const plain = (etag: string | undefined): boolean => /^[0-9a-f]{32}$/i.test(unquote(etag) ?? '')
+  const kms = wanted.serverSideEncryption?.startsWith('aws:kms') === true
+  return (
+    !kms &&
+    !wanted.sseCustomerAlgorithm &&
+    plain(current.eTag) &&
+    plain(wanted.eTag) &&
+    unquote(current.eTag) !== unquote(wanted.eTag)
+  )
 }
 
 /** Pure: whether two versions hold the same bytes, content type and user metadata. */
