@@ -22,6 +22,8 @@ describe('Progress', () => {
     expect(lines).toHaveLength(10)
     expect(lines[0]).toBe('Restored: 100/1000 (10%), 100.0/s, ETA 9s')
     expect(lines[9]).toBe('Restored: 1000/1000 (100%), 100.0/s, elapsed 10s')
+    progress.finish() // already said
+    expect(lines).toHaveLength(10)
   })
 
   it('writes at most one line per interval when steps are small', () => {

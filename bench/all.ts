@@ -1,14 +1,15 @@
 /**
  * Runs every benchmark in turn and writes the output to bench/results/.
- * npm run bench (BENCH_ONLY=large,prefix,scaling picks some; see each script for its sizes).
+ * npm run bench (BENCH_ONLY=ops,large,prefix,scaling picks some; see each script for its sizes).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { large } from './large.js'
+import { ops } from './ops.js'
 import { prefix } from './prefix.js'
 import { scaling } from './scaling.js'
 
-const benches: Record<string, () => Promise<string>> = { large, prefix, scaling }
+const benches: Record<string, () => Promise<string>> = { ops, large, prefix, scaling }
 const only = (process.env.BENCH_ONLY ?? Object.keys(benches).join(',')).split(',')
 const machine =
   `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +

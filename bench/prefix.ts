@@ -4,12 +4,14 @@
  * each restoring its own identical bucket. Counts S3 requests per restored object (the
  * action's through an SDK middleware, rclone's from --dump headers) and peak memory.
  * BENCH_PREFIX_KEYS (default 5000), BENCH_CONCURRENCY (default 16: the action's concurrency,
- * rclone's --transfers and --checkers).
+ * rclone's --transfers and --checkers), BENCH_RCLONE_FIRST=1 to run rclone first (the local S3
+ * is shared, so order and neighbours matter: run both orders).
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type ActionRun,
   check,
   client,
   envInt,
@@ -22,6 +24,7 @@ import {
   seedPrefix,
   table,
   timed,
+  type Timed,
   total,
 } from './lib.js'
 
@@ -67,34 +70,20 @@ export async function prefix(): Promise<string> {
     console.log(
       `seeded 2 buckets x ${keys} keys, ${versions} versions each, in ${fixed((Date.now() - seeded) / 1000, 0)} s`,
     )
-    const action = await runAction({
-      bucket: ours,
-      prefix: 'p/',
-      'to-time': at,
-      concurrency: String(concurrency),
-    })
+    const runOurs = (): Promise<ActionRun> =>
+      runAction({ bucket: ours, prefix: 'p/', 'to-time': at, concurrency: String(concurrency) })
     const log = join(dir, 'rclone.log')
-    const rclone = check(
-      await timed(
-        '/usr/bin/rclone',
-        [
-          'copy',
-          `src:${theirs}/p`,
-          `dst:${theirs}/p`,
-          '--transfers',
-          String(concurrency),
-          '--checkers',
-          String(concurrency),
-          '--dump',
-          'headers',
-          '-vv',
-          '--log-file',
-          log,
-        ],
-        rcloneEnv(at),
-      ),
-      'rclone copy',
-    )
+    const rcloneArgs = ['copy', `src:${theirs}/p`, `dst:${theirs}/p`]
+    rcloneArgs.push('--transfers', String(concurrency), '--checkers', String(concurrency))
+    rcloneArgs.push('--dump', 'headers', '-vv', '--log-file', log)
+    const runTheirs = async (): Promise<Timed> =>
+      check(await timed('/usr/bin/rclone', rcloneArgs, rcloneEnv(at)), 'rclone copy')
+    const rcloneFirst = process.env.BENCH_RCLONE_FIRST === '1'
+    const first = rcloneFirst ? await runTheirs() : undefined
+    const action = await runOurs()
+    const rclone = first ?? (await runTheirs())
+    const order = `order: ${rcloneFirst ? 'rclone, then the action' : 'the action, then rclone'}`
+    console.log(order)
     const rcloneCounts = rcloneRequests(await readFile(log, 'utf8'))
     const wrongOurs = await mismatches(s3, ours, 'p/', at)
     const wrongTheirs = await mismatches(s3, theirs, 'p/', at)
@@ -138,7 +127,7 @@ export async function prefix(): Promise<string> {
         `${ratio(total(rcloneCounts), total(action.requests))}, peak memory ` +
         `${ratio(rclone.maxRssMiB, action.maxRssMiB)}`,
     )
-    return text
+    return `${order}\n${text}`
   } finally {
     await rm(dir, { recursive: true, force: true })
     await removeBucket(s3, ours)

@@ -17,6 +17,7 @@ export class Progress {
   private readonly started: number
   private lastAt: number
   private lastPercent = 0
+  private lastDone = -1
   private readonly everyMs: number
   private readonly everyPercent: number
   private readonly now: () => number
@@ -45,12 +46,15 @@ export class Progress {
     if (stepped || at - this.lastAt >= this.everyMs) {
       this.lastAt = at
       this.lastPercent = percent
+      this.lastDone = this.done
       this.log.info(this.line(at, detail))
     }
   }
 
-  /** The final line (always written). */
+  /** The final line (unless the last line already said the same count, with no detail). */
   finish(detail?: string): void {
+    if (this.done === this.lastDone && detail === undefined) return
+    this.lastDone = this.done
     this.log.info(this.line(this.now(), detail))
   }
 
