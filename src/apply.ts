@@ -40,6 +40,7 @@ export interface ApplyFiles {
   states: string
 }
 
+/** How pass 2 writes: keys at once, and how many there are (for progress). */
 export interface ApplyOptions {
   concurrency: number
   /** Keys in the plan file (for progress). */

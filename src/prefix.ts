@@ -24,6 +24,7 @@ export interface RunFiles {
   states: string
 }
 
+/** The files of a new run, in a new private directory. */
 export async function runFiles(): Promise<RunFiles> {
   const dir = await runDirectory()
   return {

@@ -32,6 +32,7 @@ export interface ScanFiles {
   outcomes: JsonLinesWriter
 }
 
+/** What pass 1 resolves: the bucket, the target, the prefix and how many keys at once. */
 export interface ScanRequest extends ResolveRequest {
   prefix: string
   /** Keys resolved at once (each restore HEADs its source, and the current version on a size match). */
