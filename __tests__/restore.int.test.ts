@@ -164,7 +164,7 @@ describe('server-side copy keeps the object (semantic 3)', () => {
           { Key: 'team', Value: 'j40' },
         ]),
       )
-      expect(manifest.keys[0].check).toBe('size and ETag')
+      expect(manifest.keys[0].check).toBe('ETag (MD5) of the copy')
     },
   )
 

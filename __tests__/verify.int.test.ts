@@ -306,7 +306,7 @@ describe('verify: drill', () => {
     expect(byKey(report, 'data-sources/census.zip').drill).toMatchObject({
       scratchKey: 'drills/one/data-sources/census.zip',
       result: 'copied',
-      check: 'size and ETag',
+      check: 'ETag (MD5) of the copy',
       multipart: false,
       removed: true,
     })

@@ -91,10 +91,14 @@ export async function restoreVersion(
   log: Logger,
 ): Promise<WriteResult> {
   const multipart = request.source.size > settings.multipartThreshold
-  const write = (): Promise<string | undefined> =>
+  const write = (): Promise<Landed> =>
     multipart ? multipartCopy(s3, request, settings, guard) : singleCopy(s3, request, guard)
-  const reported = await guarded(s3, request, guard, write)
-  const newVersionId = await confirmSequence(s3, request, reported)
+  const landed = await guarded(s3, request, guard, write)
+  const newVersionId = await confirmSequence(s3, request, landed)
+  if (!multipart && sameMd5(request.source, landed.eTag)) {
+    log.debug(`${request.key}: new version ${newVersionId} checked by the ETag (MD5) of the copy`)
+    return { newVersionId, check: 'ETag (MD5) of the copy', multipart }
+  }
   const facts = await headVersion(s3, {
     bucket: request.bucket,
     key: request.key,
@@ -123,7 +127,7 @@ export async function addDeleteMarker(
         ExpectedBucketOwner: request.expectedBucketOwner,
       }),
     )
-    return out.VersionId
+    return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
   })
   return { newVersionId: await confirmSequence(s3, request, reported) }
 }
@@ -137,8 +141,8 @@ async function guarded(
   s3: S3Client,
   request: WriteRequest,
   guard: WriteGuard,
-  write: () => Promise<string | undefined>,
-): Promise<string | undefined> {
+  write: () => Promise<Landed>,
+): Promise<Landed> {
   try {
     return await write()
   } catch (e) {
@@ -159,31 +163,62 @@ async function guarded(
   }
 }
 
+/** A write's answer: the new version ID (AWS sends it, Ceph RGW does not for copies) and how
+ * many attempts the SDK made (more than one means a retried write may have landed twice). */
+export interface Landed {
+  versionId?: string
+  attempts: number
+  /** The ETag a CopyObject reports for the new version. */
+  eTag?: string
+}
+
+/**
+ * Whether a single-part copy's reported ETag proves it holds the source's bytes: the source's
+ * ETag is a plain MD5 (not multipart, not KMS or SSE-C), it has no checksum to compare instead,
+ * and the copy's ETag is the same. Then a
+ * HeadObject of the new version adds nothing.
+ */
+export function sameMd5(source: ObjectFacts, copyETag: string | undefined): boolean {
+  const tag = unquote(source.eTag)
+  return (
+    tag !== undefined &&
+    /^[0-9a-f]{32}$/i.test(tag) &&
+    !source.serverSideEncryption?.startsWith('aws:kms') &&
+    !source.sseCustomerAlgorithm &&
+    !source.checksum &&
+    unquote(copyETag) === tag
+  )
+}
+
 /**
  * After a write: ours must be the newest entry, and the entry just before it must be the one
  * planned on. Otherwise another writer got in between; both writes stay in the history.
- * Returns the new version ID (from the response, or from the listing on stores that omit it).
+ * A write the SDK retried (a reset or timeout after the server had done it) can land more than
+ * once: up to `attempts` identical entries on top count as ours.
+ * Returns the ID of the current entry (ours).
  */
 async function confirmSequence(
   s3: S3Client,
   request: WriteRequest,
-  reported: string | undefined,
+  landed: Landed,
 ): Promise<string> {
   const { key } = request
-  const entries = await keyHistory(s3, request.bucket, key, request.expectedBucketOwner, 8)
+  const limit = Math.max(8, landed.attempts + 2)
+  const entries = await keyHistory(s3, request.bucket, key, request.expectedBucketOwner, limit)
   const newest = entries[0]
-  const ours = reported ?? newest?.versionId
+  const ours = landed.versionId ?? newest?.versionId
+  const copies = ownCopies(entries, landed.attempts, request.expected?.versionId)
   const at = entries.findIndex((e) => e.versionId === ours)
   if (ours === undefined || at < 0) {
     throw new RaceError(key, `the new version ${ours ?? '(unknown)'} is not in the history`)
   }
-  if (at > 0) {
+  if (at >= copies) {
     throw new RaceError(
       key,
       `another writer wrote ${describe(newest)} after our version ${ours}; it is current now`,
     )
   }
-  const before = entries[1]
+  const before = entries[copies]
   if (before?.versionId !== request.expected?.versionId) {
     throw new RaceError(
       key,
@@ -191,7 +226,36 @@ async function confirmSequence(
         `(${ours}) is ${describe(before)}, planned on ${describe(request.expected)}`,
     )
   }
-  return ours
+  return newest.versionId
+}
+
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest), at
+ * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ */
+export function ownCopies(
+  entries: readonly VersionEntry[],
+  attempts: number,
+  plannedOn?: string,
+): number {
+  const [newest] = entries
+  if (!newest) return 0
+  let n = 1
+  while (
+    n < attempts &&
+    n < entries.length &&
+    entries[n].versionId !== plannedOn &&
+    sameWrite(entries[n], newest)
+  ) {
+    n++
+  }
+  return n
+}
+
+/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+export function sameWrite(a: VersionEntry, b: VersionEntry): boolean {
+  if (a.isDeleteMarker || b.isDeleteMarker) return a.isDeleteMarker && b.isDeleteMarker
+  return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
 }
 
 export function describe(entry: VersionEntry | undefined): string {
@@ -199,11 +263,7 @@ export function describe(entry: VersionEntry | undefined): string {
   return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`
 }
 
-async function singleCopy(
-  s3: S3Client,
-  request: CopyRequest,
-  guard: WriteGuard,
-): Promise<string | undefined> {
+async function singleCopy(s3: S3Client, request: CopyRequest, guard: WriteGuard): Promise<Landed> {
   const { source, key } = request
   const out = await s3.send(
     new CopyObjectCommand({
@@ -219,7 +279,11 @@ async function singleCopy(
       ...guard.condition(request.expected),
     }),
   )
-  return out.VersionId
+  return {
+    versionId: out.VersionId,
+    attempts: out.$metadata?.attempts ?? 1,
+    eTag: out.CopyObjectResult?.ETag,
+  }
 }
 
 /** CopyObject resets the storage class to STANDARD and encryption to the bucket default. */
@@ -259,7 +323,7 @@ async function multipartCopy(
   request: CopyRequest,
   settings: CopySettings,
   guard: WriteGuard,
-): Promise<string | undefined> {
+): Promise<Landed> {
   const { bucket, key, source, expectedBucketOwner } = request
   const sourceKey = request.sourceKey ?? key
   const tags = await tagsOf(s3, {
@@ -332,7 +396,7 @@ async function multipartCopy(
       }),
     )
     await ensureTags(s3, { bucket, key, versionId: done.VersionId, expectedBucketOwner }, tags)
-    return done.VersionId
+    return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 }
   } catch (e) {
     await s3
       .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { parseDuration } from './duration.js'
 import { parseChain, type ChainSettings, type Environment } from './chain-settings.js'
 import { InputError } from './errors.js'
+import { parseCount, parsePrefix } from './inputs-prefix.js'
 import { Inputs } from './names.js'
 
 /** What to do with a key that had no object at the target (created later, or deleted then). */
@@ -19,6 +20,8 @@ export interface S3Settings {
   region?: string
   endpoint?: string
   forcePathStyle: boolean
+  /** Idle time after which a request is abandoned and retried (default SOCKET_TIMEOUT_MS). */
+  socketTimeoutMs?: number
 }
 
 /** How restores copy versions. */
@@ -49,6 +52,13 @@ export interface Settings {
   verify?: VerifySettings
   /** The workflow to run after a successful restore; undefined when `workflow` is empty. */
   chain?: ChainSettings
+  /**
+   * Roll back every key under this prefix to the `to-time` target instead of `keys`
+   * ('' = the whole bucket); undefined for a `keys` run.
+   */
+  prefix?: string
+  /** Keys written at once. */
+  concurrency: number
 }
 
 /** restore: roll the keys back. verify: prove that a rollback would work, changing no key. */
@@ -79,6 +89,10 @@ const MiB = 1024 * KiB
 const GiB = 1024 * MiB
 export const COPY_OBJECT_LIMIT = 5 * GiB
 export const MIN_PART_SIZE = 5 * MiB
+/** Keys written at once (the `concurrency` input). */
+export const DEFAULT_CONCURRENCY = 16
+/** Parts copied at once in one multipart copy (the `part-concurrency` input). */
+export const DEFAULT_PART_CONCURRENCY = 8
 
 /**
  * Reads and validates every input. Throws InputError naming the first bad input.
@@ -94,11 +108,23 @@ export function parseSettings(
   const keys = parseKeys(read(Inputs.Keys))
   const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES)
   const verify = parseVerify(read, mode, now)
+  if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
+    throw new InputError(
+      Inputs.Prefix,
+      read(Inputs.Prefix).trim(),
+      "to be empty in verify mode (verify checks the listed 'keys')",
+    )
+  }
+  const prefix = parsePrefix(read(Inputs.Prefix), {
+    keys,
+    toTime: get(Inputs.ToTime),
+    versionIds: read(Inputs.VersionIds),
+  })
   const target = verify?.atWindowStart
     ? windowStart(verify, now)
     : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
-  if (targetKeys.length === 0) {
+  if (targetKeys.length === 0 && prefix === undefined) {
     throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
   }
   const copy: CopySettings = {
@@ -112,7 +138,11 @@ export function parseSettings(
       min: MIN_PART_SIZE,
       max: COPY_OBJECT_LIMIT,
     }),
-    partConcurrency: 8,
+    partConcurrency: parseCount(Inputs.PartConcurrency, get(Inputs.PartConcurrency), {
+      fallback: DEFAULT_PART_CONCURRENCY,
+      min: 1,
+      max: 64,
+    }),
   }
   return {
     bucket,
@@ -134,6 +164,12 @@ export function parseSettings(
     mode,
     verify,
     chain: parseChain(read, env),
+    prefix,
+    concurrency: parseCount(Inputs.Concurrency, get(Inputs.Concurrency), {
+      fallback: DEFAULT_CONCURRENCY,
+      min: 1,
+      max: 256,
+    }),
   }
 }
 

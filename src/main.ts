@@ -5,8 +5,8 @@ import { PlanError, RestoreError, errorMessage } from './errors.js'
 import { createGitHub } from './github.js'
 import { parseSettings } from './inputs.js'
 import type { Logger } from './log.js'
-import { changedCount, undoVersionIds } from './manifest.js'
 import { Inputs, Outputs } from './names.js'
+import { changedTotal, undoVersionIds } from './manifest.js'
 import { rollback } from './rollback.js'
 import { createS3Client } from './s3client.js'
 import { writeSummary, type RunReport } from './summary.js'
@@ -31,8 +31,9 @@ export async function run(): Promise<void> {
     const manifest = await rollback(createS3Client(settings.s3), settings, log)
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
-    core.setOutput(Outputs.Changed, String(changedCount(manifest.keys)))
+    core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
+    if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
     if (settings.chain && settings.dryRun) {
       core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
     } else if (settings.chain) {

@@ -26,6 +26,9 @@ export const Inputs = {
   WaitForWorkflow: 'wait-for-workflow',
   WaitTimeout: 'wait-timeout',
   PollInterval: 'poll-interval',
+  Prefix: 'prefix',
+  Concurrency: 'concurrency',
+  PartConcurrency: 'part-concurrency',
 } as const
 
 /** Every action output, by the name used in action.yml. */
@@ -39,4 +42,5 @@ export const Outputs = {
   WorkflowRunId: 'workflow-run-id',
   WorkflowRunUrl: 'workflow-run-url',
   WorkflowConclusion: 'workflow-conclusion',
+  ManifestFile: 'manifest-file',
 } as const

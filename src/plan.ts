@@ -50,24 +50,35 @@ export async function buildPlan(s3: S3Client, request: PlanRequest, log: Logger)
   for (const key of request.keys) {
     const entries = await keyHistory(s3, bucket, key, expectedBucketOwner)
     log.debug(`${key}: ${entries.length} entries: ${JSON.stringify(entries)}`)
-    const decided = decide(key, entries, request.target, request.ifMissing)
-    if ('problem' in decided) {
-      problems.push(decided)
-      continue
-    }
-    if (decided.action === 'restore' && decided.wanted) {
-      const checked = await checkSource(s3, request, decided.wanted)
-      if ('problem' in checked) {
-        problems.push(checked)
-        continue
-      }
-      decided.source = checked
-      if (await sameAsCurrent(s3, request, decided.current, checked)) decided.action = 'unchanged'
-    }
-    items.push(decided)
+    const resolved = await resolveKey(s3, request, key, entries)
+    if ('problem' in resolved) problems.push(resolved)
+    else items.push(resolved)
   }
   if (problems.length > 0) throw new PlanError(problems)
   return { bucket, expectedBucketOwner, items }
+}
+
+/** Where to resolve keys: the bucket and the target (a PlanRequest without its key list). */
+export type ResolveRequest = Omit<PlanRequest, 'keys'>
+
+/**
+ * One key of a plan: `decide()` on its history, then for a restore a HeadObject of the source
+ * (readable, not archived, not SSE-C) and the check whether the current version already is a
+ * copy of it (which makes the key `unchanged`).
+ */
+export async function resolveKey(
+  s3: S3Client,
+  request: ResolveRequest,
+  key: string,
+  entries: readonly VersionEntry[],
+): Promise<PlanItem | KeyProblem> {
+  const decided = decide(key, entries, request.target, request.ifMissing)
+  if ('problem' in decided || decided.action !== 'restore' || !decided.wanted) return decided
+  const checked = await checkSource(s3, request, decided.wanted)
+  if ('problem' in checked) return checked
+  decided.source = checked
+  if (await sameAsCurrent(s3, request, decided.current, checked)) decided.action = 'unchanged'
+  return decided
 }
 
 /** Pure: what to do with one key given its history (newest first) and the target. */
@@ -128,11 +139,12 @@ function archived(versionId: string, storageClass: string): string {
  */
 async function sameAsCurrent(
   s3: S3Client,
-  request: PlanRequest,
+  request: ResolveRequest,
   current: VersionEntry | undefined,
   wanted: ObjectFacts,
 ): Promise<boolean> {
   if (!current || current.isDeleteMarker || current.size !== wanted.size) return false
+  if (differentMd5(current, wanted)) return false
   const facts = await headVersion(s3, {
     bucket: request.bucket,
     key: current.key,
@@ -140,6 +152,24 @@ async function sameAsCurrent(
     expectedBucketOwner: request.expectedBucketOwner,
   })
   return sameContent(facts, wanted)
+}
+
+/**
+ * Pure: true when the listing alone shows different bytes: both ETags are plain MD5s (single
+ * part) of a source that is not KMS-encrypted, and they differ. Saves a HeadObject per key.
+ * (A current version that holds the same bytes under KMS would count as different: one extra
+ * copy, never a wrong skip.)
+ */
+export function differentMd5(current: VersionEntry, wanted: ObjectFacts): boolean {
+  const plain = (etag: string | undefined): boolean => /^[0-9a-f]{32}$/i.test(unquote(etag) ?? '')
+  const kms = wanted.serverSideEncryption?.startsWith('aws:kms') === true
+  return (
+    !kms &&
+    !wanted.sseCustomerAlgorithm &&
+    plain(current.eTag) &&
+    plain(wanted.eTag) &&
+    unquote(current.eTag) !== unquote(wanted.eTag)
+  )
 }
 
 /** Pure: whether two versions hold the same bytes, content type and user metadata. */
@@ -160,7 +190,7 @@ const sorted = (m: Record<string, string>): Array<[string, string]> =>
 
 async function checkSource(
   s3: S3Client,
-  request: PlanRequest,
+  request: ResolveRequest,
   wanted: VersionEntry,
 ): Promise<ObjectFacts | KeyProblem> {
   const { key, versionId } = wanted

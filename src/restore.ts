@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import {
   addDeleteMarker,
   describe,
+  ownCopies,
   restoreVersion,
   runPool,
   WriteGuard,
@@ -13,6 +14,7 @@ import type { CopySettings } from './inputs.js'
 import { keyHistory, type VersionEntry } from './listing.js'
 import type { Logger } from './log.js'
 import { headVersion } from './objects.js'
+import { MAX_ATTEMPTS } from './s3client.js'
 import type { Plan, PlanItem } from './plan.js'
 import { isAbsent } from './select.js'
 
@@ -112,9 +114,13 @@ export async function executePlan(
   return outcomes
 }
 
-function write(
+/** The bucket a write goes to (a Plan without its items). */
+export type PlanTarget = Pick<Plan, 'bucket' | 'expectedBucketOwner'>
+
+/** One planned write: a restore (copy) or a delete marker. */
+export function write(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   item: PlanItem,
   settings: CopySettings,
   guard: WriteGuard,
@@ -167,30 +173,46 @@ async function putBack(
   return new RestoreError(failed.error, failed.key, finalStates)
 }
 
-/** Our version, if the failed write landed (the entry before the newest is the planned one). */
-async function landedVersion(
+/**
+ * Our version, if the failed write landed after all: the newest entries are what this write
+ * makes (a delete marker, or a copy of the wanted version's size and ETag; more than one when
+ * the SDK retried a write that had landed) and the entry below them is the one planned on.
+ */
+export async function landedVersion(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   item: PlanItem,
 ): Promise<VersionEntry | undefined> {
   try {
-    const [newest, before] = await keyHistory(
+    const entries = await keyHistory(
       s3,
       plan.bucket,
       item.key,
       plan.expectedBucketOwner,
-      2,
+      MAX_ATTEMPTS + 1,
     )
-    const changed = newest !== undefined && newest.versionId !== item.current?.versionId
-    return changed && before?.versionId === item.current?.versionId ? newest : undefined
+    const [newest] = entries
+    if (!newest || newest.versionId === item.current?.versionId || !isOurs(newest, item)) {
+      return undefined
+    }
+    const copies = ownCopies(entries, MAX_ATTEMPTS, item.current?.versionId)
+    return entries[copies]?.versionId === item.current?.versionId ? newest : undefined
   } catch {
     return undefined
   }
 }
 
-async function putBackOne(
+/** Whether an entry is what the planned write would make. */
+function isOurs(entry: VersionEntry, item: PlanItem): boolean {
+  if (item.action === 'delete') return entry.isDeleteMarker
+  const size = item.source?.size ?? item.wanted?.size
+  return !entry.isDeleteMarker && entry.size === size
+}
+
+/** Puts one key back to `item.current`; returns its final state in words. */
+export async function putBackOne(
   s3: S3Client,
-  plan: Plan,
+  plan: PlanTarget,
   settings: CopySettings,
   guard: WriteGuard,
   item: PlanItem,

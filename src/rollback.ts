@@ -4,6 +4,7 @@ import type { Settings } from './inputs.js'
 import type { Logger } from './log.js'
 import { buildManifest, type Manifest } from './manifest.js'
 import { buildPlan } from './plan.js'
+import { rollbackPrefix } from './prefix.js'
 import { executePlan, plannedOutcome } from './restore.js'
 
 /**
@@ -11,6 +12,7 @@ import { executePlan, plannedOutcome } from './restore.js'
  * unless this is a dry run. The action and the CLI both call this.
  */
 export async function rollback(s3: S3Client, settings: Settings, log: Logger): Promise<Manifest> {
+  if (settings.prefix !== undefined) return rollbackPrefix(s3, settings, log)
   const plan = await log.group('Resolving versions', async () => {
     const plan = await buildPlan(s3, settings, log)
     for (const item of plan.items) {
@@ -23,7 +25,7 @@ export async function rollback(s3: S3Client, settings: Settings, log: Logger): P
   const outcomes = settings.dryRun
     ? plan.items.map(plannedOutcome)
     : await log.group('Restoring', () =>
-        executePlan(s3, plan, settings.copy, { concurrency: 4 }, log),
+        executePlan(s3, plan, settings.copy, { concurrency: settings.concurrency }, log),
       )
   return buildManifest(settings.bucket, settings.target, settings.dryRun, outcomes)
 }

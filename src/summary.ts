@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { ChainReport } from './chain.js'
-import type { Manifest } from './manifest.js'
+import type { Manifest, PrefixSummary } from './manifest.js'
 import type { KeyOutcome } from './restore.js'
 
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
@@ -44,6 +44,17 @@ export function summaryTitle(manifest: Manifest): string {
   return `${verb} s3://${manifest.bucket} ${target}`
 }
 
+/** One line of totals for a prefix run (its keys may be too many for a table). */
+export function prefixTotals(t: PrefixSummary): string {
+  const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`
+  const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : ''
+  return (
+    `${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
+    `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
+    `${t.written} written${listed}`
+  )
+}
+
 /** Writes the job summary (when the runner provides one). */
 export async function writeSummary(report: RunReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
@@ -51,6 +62,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
   if (report.manifest) {
     const { manifest } = report
     summary.addRaw(summaryTitle(manifest), true).addBreak()
+    if (manifest.summary) summary.addRaw(prefixTotals(manifest.summary), true).addBreak()
     summary.addTable([
       HEADER.map((data) => ({ data, header: true })),
       ...summaryRows(manifest.keys),

@@ -61482,8 +61482,8 @@ function parseCli(argv) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cli_args_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7391);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1812);
-/* harmony import */ var _rollback_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(609);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(117);
+/* harmony import */ var _rollback_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8504);
 /* harmony import */ var _s3client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(406);
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4382);
 /* harmony import */ var _text_table_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7777);
@@ -61589,7 +61589,7 @@ async function main(argv) {
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3client_js__WEBPACK_IMPORTED_MODULE_7__/* .createS3Client */ .q)(settings.s3);
+    const s3 = (0,_s3client_js__WEBPACK_IMPORTED_MODULE_7__/* .createS3Client */ .qo)(settings.s3);
     const print = (text) => void process.stdout.write(`${text}\n`);
     try {
         if (settings.mode === 'verify') {
@@ -61641,9 +61641,10 @@ __webpack_async_result__();
 /* harmony export */   Xj: () => (/* binding */ addDeleteMarker),
 /* harmony export */   jF: () => (/* binding */ WriteGuard),
 /* harmony export */   kD: () => (/* binding */ runPool),
-/* harmony export */   q0: () => (/* binding */ describe)
+/* harmony export */   q0: () => (/* binding */ describe),
+/* harmony export */   uD: () => (/* binding */ ownCopies)
 /* harmony export */ });
-/* unused harmony exports copySource, partRanges, compareCopy */
+/* unused harmony exports copySource, sameMd5, sameWrite, partRanges, compareCopy */
 /* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3711);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _listing_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4907);
@@ -61695,8 +61696,12 @@ function copySource(bucket, key, versionId) {
 async function restoreVersion(s3, request, settings, guard, log) {
     const multipart = request.source.size > settings.multipartThreshold;
     const write = () => multipart ? multipartCopy(s3, request, settings, guard) : singleCopy(s3, request, guard);
-    const reported = await guarded(s3, request, guard, write);
-    const newVersionId = await confirmSequence(s3, request, reported);
+    const landed = await guarded(s3, request, guard, write);
+    const newVersionId = await confirmSequence(s3, request, landed);
+    if (!multipart && sameMd5(request.source, landed.eTag)) {
+        log.debug(`${request.key}: new version ${newVersionId} checked by the ETag (MD5) of the copy`);
+        return { newVersionId, check: 'ETag (MD5) of the copy', multipart };
+    }
     const facts = await (0,_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .headVersion */ .xW)(s3, {
         bucket: request.bucket,
         key: request.key,
@@ -61718,7 +61723,7 @@ async function addDeleteMarker(s3, request, guard) {
             Key: request.key,
             ExpectedBucketOwner: request.expectedBucketOwner,
         }));
-        return out.VersionId;
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
     });
     return { newVersionId: await confirmSequence(s3, request, reported) };
 }
@@ -61745,28 +61750,70 @@ async function guarded(s3, request, guard, write) {
     }
 }
 /**
+ * Whether a single-part copy's reported ETag proves it holds the source's bytes: the source's
+ * ETag is a plain MD5 (not multipart, not KMS or SSE-C), it has no checksum to compare instead,
+ * and the copy's ETag is the same. Then a
+ * HeadObject of the new version adds nothing.
+ */
+function sameMd5(source, copyETag) {
+    const tag = unquote(source.eTag);
+    return (tag !== undefined &&
+        /^[0-9a-f]{32}$/i.test(tag) &&
+        !source.serverSideEncryption?.startsWith('aws:kms') &&
+        !source.sseCustomerAlgorithm &&
+        !source.checksum &&
+        unquote(copyETag) === tag);
+}
+/**
  * After a write: ours must be the newest entry, and the entry just before it must be the one
  * planned on. Otherwise another writer got in between; both writes stay in the history.
- * Returns the new version ID (from the response, or from the listing on stores that omit it).
+ * A write the SDK retried (a reset or timeout after the server had done it) can land more than
+ * once: up to `attempts` identical entries on top count as ours.
+ * Returns the ID of the current entry (ours).
  */
-async function confirmSequence(s3, request, reported) {
+async function confirmSequence(s3, request, landed) {
     const { key } = request;
-    const entries = await (0,_listing_js__WEBPACK_IMPORTED_MODULE_3__/* .keyHistory */ .Ur)(s3, request.bucket, key, request.expectedBucketOwner, 8);
+    const limit = Math.max(8, landed.attempts + 2);
+    const entries = await (0,_listing_js__WEBPACK_IMPORTED_MODULE_3__/* .keyHistory */ .Ur)(s3, request.bucket, key, request.expectedBucketOwner, limit);
     const newest = entries[0];
-    const ours = reported ?? newest?.versionId;
+    const ours = landed.versionId ?? newest?.versionId;
+    const copies = ownCopies(entries, landed.attempts, request.expected?.versionId);
     const at = entries.findIndex((e) => e.versionId === ours);
     if (ours === undefined || at < 0) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL(key, `the new version ${ours ?? '(unknown)'} is not in the history`);
     }
-    if (at > 0) {
+    if (at >= copies) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL(key, `another writer wrote ${describe(newest)} after our version ${ours}; it is current now`);
     }
-    const before = entries[1];
+    const before = entries[copies];
     if (before?.versionId !== request.expected?.versionId) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL(key, `another writer changed the key between planning and the write: the version before ours ` +
             `(${ours}) is ${describe(before)}, planned on ${describe(request.expected)}`);
     }
-    return ours;
+    return newest.versionId;
+}
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest), at
+ * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ */
+function ownCopies(entries, attempts, plannedOn) {
+    const [newest] = entries;
+    if (!newest)
+        return 0;
+    let n = 1;
+    while (n < attempts &&
+        n < entries.length &&
+        entries[n].versionId !== plannedOn &&
+        sameWrite(entries[n], newest)) {
+        n++;
+    }
+    return n;
+}
+/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+function sameWrite(a, b) {
+    if (a.isDeleteMarker || b.isDeleteMarker)
+        return a.isDeleteMarker && b.isDeleteMarker;
+    return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
 }
 function describe(entry) {
     if (!entry)
@@ -61787,7 +61834,11 @@ async function singleCopy(s3, request, guard) {
         ...storageAndEncryption(source),
         ...guard.condition(request.expected),
     }));
-    return out.VersionId;
+    return {
+        versionId: out.VersionId,
+        attempts: out.$metadata?.attempts ?? 1,
+        eTag: out.CopyObjectResult?.ETag,
+    };
 }
 /** CopyObject resets the storage class to STANDARD and encryption to the bucket default. */
 function storageAndEncryption(source) {
@@ -61881,7 +61932,7 @@ async function multipartCopy(s3, request, settings, guard) {
             ...guard.condition(request.expected),
         }));
         await ensureTags(s3, { bucket, key, versionId: done.VersionId, expectedBucketOwner }, tags);
-        return done.VersionId;
+        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
     }
     catch (e) {
         await s3
@@ -62118,7 +62169,7 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 1812:
+/***/ 117:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62128,7 +62179,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   P$: () => (/* binding */ parseSettings)
 });
 
-// UNUSED EXPORTS: COPY_OBJECT_LIMIT, MIN_PART_SIZE, parseChoice, parseDrillPrefix, parseInstant, parseKeys, parseSize, parseVersionIds
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseChoice, parseDrillPrefix, parseInstant, parseKeys, parseSize, parseVersionIds
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -62271,7 +62322,46 @@ function parseSeconds(input, value, fallback) {
     return seconds;
 }
 
+;// CONCATENATED MODULE: ./src/inputs-prefix.ts
+
+
+/** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
+const WHOLE_BUCKET = '*';
+/**
+ * The `prefix` input: undefined when unset (a `keys` run), '' for the whole bucket (`*`), else
+ * the prefix itself. A prefix run takes `to-time` only, and no `keys`.
+ */
+function parsePrefix(value, others) {
+    const prefix = value.trim();
+    if (prefix === '')
+        return undefined;
+    if (prefix.startsWith('/')) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, prefix, `a key prefix without a leading '/', such as data-sources/ (or ${WHOLE_BUCKET} for the whole bucket)`);
+    }
+    if (others.keys.length > 0) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, others.keys.join('\n'), `to be empty when '${names/* Inputs */.G.Prefix}' is set: give keys or a prefix, not both`);
+    }
+    if (others.versionIds.trim() !== '') {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, others.versionIds.trim(), `to be empty when '${names/* Inputs */.G.Prefix}' is set: a prefix goes back to '${names/* Inputs */.G.ToTime}'`);
+    }
+    if (others.toTime === '') {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `an ISO-8601 time with a zone: a '${names/* Inputs */.G.Prefix}' run goes back to '${names/* Inputs */.G.ToTime}'`);
+    }
+    return prefix === WHOLE_BUCKET ? '' : prefix;
+}
+/** A whole number in [min, max]; `fallback` when empty. */
+function parseCount(input, value, range) {
+    if (value === '')
+        return range.fallback;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+        throw new errors/* InputError */.dz(input, value, `a whole number from ${range.min} to ${range.max}`);
+    }
+    return n;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -62282,6 +62372,10 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const COPY_OBJECT_LIMIT = 5 * GiB;
 const MIN_PART_SIZE = 5 * MiB;
+/** Keys written at once (the `concurrency` input). */
+const DEFAULT_CONCURRENCY = 16;
+/** Parts copied at once in one multipart copy (the `part-concurrency` input). */
+const DEFAULT_PART_CONCURRENCY = 8;
 /**
  * Reads and validates every input. Throws InputError naming the first bad input.
  * `now` is the start of the run (verify mode's window ends there); `env` supplies defaults the
@@ -62293,11 +62387,19 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const keys = parseKeys(read(names/* Inputs */.G.Keys));
     const mode = parseChoice(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
     const verify = parseVerify(read, mode, now);
+    if (mode === 'verify' && read(names/* Inputs */.G.Prefix).trim() !== '') {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, read(names/* Inputs */.G.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
+    }
+    const prefix = parsePrefix(read(names/* Inputs */.G.Prefix), {
+        keys,
+        toTime: get(names/* Inputs */.G.ToTime),
+        versionIds: read(names/* Inputs */.G.VersionIds),
+    });
     const target = verify?.atWindowStart
         ? windowStart(verify, now)
         : parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
-    if (targetKeys.length === 0) {
+    if (targetKeys.length === 0 && prefix === undefined) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
@@ -62311,7 +62413,11 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
             min: MIN_PART_SIZE,
             max: COPY_OBJECT_LIMIT,
         }),
-        partConcurrency: 8,
+        partConcurrency: parseCount(names/* Inputs */.G.PartConcurrency, get(names/* Inputs */.G.PartConcurrency), {
+            fallback: DEFAULT_PART_CONCURRENCY,
+            min: 1,
+            max: 64,
+        }),
     };
     return {
         bucket,
@@ -62333,6 +62439,12 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
         mode,
         verify,
         chain: parseChain(read, env),
+        prefix,
+        concurrency: parseCount(names/* Inputs */.G.Concurrency, get(names/* Inputs */.G.Concurrency), {
+            fallback: DEFAULT_CONCURRENCY,
+            min: 1,
+            max: 256,
+        }),
     };
 }
 function parseBucket(value) {
@@ -62532,9 +62644,10 @@ function parseDrillPrefix(value, now) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ur: () => (/* binding */ keyHistory)
+/* harmony export */   Ur: () => (/* binding */ keyHistory),
+/* harmony export */   W0: () => (/* binding */ keyHistories)
 /* harmony export */ });
-/* unused harmony exports keyHistories, entryOrder, interleave */
+/* unused harmony exports entryOrder, interleave */
 /* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
 /**
@@ -62713,6 +62826,9 @@ const Inputs = {
     WaitForWorkflow: 'wait-for-workflow',
     WaitTimeout: 'wait-timeout',
     PollInterval: 'poll-interval',
+    Prefix: 'prefix',
+    Concurrency: 'concurrency',
+    PartConcurrency: 'part-concurrency',
 };
 /** Every action output, by the name used in action.yml. */
 const Outputs = {
@@ -62725,6 +62841,7 @@ const Outputs = {
     WorkflowRunId: 'workflow-run-id',
     WorkflowRunUrl: 'workflow-run-url',
     WorkflowConclusion: 'workflow-conclusion',
+    ManifestFile: 'manifest-file',
 };
 
 
@@ -62821,7 +62938,7 @@ function httpStatus(e) {
 
 /***/ }),
 
-/***/ 609:
+/***/ 8504:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62833,6 +62950,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: ./src/copy.ts
 var copy = __nccwpck_require__(7142);
 ;// CONCATENATED MODULE: ./src/manifest.ts
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
 function buildManifest(bucket, target, dryRun, keys) {
     return {
         bucket,
@@ -62842,6 +62961,10 @@ function buildManifest(bucket, target, dryRun, keys) {
         dryRun,
         keys,
     };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
 }
 /** Keys whose current version this run changed. */
 function changedCount(outcomes) {
@@ -62880,26 +63003,32 @@ async function buildPlan(s3, request, log) {
     for (const key of request.keys) {
         const entries = await (0,listing/* keyHistory */.Ur)(s3, bucket, key, expectedBucketOwner);
         log.debug(`${key}: ${entries.length} entries: ${JSON.stringify(entries)}`);
-        const decided = decide(key, entries, request.target, request.ifMissing);
-        if ('problem' in decided) {
-            problems.push(decided);
-            continue;
-        }
-        if (decided.action === 'restore' && decided.wanted) {
-            const checked = await checkSource(s3, request, decided.wanted);
-            if ('problem' in checked) {
-                problems.push(checked);
-                continue;
-            }
-            decided.source = checked;
-            if (await sameAsCurrent(s3, request, decided.current, checked))
-                decided.action = 'unchanged';
-        }
-        items.push(decided);
+        const resolved = await resolveKey(s3, request, key, entries);
+        if ('problem' in resolved)
+            problems.push(resolved);
+        else
+            items.push(resolved);
     }
     if (problems.length > 0)
         throw new errors/* PlanError */.W6(problems);
     return { bucket, expectedBucketOwner, items };
+}
+/**
+ * One key of a plan: `decide()` on its history, then for a restore a HeadObject of the source
+ * (readable, not archived, not SSE-C) and the check whether the current version already is a
+ * copy of it (which makes the key `unchanged`).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, request.ifMissing);
+    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const checked = await checkSource(s3, request, decided.wanted);
+    if ('problem' in checked)
+        return checked;
+    decided.source = checked;
+    if (await sameAsCurrent(s3, request, decided.current, checked))
+        decided.action = 'unchanged';
+    return decided;
 }
 /** Pure: what to do with one key given its history (newest first) and the target. */
 function decide(key, entries, target, ifMissing) {
@@ -62953,6 +63082,8 @@ function archived(versionId, storageClass) {
 async function sameAsCurrent(s3, request, current, wanted) {
     if (!current || current.isDeleteMarker || current.size !== wanted.size)
         return false;
+    if (differentMd5(current, wanted))
+        return false;
     const facts = await (0,objects/* headVersion */.xW)(s3, {
         bucket: request.bucket,
         key: current.key,
@@ -62960,6 +63091,21 @@ async function sameAsCurrent(s3, request, current, wanted) {
         expectedBucketOwner: request.expectedBucketOwner,
     });
     return sameContent(facts, wanted);
+}
+/**
+ * Pure: true when the listing alone shows different bytes: both ETags are plain MD5s (single
+ * part) of a source that is not KMS-encrypted, and they differ. Saves a HeadObject per key.
+ * (A current version that holds the same bytes under KMS would count as different: one extra
+ * copy, never a wrong skip.)
+ */
+function differentMd5(current, wanted) {
+    const plain = (etag) => /^[0-9a-f]{32}$/i.test(unquote(etag) ?? '');
+    const kms = wanted.serverSideEncryption?.startsWith('aws:kms') === true;
+    return (!kms &&
+        !wanted.sseCustomerAlgorithm &&
+        plain(current.eTag) &&
+        plain(wanted.eTag) &&
+        unquote(current.eTag) !== unquote(wanted.eTag));
 }
 /** Pure: whether two versions hold the same bytes, content type and user metadata. */
 function sameContent(a, b) {
@@ -63003,7 +63149,224 @@ async function checkSource(s3, request, wanted) {
     return facts;
 }
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/jsonl.ts
+
+
+
+
+
+const FLUSH_BYTES = 64 * 1024;
+/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
+class JsonLinesWriter {
+    path;
+    file;
+    buffer = [];
+    bytes = 0;
+    lines = 0;
+    flushing = Promise.resolve();
+    closed = false;
+    constructor(path, file) {
+        this.path = path;
+        this.file = file;
+    }
+    /** Creates (or truncates) `path`. */
+    static async create(path) {
+        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
+    }
+    /** Lines written so far. */
+    get count() {
+        return this.lines;
+    }
+    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
+    async write(value) {
+        const line = JSON.stringify(value) + '\n';
+        this.buffer.push(line);
+        this.bytes += line.length;
+        this.lines++;
+        if (this.bytes >= FLUSH_BYTES)
+            await this.flush();
+    }
+    /** Writes out everything queued so far. */
+    async flush() {
+        const chunk = this.buffer.join('');
+        this.buffer = [];
+        this.bytes = 0;
+        this.flushing = this.flushing.then(async () => {
+            if (chunk !== '')
+                await this.file.write(chunk);
+        });
+        await this.flushing;
+    }
+    /** Flushes and closes the file (once; later calls do nothing). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await this.flush();
+        await this.file.close();
+    }
+}
+/** The values of a JSON Lines file, one at a time. */
+async function* readJsonLines(path, revive) {
+    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path), crlfDelay: Infinity });
+    for await (const line of lines) {
+        if (line.trim() !== '')
+            yield JSON.parse(line, revive);
+    }
+}
+/** Revives ISO dates of the fields that hold dates (JSON has none). */
+function reviveDates(fields) {
+    const names = new Set(fields);
+    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
+}
+/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+function runDirectory() {
+    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
+}
+
+;// CONCATENATED MODULE: ./src/pool.ts
+/**
+ * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
+ * slots free up (so a streamed source is never read far ahead). The first failure stops new
+ * starts; tasks already running finish; then the first error is thrown.
+ */
+async function eachLimit(items, limit, task) {
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    let failed = false;
+    let error;
+    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
+    let turn = Promise.resolve();
+    const next = () => {
+        const result = turn.then(() => iterator.next());
+        turn = result.catch(() => undefined);
+        return result;
+    };
+    const worker = async () => {
+        while (!failed) {
+            let step;
+            try {
+                step = await next();
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+                return;
+            }
+            if (step.done)
+                return;
+            try {
+                await task(step.value);
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+/**
+ * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
+ * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ */
+class Progress {
+    label;
+    total;
+    log;
+    done = 0;
+    started;
+    lastAt;
+    lastPercent = 0;
+    lastDone = -1;
+    everyMs;
+    everyPercent;
+    now;
+    constructor(label, total, log, options = {}) {
+        this.label = label;
+        this.total = total;
+        this.log = log;
+        this.now = options.now ?? Date.now;
+        this.everyMs = options.everyMs ?? 10_000;
+        this.everyPercent = options.everyPercent ?? 10;
+        this.started = this.now();
+        this.lastAt = this.started;
+    }
+    /** Counts `n` more items done and logs a line when one is due. */
+    add(n = 1, detail) {
+        this.done += n;
+        const at = this.now();
+        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
+        const stepped = this.total !== undefined &&
+            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
+        if (stepped || at - this.lastAt >= this.everyMs) {
+            this.lastAt = at;
+            this.lastPercent = percent;
+            this.lastDone = this.done;
+            this.log.info(this.line(at, detail));
+        }
+    }
+    /** The final line (unless the last line already said the same count, with no detail). */
+    finish(detail) {
+        if (this.done === this.lastDone && detail === undefined)
+            return;
+        this.lastDone = this.done;
+        this.log.info(this.line(this.now(), detail));
+    }
+    /** One progress line (pure given the counts and the clock). */
+    line(at, detail) {
+        const seconds = Math.max((at - this.started) / 1000, 0.001);
+        const rate = this.done / seconds;
+        const parts = [`${this.label}: ${this.done}`];
+        if (this.total !== undefined) {
+            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
+            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+        }
+        parts.push(`${rate.toFixed(1)}/s`);
+        if (this.total !== undefined && this.done < this.total && rate > 0) {
+            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
+        }
+        else {
+            parts.push(`elapsed ${duration(seconds)}`);
+        }
+        if (detail)
+            parts.push(detail);
+        return parts.join(', ');
+    }
+}
+/** 45s, 3m05s, 1h02m. */
+function duration(seconds) {
+    const s = Math.round(seconds);
+    if (s < 60)
+        return `${s}s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+// EXTERNAL MODULE: ./src/s3client.ts
+var s3client = __nccwpck_require__(406);
 ;// CONCATENATED MODULE: ./src/restore.ts
+
 
 
 
@@ -63071,6 +63434,7 @@ async function executePlan(s3, plan, settings, options, log) {
     }
     return outcomes;
 }
+/** One planned write: a restore (copy) or a delete marker. */
 function write(s3, plan, item, settings, guard, log) {
     const request = {
         bucket: plan.bucket,
@@ -63108,17 +63472,33 @@ async function putBack(s3, plan, settings, guard, landed, failed, log) {
     }));
     return new errors/* RestoreError */.DZ(failed.error, failed.key, finalStates);
 }
-/** Our version, if the failed write landed (the entry before the newest is the planned one). */
+/**
+ * Our version, if the failed write landed after all: the newest entries are what this write
+ * makes (a delete marker, or a copy of the wanted version's size and ETag; more than one when
+ * the SDK retried a write that had landed) and the entry below them is the one planned on.
+ */
 async function landedVersion(s3, plan, item) {
     try {
-        const [newest, before] = await (0,listing/* keyHistory */.Ur)(s3, plan.bucket, item.key, plan.expectedBucketOwner, 2);
-        const changed = newest !== undefined && newest.versionId !== item.current?.versionId;
-        return changed && before?.versionId === item.current?.versionId ? newest : undefined;
+        const entries = await (0,listing/* keyHistory */.Ur)(s3, plan.bucket, item.key, plan.expectedBucketOwner, s3client/* MAX_ATTEMPTS */.m + 1);
+        const [newest] = entries;
+        if (!newest || newest.versionId === item.current?.versionId || !isOurs(newest, item)) {
+            return undefined;
+        }
+        const copies = (0,copy/* ownCopies */.uD)(entries, s3client/* MAX_ATTEMPTS */.m, item.current?.versionId);
+        return entries[copies]?.versionId === item.current?.versionId ? newest : undefined;
     }
     catch {
         return undefined;
     }
 }
+/** Whether an entry is what the planned write would make. */
+function isOurs(entry, item) {
+    if (item.action === 'delete')
+        return entry.isDeleteMarker;
+    const size = item.source?.size ?? item.wanted?.size;
+    return !entry.isDeleteMarker && entry.size === size;
+}
+/** Puts one key back to `item.current`; returns its final state in words. */
 async function putBackOne(s3, plan, settings, guard, item, result, log) {
     const previous = item.current;
     const [ours] = await (0,listing/* keyHistory */.Ur)(s3, plan.bucket, item.key, plan.expectedBucketOwner, 1).catch(() => []);
@@ -63154,7 +63534,285 @@ async function putBackOne(s3, plan, settings, guard, item, result, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/apply.ts
+
+
+
+
+
+
+/** Final states kept in memory (and so in the error message); all are in the states file. */
+const STATES_KEPT = 100;
+/** Revives the Date fields of a PlanItem read back from JSON. */
+const revivePlanItem = reviveDates(['lastModified', 'expires']);
+/**
+ * Pass 2 of a prefix rollback: writes the planned keys from the plan file, `concurrency` at a
+ * time, journalling each write. All or nothing: when a write fails, no new write starts, and
+ * every key in the journal is put back to what was current before (by adding versions, never
+ * removing any). The RestoreError carries the first STATES_KEPT final states; the states file
+ * has all of them. Returns the number of keys written.
+ */
+async function applyPlan(s3, target, settings, files, options, log) {
+    const guard = new copy/* WriteGuard */.jF(log);
+    const progress = new Progress('Restored', options.total, log);
+    const failures = [];
+    const items = readJsonLines(files.plan, revivePlanItem);
+    try {
+        await eachLimit(items, options.concurrency, async (item) => {
+            let result;
+            try {
+                result = await write(s3, target, item, settings, guard, log);
+            }
+            catch (error) {
+                failures.push({ item, error });
+                throw error;
+            }
+            await files.journal.write({ item, newVersionId: result.newVersionId });
+            await files.outcomes.write(written(item, result));
+            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId}`);
+            progress.add();
+        });
+    }
+    catch (error) {
+        progress.finish('stopped by a failed write');
+        await files.journal.flush();
+        if (failures.length === 0)
+            failures.push({ error });
+        const { concurrency } = options;
+        throw await putBackAll(s3, target, settings, { guard, files, failures, concurrency }, log);
+    }
+    progress.finish();
+    return files.journal.count;
+}
+/** The manifest row of a key this run wrote. */
+function written(item, result) {
+    return { ...plannedOutcome(item), newVersionId: result.newVersionId, check: result.check };
+}
+/**
+ * Puts back every key in the journal (and each failed key whose write landed after all),
+ * writes each final state to the states file, and builds the error (about the first failure).
+ */
+async function putBackAll(s3, target, settings, run, log) {
+    const { guard, files, failures } = run;
+    const states = await JsonLinesWriter.create(files.states);
+    const kept = [];
+    const record = async (state) => {
+        await states.write(state);
+        if (kept.length < STATES_KEPT)
+            kept.push(state);
+    };
+    const toPutBack = [];
+    for (const { item, error } of failures) {
+        if (!item)
+            continue;
+        if (error instanceof errors/* RaceError */.CL) {
+            await record({ key: item.key, state: `left as is: ${(0,errors/* errorMessage */.gJ)(error)}` });
+            continue;
+        }
+        const ours = await landedVersion(s3, target, item);
+        if (ours)
+            toPutBack.push({ item, newVersionId: ours.versionId });
+        else
+            await record({
+                key: item.key,
+                state: `not changed (the write failed: ${(0,errors/* errorMessage */.gJ)(error)})`,
+            });
+    }
+    const journalled = files.journal.count + toPutBack.length;
+    log.warning(`Putting back ${journalled} key(s) changed by this run`);
+    const progress = new Progress('Put back', journalled, log);
+    const entries = concat(toPutBack, readJsonLines(files.journal.path, revivePlanItem));
+    // Put-backs do not stop at a failure: each key gets its own final state.
+    await eachLimit(entries, run.concurrency, async (entry) => {
+        const result = { newVersionId: entry.newVersionId };
+        const state = await putBackOne(s3, target, settings, guard, entry.item, result, log);
+        await record({ key: entry.item.key, state });
+        progress.add();
+    });
+    progress.finish();
+    const rest = 'every other key: not changed (no write was made to it)';
+    await states.write({ key: '*', state: rest });
+    await states.close();
+    const shown = [...kept];
+    if (states.count - 1 > kept.length) {
+        shown.push({
+            key: `(${states.count - 1 - kept.length} more)`,
+            state: `listed in ${files.states}`,
+        });
+    }
+    shown.push({ key: '(every other key)', state: 'not changed' });
+    const [first] = failures;
+    return new errors/* RestoreError */.DZ(first.error, first.item?.key ?? '(unknown)', shown);
+}
+async function* concat(first, rest) {
+    yield* first;
+    yield* rest;
+}
+
+;// CONCATENATED MODULE: ./src/scan.ts
+
+
+
+
+
+/** Problems kept in memory (and so in the error); the rest are only counted. */
+const PROBLEMS_KEPT = 100;
+/**
+ * Pass 1 of a prefix rollback: streams the listing page by page and resolves each key with
+ * `resolveKey` (the same decision as a `keys` run), spilling the plan to files. Memory holds
+ * one page and the keys in flight, whatever the size of the prefix. Writes nothing to S3.
+ */
+async function scanPrefix(s3, request, files, log) {
+    const result = {
+        keys: 0,
+        versions: 0,
+        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
+        problems: [],
+        problemCount: 0,
+    };
+    const progress = new Progress('Resolved', undefined, log);
+    const histories = (0,listing/* keyHistories */.W0)(s3, {
+        bucket: request.bucket,
+        prefix: request.prefix,
+        expectedBucketOwner: request.expectedBucketOwner,
+        pageSize: request.pageSize,
+    });
+    await eachLimit(histories, request.concurrency, async ({ key, entries }) => {
+        result.keys++;
+        result.versions += entries.length;
+        const resolved = await resolveKey(s3, request, key, entries);
+        if ('problem' in resolved) {
+            result.problemCount++;
+            if (result.problems.length < PROBLEMS_KEPT)
+                result.problems.push(resolved);
+        }
+        else {
+            result.actions[resolved.action]++;
+            await spill(resolved, files);
+        }
+        progress.add(1, `${result.versions} versions listed, ${writes(result)} to write`);
+    });
+    progress.finish(`${result.versions} versions listed, ${writes(result)} to write`);
+    return result;
+}
+function writes(result) {
+    return result.actions.restore + result.actions.delete;
+}
+async function spill(item, files) {
+    if (item.action === 'restore' || item.action === 'delete')
+        await files.plan.write(item);
+    else
+        await files.outcomes.write(plannedOutcome(item));
+}
+
+;// CONCATENATED MODULE: ./src/prefix.ts
+
+
+
+
+
+
+
+
+/** The files of a new run, in a new private directory. */
+async function runFiles() {
+    const dir = await runDirectory();
+    return {
+        dir,
+        plan: (0,external_node_path_.join)(dir, 'plan.jsonl'),
+        journal: (0,external_node_path_.join)(dir, 'journal.jsonl'),
+        manifest: (0,external_node_path_.join)(dir, 'manifest.jsonl'),
+        states: (0,external_node_path_.join)(dir, 'final-states.jsonl'),
+    };
+}
+/**
+ * Rolls every key under `settings.prefix` back to `settings.target` (a time), in two passes
+ * with bounded memory: pass 1 lists and resolves every key (nothing is written if any key is
+ * bad) and spills the writes to a plan file; pass 2 writes from that file, `concurrency` keys
+ * at a time, all or nothing. The manifest lists the keys when there are at most INLINE_KEYS;
+ * its summary always has the totals and the path of the full manifest file.
+ */
+async function rollbackPrefix(s3, settings, log, files) {
+    const prefix = settings.prefix ?? '';
+    const { bucket, expectedBucketOwner } = settings;
+    const paths = files ?? (await runFiles());
+    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
+    const manifest = await JsonLinesWriter.create(paths.manifest);
+    const plan = await JsonLinesWriter.create(paths.plan);
+    const journal = await JsonLinesWriter.create(paths.journal);
+    let scan;
+    let written = 0;
+    try {
+        const where = prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`;
+        scan = await log.group(`Resolving versions under ${where}`, async () => {
+            if (prefix !== '' && !prefix.endsWith('/')) {
+                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
+            }
+            const request = { ...settings, prefix };
+            const result = await scanPrefix(s3, request, { plan, outcomes: manifest }, log);
+            await plan.close();
+            return result;
+        });
+        check(scan, prefix);
+        const planned = scan.actions.restore + scan.actions.delete;
+        log.info(`${scan.keys} keys, ${scan.versions} versions: ${scan.actions.restore} to restore, ` +
+            `${scan.actions.delete} to delete, ${scan.actions.unchanged} unchanged, ` +
+            `${scan.actions.skip} skipped`);
+        if (settings.dryRun) {
+            for await (const item of readJsonLines(paths.plan, revivePlanItem)) {
+                await manifest.write(plannedOutcome(item));
+            }
+        }
+        else if (planned > 0) {
+            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, { bucket, expectedBucketOwner }, settings.copy, { plan: paths.plan, journal, outcomes: manifest, states: paths.states }, { concurrency: settings.concurrency, total: planned }, log));
+        }
+    }
+    finally {
+        await Promise.all([plan.close(), journal.close(), manifest.close()]);
+    }
+    const summary = {
+        prefix,
+        keys: scan.keys,
+        versions: scan.versions,
+        restored: scan.actions.restore,
+        deleted: scan.actions.delete,
+        unchanged: scan.actions.unchanged,
+        skipped: scan.actions.skip,
+        written,
+        manifestFile: paths.manifest,
+        keysOmitted: scan.keys > INLINE_KEYS,
+    };
+    const keys = summary.keysOmitted ? [] : await readManifest(paths.manifest);
+    return { ...buildManifest(bucket, settings.target, settings.dryRun, keys), summary };
+}
+/** Nothing is written when any key cannot be rolled back, or when the prefix has no key. */
+function check(scan, prefix) {
+    if (scan.problemCount > 0) {
+        const more = scan.problemCount - scan.problems.length;
+        const problems = [...scan.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new errors/* PlanError */.W6(problems);
+    }
+    if (scan.keys === 0) {
+        throw new errors/* PlanError */.W6([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
+}
+/** The rows of a manifest file, sorted by key. */
+async function readManifest(path) {
+    const rows = [];
+    for await (const row of readJsonLines(path))
+        rows.push(row);
+    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 ;// CONCATENATED MODULE: ./src/rollback.ts
+
 
 
 
@@ -63164,6 +63822,8 @@ async function putBackOne(s3, plan, settings, guard, item, result, log) {
  * unless this is a dry run. The action and the CLI both call this.
  */
 async function rollback(s3, settings, log) {
+    if (settings.prefix !== undefined)
+        return rollbackPrefix(s3, settings, log);
     const plan = await log.group('Resolving versions', async () => {
         const plan = await buildPlan(s3, settings, log);
         for (const item of plan.items) {
@@ -63173,7 +63833,7 @@ async function rollback(s3, settings, log) {
     });
     const outcomes = settings.dryRun
         ? plan.items.map(plannedOutcome)
-        : await log.group('Restoring', () => executePlan(s3, plan, settings.copy, { concurrency: 4 }, log));
+        : await log.group('Restoring', () => executePlan(s3, plan, settings.copy, { concurrency: settings.concurrency }, log));
     return buildManifest(settings.bucket, settings.target, settings.dryRun, outcomes);
 }
 
@@ -63184,10 +63844,20 @@ async function rollback(s3, settings, log) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   q: () => (/* binding */ createS3Client)
+/* harmony export */   m: () => (/* binding */ MAX_ATTEMPTS),
+/* harmony export */   qo: () => (/* binding */ createS3Client)
 /* harmony export */ });
+/* unused harmony export SOCKET_TIMEOUT_MS */
 /* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
+/**
+ * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
+ * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
+ * socket timeouts) with backoff, and on throttling slows every request of the client down.
+ */
+const MAX_ATTEMPTS = 8;
+/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
+const SOCKET_TIMEOUT_MS = 120_000;
 /**
  * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
  * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
@@ -63201,7 +63871,9 @@ function createS3Client(settings) {
         forcePathStyle: settings.forcePathStyle,
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        maxAttempts: 5,
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
 }
 
@@ -63251,7 +63923,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   hZ: () => (/* binding */ summaryTitle)
 });
 
-// UNUSED EXPORTS: chainLine, formatBytes, writeSummary
+// UNUSED EXPORTS: chainLine, formatBytes, prefixTotals, writeSummary
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -66191,6 +66863,14 @@ function summaryTitle(manifest) {
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
 }
+/** One line of totals for a prefix run (its keys may be too many for a table). */
+function prefixTotals(t) {
+    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
+    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
+    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
+        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
+        `${t.written} written${listed}`);
+}
 /** Writes the job summary (when the runner provides one). */
 async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
@@ -66199,6 +66879,8 @@ async function writeSummary(report) {
     if (report.manifest) {
         const { manifest } = report;
         summary.addRaw(summaryTitle(manifest), true).addBreak();
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
         summary.addTable([
             HEADER.map((data) => ({ data, header: true })),
             ...summaryRows(manifest.keys),

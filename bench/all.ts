@@ -1,0 +1,32 @@
+/**
+ * Runs every benchmark in turn and writes the output to bench/results/.
+ * npm run bench (BENCH_ONLY=ops,large,prefix,scaling picks some; see each script for its sizes).
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { large } from './large.js'
+import { ops } from './ops.js'
+import { prefix } from './prefix.js'
+import { scaling } from './scaling.js'
+
+const benches: Record<string, () => Promise<string>> = { ops, large, prefix, scaling }
+const only = (process.env.BENCH_ONLY ?? Object.keys(benches).join(',')).split(',')
+const machine =
+  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+  `node ${process.version}, local Ceph RGW (memstore)`
+console.log(`machine: ${machine}\n`)
+const out = new URL('./results/', new URL('../../bench/', import.meta.url))
+await mkdir(out, { recursive: true })
+for (const name of only) {
+  const bench = benches[name.trim()]
+  if (!bench)
+    throw new Error(`unknown benchmark ${name}; one of ${Object.keys(benches).join(', ')}`)
+  console.log(`\n### ${name}\n`)
+  const started = Date.now()
+  const text = await bench()
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  await writeFile(
+    new URL(`${name}-${stamp}.txt`, out),
+    `${machine}\n${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s\n\n${text}\n`,
+  )
+}

@@ -1,0 +1,81 @@
+import { createReadStream } from 'node:fs'
+import { mkdtemp, open, type FileHandle } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+const FLUSH_BYTES = 64 * 1024
+
+/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
+export class JsonLinesWriter {
+  private buffer: string[] = []
+  private bytes = 0
+  private lines = 0
+  private flushing: Promise<void> = Promise.resolve()
+  private closed = false
+
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+  ) {}
+
+  /** Creates (or truncates) `path`. */
+  static async create(path: string): Promise<JsonLinesWriter> {
+    return new JsonLinesWriter(path, await open(path, 'w'))
+  }
+
+  /** Lines written so far. */
+  get count(): number {
+    return this.lines
+  }
+
+  /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
+  async write(value: unknown): Promise<void> {
+    const line = JSON.stringify(value) + '\n'
+    this.buffer.push(line)
+    this.bytes += line.length
+    this.lines++
+    if (this.bytes >= FLUSH_BYTES) await this.flush()
+  }
+
+  /** Writes out everything queued so far. */
+  async flush(): Promise<void> {
+    const chunk = this.buffer.join('')
+    this.buffer = []
+    this.bytes = 0
+    this.flushing = this.flushing.then(async () => {
+      if (chunk !== '') await this.file.write(chunk)
+    })
+    await this.flushing
+  }
+
+  /** Flushes and closes the file (once; later calls do nothing). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.flush()
+    await this.file.close()
+  }
+}
+
+/** The values of a JSON Lines file, one at a time. */
+export async function* readJsonLines<T>(
+  path: string,
+  revive?: (key: string, value: unknown) => unknown,
+): AsyncGenerator<T> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
+  for await (const line of lines) {
+    if (line.trim() !== '') yield JSON.parse(line, revive) as T
+  }
+}
+
+/** Revives ISO dates of the fields that hold dates (JSON has none). */
+export function reviveDates(fields: readonly string[]): (key: string, value: unknown) => unknown {
+  const names = new Set(fields)
+  return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value)
+}
+
+/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+export function runDirectory(): Promise<string> {
+  return mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 's3-rollback-'))
+}
