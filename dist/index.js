@@ -71002,14 +71002,7 @@ function parseWorkflowInputs(value, distinctIdInput) {
     return inputs;
 }
 function parseApiUrl(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    if (!isHttpUrl(value)) {
         throw new InputError(Inputs.GitHubApiUrl, value, 'the REST API URL, such as https://api.github.com or https://github.example.com/api/v3');
     }
     return value.replace(/\/+$/, '');
@@ -71284,17 +71277,19 @@ function parseAccountId(value) {
 function parseEndpoint(value) {
     if (value === '')
         return undefined;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    if (!isHttpUrl(value)) {
         throw new InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
     }
     return value;
+}
+/** True for an absolute http: or https: URL. */
+function isHttpUrl(value) {
+    try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+    }
+    catch {
+        return false;
+    }
 }
 const MODES = ['restore', 'verify'];
 /** The verify-mode inputs; in restore mode only checks that no drill was asked for. */

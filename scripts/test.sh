@@ -27,9 +27,13 @@ if ! diff -r "$fresh" dist >/dev/null; then
 fi
 rm -rf "$fresh"
 
-echo "== tests (bundle under $(scripts/node24.sh | xargs -I{} {} --version))"
 ACTION_NODE=$(scripts/node24.sh)
+if [[ ! -x "$ACTION_NODE" ]]; then
+  echo "Node 24 (the action's runtime) could not be fetched from the npm registry" >&2
+  exit 1
+fi
 export ACTION_NODE
+echo "== tests (the bundle runs under Node $("$ACTION_NODE" --version))"
 results=$(mktemp)
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile="$results" "$@" || status=$?

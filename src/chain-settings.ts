@@ -1,5 +1,5 @@
 import { InputError } from './errors.js'
-import { parseBoolean, type InputReader } from './inputs.js'
+import { isHttpUrl, parseBoolean, type InputReader } from './inputs.js'
 import { Inputs } from './names.js'
 
 /** A value of a workflow_dispatch input (string, number, boolean or choice inputs). */
@@ -187,13 +187,7 @@ export function parseWorkflowInputs(
 }
 
 function parseApiUrl(value: string): string {
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+  if (!isHttpUrl(value)) {
     throw new InputError(
       Inputs.GitHubApiUrl,
       value,

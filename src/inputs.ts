@@ -337,16 +337,19 @@ function parseAccountId(value: string): string | undefined {
 
 function parseEndpoint(value: string): string | undefined {
   if (value === '') return undefined
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+  if (!isHttpUrl(value)) {
     throw new InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480')
   }
   return value
+}
+
+/** True for an absolute http: or https: URL. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol)
+  } catch {
+    return false
+  }
 }
 
 const MODES = ['restore', 'verify'] as const
