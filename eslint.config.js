@@ -15,5 +15,18 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
     },
   },
+  {
+    // Only the action layer talks to the runner; every other module takes a Logger.
+    files: ['src/**/*.ts'],
+    ignores: ['src/action/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@actions/core', message: 'Only src/action/ may import @actions/core.' }],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
 )

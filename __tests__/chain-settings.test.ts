@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError } from '../src/errors.js'
-import { parseSettings } from '../src/inputs.js'
+import { InputError } from '../src/lib/errors.js'
+import { parseSettings } from '../src/settings/index.js'
 
 const base = {
   bucket: 'justice40-data',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { chainOutputs, type ChainReport } from '../src/chain.js'
-import { chainLine } from '../src/summary.js'
+import { chainOutputs, type ChainReport } from '../src/chain/index.js'
+import { chainLine } from '../src/report/rollback.js'
 
 const base: ChainReport = {
   workflow: 'combine-tilefy.yml',

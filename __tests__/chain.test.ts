@@ -3,12 +3,12 @@
  * OpenAPI description. Time is a fake clock: nothing sleeps for real.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { newChainReport, runChain, SETTLE_MS, type ChainReport } from '../src/chain.js'
-import type { ChainSettings } from '../src/chain-settings.js'
-import { ChainError } from '../src/errors.js'
-import { createGitHub } from '../src/github.js'
-import type { Logger } from '../src/log.js'
-import { MAX_SERVER_ERROR_RETRIES, SECONDARY_RATE_LIMIT_WAIT_MS } from '../src/retry.js'
+import { newChainReport, runChain, SETTLE_MS, type ChainReport } from '../src/chain/index.js'
+import type { ChainSettings } from '../src/settings/types.js'
+import { ChainError } from '../src/lib/errors.js'
+import { createGitHub } from '../src/chain/client.js'
+import type { Logger } from '../src/lib/log.js'
+import { MAX_SERVER_ERROR_RETRIES, SECONDARY_RATE_LIMIT_WAIT_MS } from '../src/chain/retry.js'
 import {
   FakeClock,
   FakeGitHub,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { UsageError, cliOptions, flagFor, parseCli } from '../src/cli-args.js'
-import { parseSettings } from '../src/inputs.js'
-import { Inputs } from '../src/names.js'
+import { UsageError, cliOptions, flagFor, parseCli } from '../src/cli/args.js'
+import { parseSettings } from '../src/settings/index.js'
+import { Inputs } from '../src/settings/names.js'
 
 describe('parseCli', () => {
   it('reads flags as the action reads inputs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareCopy, copySource, partRanges } from '../src/copy.js'
-import type { ObjectFacts } from '../src/objects.js'
+import { compareCopy, copySource, partRanges } from '../src/engine/copy.js'
+import type { ObjectFacts } from '../src/s3/objects.js'
 
 describe('copySource encodes the key segment by segment', () => {
   it.each([

@@ -3,7 +3,7 @@
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
-import { DrillLedger, assertDeletable, deleteScratchVersion } from '../src/drill-cleanup.js'
+import { DrillLedger, assertDeletable, deleteScratchVersion } from '../src/verify/drill-cleanup.js'
 
 const s3mock = mockClient(S3Client)
 const s3 = new S3Client({ region: 'us-east-1' })

@@ -1,9 +1,9 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { RestoreError } from '../src/errors.js'
-import { silentLogger } from '../src/log.js'
-import { rollback } from '../src/rollback.js'
-import { createS3Client, MAX_ATTEMPTS } from '../src/s3client.js'
+import { RestoreError } from '../src/lib/errors.js'
+import { silentLogger } from '../src/lib/log.js'
+import { rollback } from '../src/engine/rollback.js'
+import { createS3Client, MAX_ATTEMPTS } from '../src/s3/client.js'
 import { operation, startFaultProxy, type Faults, type FaultProxy } from './helpers/faultproxy.js'
 import {
   added,

@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-s3'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
-import { RaceError, RestoreError, VerifyError } from '../src/errors.js'
-import { parseSettings } from '../src/inputs.js'
-import { silentLogger } from '../src/log.js'
-import { buildPlan } from '../src/plan.js'
-import { executePlan } from '../src/restore.js'
+import { RaceError, RestoreError, VerifyError } from '../src/lib/errors.js'
+import { parseSettings } from '../src/settings/index.js'
+import { silentLogger } from '../src/lib/log.js'
+import { buildPlan } from '../src/engine/plan.js'
+import { executePlan } from '../src/engine/restore.js'
 
 const s3mock = mockClient(S3Client)
 const s3 = new S3Client({ region: 'us-east-1' })

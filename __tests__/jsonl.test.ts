@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonLinesWriter, readJsonLines, reviveDates, runDirectory } from '../src/jsonl.js'
+import { JsonLinesWriter, readJsonLines, reviveDates, runDirectory } from '../src/lib/jsonl.js'
 
 describe('JSON Lines files', () => {
   it('writes values in order across many flushes and reads them back with dates', async () => {

@@ -6,7 +6,7 @@ import {
   ruleApplies,
   ruleUsesTags,
   type RuleSubject,
-} from '../src/lifecycle.js'
+} from '../src/verify/lifecycle.js'
 
 const NOW = new Date('2024-06-01T12:00:00Z')
 const rule = (r: Partial<LifecycleRule>): LifecycleRule => ({

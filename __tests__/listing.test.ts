@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { entryOrder, interleave } from '../src/listing.js'
+import { entryOrder, interleave } from '../src/s3/listing.js'
 
 const t = (s: string): Date => new Date(s)
 

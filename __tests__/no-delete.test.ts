@@ -1,17 +1,22 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 // Semantic 9: rollback only ever adds versions or delete markers. A DeleteObject without a
 // VersionId, on a versioning-Enabled bucket, adds a delete marker. The single exception is the
-// restore drill's cleanup (src/drill-cleanup.ts), which removes the scratch versions the drill
+// restore drill's cleanup (src/verify/drill-cleanup.ts), which removes the scratch versions the drill
 // itself created, behind a guard checked before the request.
-const CLEANUP = 'drill-cleanup.ts'
+const CLEANUP = 'verify/drill-cleanup.ts'
 
+/** Every source file under src/, in every folder, by its path relative to src/. */
 async function sources(): Promise<Array<{ file: string; text: string }>> {
-  const dir = new URL('../src/', import.meta.url)
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'))
+  const dir = fileURLToPath(new URL('../src/', import.meta.url))
+  const entries = await readdir(dir, { recursive: true })
+  const files = entries.filter((f) => f.endsWith('.ts')).sort()
+  expect(files.length).toBeGreaterThan(40)
   return Promise.all(
-    files.map(async (file) => ({ file, text: await readFile(new URL(file, dir), 'utf8') })),
+    files.map(async (file) => ({ file, text: await readFile(join(dir, file), 'utf8') })),
   )
 }
 
@@ -40,6 +45,6 @@ describe('no code path removes a version', () => {
     const users = (await sources())
       .filter(({ text }) => text.includes("from './drill-cleanup.js'"))
       .map((s) => s.file)
-    expect(users).toEqual(['drill.ts'])
+    expect(users).toEqual(['verify/drill.ts'])
   })
 })

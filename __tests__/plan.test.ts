@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import type { IfMissing, Target } from '../src/inputs.js'
-import type { VersionEntry } from '../src/listing.js'
-import { decide } from '../src/plan.js'
+import type { IfMissing, Target } from '../src/settings/index.js'
+import type { VersionEntry } from '../src/s3/listing.js'
+import { decide } from '../src/engine/plan.js'
 
 const T0 = '2021-12-13T15:00:00Z'
 function entry(versionId: string, time: string, extra: Partial<VersionEntry> = {}): VersionEntry {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { eachLimit } from '../src/pool.js'
+import { eachLimit } from '../src/lib/pool.js'
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
 

@@ -1,10 +1,10 @@
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
-import { PlanError, RestoreError } from '../src/errors.js'
-import { silentLogger } from '../src/log.js'
-import { INLINE_KEYS } from '../src/manifest.js'
-import { rollback } from '../src/rollback.js'
+import { PlanError, RestoreError } from '../src/lib/errors.js'
+import { silentLogger } from '../src/lib/log.js'
+import { INLINE_KEYS } from '../src/engine/manifest.js'
+import { rollback } from '../src/engine/rollback.js'
 import {
   added,
   allVersions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Logger } from '../src/log.js'
-import { duration, Progress } from '../src/progress.js'
+import type { Logger } from '../src/lib/log.js'
+import { duration, Progress } from '../src/lib/progress.js'
 
 function recorder(): { log: Logger; lines: string[] } {
   const lines: string[] = []

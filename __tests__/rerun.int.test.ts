@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { silentLogger } from '../src/log.js'
-import { rollback } from '../src/rollback.js'
+import { silentLogger } from '../src/lib/log.js'
+import { rollback } from '../src/engine/rollback.js'
 import {
   added,
   allVersions,
@@ -26,12 +26,12 @@ let bundle: string
 let dir: string
 beforeAll(async () => {
   s3 = client()
-  // The action as the runner runs it: the bundle of src/index.ts, inputs in INPUT_* variables.
+  // The action as the runner runs it: the bundle of src/action/index.ts, inputs in INPUT_* variables.
   dir = await mkdtemp(join(tmpdir(), 's3-rollback-bundle-'))
   await promisify(execFile)('npx', [
     'ncc',
     'build',
-    'src/index.ts',
+    'src/action/index.ts',
     '-o',
     dir,
     '--target',

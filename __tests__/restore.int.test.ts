@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { BucketError, PlanError, RaceError, RestoreError } from '../src/errors.js'
-import { keyHistories, keyHistory } from '../src/listing.js'
-import { silentLogger } from '../src/log.js'
-import { undoVersionIds } from '../src/manifest.js'
-import { buildPlan } from '../src/plan.js'
-import { executePlan } from '../src/restore.js'
-import { rollback } from '../src/rollback.js'
+import { BucketError, PlanError, RaceError, RestoreError } from '../src/lib/errors.js'
+import { keyHistories, keyHistory } from '../src/s3/listing.js'
+import { silentLogger } from '../src/lib/log.js'
+import { undoVersionIds } from '../src/engine/manifest.js'
+import { buildPlan } from '../src/engine/plan.js'
+import { executePlan } from '../src/engine/restore.js'
+import { rollback } from '../src/engine/rollback.js'
 import {
   added,
   allVersions,

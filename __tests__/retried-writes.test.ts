@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { ownCopies, sameMd5, sameWrite } from '../src/copy.js'
-import type { VersionEntry } from '../src/listing.js'
-import type { ObjectFacts } from '../src/objects.js'
-import { differentMd5 } from '../src/plan.js'
+import { ownCopies, sameMd5, sameWrite } from '../src/engine/copy.js'
+import type { VersionEntry } from '../src/s3/listing.js'
+import type { ObjectFacts } from '../src/s3/objects.js'
+import { differentMd5 } from '../src/engine/plan.js'
 
 const MD5_A = '0cc175b9c0f1b6a831c399e269772661'
 const MD5_B = '92eb5ffee6ae2fec3ad71c777531578f'

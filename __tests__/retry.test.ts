@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { retryAfterMs, retryDecision, type Failure } from '../src/retry.js'
+import { retryAfterMs, retryDecision, type Failure } from '../src/chain/retry.js'
 
 const now = Date.parse('2026-03-02T10:00:00Z')
 const failure = (

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { DAY_MS, HOUR_MS, MINUTE_MS, formatDays, parseDuration } from '../src/duration.js'
-import { InputError } from '../src/errors.js'
-import { parseSettings } from '../src/inputs.js'
+import { DAY_MS, HOUR_MS, MINUTE_MS, formatDays, parseDuration } from '../src/settings/duration.js'
+import { InputError } from '../src/lib/errors.js'
+import { parseSettings } from '../src/settings/index.js'
 
 const reader =
   (inputs: Record<string, string>) =>

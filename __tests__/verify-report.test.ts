@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatTable } from '../src/text-table.js'
-import type { KeyReport, VerifyReport } from '../src/verify.js'
-import { bucketRows, keyRows, verdict, windowOutput } from '../src/verify-report.js'
+import { formatTable } from '../src/cli/table.js'
+import type { KeyReport, VerifyReport } from '../src/verify/index.js'
+import { bucketRows, keyRows, verdict, windowOutput } from '../src/report/verify.js'
 
 const key = (k: Partial<KeyReport>): KeyReport => ({
   key: 'usa.csv',

@@ -6,8 +6,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { silentLogger } from '../src/log.js'
-import { verificationFailed, verify, type KeyReport, type VerifyReport } from '../src/verify.js'
+import { silentLogger } from '../src/lib/log.js'
+import {
+  verificationFailed,
+  verify,
+  type KeyReport,
+  type VerifyReport,
+} from '../src/verify/index.js'
 import {
   added,
   allVersions,

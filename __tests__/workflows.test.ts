@@ -12,7 +12,7 @@ import {
 import { parseAction } from '@actions/workflow-parser/actions/index'
 import { readdirSync, readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import { Inputs, Outputs } from '../src/names.js'
+import { Inputs, Outputs } from '../src/settings/names.js'
 
 const root = new URL('../', import.meta.url)
 const workflowDir = new URL('.github/workflows/', root)

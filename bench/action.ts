@@ -4,10 +4,10 @@
  * Usage: node build/bench/action.js '{"bucket": "...", "prefix": "p/", "to-time": "..."}'
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { parseSettings } from '../src/inputs.js'
-import type { Logger } from '../src/log.js'
-import { rollback } from '../src/rollback.js'
-import { createS3Client } from '../src/s3client.js'
+import { parseSettings } from '../src/settings/index.js'
+import type { Logger } from '../src/lib/log.js'
+import { rollback } from '../src/engine/rollback.js'
+import { createS3Client } from '../src/s3/client.js'
 import { endpoint } from './lib.js'
 
 /** Counts every request the client sends (each attempt), by command. */

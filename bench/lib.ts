@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createS3Client } from '../src/s3client.js'
+import { createS3Client } from '../src/s3/client.js'
 
 export function endpoint(): string {
   const url = process.env.S3_ENDPOINT_URL
@@ -246,8 +246,8 @@ export async function mismatches(
   prefix: string,
   at: string,
 ): Promise<number> {
-  const { keyHistories } = await import('../src/listing.js')
-  const { currentEntry, entryAt, isAbsent } = await import('../src/select.js')
+  const { keyHistories } = await import('../src/s3/listing.js')
+  const { currentEntry, entryAt, isAbsent } = await import('../src/engine/select.js')
   let wrong = 0
   for await (const { entries } of keyHistories(s3, { bucket, prefix })) {
     const wanted = entryAt(entries, new Date(at))

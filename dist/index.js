@@ -33854,12 +33854,12 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -62218,11 +62218,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1122);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9742);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62231,7 +62231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1122:
+/***/ 9742:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65187,7 +65187,7 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/errors.ts
+;// CONCATENATED MODULE: ./src/lib/errors.ts
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 class InputError extends Error {
     input;
@@ -70277,7 +70277,7 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/retry.ts
+;// CONCATENATED MODULE: ./src/chain/retry.ts
 /** Rate-limited calls are retried this often (GitHub: "throw an error after a specific number"). */
 const MAX_RATE_LIMIT_RETRIES = 5;
 /** Server errors and lost connections of idempotent calls are retried this often. */
@@ -70352,7 +70352,7 @@ function retryAfterMs(value, now) {
     return Number.isNaN(at) ? undefined : Math.max(at - now, 0);
 }
 
-;// CONCATENATED MODULE: ./src/github.ts
+;// CONCATENATED MODULE: ./src/chain/client.ts
 
 
 
@@ -70453,7 +70453,7 @@ function seconds(ms) {
     return `${Math.round(ms / 100) / 10} s`;
 }
 
-;// CONCATENATED MODULE: ./src/dispatch.ts
+;// CONCATENATED MODULE: ./src/chain/dispatch.ts
 
 
 /**
@@ -70515,7 +70515,7 @@ function hint(status, at) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/runs.ts
+;// CONCATENATED MODULE: ./src/chain/runs.ts
 
 /** The fields chaining reads from GitHub's workflow-run object. */
 function toRunInfo(run) {
@@ -70580,7 +70580,7 @@ function branchOf(ref) {
     return ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
-;// CONCATENATED MODULE: ./src/find-run.ts
+;// CONCATENATED MODULE: ./src/chain/find-run.ts
 
 
 
@@ -70644,7 +70644,7 @@ function describeRuns(runs) {
         .join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/names.ts
+;// CONCATENATED MODULE: ./src/settings/names.ts
 /** Every action input, by the name used in action.yml (and, as --flags, by the CLI). */
 const Inputs = {
     Bucket: 'bucket',
@@ -70691,7 +70691,7 @@ const Outputs = {
     ManifestFile: 'manifest-file',
 };
 
-;// CONCATENATED MODULE: ./src/wait.ts
+;// CONCATENATED MODULE: ./src/chain/wait.ts
 
 
 
@@ -70726,7 +70726,7 @@ async function waitForRun(github, calls, target, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/chain.ts
+;// CONCATENATED MODULE: ./src/chain/index.ts
 
 
 
@@ -70856,43 +70856,103 @@ function chainOutputs(report) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/clock.ts
+;// CONCATENATED MODULE: ./src/lib/clock.ts
 const systemClock = {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-;// CONCATENATED MODULE: ./src/duration.ts
+;// CONCATENATED MODULE: ./src/settings/parse.ts
+/** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const UNIT_MS = { w: 7 * DAY_MS, d: DAY_MS, h: HOUR_MS, m: MINUTE_MS };
-const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/i;
-const MAX_MS = 100 * 365 * DAY_MS;
-/**
- * A duration such as `7d`, `36h`, `90m`, `2w` or `1d12h` (weeks, days, hours, minutes, in that
- * order), in milliseconds. Must be more than zero and at most 100 years.
- */
-function parseDuration(input, value) {
-    const m = DURATION.exec(value);
-    const expected = 'a duration such as 7d, 36h, 90m or 1d12h (w, d, h, m; more than zero)';
-    if (!m || value === '')
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/** An ISO-8601 instant with an explicit zone (Z or ±hh:mm). A time without a zone is ambiguous. */
+function parseInstant(input, value) {
+    const m = INSTANT.exec(value);
+    const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
+    if (!m)
         throw new InputError(input, value, expected);
-    const units = ['w', 'd', 'h', 'm'];
-    const ms = units.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_MS[unit], 0);
-    if (ms <= 0 || ms > MAX_MS)
+    const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
+    const ms = (frac + '000').slice(0, 3);
+    const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+    const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
+    const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
+    if (!fieldsValid || Number.isNaN(date.getTime()))
         throw new InputError(input, value, expected);
-    return ms;
+    return date;
 }
-/** Days as a short text: `30d`, `1.5d`, or `unlimited` for null. */
-function formatDays(days) {
-    if (days === null)
-        return 'unlimited';
-    return `${Number(days.toFixed(2))}d`;
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+function lines(value) {
+    return value
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/** `true`/`false` as the YAML 1.2 core schema spells them (as core.getBooleanInput accepts). */
+function parseBoolean(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError(input, value, 'true or false');
+}
+function parseChoice(input, value, choices) {
+    if (choices.includes(value))
+        return value;
+    throw new InputError(input, value, `one of ${choices.join(', ')}`);
+}
+const UNITS = {
+    '': 1,
+    b: 1,
+    kib: KiB,
+    mib: MiB,
+    gib: GiB,
+    tib: 1024 * GiB,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+};
+/** A byte size: an integer, optionally with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB). */
+function parseSize(input, value, range) {
+    if (value === '')
+        return range.fallback;
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(value);
+    const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+    const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
+        throw new InputError(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
+    }
+    return bytes;
+}
+/** True for an absolute http: or https: URL. */
+function isHttpUrl(value) {
+    try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+/** A whole number in [min, max]; `fallback` when empty. */
+function parseCount(input, value, range) {
+    if (value === '')
+        return range.fallback;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+        throw new InputError(input, value, `a whole number from ${range.min} to ${range.max}`);
+    }
+    return n;
 }
 
-;// CONCATENATED MODULE: ./src/chain-settings.ts
+;// CONCATENATED MODULE: ./src/settings/chain.ts
 
 
 
@@ -71018,7 +71078,7 @@ function parseSeconds(input, value, fallback) {
     return seconds;
 }
 
-;// CONCATENATED MODULE: ./src/inputs-prefix.ts
+;// CONCATENATED MODULE: ./src/settings/prefix.ts
 
 
 /** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
@@ -71045,29 +71105,100 @@ function parsePrefix(value, others) {
     }
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
-/** A whole number in [min, max]; `fallback` when empty. */
-function parseCount(input, value, range) {
-    if (value === '')
-        return range.fallback;
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
-        throw new InputError(input, value, `a whole number from ${range.min} to ${range.max}`);
-    }
-    return n;
+
+;// CONCATENATED MODULE: ./src/settings/duration.ts
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const UNIT_MS = { w: 7 * DAY_MS, d: DAY_MS, h: HOUR_MS, m: MINUTE_MS };
+const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/i;
+const MAX_MS = 100 * 365 * DAY_MS;
+/**
+ * A duration such as `7d`, `36h`, `90m`, `2w` or `1d12h` (weeks, days, hours, minutes, in that
+ * order), in milliseconds. Must be more than zero and at most 100 years.
+ */
+function parseDuration(input, value) {
+    const m = DURATION.exec(value);
+    const expected = 'a duration such as 7d, 36h, 90m or 1d12h (w, d, h, m; more than zero)';
+    if (!m || value === '')
+        throw new InputError(input, value, expected);
+    const units = ['w', 'd', 'h', 'm'];
+    const ms = units.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_MS[unit], 0);
+    if (ms <= 0 || ms > MAX_MS)
+        throw new InputError(input, value, expected);
+    return ms;
+}
+/** Days as a short text: `30d`, `1.5d`, or `unlimited` for null. */
+function formatDays(days) {
+    if (days === null)
+        return 'unlimited';
+    return `${Number(days.toFixed(2))}d`;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/settings/verify.ts
+/** The inputs of verify mode: the window, the drill and its scratch prefix. */
+
+
+
+
+
+const MODES = ['restore', 'verify'];
+/** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
+function parseVerify(read, mode, now) {
+    const get = (name) => read(name).trim();
+    const drill = parseBoolean(Inputs.Drill, get(Inputs.Drill), false);
+    if (mode !== 'verify') {
+        if (drill)
+            throw new InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'");
+        return undefined;
+    }
+    if (drill && parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false)) {
+        throw new InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`);
+    }
+    const minWindow = get(Inputs.MinWindow) || '7d';
+    return {
+        minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
+        minWindow,
+        atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
+        drill,
+        drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
+    };
+}
+function windowStart(verify, now) {
+    const at = new Date(now.getTime() - verify.minWindowMs);
+    return { kind: 'time', at, text: at.toISOString() };
+}
+/**
+ * A scratch prefix for drills: ends with `/`, does not start with `/`, at most 512 characters.
+ * Empty: `.s3-rollback-drill/<UTC time>-<random>/`, new for every run.
+ */
+function parseDrillPrefix(value, now) {
+    if (value === '') {
+        const stamp = now
+            .toISOString()
+            .replace(/[-:]/g, '')
+            .replace(/\.\d+Z$/, 'Z');
+        return `.s3-rollback-drill/${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}/`;
+    }
+    if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
+        throw new InputError(Inputs.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/settings/index.ts
 
 
 
 
 
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
-const COPY_OBJECT_LIMIT = 5 * GiB;
-const MIN_PART_SIZE = 5 * MiB;
+const settings_KiB = 1024;
+const settings_MiB = 1024 * settings_KiB;
+const settings_GiB = 1024 * settings_MiB;
+const COPY_OBJECT_LIMIT = 5 * settings_GiB;
+const MIN_PART_SIZE = 5 * settings_MiB;
 /** Keys written at once (the `concurrency` input). */
 const DEFAULT_CONCURRENCY = 16;
 /** Parts copied at once in one multipart copy (the `part-concurrency` input). */
@@ -71105,7 +71236,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
             max: COPY_OBJECT_LIMIT,
         }),
         partSize: parseSize(Inputs.PartSize, get(Inputs.PartSize), {
-            fallback: 512 * MiB,
+            fallback: 512 * settings_MiB,
             min: MIN_PART_SIZE,
             max: COPY_OBJECT_LIMIT,
         }),
@@ -71181,25 +71312,6 @@ function parseTarget(toTime, versionIds, keys) {
     }
     return { kind: 'versions', versions };
 }
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
-/** An ISO-8601 instant with an explicit zone (Z or ±hh:mm). A time without a zone is ambiguous. */
-function parseInstant(input, value) {
-    const m = INSTANT.exec(value);
-    const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
-    if (!m)
-        throw new InputError(input, value, expected);
-    const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
-    const ms = (frac + '000').slice(0, 3);
-    const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-    const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
-    const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
-    if (!fieldsValid || Number.isNaN(date.getTime()))
-        throw new InputError(input, value, expected);
-    return date;
-}
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 /**
  * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
  * `null` is the version ID of objects written before versioning; an empty version means the key
@@ -71221,51 +71333,6 @@ function parseVersionIds(value) {
     }
     return versions;
 }
-function lines(value) {
-    return value
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-}
-/** `true`/`false` as the YAML 1.2 core schema spells them (as core.getBooleanInput accepts). */
-function parseBoolean(input, value, fallback) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new InputError(input, value, 'true or false');
-}
-function parseChoice(input, value, choices) {
-    if (choices.includes(value))
-        return value;
-    throw new InputError(input, value, `one of ${choices.join(', ')}`);
-}
-const UNITS = {
-    '': 1,
-    b: 1,
-    kib: KiB,
-    mib: MiB,
-    gib: GiB,
-    tib: 1024 * GiB,
-    kb: 1e3,
-    mb: 1e6,
-    gb: 1e9,
-    tb: 1e12,
-};
-/** A byte size: an integer, optionally with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB). */
-function parseSize(input, value, range) {
-    if (value === '')
-        return range.fallback;
-    const m = /^(\d+)\s*([a-z]*)$/i.exec(value);
-    const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-    const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-    if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
-        throw new InputError(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
-    }
-    return bytes;
-}
 function parseAccountId(value) {
     if (value === '')
         return undefined;
@@ -71282,60 +71349,8 @@ function parseEndpoint(value) {
     }
     return value;
 }
-/** True for an absolute http: or https: URL. */
-function isHttpUrl(value) {
-    try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-const MODES = ['restore', 'verify'];
-/** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
-function parseVerify(read, mode, now) {
-    const get = (name) => read(name).trim();
-    const drill = parseBoolean(Inputs.Drill, get(Inputs.Drill), false);
-    if (mode !== 'verify') {
-        if (drill)
-            throw new InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'");
-        return undefined;
-    }
-    if (drill && parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false)) {
-        throw new InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`);
-    }
-    const minWindow = get(Inputs.MinWindow) || '7d';
-    return {
-        minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
-        minWindow,
-        atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
-        drill,
-        drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
-    };
-}
-function windowStart(verify, now) {
-    const at = new Date(now.getTime() - verify.minWindowMs);
-    return { kind: 'time', at, text: at.toISOString() };
-}
-/**
- * A scratch prefix for drills: ends with `/`, does not start with `/`, at most 512 characters.
- * Empty: `.s3-rollback-drill/<UTC time>-<random>/`, new for every run.
- */
-function parseDrillPrefix(value, now) {
-    if (value === '') {
-        const stamp = now
-            .toISOString()
-            .replace(/[-:]/g, '')
-            .replace(/\.\d+Z$/, 'Z');
-        return `.s3-rollback-drill/${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}/`;
-    }
-    if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
-        throw new InputError(Inputs.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
-    }
-    return value;
-}
 
-;// CONCATENATED MODULE: ./src/manifest.ts
+;// CONCATENATED MODULE: ./src/engine/manifest.ts
 /** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
 const INLINE_KEYS = 1000;
 function buildManifest(bucket, target, dryRun, keys) {
@@ -71366,7 +71381,7 @@ function undoVersionIds(outcomes) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./src/listing.ts
+;// CONCATENATED MODULE: ./src/s3/listing.ts
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -71506,7 +71521,7 @@ function fromMarker(m) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/objects.ts
+;// CONCATENATED MODULE: ./src/s3/objects.ts
 
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
@@ -71583,7 +71598,7 @@ function httpStatus(e) {
     return e?.$metadata?.httpStatusCode;
 }
 
-;// CONCATENATED MODULE: ./src/copy.ts
+;// CONCATENATED MODULE: ./src/engine/copy.ts
 
 
 
@@ -71952,7 +71967,7 @@ function compareCopy(source, copy, multipart) {
     return { ok: true, detail: 'size' };
 }
 
-;// CONCATENATED MODULE: ./src/select.ts
+;// CONCATENATED MODULE: ./src/engine/select.ts
 /**
  * The entry that was current at `at`: the newest entry with LastModified <= at.
  * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
@@ -71973,7 +71988,7 @@ function isAbsent(entry) {
 /** Storage classes whose objects must be restored from archive before they can be copied. */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
-;// CONCATENATED MODULE: ./src/plan.ts
+;// CONCATENATED MODULE: ./src/engine/plan.ts
 
 
 
@@ -72146,7 +72161,7 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/jsonl.ts
+;// CONCATENATED MODULE: ./src/lib/jsonl.ts
 
 
 
@@ -72221,7 +72236,7 @@ function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
 }
 
-;// CONCATENATED MODULE: ./src/pool.ts
+;// CONCATENATED MODULE: ./src/lib/pool.ts
 /**
  * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
  * slots free up (so a streamed source is never read far ahead). The first failure stops new
@@ -72271,7 +72286,7 @@ async function eachLimit(items, limit, task) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
+;// CONCATENATED MODULE: ./src/lib/progress.ts
 /**
  * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
  * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
@@ -72350,7 +72365,7 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-;// CONCATENATED MODULE: ./src/s3client.ts
+;// CONCATENATED MODULE: ./src/s3/client.ts
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -72379,7 +72394,7 @@ function createS3Client(settings) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/restore.ts
+;// CONCATENATED MODULE: ./src/engine/restore.ts
 
 
 
@@ -72548,7 +72563,7 @@ async function putBackOne(s3, plan, settings, guard, item, result, log) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/apply.ts
+;// CONCATENATED MODULE: ./src/engine/apply.ts
 
 
 
@@ -72663,7 +72678,7 @@ async function* concat(first, rest) {
     yield* rest;
 }
 
-;// CONCATENATED MODULE: ./src/scan.ts
+;// CONCATENATED MODULE: ./src/engine/scan.ts
 
 
 
@@ -72719,7 +72734,7 @@ async function spill(item, files) {
         await files.outcomes.write(plannedOutcome(item));
 }
 
-;// CONCATENATED MODULE: ./src/prefix.ts
+;// CONCATENATED MODULE: ./src/engine/prefix.ts
 
 
 
@@ -72825,7 +72840,7 @@ async function readManifest(path) {
     return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-;// CONCATENATED MODULE: ./src/rollback.ts
+;// CONCATENATED MODULE: ./src/engine/rollback.ts
 
 
 
@@ -72851,8 +72866,7 @@ async function rollback(s3, settings, log) {
     return buildManifest(settings.bucket, settings.target, settings.dryRun, outcomes);
 }
 
-;// CONCATENATED MODULE: ./src/summary.ts
-
+;// CONCATENATED MODULE: ./src/report/rollback.ts
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
 /** One row per key (a pure function, so the table can be tested without the toolkit). */
 function summaryRows(keys) {
@@ -72888,6 +72902,23 @@ function prefixTotals(t) {
         `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
         `${t.written} written${listed}`);
 }
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+function chainLine(chain) {
+    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
+    if (chain.runId === undefined || chain.runUrl === undefined) {
+        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
+    }
+    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
+    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
+    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
+}
+function rollback_escape(text) {
+    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
 /** Writes the job summary (when the runner provides one). */
 async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
@@ -72909,21 +72940,8 @@ async function writeSummary(report) {
         summary.addCodeBlock(report.error);
     await summary.write();
 }
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-function chainLine(chain) {
-    const where = `in ${summary_escape(chain.repository)} on ${summary_escape(chain.ref)}`;
-    if (chain.runId === undefined || chain.runUrl === undefined) {
-        return `<p><strong>Downstream:</strong> ${summary_escape(chain.workflow)} ${where}: no run identified</p>`;
-    }
-    const link = `<a href="${summary_escape(chain.runUrl)}">${summary_escape(chain.workflow)} run ${chain.runId}</a>`;
-    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
-    return `<p><strong>Downstream:</strong> ${link} ${where}: ${summary_escape(state)}</p>`;
-}
-function summary_escape(text) {
-    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
 
-;// CONCATENATED MODULE: ./src/bucket-checks.ts
+;// CONCATENATED MODULE: ./src/s3/bucket.ts
 
 
 
@@ -72968,7 +72986,7 @@ function isNoSuchBucket(e) {
     return e.name === 'NoSuchBucket';
 }
 
-;// CONCATENATED MODULE: ./src/drill-cleanup.ts
+;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
  * Everything else only adds versions or delete markers. Two guards, both checked before any
@@ -73026,7 +73044,7 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
     }));
 }
 
-;// CONCATENATED MODULE: ./src/drill.ts
+;// CONCATENATED MODULE: ./src/verify/drill.ts
 
 
 
@@ -73119,7 +73137,7 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
 }
 
-;// CONCATENATED MODULE: ./src/lifecycle.ts
+;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
  * Whether an Enabled rule applies to a version: its prefix (Filter.Prefix, And.Prefix or the
@@ -73308,7 +73326,7 @@ function describeRule(rule) {
     return `${rule.ID || '(no ID)'} [${rule.Status}] ${scope}: ${actions.join(', ') || 'no versioning action'}`;
 }
 
-;// CONCATENATED MODULE: ./src/key-checks.ts
+;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
 
@@ -73463,7 +73481,7 @@ function shortest(windows) {
     return limited.length === 0 ? null : Math.min(...limited);
 }
 
-;// CONCATENATED MODULE: ./src/verify.ts
+;// CONCATENATED MODULE: ./src/verify/index.ts
 
 
 
@@ -73592,7 +73610,7 @@ async function drillKeys(s3, settings, prefix, keys, log) {
     return { prefix: drill.prefix, leftBehind: drill.leftBehind };
 }
 
-;// CONCATENATED MODULE: ./src/verify-report.ts
+;// CONCATENATED MODULE: ./src/report/verify.ts
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -73659,7 +73677,7 @@ function windowOutput(days) {
     return days === null ? 'unlimited' : String(days);
 }
 
-;// CONCATENATED MODULE: ./src/verify-action.ts
+;// CONCATENATED MODULE: ./src/action/verify.ts
 /** The action in `mode: verify`: verify, set outputs, write the summary, fail when not restorable. */
 
 
@@ -73711,7 +73729,7 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/action/main.ts
 
 
 
@@ -74197,6 +74215,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -18,8 +18,8 @@ npx tsc --noEmit
 
 echo "== dist/ is what src/ builds"
 fresh=$(mktemp -d)
-npx ncc build src/index.ts -o "$fresh" --license licenses.txt --target es2022 >/dev/null
-npx ncc build src/cli.ts -o "$fresh/cli" --license licenses.txt --target es2022 >/dev/null
+npx ncc build src/action/index.ts -o "$fresh" --license licenses.txt --target es2022 >/dev/null
+npx ncc build src/cli/index.ts -o "$fresh/cli" --license licenses.txt --target es2022 >/dev/null
 if ! diff -r "$fresh" dist >/dev/null; then
   echo "dist/ is stale: run 'npm run bundle' and commit dist/" >&2
   diff -r "$fresh" dist | head -20 >&2

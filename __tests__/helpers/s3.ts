@@ -12,8 +12,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
-import { parseSettings, type Settings } from '../../src/inputs.js'
-import { createS3Client } from '../../src/s3client.js'
+import { parseSettings, type Settings } from '../../src/settings/index.js'
+import { createS3Client } from '../../src/s3/client.js'
 
 export function endpoint(): string {
   const url = process.env.S3_ENDPOINT_URL

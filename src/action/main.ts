@@ -1,0 +1,68 @@
+import * as core from '@actions/core'
+import { chainOutputs, newChainReport, runChain } from '../chain/index.js'
+import { systemClock } from '../lib/clock.js'
+import { PlanError, RestoreError, errorMessage } from '../lib/errors.js'
+import { createGitHub } from '../chain/client.js'
+import { parseSettings } from '../settings/index.js'
+import type { Logger } from '../lib/log.js'
+import { Inputs, Outputs } from '../settings/names.js'
+import { changedTotal, undoVersionIds } from '../engine/manifest.js'
+import { rollback } from '../engine/rollback.js'
+import { createS3Client } from '../s3/client.js'
+import { writeSummary, type RunReport } from './summary.js'
+import { runVerify } from './verify.js'
+
+const log: Logger = {
+  info: core.info,
+  warning: core.warning,
+  debug: core.debug,
+  group: core.group,
+}
+
+/** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
+export async function run(): Promise<void> {
+  if (core.getInput(Inputs.Mode).trim() === 'verify') {
+    return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
+  }
+  const report: RunReport = {}
+  try {
+    const settings = parseSettings((name) => core.getInput(name, { trimWhitespace: false }))
+    if (settings.chain) core.setSecret(settings.chain.token)
+    const manifest = await rollback(createS3Client(settings.s3), settings, log)
+    report.manifest = manifest
+    core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
+    core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
+    core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
+    if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
+    if (settings.chain && settings.dryRun) {
+      core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
+    } else if (settings.chain) {
+      const { chain } = settings
+      report.chain = newChainReport(chain)
+      const github = createGitHub(chain.token, chain.apiUrl)
+      await runChain(github, chain, report.chain, { clock: systemClock, log })
+    }
+  } catch (e) {
+    annotate(e)
+    report.error = errorMessage(e)
+    core.setFailed(errorMessage(e))
+  } finally {
+    for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
+      core.setOutput(name, value)
+    }
+    await writeSummary(report).catch((e: unknown) =>
+      core.warning(`Could not write the job summary: ${errorMessage(e)}`),
+    )
+  }
+}
+
+/** One error annotation per key that failed. */
+function annotate(e: unknown): void {
+  if (e instanceof PlanError) {
+    for (const p of e.problems) {
+      core.error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` })
+    }
+  } else if (e instanceof RestoreError) {
+    core.error(`${e.failedKey}: ${errorMessage(e.cause)}`, { title: `s3-rollback: ${e.failedKey}` })
+  }
+}

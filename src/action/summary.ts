@@ -1,0 +1,31 @@
+import * as core from '@actions/core'
+import type { ChainReport } from '../chain/index.js'
+import type { Manifest } from '../engine/manifest.js'
+import { HEADER, chainLine, prefixTotals, summaryRows, summaryTitle } from '../report/rollback.js'
+
+/** What the job summary reports; filled in as the run goes, written in `finally`. */
+export interface RunReport {
+  manifest?: Manifest
+  /** Why the run failed, when it did. */
+  error?: string
+  /** The downstream workflow run, once chaining started. */
+  chain?: ChainReport
+}
+
+/** Writes the job summary (when the runner provides one). */
+export async function writeSummary(report: RunReport): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const summary = core.summary.addHeading('s3-rollback', 2)
+  if (report.manifest) {
+    const { manifest } = report
+    summary.addRaw(summaryTitle(manifest), true).addBreak()
+    if (manifest.summary) summary.addRaw(prefixTotals(manifest.summary), true).addBreak()
+    summary.addTable([
+      HEADER.map((data) => ({ data, header: true })),
+      ...summaryRows(manifest.keys),
+    ])
+  }
+  if (report.chain) summary.addRaw(chainLine(report.chain), true)
+  if (report.error) summary.addCodeBlock(report.error)
+  await summary.write()
+}

@@ -1,0 +1,70 @@
+import type { Target } from '../settings/types.js'
+import type { KeyOutcome } from './restore.js'
+
+/** The `manifest` output: what the run did (or, in a dry run, would do) to each key. */
+export interface Manifest {
+  bucket: string
+  target: { toTime: string } | { versionIds: Record<string, string | null> }
+  dryRun: boolean
+  keys: KeyOutcome[]
+  /** Prefix runs only: totals, and the file with every key's row. */
+  summary?: PrefixSummary
+}
+
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+export const INLINE_KEYS = 1000
+
+/** The totals of a prefix run (for every key, also when `keys` is left out). */
+export interface PrefixSummary {
+  /** The prefix rolled back ('' for the whole bucket). */
+  prefix: string
+  /** Keys under the prefix with any history. */
+  keys: number
+  /** Versions and delete markers listed. */
+  versions: number
+  restored: number
+  deleted: number
+  unchanged: number
+  skipped: number
+  /** Keys this run wrote (0 in a dry run). */
+  written: number
+  /** JSON Lines file with one manifest row (KeyOutcome) per key. */
+  manifestFile: string
+  /** True when `keys` is left out (more than INLINE_KEYS keys): read manifestFile. */
+  keysOmitted: boolean
+}
+
+export function buildManifest(
+  bucket: string,
+  target: Target,
+  dryRun: boolean,
+  keys: KeyOutcome[],
+): Manifest {
+  return {
+    bucket,
+    target:
+      target.kind === 'time'
+        ? { toTime: target.at.toISOString() }
+        : { versionIds: Object.fromEntries(target.versions) },
+    dryRun,
+    keys,
+  }
+}
+
+/** Keys this run changed, also when the manifest leaves out its keys. */
+export function changedTotal(manifest: Manifest): number {
+  return manifest.summary?.written ?? changedCount(manifest.keys)
+}
+
+/** Keys whose current version this run changed. */
+export function changedCount(outcomes: readonly KeyOutcome[]): number {
+  return outcomes.filter((o) => o.newVersionId !== null).length
+}
+
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+export function undoVersionIds(outcomes: readonly KeyOutcome[]): string {
+  return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n')
+}

@@ -1,0 +1,65 @@
+/** The rows and lines that report a rollback (pure: data in, text out; no toolkit). */
+import type { ChainReport } from '../chain/index.js'
+import type { Manifest, PrefixSummary } from '../engine/manifest.js'
+import type { KeyOutcome } from '../engine/restore.js'
+
+export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
+
+/** One row per key (a pure function, so the table can be tested without the toolkit). */
+export function summaryRows(keys: readonly KeyOutcome[]): string[][] {
+  return keys.map((k) => [
+    k.key,
+    k.previousVersionId ?? '(none)',
+    k.restoredVersionId ?? '(none)',
+    k.newVersionId ?? '—',
+    k.size === null ? '—' : formatBytes(k.size),
+    k.action,
+  ])
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+export function summaryTitle(manifest: Manifest): string {
+  const target =
+    'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs'
+  const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back'
+  return `${verb} s3://${manifest.bucket} ${target}`
+}
+
+/** One line of totals for a prefix run (its keys may be too many for a table). */
+export function prefixTotals(t: PrefixSummary): string {
+  const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`
+  const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : ''
+  return (
+    `${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
+    `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
+    `${t.written} written${listed}`
+  )
+}
+
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+export function chainLine(chain: ChainReport): string {
+  const where = `in ${escape(chain.repository)} on ${escape(chain.ref)}`
+  if (chain.runId === undefined || chain.runUrl === undefined) {
+    return `<p><strong>Downstream:</strong> ${escape(chain.workflow)} ${where}: no run identified</p>`
+  }
+  const link = `<a href="${escape(chain.runUrl)}">${escape(chain.workflow)} run ${chain.runId}</a>`
+  const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started')
+  return `<p><strong>Downstream:</strong> ${link} ${where}: ${escape(state)}</p>`
+}
+
+function escape(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  )
+}

@@ -1,0 +1,161 @@
+/**
+ * Verify mode: proves, without changing any key, that a rollback would work. Checks the bucket
+ * (versioning, MFA delete, lifecycle rules), each key's guaranteed rollback window and its
+ * version at the target, and optionally runs a restore drill into a scratch prefix.
+ */
+import type { S3Client } from '@aws-sdk/client-s3'
+import { readBucketFacts, type BucketFacts } from '../s3/bucket.js'
+import { runPool } from '../engine/copy.js'
+import { runDrill } from './drill.js'
+import { DAY_MS, formatDays } from '../settings/duration.js'
+import type { Settings, Target } from '../settings/types.js'
+import { checkKey, shortest, type Checked } from './key-checks.js'
+import { describeRule, type WindowLimit } from './lifecycle.js'
+import type { Logger } from '../lib/log.js'
+import type { KeyReport, VerifyReport } from './types.js'
+
+export type * from './types.js'
+
+/** True when the run should fail: a rollback would not work, or the drill left something behind. */
+export function verificationFailed(report: VerifyReport): boolean {
+  return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0
+}
+
+/** Runs every check; never writes outside the drill prefix. Throws only on programming errors. */
+export async function verify(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+  now: Date = new Date(),
+): Promise<VerifyReport> {
+  const v = settings.verify
+  if (!v) throw new Error("verify() needs settings with mode 'verify'")
+  const { bucket, expectedBucketOwner } = settings
+  const facts = await log.group(`Checking bucket ${bucket}`, async () => {
+    const facts = await readBucketFacts(s3, bucket, expectedBucketOwner)
+    log.info(`versioning: ${facts.versioning}; MFA delete: ${facts.mfaDelete}`)
+    for (const rule of facts.rules ?? []) log.info(`lifecycle rule ${describeRule(rule)}`)
+    if (facts.rules?.length === 0) log.info('no lifecycle rules')
+    return facts
+  })
+  const bucketProblems = [...facts.problems]
+  if (facts.versioning === 'Suspended' || facts.versioning === 'Off') {
+    bucketProblems.push(
+      `versioning is ${facts.versioning === 'Off' ? 'not enabled' : 'Suspended'}: a rollback ` +
+        'needs it Enabled (with it off, the next write replaces the only copy)',
+    )
+  }
+  for (const problem of bucketProblems) log.warning(problem)
+  const bucketLimits = bucketWindowLimits(facts)
+  const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
+    const reports: Checked[] = new Array(settings.keys.length)
+    let done = 0
+    await runPool(settings.keys.length, 8, async (i) => {
+      const key = settings.keys[i]
+      reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now)
+      const r = reports[i]
+      log.info(
+        `[${++done}/${settings.keys.length}] ${r.key}: ${r.state}, window ${formatDays(r.windowDays)}` +
+          (r.problems.length > 0 ? ` — ${r.problems.join('; ')}` : ''),
+      )
+    })
+    return reports
+  })
+  let drill: VerifyReport['drill'] = null
+  if (v.drill) {
+    drill = await log.group(`Drill into ${v.drillPrefix}`, () =>
+      drillKeys(s3, settings, v.drillPrefix, keys, log),
+    )
+  }
+  for (const k of keys) {
+    delete k.source
+    k.problems.push(...windowProblems(k, v.minWindowMs, v.minWindow))
+  }
+  const problems = [
+    ...bucketProblems,
+    ...keys.flatMap((k) => k.problems.map((p) => `${k.key}: ${p}`)),
+    ...(drill?.leftBehind ?? []).map((l) => `drill cleanup: ${l}`),
+  ]
+  return {
+    bucket,
+    checkedAt: now.toISOString(),
+    target: targetOf(settings.target),
+    atWindowStart: v.atWindowStart,
+    minWindow: v.minWindow,
+    minWindowDays: v.minWindowMs / DAY_MS,
+    versioning: facts.versioning,
+    mfaDelete: facts.mfaDelete,
+    lifecycleRules: facts.rules ? facts.rules.map(describeRule) : null,
+    window: shortest(keys.map((k) => k.windowDays)),
+    restorable: bucketProblems.length === 0 && keys.every((k) => k.problems.length === 0),
+    keys,
+    drill,
+    problems,
+  }
+}
+
+/** The problem of a key whose guaranteed window is shorter than min-window, naming the rule. */
+function windowProblems(k: KeyReport, minWindowMs: number, minWindow: string): string[] {
+  if (k.windowDays === null || k.windowDays * DAY_MS >= minWindowMs) return []
+  const why = k.limits.filter((l) => l.days === k.windowDays).map((l) => `${l.ruleId} ${l.detail}`)
+  return [
+    `guaranteed window ${formatDays(k.windowDays)} is shorter than min-window ${minWindow} ` +
+      `(${why.join('; ')})`,
+  ]
+}
+
+/** What about the bucket itself bounds every key's window: versioning off, unreadable rules. */
+function bucketWindowLimits(facts: BucketFacts): WindowLimit[] {
+  const limits: WindowLimit[] = []
+  if (facts.versioning !== 'Enabled') {
+    limits.push({
+      ruleId: '(bucket)',
+      action: 'Versioning',
+      days: 0,
+      detail: `versioning is ${facts.versioning}`,
+    })
+  }
+  if (!facts.rules) {
+    limits.push({
+      ruleId: '(bucket)',
+      action: 'GetBucketLifecycleConfiguration',
+      days: 0,
+      detail: 'the lifecycle configuration cannot be read',
+    })
+  }
+  return limits
+}
+
+function targetOf(target: Target): VerifyReport['target'] {
+  return target.kind === 'time'
+    ? { toTime: target.at.toISOString() }
+    : { versionIds: Object.fromEntries(target.versions) }
+}
+
+/** Drills every restorable key with a copyable version; records outcomes on the key reports. */
+async function drillKeys(
+  s3: S3Client,
+  settings: Settings,
+  prefix: string,
+  keys: Checked[],
+  log: Logger,
+): Promise<{ prefix: string; leftBehind: string[] }> {
+  const items = keys.flatMap((k) =>
+    k.state === 'restorable' && k.source && k.versionId
+      ? [{ key: k.key, versionId: k.versionId, source: k.source }]
+      : [],
+  )
+  const drill = await runDrill(
+    s3,
+    { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items },
+    settings.copy,
+    log,
+  )
+  for (const outcome of drill.outcomes) {
+    const k = keys.find((x) => x.key === outcome.key)
+    if (!k) continue
+    k.drill = outcome
+    if (outcome.result !== 'copied') k.problems.push(`drill ${outcome.result}: ${outcome.error}`)
+  }
+  return { prefix: drill.prefix, leftBehind: drill.leftBehind }
+}
