@@ -141,7 +141,7 @@ describe('s3-rollback (built CLI)', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^Versioning\s+Enabled$/m)
     expect(run.stdout).toMatch(
-      /^usa\.csv\s+restorable\s+\S+\s+\S+\s+STANDARD\s+unlimited\s+copied, checked by ETag \(MD5\) of the copy, removed\s+ok$/m,
+      /^usa\.csv\s+restorable\s+\S+\s+\S+\s+STANDARD\s+unlimited\s+copied, checked by size and ETag, removed\s+ok$/m,
     )
     expect(run.stdout).toContain(`Restorable: every key of s3://${bucket} can be rolled back`)
     expect(run.stderr).toMatch(/\[2\/2\] /)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareCopy, copySource, partRanges } from '../src/engine/copy.js'
+import { compareCopy } from '../src/engine/confirm.js'
+import { partRanges } from '../src/engine/multipart.js'
+import { copySource } from '../src/engine/requests.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
 
 describe('copySource encodes the key segment by segment', () => {
@@ -48,10 +50,18 @@ describe('compareCopy', () => {
     [
       'KMS: ETag is not an MD5',
       { ...base, serverSideEncryption: 'aws:kms' },
-      { ...base, eTag: '"z"' },
+      { ...base, eTag: '"z"', serverSideEncryption: 'aws:kms' },
       false,
       true,
       'size',
+    ],
+    [
+      'KMS source, copy with the bucket default encryption',
+      { ...base, serverSideEncryption: 'aws:kms', kmsKeyId: 'k1' },
+      { ...base, eTag: '"z"', serverSideEncryption: 'AES256' },
+      false,
+      false,
+      "encryption AES256 differs from the source's aws:kms k1",
     ],
     [
       'checksum matches',

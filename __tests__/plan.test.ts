@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
-import type { IfMissing, Target } from '../src/settings/index.js'
+import type { IfMissing, Target } from '../src/settings/types.js'
 import type { VersionEntry } from '../src/s3/listing.js'
-import { decide } from '../src/engine/plan.js'
+import {
+  decide,
+  mayBeSame,
+  needsSourceCheck,
+  sameByListing,
+  sourceProblem,
+} from '../src/engine/eligibility.js'
+import type { ObjectFacts } from '../src/s3/objects.js'
 
 const T0 = '2021-12-13T15:00:00Z'
 function entry(versionId: string, time: string, extra: Partial<VersionEntry> = {}): VersionEntry {
@@ -44,6 +51,35 @@ describe('decide', () => {
     ],
     ['explicit absent, delete', [bad, good], ids(null), 'delete', 'delete -'],
     ['explicit delete marker means absent', [bad, marker, good], ids('dm'), 'delete', 'delete -'],
+    [
+      'an earlier copy (same size and ETag) is current: unchanged',
+      [
+        entry('copy', '2021-12-15T00:00:00Z', { isLatest: true, size: 3, eTag: '"e1"' }),
+        bad,
+        { ...good, size: 3 },
+      ],
+      at(T0),
+      'fail',
+      'unchanged good',
+    ],
+    [
+      'a multipart copy with its source part layout: unchanged',
+      [
+        entry('copy', '2021-12-15T00:00:00Z', { isLatest: true, size: 9, eTag: '"abc-3"' }),
+        bad,
+        entry('mp', '2021-12-01T00:00:00Z', { size: 9, eTag: '"abc-3"' }),
+      ],
+      at(T0),
+      'fail',
+      'unchanged mp',
+    ],
+    [
+      'an archived source is decided by HeadObject later',
+      [bad, glacier],
+      at(T0),
+      'fail',
+      'restore old',
+    ],
   ])('%s', (_label, entries, target, ifMissing, expected) => {
     const result = decide('k', entries, target, ifMissing)
     expect(
@@ -67,9 +103,77 @@ describe('decide', () => {
       /it was deleted then/,
     ],
     ['unknown version ID', [bad, good], ids('nope'), 'fail', /version nope does not exist/],
-    ['archived source', [bad, glacier], at(T0), 'fail', /GLACIER storage class/],
   ])('problem: %s', (_label, entries, target, ifMissing, message) => {
     const result = decide('k', entries, target, ifMissing)
     expect('problem' in result && result.problem).toMatch(message)
+  })
+})
+
+describe('what the listing can and cannot tell', () => {
+  const v = (extra: Partial<VersionEntry>): VersionEntry =>
+    entry('v', '2021-12-01T00:00:00Z', { size: 3, eTag: '"e1"', ...extra })
+  it.each<[string, VersionEntry | undefined, VersionEntry, boolean, boolean]>([
+    ['same version', v({}), v({}), true, true],
+    ['same size and ETag', v({ versionId: 'w' }), v({}), true, true],
+    [
+      'same size, other ETag (KMS, or another layout)',
+      v({ versionId: 'w', eTag: '"e2"' }),
+      v({}),
+      false,
+      true,
+    ],
+    ['other size', v({ versionId: 'w', size: 4 }), v({}), false, false],
+    [
+      'current is a delete marker',
+      v({ versionId: 'w', isDeleteMarker: true }),
+      v({}),
+      false,
+      false,
+    ],
+    ['no current entry', undefined, v({}), false, false],
+  ])('%s', (_label, current, wanted, same, maybe) => {
+    expect(sameByListing(current, wanted)).toBe(same)
+    expect(mayBeSame(current, wanted)).toBe(maybe)
+  })
+
+  it.each<[string | undefined, boolean]>([
+    [undefined, false],
+    ['STANDARD', false],
+    ['STANDARD_IA', false],
+    ['GLACIER', true],
+    ['DEEP_ARCHIVE', true],
+    ['INTELLIGENT_TIERING', true],
+  ])('storage class %s needs a HeadObject: %s', (storageClass, needed) => {
+    expect(needsSourceCheck(v({ storageClass }))).toBe(needed)
+  })
+
+  const facts = (extra: Partial<ObjectFacts>): ObjectFacts => ({ size: 3, metadata: {}, ...extra })
+  it.each<[string, ObjectFacts, RegExp | undefined]>([
+    ['standard', facts({}), undefined],
+    [
+      'GLACIER, not restored',
+      facts({ storageClass: 'GLACIER' }),
+      /in GLACIER and cannot be copied/,
+    ],
+    [
+      'GLACIER with a restored copy',
+      facts({ storageClass: 'GLACIER', restore: 'ongoing-request="false", expiry-date="x"' }),
+      undefined,
+    ],
+    [
+      'GLACIER, restore in progress',
+      facts({ storageClass: 'GLACIER', restore: 'ongoing-request="true"' }),
+      /cannot be copied until/,
+    ],
+    [
+      'Intelligent-Tiering archive tier',
+      facts({ storageClass: 'INTELLIGENT_TIERING', archiveStatus: 'ARCHIVE_ACCESS' }),
+      /INTELLIGENT_TIERING ARCHIVE_ACCESS/,
+    ],
+    ['SSE-C', facts({ sseCustomerAlgorithm: 'AES256' }), /customer key \(SSE-C\)/],
+  ])('source: %s', (_label, f, problem) => {
+    const found = sourceProblem('v1', f)
+    if (problem) expect(found).toMatch(problem)
+    else expect(found).toBeUndefined()
   })
 })

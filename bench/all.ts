@@ -1,6 +1,7 @@
 /**
  * Runs every benchmark in turn and writes the output to bench/results/.
- * npm run bench (BENCH_ONLY=ops,large,prefix,scaling picks some; see each script for its sizes).
+ * npm run bench (BENCH_ONLY=ops,large,prefix,scaling,sidebyside picks some; see each script for
+ * its sizes).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
@@ -8,8 +9,9 @@ import { large } from './large.js'
 import { ops } from './ops.js'
 import { prefix } from './prefix.js'
 import { scaling } from './scaling.js'
+import { sidebyside } from './sidebyside.js'
 
-const benches: Record<string, () => Promise<string>> = { ops, large, prefix, scaling }
+const benches: Record<string, () => Promise<string>> = { ops, large, prefix, scaling, sidebyside }
 const only = (process.env.BENCH_ONLY ?? Object.keys(benches).join(',')).split(',')
 const machine =
   `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +

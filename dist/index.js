@@ -8575,7 +8575,7 @@ __webpack_unused_export__ = ListDirectoryBucketsCommand;
 __webpack_unused_export__ = ListDirectoryBucketsOutput$;
 __webpack_unused_export__ = ListDirectoryBucketsRequest$;
 __webpack_unused_export__ = ListMultipartUploads$;
-__webpack_unused_export__ = ListMultipartUploadsCommand;
+exports.mo2 = ListMultipartUploadsCommand;
 __webpack_unused_export__ = ListMultipartUploadsOutput$;
 __webpack_unused_export__ = ListMultipartUploadsRequest$;
 __webpack_unused_export__ = ListObjectAnnotations$;
@@ -62222,7 +62222,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9742);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9813);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62231,7 +62231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9742:
+/***/ 9813:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71350,7 +71350,53 @@ function parseEndpoint(value) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./src/engine/select.ts
+/**
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
+ */
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+}
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
+}
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
+}
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
 /** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
 const INLINE_KEYS = 1000;
 function buildManifest(bucket, target, dryRun, keys) {
@@ -71377,778 +71423,6 @@ function changedCount(outcomes) {
  */
 function undoVersionIds(outcomes) {
     return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n');
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./src/s3/listing.ts
-
-/**
- * Streams the history of every key under a prefix, one key at a time, page by page.
- * Versions and delete markers are interleaved in S3's own order, which the SDK's parsed
- * output loses (it returns them as two arrays).
- */
-async function* keyHistories(s3, options) {
-    let keyMarker;
-    let versionIdMarker;
-    let pending;
-    for (;;) {
-        const page = await listPage(s3, options, keyMarker, versionIdMarker);
-        for (const entry of page.entries) {
-            if (pending && pending.key !== entry.key) {
-                yield pending;
-                pending = undefined;
-            }
-            pending ??= { key: entry.key, entries: [] };
-            pending.entries.push(entry);
-        }
-        if (!page.truncated)
-            break;
-        keyMarker = page.nextKeyMarker;
-        versionIdMarker = page.nextVersionIdMarker;
-    }
-    if (pending)
-        yield pending;
-}
-/**
- * The history of exactly `key` (not its neighbours such as `key.bak`), newest first; all of it,
- * or only the newest `limit` entries (one request).
- */
-async function keyHistory(s3, bucket, key, expectedBucketOwner, limit) {
-    if (limit !== undefined) {
-        const page = await listPage(s3, { bucket, prefix: key, expectedBucketOwner, pageSize: limit });
-        return page.entries.filter((e) => e.key === key);
-    }
-    // `key` sorts before every longer key that starts with it, so its history comes first.
-    for await (const history of keyHistories(s3, { bucket, prefix: key, expectedBucketOwner })) {
-        return history.key === key ? history.entries : [];
-    }
-    return [];
-}
-async function listPage(s3, options, keyMarker, versionIdMarker) {
-    const order = [];
-    const command = new dist_cjs/* ListObjectVersionsCommand */.uc$({
-        Bucket: options.bucket,
-        Prefix: options.prefix,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-        MaxKeys: options.pageSize,
-        ExpectedBucketOwner: options.expectedBucketOwner,
-    });
-    command.middlewareStack.add(recordEntryOrder(order), {
-        step: 'deserialize',
-        priority: 'low',
-        name: 's3RollbackEntryOrder',
-    });
-    const out = await s3.send(command);
-    return {
-        entries: interleave(out, order),
-        truncated: out.IsTruncated === true,
-        nextKeyMarker: out.NextKeyMarker,
-        nextVersionIdMarker: out.NextVersionIdMarker,
-    };
-}
-/** Reads the raw XML before the SDK parses it and records the order of its entries. */
-function recordEntryOrder(order) {
-    return (next) => async (args) => {
-        const result = await next(args);
-        const response = result.response;
-        const body = response.body;
-        if (body && typeof body[Symbol.asyncIterator] === 'function') {
-            const chunks = [];
-            for await (const chunk of body)
-                chunks.push(chunk);
-            const bytes = Buffer.concat(chunks);
-            order.push(...entryOrder(bytes.toString('utf8')));
-            response.body = new Uint8Array(bytes);
-        }
-        return result;
-    };
-}
-/** The sequence of `<Version>` and `<DeleteMarker>` elements in a ListVersionsResult. */
-function entryOrder(xml) {
-    return [...xml.matchAll(/<(Version|DeleteMarker)>/g)].map((m) => m[1]);
-}
-/**
- * Merges the SDK's two arrays back into listing order. If the recorded order does not fit
- * (no raw body seen), falls back to newest first, keeping each array's own order on ties.
- */
-function interleave(out, order) {
-    const versions = (out.Versions ?? []).map(fromVersion);
-    const markers = (out.DeleteMarkers ?? []).map(fromMarker);
-    const fits = order.length === versions.length + markers.length &&
-        order.filter((k) => k === 'Version').length === versions.length;
-    if (fits) {
-        let v = 0;
-        let d = 0;
-        return order.map((kind) => (kind === 'Version' ? versions[v++] : markers[d++]));
-    }
-    const merged = [];
-    let v = 0;
-    let d = 0;
-    while (v < versions.length || d < markers.length) {
-        const a = versions[v];
-        const b = markers[d];
-        const takeVersion = b === undefined ||
-            (a !== undefined &&
-                (a.key < b.key ||
-                    (a.key === b.key &&
-                        (a.lastModified > b.lastModified ||
-                            (a.lastModified.getTime() === b.lastModified.getTime() && !b.isLatest)))));
-        merged.push(takeVersion ? versions[v++] : markers[d++]);
-    }
-    return merged;
-}
-function fromVersion(v) {
-    return {
-        key: v.Key ?? '',
-        versionId: v.VersionId ?? 'null',
-        isDeleteMarker: false,
-        isLatest: v.IsLatest === true,
-        lastModified: v.LastModified ?? new Date(0),
-        size: v.Size,
-        eTag: v.ETag,
-        storageClass: v.StorageClass,
-    };
-}
-function fromMarker(m) {
-    return {
-        key: m.Key ?? '',
-        versionId: m.VersionId ?? 'null',
-        isDeleteMarker: true,
-        isLatest: m.IsLatest === true,
-        lastModified: m.LastModified ?? new Date(0),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/s3/objects.ts
-
-
-const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
-/** HeadObject of one version (with its checksum where the store keeps one). */
-async function headVersion(s3, ref) {
-    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        ChecksumMode: 'ENABLED',
-    }));
-    return factsFromHead(out);
-}
-function factsFromHead(out) {
-    return {
-        versionId: out.VersionId,
-        size: out.ContentLength ?? 0,
-        eTag: out.ETag,
-        lastModified: out.LastModified,
-        storageClass: out.StorageClass,
-        contentType: out.ContentType,
-        cacheControl: out.CacheControl,
-        contentDisposition: out.ContentDisposition,
-        contentEncoding: out.ContentEncoding,
-        contentLanguage: out.ContentLanguage,
-        expires: out.Expires,
-        websiteRedirectLocation: out.WebsiteRedirectLocation,
-        metadata: out.Metadata ?? {},
-        serverSideEncryption: out.ServerSideEncryption,
-        kmsKeyId: out.SSEKMSKeyId,
-        bucketKeyEnabled: out.BucketKeyEnabled,
-        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
-        restore: out.Restore,
-        archiveStatus: out.ArchiveStatus,
-        checksum: checksumOf(out),
-    };
-}
-function checksumOf(out) {
-    for (const algorithm of CHECKSUMS) {
-        const value = out[`Checksum${algorithm}`];
-        if (value)
-            return { algorithm, value, type: out.ChecksumType };
-    }
-    return undefined;
-}
-/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
-async function tagsOf(s3, ref) {
-    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-    }));
-    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
-}
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
-async function requireVersioning(s3, bucket, expectedBucketOwner) {
-    let status;
-    try {
-        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
-        status = out.Status;
-    }
-    catch (e) {
-        throw new BucketError(`Cannot read the versioning state of bucket ${bucket}: ${errorMessage(e)}`);
-    }
-    if (status !== 'Enabled') {
-        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-            '(it restores old versions and must keep every version it replaces).');
-    }
-}
-/** An HTTP status from an SDK error, if any. */
-function httpStatus(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-
-;// CONCATENATED MODULE: ./src/engine/copy.ts
-
-
-
-
-/**
- * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
- * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
- * once, when a 412 arrives although the key is exactly as planned. Either way every write is
- * re-checked against the history afterwards.
- */
-class WriteGuard {
-    log;
-    honoured = true;
-    constructor(log) {
-        this.log = log;
-    }
-    /** The condition for a write that expects `current` to be the current entry. */
-    condition(current) {
-        if (!this.honoured)
-            return {};
-        if (!current || current.isDeleteMarker)
-            return { IfNoneMatch: '*' };
-        return current.eTag ? { IfMatch: current.eTag } : {};
-    }
-    get active() {
-        return this.honoured;
-    }
-    disable(reason) {
-        if (!this.honoured)
-            return;
-        this.honoured = false;
-        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
-            'relying on the history check after each write.');
-    }
-}
-/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
-function copySource(bucket, key, versionId) {
-    const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
-}
-/**
- * Makes an old version current again by a server-side copy (no bytes pass through the
- * runner), then checks the new version against its source and against concurrent writers.
- */
-async function restoreVersion(s3, request, settings, guard, log) {
-    const multipart = request.source.size > settings.multipartThreshold;
-    const write = () => multipart ? multipartCopy(s3, request, settings, guard) : singleCopy(s3, request, guard);
-    const landed = await guarded(s3, request, guard, write);
-    const newVersionId = await confirmSequence(s3, request, landed);
-    if (!multipart && sameMd5(request.source, landed.eTag)) {
-        log.debug(`${request.key}: new version ${newVersionId} checked by the ETag (MD5) of the copy`);
-        return { newVersionId, check: 'ETag (MD5) of the copy', multipart };
-    }
-    const facts = await headVersion(s3, {
-        bucket: request.bucket,
-        key: request.key,
-        versionId: newVersionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-    const check = compareCopy(request.source, facts, multipart);
-    if (!check.ok) {
-        throw new VerifyError(request.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
-    }
-    log.debug(`${request.key}: new version ${newVersionId} checked by ${check.detail}`);
-    return { newVersionId, facts, check: check.detail, multipart };
-}
-/** Adds a delete marker (never a versioned delete: no version is removed). */
-async function addDeleteMarker(s3, request, guard) {
-    const reported = await guarded(s3, request, guard, async () => {
-        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
-            Bucket: request.bucket,
-            Key: request.key,
-            ExpectedBucketOwner: request.expectedBucketOwner,
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-    return { newVersionId: await confirmSequence(s3, request, reported) };
-}
-/**
- * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
- * changed: a race) or a store that mishandles conditions (the key is as planned: write again
- * without them).
- */
-async function guarded(s3, request, guard, write) {
-    try {
-        return await write();
-    }
-    catch (e) {
-        const status = httpStatus(e);
-        if (!guard.active || (status !== 412 && status !== 501))
-            throw e;
-        const now = (await keyHistory(s3, request.bucket, request.key, request.expectedBucketOwner, 1))[0];
-        if (now?.versionId !== request.expected?.versionId) {
-            throw new RaceError(request.key, `changed by another writer since planning (now ${copy_describe(now)}, planned on ` +
-                `${copy_describe(request.expected)}); nothing was written to this key`);
-        }
-        guard.disable(`HTTP ${status} although ${request.key} is as planned`);
-        return write();
-    }
-}
-/**
- * Whether a single-part copy's reported ETag proves it holds the source's bytes: the source's
- * ETag is a plain MD5 (not multipart, not KMS or SSE-C), it has no checksum to compare instead,
- * and the copy's ETag is the same. Then a
- * HeadObject of the new version adds nothing.
- */
-function sameMd5(source, copyETag) {
-    const tag = unquote(source.eTag);
-    return (tag !== undefined &&
-        /^[0-9a-f]{32}$/i.test(tag) &&
-        !source.serverSideEncryption?.startsWith('aws:kms') &&
-        !source.sseCustomerAlgorithm &&
-        !source.checksum &&
-        unquote(copyETag) === tag);
-}
-/**
- * After a write: ours must be the newest entry, and the entry just before it must be the one
- * planned on. Otherwise another writer got in between; both writes stay in the history.
- * A write the SDK retried (a reset or timeout after the server had done it) can land more than
- * once: up to `attempts` identical entries on top count as ours.
- * Returns the ID of the current entry (ours).
- */
-async function confirmSequence(s3, request, landed) {
-    const { key } = request;
-    const limit = Math.max(8, landed.attempts + 2);
-    const entries = await keyHistory(s3, request.bucket, key, request.expectedBucketOwner, limit);
-    const newest = entries[0];
-    const ours = landed.versionId ?? newest?.versionId;
-    const copies = ownCopies(entries, landed.attempts, request.expected?.versionId);
-    const at = entries.findIndex((e) => e.versionId === ours);
-    if (ours === undefined || at < 0) {
-        throw new RaceError(key, `the new version ${ours ?? '(unknown)'} is not in the history`);
-    }
-    if (at >= copies) {
-        throw new RaceError(key, `another writer wrote ${copy_describe(newest)} after our version ${ours}; it is current now`);
-    }
-    const before = entries[copies];
-    if (before?.versionId !== request.expected?.versionId) {
-        throw new RaceError(key, `another writer changed the key between planning and the write: the version before ours ` +
-            `(${ours}) is ${copy_describe(before)}, planned on ${copy_describe(request.expected)}`);
-    }
-    return newest.versionId;
-}
-/**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
- */
-function ownCopies(entries, attempts, plannedOn) {
-    const [newest] = entries;
-    if (!newest)
-        return 0;
-    let n = 1;
-    while (n < attempts &&
-        n < entries.length &&
-        entries[n].versionId !== plannedOn &&
-        sameWrite(entries[n], newest)) {
-        n++;
-    }
-    return n;
-}
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
-function sameWrite(a, b) {
-    if (a.isDeleteMarker || b.isDeleteMarker)
-        return a.isDeleteMarker && b.isDeleteMarker;
-    return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
-}
-function copy_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
-}
-async function singleCopy(s3, request, guard) {
-    const { source, key } = request;
-    const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
-        Bucket: request.bucket,
-        Key: key,
-        CopySource: copySource(request.bucket, request.sourceKey ?? key, request.versionId),
-        ExpectedBucketOwner: request.expectedBucketOwner,
-        ExpectedSourceBucketOwner: request.expectedBucketOwner,
-        MetadataDirective: 'COPY',
-        TaggingDirective: 'COPY',
-        WebsiteRedirectLocation: source.websiteRedirectLocation,
-        ...storageAndEncryption(source),
-        ...guard.condition(request.expected),
-    }));
-    return {
-        versionId: out.VersionId,
-        attempts: out.$metadata?.attempts ?? 1,
-        eTag: out.CopyObjectResult?.ETag,
-    };
-}
-/** CopyObject resets the storage class to STANDARD and encryption to the bucket default. */
-function storageAndEncryption(source) {
-    const kms = source.serverSideEncryption?.startsWith('aws:kms') === true;
-    return {
-        StorageClass: source.storageClass,
-        ServerSideEncryption: source.serverSideEncryption,
-        SSEKMSKeyId: kms ? source.kmsKeyId : undefined,
-        BucketKeyEnabled: kms ? source.bucketKeyEnabled : undefined,
-    };
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const MiB = 1024 * 1024;
-    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/**
- * A multipart copy for sources above the threshold. UploadPartCopy carries no metadata or
- * tags, so they are set on CreateMultipartUpload from the source's HeadObject and tag set.
- */
-async function multipartCopy(s3, request, settings, guard) {
-    const { bucket, key, source, expectedBucketOwner } = request;
-    const sourceKey = request.sourceKey ?? key;
-    const tags = await tagsOf(s3, {
-        bucket,
-        key: sourceKey,
-        versionId: request.versionId,
-        expectedBucketOwner,
-    });
-    const fullObjectCrc = source.checksum &&
-        source.checksum.type !== 'COMPOSITE' &&
-        source.checksum.algorithm.startsWith('CRC')
-        ? source.checksum.algorithm
-        : undefined;
-    const created = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({
-        Bucket: bucket,
-        Key: key,
-        ExpectedBucketOwner: expectedBucketOwner,
-        ContentType: source.contentType,
-        CacheControl: source.cacheControl,
-        ContentDisposition: source.contentDisposition,
-        ContentEncoding: source.contentEncoding,
-        ContentLanguage: source.contentLanguage,
-        Expires: source.expires,
-        WebsiteRedirectLocation: source.websiteRedirectLocation,
-        Metadata: source.metadata,
-        Tagging: tags || undefined,
-        ChecksumAlgorithm: fullObjectCrc,
-        ChecksumType: fullObjectCrc ? 'FULL_OBJECT' : undefined,
-        ...storageAndEncryption(source),
-    }));
-    const uploadId = created.UploadId;
-    if (!uploadId)
-        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
-    try {
-        const ranges = partRanges(source.size, settings.partSize);
-        const parts = new Array(ranges.length);
-        await runPool(ranges.length, settings.partConcurrency, async (i) => {
-            const { start, end } = ranges[i];
-            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: i + 1,
-                CopySource: copySource(bucket, sourceKey, request.versionId),
-                CopySourceRange: `bytes=${start}-${end}`,
-                ExpectedBucketOwner: expectedBucketOwner,
-                ExpectedSourceBucketOwner: expectedBucketOwner,
-            }));
-            const r = out.CopyPartResult;
-            parts[i] = {
-                PartNumber: i + 1,
-                ETag: r?.ETag,
-                ChecksumCRC32: r?.ChecksumCRC32,
-                ChecksumCRC32C: r?.ChecksumCRC32C,
-                ChecksumCRC64NVME: r?.ChecksumCRC64NVME,
-            };
-        });
-        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: expectedBucketOwner,
-            ...guard.condition(request.expected),
-        }));
-        await ensureTags(s3, { bucket, key, versionId: done.VersionId, expectedBucketOwner }, tags);
-        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
-    }
-    catch (e) {
-        await s3
-            .send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }))
-            .catch((abortError) => {
-            throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
-        });
-        throw e;
-    }
-}
-/**
- * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
- * put on the new version itself. Without a version ID in the response, the newest is ours
- * (checked right after by the history check).
- */
-async function ensureTags(s3, ref, tags) {
-    if (!tags)
-        return;
-    const versionId = ref.versionId ??
-        (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
-    if ((await tagsOf(s3, { ...ref, versionId })) === tags)
-        return;
-    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
-    }));
-}
-/** Runs `task(0..count-1)` with at most `limit` at a time; the first failure stops new starts. */
-async function runPool(count, limit, task) {
-    let next = 0;
-    let failed = false;
-    const errors = [];
-    const worker = async () => {
-        while (!failed && next < count) {
-            const i = next++;
-            try {
-                await task(i);
-            }
-            catch (e) {
-                failed = true;
-                errors.push(e);
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
-    if (errors.length > 0)
-        throw errors[0];
-}
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-/**
- * Checks a new version against its source: size always; the full-object checksum where both
- * have one of the same algorithm; else the ETag, which equals the content MD5 only for
- * single-part, non-KMS objects copied in one piece.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = unquote(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === unquote(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-
-;// CONCATENATED MODULE: ./src/engine/select.ts
-/**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
- */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
-}
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
-}
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
-}
-/** Storage classes whose objects must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-
-
-
-/**
- * Resolves every key against its history and checks every source, before any write.
- * Throws BucketError or PlanError (listing every bad key); returns a plan otherwise.
- */
-async function buildPlan(s3, request, log) {
-    const { bucket, expectedBucketOwner } = request;
-    await requireVersioning(s3, bucket, expectedBucketOwner);
-    const items = [];
-    const problems = [];
-    for (const key of request.keys) {
-        const entries = await keyHistory(s3, bucket, key, expectedBucketOwner);
-        log.debug(`${key}: ${entries.length} entries: ${JSON.stringify(entries)}`);
-        const resolved = await resolveKey(s3, request, key, entries);
-        if ('problem' in resolved)
-            problems.push(resolved);
-        else
-            items.push(resolved);
-    }
-    if (problems.length > 0)
-        throw new PlanError(problems);
-    return { bucket, expectedBucketOwner, items };
-}
-/**
- * One key of a plan: `decide()` on its history, then for a restore a HeadObject of the source
- * (readable, not archived, not SSE-C) and the check whether the current version already is a
- * copy of it (which makes the key `unchanged`).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const checked = await checkSource(s3, request, decided.wanted);
-    if ('problem' in checked)
-        return checked;
-    decided.source = checked;
-    if (await sameAsCurrent(s3, request, decided.current, checked))
-        decided.action = 'unchanged';
-    return decided;
-}
-/** Pure: what to do with one key given its history (newest first) and the target. */
-function decide(key, entries, target, ifMissing) {
-    const current = currentEntry(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = entryAt(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if (isAbsent(wanted)) {
-        if (isAbsent(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (current && !current.isDeleteMarker && current.versionId === wanted?.versionId) {
-        return { key, action: 'unchanged', current, wanted };
-    }
-    if (wanted?.storageClass && ARCHIVE_CLASSES.has(wanted.storageClass)) {
-        return { key, problem: archived(wanted.versionId, wanted.storageClass) };
-    }
-    return { key, action: 'restore', current, wanted };
-}
-function archived(versionId, storageClass) {
-    return (`version ${versionId} is in the ${storageClass} storage class and cannot be copied until it is ` +
-        'restored from archive (aws s3api restore-object)');
-}
-/**
- * True when the current version is a copy of the wanted one (an earlier rollback made it):
- * same size, same content (ETag or full-object checksum), same content type and metadata.
- * This is what makes running the same rollback twice write nothing the second time.
- */
-async function sameAsCurrent(s3, request, current, wanted) {
-    if (!current || current.isDeleteMarker || current.size !== wanted.size)
-        return false;
-    if (differentMd5(current, wanted))
-        return false;
-    const facts = await headVersion(s3, {
-        bucket: request.bucket,
-        key: current.key,
-        versionId: current.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-    return sameContent(facts, wanted);
-}
-/**
- * Pure: true when the listing alone shows different bytes: both ETags are plain MD5s (single
- * part) of a source that is not KMS-encrypted, and they differ. Saves a HeadObject per key.
- * (A current version that holds the same bytes under KMS would count as different: one extra
- * copy, never a wrong skip.)
- */
-function differentMd5(current, wanted) {
-    const plain = (etag) => /^[0-9a-f]{32}$/i.test(plan_unquote(etag) ?? '');
-    const kms = wanted.serverSideEncryption?.startsWith('aws:kms') === true;
-    return (!kms &&
-        !wanted.sseCustomerAlgorithm &&
-        plain(current.eTag) &&
-        plain(wanted.eTag) &&
-        plan_unquote(current.eTag) !== plan_unquote(wanted.eTag));
-}
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-function sameContent(a, b) {
-    if (a.size !== b.size || a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value;
-    }
-    return a.eTag !== undefined && plan_unquote(a.eTag) === plan_unquote(b.eTag);
-}
-const plan_unquote = (etag) => etag?.replace(/^"|"$/g, '');
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-async function checkSource(s3, request, wanted) {
-    const { key, versionId } = wanted;
-    let facts;
-    try {
-        facts = await headVersion(s3, {
-            bucket: request.bucket,
-            key,
-            versionId,
-            expectedBucketOwner: request.expectedBucketOwner,
-        });
-    }
-    catch (e) {
-        return { key, problem: `version ${versionId} cannot be read: ${errorMessage(e)}` };
-    }
-    const restored = facts.restore?.includes('ongoing-request="false"') === true;
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass) && !restored) {
-        return { key, problem: archived(versionId, facts.storageClass) };
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return {
-            key,
-            problem: `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`,
-        };
-    }
-    return facts;
 }
 
 // EXTERNAL MODULE: external "node:path"
@@ -72234,6 +71508,140 @@ function reviveDates(fields) {
 /** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
 function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/s3/objects.ts
+
+
+const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/** HeadObject of one version (with its checksum where the store keeps one). */
+async function headVersion(s3, ref) {
+    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        PartNumber: ref.partNumber,
+        ChecksumMode: 'ENABLED',
+    }));
+    return factsFromHead(out);
+}
+function factsFromHead(out) {
+    return {
+        versionId: out.VersionId,
+        size: out.ContentLength ?? 0,
+        eTag: out.ETag,
+        lastModified: out.LastModified,
+        storageClass: out.StorageClass,
+        contentType: out.ContentType,
+        cacheControl: out.CacheControl,
+        contentDisposition: out.ContentDisposition,
+        contentEncoding: out.ContentEncoding,
+        contentLanguage: out.ContentLanguage,
+        expires: out.Expires,
+        websiteRedirectLocation: out.WebsiteRedirectLocation,
+        metadata: out.Metadata ?? {},
+        serverSideEncryption: out.ServerSideEncryption,
+        kmsKeyId: out.SSEKMSKeyId,
+        bucketKeyEnabled: out.BucketKeyEnabled,
+        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
+        restore: out.Restore,
+        archiveStatus: out.ArchiveStatus,
+        partsCount: out.PartsCount,
+        checksum: checksumOf(out),
+    };
+}
+function checksumOf(out) {
+    for (const algorithm of CHECKSUMS) {
+        const value = out[`Checksum${algorithm}`];
+        if (value)
+            return { algorithm, value, type: out.ChecksumType };
+    }
+    return undefined;
+}
+/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
+async function tagsOf(s3, ref) {
+    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+    }));
+    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
+}
+/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
+async function requireVersioning(s3, bucket, expectedBucketOwner) {
+    let status;
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
+        status = out.Status;
+    }
+    catch (e) {
+        throw new BucketError(`Cannot read the versioning state of bucket ${bucket}: ${errorMessage(e)}`);
+    }
+    if (status !== 'Enabled') {
+        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
+            '(it restores old versions and must keep every version it replaces).');
+    }
+}
+/** An HTTP status from an SDK error, if any. */
+function httpStatus(e) {
+    return e?.$metadata?.httpStatusCode;
 }
 
 ;// CONCATENATED MODULE: ./src/lib/pool.ts
@@ -72365,6 +71773,1332 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+;// CONCATENATED MODULE: ./src/engine/eligibility.ts
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/** Pure: what to do with one key given its history (newest first) and the target. */
+function decide(key, entries, target, ifMissing) {
+    const current = currentEntry(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = entryAt(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if (isAbsent(wanted)) {
+        if (isAbsent(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
+ * its source's ETag, multipart copies included, as they follow the source's part layout).
+ * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return (current.size === wanted.size &&
+        wanted.eTag !== undefined &&
+        unquote(current.eTag) === unquote(wanted.eTag));
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
+ * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
+ * HeadObject (a full-object checksum) can tell.
+ */
+function mayBeSame(current, wanted) {
+    return !!current && !current.isDeleteMarker && current.size === wanted.size;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+/** Pure: whether two versions hold the same bytes, content type and user metadata. */
+function sameContent(a, b) {
+    if (a.size !== b.size || a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value;
+    }
+    return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
+
+;// CONCATENATED MODULE: ./src/s3/listing.ts
+
+/**
+ * Streams the history of every key under a prefix, one key at a time, page by page.
+ * Versions and delete markers are interleaved in S3's own order, which the SDK's parsed
+ * output loses (it returns them as two arrays).
+ */
+async function* keyHistories(s3, options) {
+    let keyMarker;
+    let versionIdMarker;
+    let pending;
+    for (;;) {
+        const page = await listPage(s3, options, keyMarker, versionIdMarker);
+        for (const entry of page.entries) {
+            if (pending && pending.key !== entry.key) {
+                yield pending;
+                pending = undefined;
+            }
+            pending ??= { key: entry.key, entries: [] };
+            pending.entries.push(entry);
+        }
+        if (!page.truncated)
+            break;
+        keyMarker = page.nextKeyMarker;
+        versionIdMarker = page.nextVersionIdMarker;
+    }
+    if (pending)
+        yield pending;
+}
+/**
+ * The history of exactly `key` (not its neighbours such as `key.bak`), newest first; all of it,
+ * or only the newest `limit` entries (one request).
+ */
+async function keyHistory(s3, bucket, key, expectedBucketOwner, limit) {
+    if (limit !== undefined) {
+        const page = await listPage(s3, { bucket, prefix: key, expectedBucketOwner, pageSize: limit });
+        return page.entries.filter((e) => e.key === key);
+    }
+    // `key` sorts before every longer key that starts with it, so its history comes first.
+    for await (const history of keyHistories(s3, { bucket, prefix: key, expectedBucketOwner })) {
+        return history.key === key ? history.entries : [];
+    }
+    return [];
+}
+/** One ListObjectVersions request: up to `pageSize` entries after the markers. */
+async function listPage(s3, options, keyMarker, versionIdMarker) {
+    const order = [];
+    const command = new dist_cjs/* ListObjectVersionsCommand */.uc$({
+        Bucket: options.bucket,
+        Prefix: options.prefix,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionIdMarker,
+        MaxKeys: options.pageSize,
+        ExpectedBucketOwner: options.expectedBucketOwner,
+    });
+    command.middlewareStack.add(recordEntryOrder(order), {
+        step: 'deserialize',
+        priority: 'low',
+        name: 's3RollbackEntryOrder',
+    });
+    const out = await s3.send(command);
+    return {
+        entries: interleave(out, order),
+        truncated: out.IsTruncated === true,
+        nextKeyMarker: out.NextKeyMarker,
+        nextVersionIdMarker: out.NextVersionIdMarker,
+    };
+}
+/** Reads the raw XML before the SDK parses it and records the order of its entries. */
+function recordEntryOrder(order) {
+    return (next) => async (args) => {
+        const result = await next(args);
+        const response = result.response;
+        const body = response.body;
+        if (body && typeof body[Symbol.asyncIterator] === 'function') {
+            const chunks = [];
+            for await (const chunk of body)
+                chunks.push(chunk);
+            const bytes = Buffer.concat(chunks);
+            order.push(...entryOrder(bytes.toString('utf8')));
+            response.body = new Uint8Array(bytes);
+        }
+        return result;
+    };
+}
+/** The sequence of `<Version>` and `<DeleteMarker>` elements in a ListVersionsResult. */
+function entryOrder(xml) {
+    return [...xml.matchAll(/<(Version|DeleteMarker)>/g)].map((m) => m[1]);
+}
+/**
+ * Merges the SDK's two arrays back into listing order. If the recorded order does not fit
+ * (no raw body seen), falls back to newest first, keeping each array's own order on ties.
+ */
+function interleave(out, order) {
+    const versions = (out.Versions ?? []).map(fromVersion);
+    const markers = (out.DeleteMarkers ?? []).map(fromMarker);
+    const fits = order.length === versions.length + markers.length &&
+        order.filter((k) => k === 'Version').length === versions.length;
+    if (fits) {
+        let v = 0;
+        let d = 0;
+        return order.map((kind) => (kind === 'Version' ? versions[v++] : markers[d++]));
+    }
+    const merged = [];
+    let v = 0;
+    let d = 0;
+    while (v < versions.length || d < markers.length) {
+        const a = versions[v];
+        const b = markers[d];
+        const takeVersion = b === undefined ||
+            (a !== undefined &&
+                (a.key < b.key ||
+                    (a.key === b.key &&
+                        (a.lastModified > b.lastModified ||
+                            (a.lastModified.getTime() === b.lastModified.getTime() && !b.isLatest)))));
+        merged.push(takeVersion ? versions[v++] : markers[d++]);
+    }
+    return merged;
+}
+function fromVersion(v) {
+    return {
+        key: v.Key ?? '',
+        versionId: v.VersionId ?? 'null',
+        isDeleteMarker: false,
+        isLatest: v.IsLatest === true,
+        lastModified: v.LastModified ?? new Date(0),
+        size: v.Size,
+        eTag: v.ETag,
+        storageClass: v.StorageClass,
+    };
+}
+function fromMarker(m) {
+    return {
+        key: m.Key ?? '',
+        versionId: m.VersionId ?? 'null',
+        isDeleteMarker: true,
+        isLatest: m.IsLatest === true,
+        lastModified: m.LastModified ?? new Date(0),
+    };
+}
+/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
+function byteOrder(a, b) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+;// CONCATENATED MODULE: ./src/engine/guard.ts
+/** The race guard on writes: conditional headers where the store honours them. */
+
+
+
+
+/**
+ * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
+ * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
+ * once, when a 412 arrives although the key is exactly as planned. Either way every write is
+ * checked against the listing afterwards (confirm.ts).
+ */
+class WriteGuard {
+    log;
+    honoured = true;
+    constructor(log) {
+        this.log = log;
+    }
+    /** The condition for a write that expects `current` to be the current entry. */
+    condition(current) {
+        if (!this.honoured)
+            return {};
+        if (!current || current.isDeleteMarker)
+            return { IfNoneMatch: '*' };
+        return current.eTag ? { IfMatch: current.eTag } : {};
+    }
+    get active() {
+        return this.honoured;
+    }
+    disable(reason) {
+        if (!this.honoured)
+            return;
+        this.honoured = false;
+        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
+            'relying on the listing check after the writes.');
+    }
+}
+/**
+ * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
+ * changed: a race, nothing written) or a store that mishandles conditions (the key is as
+ * planned: write again without them).
+ */
+async function guarded(s3, target, guard, write) {
+    try {
+        return await write();
+    }
+    catch (e) {
+        const status = httpStatus(e);
+        if (!guard.active || (status !== 412 && status !== 501))
+            throw e;
+        const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
+        if (now?.versionId !== target.expected?.versionId) {
+            throw new RaceError(target.key, `changed by another writer since planning (now ${select_describe(now)}, planned on ` +
+                `${select_describe(target.expected)}); nothing was written to this key`);
+        }
+        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
+        return write();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/requests.ts
+/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
+function copySource(bucket, key, versionId) {
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
+}
+/**
+ * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
+ * the class is the listed one; the encryption is the source's where planning read it (a KMS
+ * key is kept), else the bucket default, which confirm.ts checks against the source when the
+ * copy's ETag differs from it.
+ */
+function storageAndEncryption(wanted, source) {
+    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
+    return {
+        StorageClass: (source?.storageClass ?? wanted.storageClass),
+        ServerSideEncryption: source?.serverSideEncryption,
+        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
+        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/multipart.ts
+/**
+ * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
+ * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
+ * already restored. Uploads this run opens are aborted when it cannot complete them, including
+ * ones a retried CreateMultipartUpload opened without the run hearing of them.
+ */
+
+
+
+
+
+
+
+const multipart_MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / multipart_MiB) * multipart_MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * multipart_MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / multipart_MiB) * multipart_MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+/** How a source is to be copied in parts: its facts, tags and ranges. */
+async function prepare(s3, where, request, settings) {
+    const { wanted } = request;
+    const size = wanted.size ?? 0;
+    const ref = {
+        ...where,
+        key: request.sourceKey ?? request.key,
+        versionId: wanted.versionId,
+    };
+    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
+    const head = await headVersion(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
+    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
+    const firstPart = head.partsCount === parts ? head.size : undefined;
+    const facts = {
+        ...(request.source ?? head),
+        size,
+        checksum: request.source?.checksum,
+    };
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    return { facts, tags: await tagsOf(s3, ref), ranges };
+}
+/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
+async function multipartCopy(s3, where, request, settings, guard) {
+    const { bucket, expectedBucketOwner } = where;
+    const { key, wanted } = request;
+    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const uploadId = await createUpload(s3, {
+        Bucket: bucket,
+        Key: key,
+        ExpectedBucketOwner: expectedBucketOwner,
+        ContentType: facts.contentType,
+        CacheControl: facts.cacheControl,
+        ContentDisposition: facts.contentDisposition,
+        ContentEncoding: facts.contentEncoding,
+        ContentLanguage: facts.contentLanguage,
+        Expires: facts.expires,
+        WebsiteRedirectLocation: facts.websiteRedirectLocation,
+        Metadata: facts.metadata,
+        Tagging: tags || undefined,
+        ...storageAndEncryption(wanted, facts),
+    });
+    try {
+        const parts = new Array(ranges.length);
+        const indexes = ranges.map((_, i) => i);
+        await eachLimit(indexes, settings.partConcurrency, async (i) => {
+            const { start, end } = ranges[i];
+            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+                CopySourceRange: `bytes=${start}-${end}`,
+                ExpectedBucketOwner: expectedBucketOwner,
+                ExpectedSourceBucketOwner: expectedBucketOwner,
+            }));
+            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
+        });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
+        if (!landed.uncertain)
+            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
+        return { ...landed, multipart: true };
+    }
+    catch (e) {
+        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+            throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
+        });
+        throw e;
+    }
+}
+async function complete(s3, where, key, uploadId, parts, condition) {
+    try {
+        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket: where.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ...condition,
+        }));
+        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
+    }
+    catch (e) {
+        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
+        const attempts = e.$metadata?.attempts ?? 1;
+        if (httpStatus(e) === 404 && attempts > 1)
+            return { attempts, uncertain: true };
+        throw e;
+    }
+}
+/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
+const SKEW_MS = 60_000;
+/**
+ * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
+ * have opened uploads the run never heard of: those of this key opened since the first attempt
+ * are aborted, so none is left open (and billed).
+ */
+async function createUpload(s3, input) {
+    const bucket = input.Bucket ?? '';
+    const key = input.Key ?? '';
+    const since = Date.now() - SKEW_MS;
+    let uploadId;
+    try {
+        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
+        uploadId = out.UploadId;
+        if ((out.$metadata?.attempts ?? 1) > 1)
+            await abortStrays(s3, bucket, key, since, uploadId);
+    }
+    catch (e) {
+        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        throw e;
+    }
+    if (!uploadId)
+        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
+    return uploadId;
+}
+async function abortStrays(s3, bucket, key, since, keep) {
+    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
+    for (const upload of out.Uploads ?? []) {
+        const opened = upload.Initiated?.getTime() ?? 0;
+        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
+            continue;
+        await abort(s3, bucket, key, upload.UploadId);
+    }
+}
+/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
+async function abort(s3, bucket, key, uploadId) {
+    try {
+        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    }
+    catch (e) {
+        if (httpStatus(e) !== 404)
+            throw e;
+    }
+}
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the listing).
+ */
+async function ensureTags(s3, ref, tags) {
+    if (!tags)
+        return;
+    const versionId = ref.versionId ??
+        (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
+    if ((await tagsOf(s3, { ...ref, versionId })) === tags)
+        return;
+    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/engine/write.ts
+/**
+ * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
+ * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
+ * A write only lands; confirm.ts then checks it against the listing.
+ */
+
+
+
+
+/** Carries out one planned write (a restore or a delete). */
+function writeItem(s3, where, item, settings, guard) {
+    if (item.action === 'delete') {
+        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
+    }
+    if (item.action !== 'restore' || !item.wanted) {
+        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
+    }
+    const request = {
+        key: item.key,
+        wanted: item.wanted,
+        source: item.source,
+        expected: item.current,
+    };
+    return copyVersion(s3, where, request, settings, guard);
+}
+/**
+ * Copies a version on top of its key. A source uploaded in parts is copied with the same part
+ * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
+ * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ */
+function copyVersion(s3, where, request, settings, guard) {
+    const size = request.wanted.size ?? 0;
+    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
+        return multipartCopy(s3, where, request, settings, guard);
+    }
+    return singleCopy(s3, where, request, guard);
+}
+/** Adds a delete marker (a DeleteObject without a version ID). */
+async function addDeleteMarker(s3, where, request, guard) {
+    return guarded(s3, { ...where, ...request }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+            Bucket: where.bucket,
+            Key: request.key,
+            ExpectedBucketOwner: where.expectedBucketOwner,
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+function singleCopy(s3, where, request, guard) {
+    const { key, wanted, source } = request;
+    return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
+            Bucket: where.bucket,
+            Key: key,
+            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedSourceBucketOwner: where.expectedBucketOwner,
+            MetadataDirective: 'COPY',
+            TaggingDirective: 'COPY',
+            WebsiteRedirectLocation: source?.websiteRedirectLocation,
+            ...storageAndEncryption(wanted, source),
+            ...guard.condition(request.expected),
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/sources.ts
+
+/** The history of every selected key, in key order. */
+function histories(s3, where, selection) {
+    if ('prefix' in selection)
+        return keyHistories(s3, { ...where, prefix: selection.prefix });
+    return historiesOf(s3, where, selection.keys);
+}
+/**
+ * The history of exactly each of `keys` (a key that never existed has no entries), in key
+ * order. Keys that sit close together share listing pages: the walk lists the keys' common
+ * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
+ * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
+ * what a prefix listing costs, and a sparse one about one request per key.
+ */
+async function* historiesOf(s3, where, keys) {
+    const wanted = [...new Set(keys)].sort(byteOrder);
+    let i = 0;
+    let pending;
+    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
+    function* passTo(key) {
+        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
+            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
+            pending = undefined;
+            i++;
+        }
+    }
+    while (i < wanted.length) {
+        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
+        let keyMarker = markerBefore(wanted[i]);
+        let versionIdMarker;
+        for (;;) {
+            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
+            for (const entry of page.entries) {
+                yield* passTo(entry.key);
+                if (i >= wanted.length)
+                    return;
+                if (entry.key !== wanted[i])
+                    continue;
+                pending ??= { key: entry.key, entries: [] };
+                pending.entries.push(entry);
+            }
+            if (!page.truncated) {
+                yield* passTo(undefined);
+                return;
+            }
+            keyMarker = page.nextKeyMarker;
+            versionIdMarker = page.nextVersionIdMarker;
+            const jump = markerBefore(wanted[i]);
+            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
+            if (pending === undefined && behind)
+                break; // the next wanted key is further on: jump there
+        }
+    }
+}
+/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
+function markerBefore(key) {
+    const chars = Array.from(key);
+    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
+}
+/** The longest common prefix of two keys, whole characters only. */
+function commonPrefix(a, b) {
+    const x = Array.from(a);
+    const y = Array.from(b);
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n])
+        n++;
+    return x.slice(0, n).join('');
+}
+
+;// CONCATENATED MODULE: ./src/engine/confirm.ts
+
+
+
+
+
+
+
+
+/**
+ * Pure: checks one key's history against the write made to it; returns the new entry's ID and
+ * whether the listing proves its content, or throws RaceError (another writer) / Error.
+ */
+function checkWrite(entries, written) {
+    const { item, landed } = written;
+    const key = item.key;
+    const planned = item.current?.versionId;
+    const [newest] = entries;
+    if (landed.uncertain && newest?.versionId === planned) {
+        throw new Error(`${key}: the write did not land (the store lost the upload)`);
+    }
+    const ours = landed.versionId ?? newest?.versionId;
+    const copies = ownCopies(entries, landed.attempts, planned);
+    const at = entries.findIndex((e) => e.versionId === ours);
+    if (ours === undefined || at < 0) {
+        throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
+    }
+    if (at >= copies) {
+        throw new RaceError(key, `another writer wrote ${select_describe(newest)} after our entry ${ours}; it is current now`);
+    }
+    if (entries[copies]?.versionId !== planned) {
+        throw new RaceError(key, `another writer changed the key between planning and the write: the entry before ours ` +
+            `(${ours}) is ${select_describe(entries[copies])}, planned on ${select_describe(item.current)}`);
+    }
+    if (item.action === 'delete') {
+        if (!newest.isDeleteMarker)
+            throw new RaceError(key, `${select_describe(newest)} is not a delete marker`);
+        return { newVersionId: newest.versionId, proven: true };
+    }
+    if (newest.isDeleteMarker)
+        throw new RaceError(key, `${select_describe(newest)} is not our copy`);
+    return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) };
+}
+/** Pure: a listing entry has the size and ETag of the version it copies. */
+function sameBytes(entry, wanted) {
+    return (wanted !== undefined &&
+        entry.size === wanted.size &&
+        wanted.eTag !== undefined &&
+        unquote(entry.eTag) === unquote(wanted.eTag));
+}
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest), at
+ * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ */
+function ownCopies(entries, attempts, plannedOn) {
+    const [newest] = entries;
+    if (!newest)
+        return 0;
+    let n = 1;
+    while (n < attempts &&
+        n < entries.length &&
+        entries[n].versionId !== plannedOn &&
+        sameWrite(entries[n], newest)) {
+        n++;
+    }
+    return n;
+}
+/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+function sameWrite(a, b) {
+    if (a.isDeleteMarker || b.isDeleteMarker)
+        return a.isDeleteMarker && b.isDeleteMarker;
+    return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+}
+/** Confirms a batch of writes with one listing walk over their keys. */
+async function confirmWrites(s3, where, batch, options = {}) {
+    const byKey = new Map(batch.map((w) => [w.item.key, w]));
+    const results = [];
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
+        const written = byKey.get(key);
+        if (!written)
+            return;
+        try {
+            const { newVersionId, proven } = checkWrite(entries, written);
+            if (proven)
+                results.push({ written, newVersionId, check: 'size and ETag' });
+            else
+                results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+        }
+        catch (error) {
+            results.push({ written, error });
+        }
+    });
+    for (const [key, error] of unlisted) {
+        const written = byKey.get(key);
+        if (written)
+            results.push({ written, error });
+    }
+    return results;
+}
+/**
+ * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
+ * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
+ * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
+ * is copied once more with the source's encryption (both copies stay in the history). Throws
+ * VerifyError when the bytes differ.
+ */
+async function settle(s3, where, written, newVersionId, options) {
+    const { item, landed } = written;
+    const wanted = item.wanted;
+    if (!wanted)
+        throw new Error(`${item.key}: a restore without a version to copy`);
+    const source = item.source ??
+        (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
+    const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId });
+    const check = compareCopy(source, copy, landed.multipart === true);
+    if (check.ok)
+        return { newVersionId, check: check.detail };
+    if (check.encryption && !written.corrective) {
+        const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
+        const again = { ...item, current: ours, source };
+        const guard = new WriteGuard(silentLogger);
+        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, COPY, guard);
+        const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
+        if (result && 'newVersionId' in result) {
+            return {
+                newVersionId: result.newVersionId,
+                check: `${result.check}, with the source's encryption`,
+            };
+        }
+        throw (result?.error ??
+            new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
+    }
+    throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
+}
+/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
+const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
+/**
+ * Pure: checks a new version against its source: size always; the full-object checksum where
+ * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
+ * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function compareCopy(source, copy, multipart) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const a = source.checksum;
+    const b = copy.checksum;
+    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
+        return a.value === b.value
+            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
+            : {
+                ok: false,
+                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
+            };
+    }
+    const sourceTag = unquote(source.eTag);
+    const md5Like = !multipart &&
+        sourceTag !== undefined &&
+        !sourceTag.includes('-') &&
+        !source.serverSideEncryption?.startsWith('aws:kms');
+    if (md5Like) {
+        return sourceTag === unquote(copy.eTag)
+            ? { ok: true, detail: 'size and ETag' }
+            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
+    }
+    return { ok: true, detail: 'size' };
+}
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 3;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                left.delete(history.key);
+                await visit(history);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/putback.ts
+
+
+
+
+
+/** Final states kept in memory (and so in the error message); the store has all of them. */
+const STATES_KEPT = 100;
+/** Puts every changed key back, records each key's final state, and returns the run's error. */
+async function putBack(s3, where, settings, run, options, log) {
+    const kept = [];
+    const record = async (state) => {
+        await options.states.write(state);
+        if (kept.length < STATES_KEPT)
+            kept.push(state);
+    };
+    log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
+        `${run.candidates.length} to examine)`);
+    const size = options.batch ?? 1000;
+    let chunk = [];
+    const flush = async () => {
+        await putBackChunk(s3, where, settings, run.guard, chunk, options, record);
+        chunk = [];
+    };
+    for (const candidate of run.candidates) {
+        chunk.push(candidate);
+        if (chunk.length >= size)
+            await flush();
+    }
+    for await (const { item, newVersionId } of run.journal.read()) {
+        chunk.push({ item, attempts: 1, newVersionId });
+        if (chunk.length >= size)
+            await flush();
+    }
+    await flush();
+    await options.states.write({
+        key: '*',
+        state: 'every other key: not changed (no write was made to it)',
+    });
+    await options.states.close();
+    const shown = [...kept];
+    const more = options.states.count - 1 - kept.length;
+    if (more > 0) {
+        shown.push({ key: `(${more} more)`, state: `listed in ${options.states.path ?? 'the log'}` });
+    }
+    shown.push({ key: '(every other key)', state: 'not changed' });
+    const { failure } = options;
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown);
+}
+/** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
+function examine(entries, c) {
+    const [newest] = entries;
+    const planned = c.item.current?.versionId;
+    if (c.error instanceof RaceError)
+        return { state: `left as is: ${errorMessage(c.error)}` };
+    if (c.newVersionId !== undefined && !c.unsure) {
+        if (newest?.versionId === c.newVersionId)
+            return { ours: newest };
+        return {
+            state: `left as is: changed by another writer after this run (now ${select_describe(newest)}); ` +
+                `this run's ${c.newVersionId} stays in the history`,
+        };
+    }
+    if (newest?.versionId === planned) {
+        return { state: `not changed (the write failed: ${errorMessage(c.error ?? 'no reply')})` };
+    }
+    const ours = newest !== undefined && madeBy(newest, c.item);
+    if (ours && entries[ownCopies(entries, c.attempts, planned)]?.versionId === planned) {
+        return { ours: newest };
+    }
+    return {
+        state: `left as is: changed by another writer (now ${select_describe(newest)}, planned on ${select_describe(c.item.current)})`,
+    };
+}
+/** Whether an entry is what the planned write makes: a delete marker, or a copy of `wanted`. */
+function madeBy(entry, item) {
+    if (item.action === 'delete')
+        return entry.isDeleteMarker;
+    return !!item.wanted && sameWrite(entry, item.wanted);
+}
+async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
+    if (chunk.length === 0)
+        return;
+    const byKey = new Map(chunk.map((c) => [c.item.key, c]));
+    const back = [];
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+        const c = byKey.get(h.key);
+        if (!c)
+            return;
+        const found = examine(h.entries, c);
+        if ('state' in found)
+            await record({ key: h.key, state: found.state });
+        else
+            back.push({ c, ours: found.ours });
+    });
+    for (const [key, error] of unlisted)
+        await record({ key, state: unknown(byKey.get(key), error) });
+    const written = [];
+    await eachLimit(back, options.concurrency, async ({ c, ours }) => {
+        const item = reverse(c.item, ours);
+        try {
+            written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+        }
+        catch (e) {
+            await record({ key: item.key, state: notPutBack(item, e) });
+        }
+    });
+    for (const result of await confirmWrites(s3, where, written, options.walk)) {
+        const { item } = result.written;
+        const state = 'error' in result
+            ? notPutBack(item, result.error)
+            : `put back to ${select_describe(item.wanted)} (new entry ${result.newVersionId}; ` +
+                `this run's ${item.current?.versionId} stays in the history)`;
+        await record({ key: item.key, state });
+    }
+}
+/** The write that puts a key back: from our entry to what was current before the run. */
+function reverse(item, ours) {
+    const previous = item.current;
+    return isAbsent(previous)
+        ? { key: item.key, action: 'delete', current: ours, wanted: previous }
+        : { key: item.key, action: 'restore', current: ours, wanted: previous };
+}
+/** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
+function notPutBack(back, e) {
+    return (`NOT put back: ${errorMessage(e)}; this run's ${back.current?.versionId} is current, ` +
+        `${select_describe(back.wanted)} is in the history`);
+}
+function unknown(c, error) {
+    const before = c?.item.current;
+    const undo = `${c?.item.key ?? ''}=${isAbsent(before) ? '' : (before?.versionId ?? '')}`;
+    return (`unknown: its versions could not be listed to put it back (${errorMessage(error)}); ` +
+        `to put it back run a rollback with version-ids "${undo}" and if-missing: delete`);
+}
+
+;// CONCATENATED MODULE: ./src/engine/apply.ts
+
+
+
+
+
+
+
+/** Writes every planned key, all or nothing. Returns the number of keys written. */
+async function applyPlan(s3, where, settings, plan, stores, options, log) {
+    const guard = new WriteGuard(log);
+    const progress = new Progress('Restored', options.total, log);
+    const batchSize = options.batch ?? 1000;
+    const pending = [];
+    const failed = [];
+    const confirmPending = async () => {
+        const batch = pending.splice(0);
+        if (batch.length === 0)
+            return;
+        for (const result of await confirmWrites(s3, where, batch, options.walk)) {
+            const { item, landed } = result.written;
+            if ('error' in result) {
+                failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
+                continue;
+            }
+            await stores.journal.write({ item, newVersionId: result.newVersionId });
+            await stores.outcomes.write({
+                ...plannedOutcome(item),
+                newVersionId: result.newVersionId,
+                check: result.check,
+            });
+            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
+        }
+        const [first] = failed;
+        if (first)
+            throw first.error;
+    };
+    try {
+        await eachLimit(plan, options.concurrency, async (item) => {
+            try {
+                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+            }
+            catch (error) {
+                failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
+                throw error;
+            }
+            progress.add();
+            if (pending.length >= batchSize)
+                await confirmPending();
+        });
+        await confirmPending();
+    }
+    catch (error) {
+        progress.finish('stopped by a failed write');
+        await stores.journal.flush();
+        const unconfirmed = pending.splice(0).map(({ item, landed }) => ({
+            item,
+            attempts: landed.attempts,
+            newVersionId: landed.versionId,
+            unsure: landed.uncertain,
+        }));
+        const [first] = failed;
+        throw await putBack(s3, where, settings, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
+            failure: first ? { item: first.item, error: first.error ?? error } : { error },
+            states: stores.states,
+            ...options,
+        }, log);
+    }
+    progress.finish();
+    return stores.journal.count;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, request.ifMissing);
+    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameContent(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+function head(s3, request, entry) {
+    return headVersion(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/scan.ts
+
+
+
+
+
+/** Problems kept in memory (and so in the error); the rest are only counted. */
+const PROBLEMS_KEPT = 100;
+/**
+ * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
+ * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
+ */
+async function scan(s3, request, source, stores, concurrency, log, each = false) {
+    const result = {
+        keys: 0,
+        versions: 0,
+        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
+        problems: [],
+        problemCount: 0,
+    };
+    const progress = new Progress('Resolved', undefined, log);
+    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
+    await eachLimit(source, concurrency, async ({ key, entries }) => {
+        result.keys++;
+        result.versions += entries.length;
+        const resolved = await resolveKey(s3, request, key, entries);
+        if ('problem' in resolved) {
+            result.problemCount++;
+            if (result.problems.length < PROBLEMS_KEPT)
+                result.problems.push(resolved);
+        }
+        else {
+            result.actions[resolved.action]++;
+            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
+            if (each)
+                log.info(line);
+            else
+                log.debug(line);
+            if (resolved.action === 'restore' || resolved.action === 'delete') {
+                await stores.plan.write(resolved);
+            }
+            else {
+                await stores.outcomes.write(plannedOutcome(resolved));
+            }
+        }
+        progress.add(1, line());
+    });
+    progress.finish(line());
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
+
+
+
+
+
+
+
+/** Revives the Date fields of a PlanItem read back from JSON. */
+const revivePlanItem = reviveDates(['lastModified', 'expires']);
+/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
+async function fileStores(dir) {
+    const at = dir ?? (await runDirectory());
+    return {
+        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
+        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
+        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
+        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
+    };
+}
+function memoryStores() {
+    return {
+        plan: new MemoryStore(),
+        journal: new MemoryStore(),
+        outcomes: new MemoryStore(),
+        states: new MemoryStore(),
+    };
+}
+/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
+async function rollback(s3, settings, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = settings;
+    const prefix = settings.prefix;
+    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
+    const selection = prefix === undefined ? { keys: settings.keys } : { prefix };
+    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    let result;
+    let written = 0;
+    try {
+        result = await log.group(resolving(bucket, prefix), async () => {
+            if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
+            }
+            const request = { ...settings, checkSources: dryRun };
+            const source = histories(s3, where, selection);
+            const each = prefix === undefined;
+            const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
+            await stores.plan.close();
+            return found;
+        });
+        check(result, prefix);
+        const planned = result.actions.restore + result.actions.delete;
+        log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
+            `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
+            `${result.actions.skip} skipped`);
+        if (dryRun || planned === 0) {
+            for await (const item of stores.plan.read())
+                await stores.outcomes.write(plannedOutcome(item));
+        }
+        else {
+            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, {
+                concurrency: settings.concurrency,
+                total: planned,
+                batch: options.batch,
+                walk: options.walk,
+            }, log));
+        }
+    }
+    finally {
+        await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()]);
+    }
+    return manifestOf(settings, result, written, stores.outcomes);
+}
+function resolving(bucket, prefix) {
+    if (prefix === undefined)
+        return 'Resolving versions';
+    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function check(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
+}
+/**
+ * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
+ * file with every row, and the rows themselves when there are at most INLINE_KEYS.
+ */
+async function manifestOf(settings, result, written, outcomes) {
+    const { bucket, target, dryRun, prefix } = settings;
+    const omitted = prefix !== undefined && result.keys > INLINE_KEYS;
+    const rows = [];
+    if (!omitted)
+        for await (const row of outcomes.read())
+            rows.push(row);
+    const order = new Map(settings.keys.map((k, i) => [k, i]));
+    rows.sort((a, b) => prefix === undefined
+        ? (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0)
+        : a.key < b.key
+            ? -1
+            : a.key > b.key
+                ? 1
+                : 0);
+    const manifest = buildManifest(bucket, target, dryRun, rows);
+    if (prefix === undefined)
+        return manifest;
+    const summary = {
+        prefix,
+        keys: result.keys,
+        versions: result.versions,
+        restored: result.actions.restore,
+        deleted: result.actions.delete,
+        unchanged: result.actions.unchanged,
+        skipped: result.actions.skip,
+        written,
+        manifestFile: outcomes.path ?? '',
+        keysOmitted: omitted,
+    };
+    return { ...manifest, summary };
+}
+
 ;// CONCATENATED MODULE: ./src/s3/client.ts
 
 /**
@@ -72392,478 +73126,6 @@ function createS3Client(settings) {
         maxAttempts: MAX_ATTEMPTS,
         requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
-}
-
-;// CONCATENATED MODULE: ./src/engine/restore.ts
-
-
-
-
-
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/**
- * Carries out a plan. All or nothing: when a write fails, every key this run already changed
- * is put back to what was current before (by adding versions, never removing any), and a
- * RestoreError lists each key's final state.
- */
-async function executePlan(s3, plan, settings, options, log) {
-    const outcomes = plan.items.map(plannedOutcome);
-    const writes = plan.items
-        .map((item, index) => ({ item, index }))
-        .filter(({ item }) => item.action === 'restore' || item.action === 'delete');
-    const guard = new WriteGuard(log);
-    const landed = [];
-    let failure;
-    try {
-        await runPool(writes.length, options.concurrency, async (i) => {
-            const { item, index } = writes[i];
-            try {
-                const result = await write(s3, plan, item, settings, guard, log);
-                landed.push({ item, result });
-                outcomes[index] = {
-                    ...outcomes[index],
-                    newVersionId: result.newVersionId,
-                    check: result.check,
-                };
-                log.info(`${outcomes[index].action} ${item.key}: ${copy_describe(item.wanted ?? undefined)} ` +
-                    `→ new ${item.action === 'delete' ? 'delete marker' : 'version'} ${result.newVersionId}` +
-                    (result.check
-                        ? ` (checked: ${result.check}${result.multipart ? ', multipart copy' : ''})`
-                        : ''));
-            }
-            catch (error) {
-                failure ??= { key: item.key, error };
-                throw error;
-            }
-        });
-    }
-    catch (error) {
-        const failed = failure ?? { key: '(unknown)', error };
-        throw await putBack(s3, plan, settings, guard, landed, failed, log);
-    }
-    return outcomes;
-}
-/** One planned write: a restore (copy) or a delete marker. */
-function write(s3, plan, item, settings, guard, log) {
-    const request = {
-        bucket: plan.bucket,
-        key: item.key,
-        expectedBucketOwner: plan.expectedBucketOwner,
-        expected: item.current,
-    };
-    if (item.action === 'delete')
-        return addDeleteMarker(s3, request, guard);
-    if (!item.wanted || !item.source)
-        throw new Error(`${item.key}: restore planned without a source`);
-    return restoreVersion(s3, { ...request, versionId: item.wanted.versionId, source: item.source }, settings, guard, log);
-}
-/** Puts every key this run changed back to its state before the run; builds the error. */
-async function putBack(s3, plan, settings, guard, landed, failed, log) {
-    const states = new Map();
-    const failedItem = plan.items.find((i) => i.key === failed.key);
-    if (failed.error instanceof RaceError) {
-        states.set(failed.key, `left as is: ${errorMessage(failed.error)}`);
-    }
-    else if (failedItem) {
-        const ours = await landedVersion(s3, plan, failedItem);
-        if (ours)
-            landed.push({ item: failedItem, result: { newVersionId: ours.versionId } });
-        else
-            states.set(failed.key, `not changed (the write failed: ${errorMessage(failed.error)})`);
-    }
-    log.warning(`Putting back ${landed.length} key(s) changed by this run`);
-    for (const { item, result } of [...landed].reverse()) {
-        states.set(item.key, await putBackOne(s3, plan, settings, guard, item, result, log));
-    }
-    const finalStates = plan.items.map((item) => ({
-        key: item.key,
-        state: states.get(item.key) ?? `not changed (current: ${copy_describe(item.current)})`,
-    }));
-    return new RestoreError(failed.error, failed.key, finalStates);
-}
-/**
- * Our version, if the failed write landed after all: the newest entries are what this write
- * makes (a delete marker, or a copy of the wanted version's size and ETag; more than one when
- * the SDK retried a write that had landed) and the entry below them is the one planned on.
- */
-async function landedVersion(s3, plan, item) {
-    try {
-        const entries = await keyHistory(s3, plan.bucket, item.key, plan.expectedBucketOwner, MAX_ATTEMPTS + 1);
-        const [newest] = entries;
-        if (!newest || newest.versionId === item.current?.versionId || !isOurs(newest, item)) {
-            return undefined;
-        }
-        const copies = ownCopies(entries, MAX_ATTEMPTS, item.current?.versionId);
-        return entries[copies]?.versionId === item.current?.versionId ? newest : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Whether an entry is what the planned write would make. */
-function isOurs(entry, item) {
-    if (item.action === 'delete')
-        return entry.isDeleteMarker;
-    const size = item.source?.size ?? item.wanted?.size;
-    return !entry.isDeleteMarker && entry.size === size;
-}
-/** Puts one key back to `item.current`; returns its final state in words. */
-async function putBackOne(s3, plan, settings, guard, item, result, log) {
-    const previous = item.current;
-    const [ours] = await keyHistory(s3, plan.bucket, item.key, plan.expectedBucketOwner, 1).catch(() => []);
-    const request = {
-        bucket: plan.bucket,
-        key: item.key,
-        expectedBucketOwner: plan.expectedBucketOwner,
-        expected: ours,
-    };
-    try {
-        if (ours?.versionId !== result.newVersionId) {
-            throw new RaceError(item.key, `changed by another writer after this run (now ${copy_describe(ours)})`);
-        }
-        let back;
-        if (isAbsent(previous)) {
-            back = await addDeleteMarker(s3, request, guard);
-        }
-        else {
-            const versionId = previous?.versionId ?? 'null';
-            const source = await headVersion(s3, {
-                bucket: plan.bucket,
-                key: item.key,
-                versionId,
-                expectedBucketOwner: plan.expectedBucketOwner,
-            });
-            back = await restoreVersion(s3, { ...request, versionId, source }, settings, guard, log);
-        }
-        return `put back to ${copy_describe(previous)} (new entry ${back.newVersionId}; this run's ${result.newVersionId} stays in the history)`;
-    }
-    catch (e) {
-        return (`NOT put back: ${errorMessage(e)}; this run's ${result.newVersionId} is current, ` +
-            `${copy_describe(previous)} is in the history`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/apply.ts
-
-
-
-
-
-
-/** Final states kept in memory (and so in the error message); all are in the states file. */
-const STATES_KEPT = 100;
-/** Revives the Date fields of a PlanItem read back from JSON. */
-const revivePlanItem = reviveDates(['lastModified', 'expires']);
-/**
- * Pass 2 of a prefix rollback: writes the planned keys from the plan file, `concurrency` at a
- * time, journalling each write. All or nothing: when a write fails, no new write starts, and
- * every key in the journal is put back to what was current before (by adding versions, never
- * removing any). The RestoreError carries the first STATES_KEPT final states; the states file
- * has all of them. Returns the number of keys written.
- */
-async function applyPlan(s3, target, settings, files, options, log) {
-    const guard = new WriteGuard(log);
-    const progress = new Progress('Restored', options.total, log);
-    const failures = [];
-    const items = readJsonLines(files.plan, revivePlanItem);
-    try {
-        await eachLimit(items, options.concurrency, async (item) => {
-            let result;
-            try {
-                result = await write(s3, target, item, settings, guard, log);
-            }
-            catch (error) {
-                failures.push({ item, error });
-                throw error;
-            }
-            await files.journal.write({ item, newVersionId: result.newVersionId });
-            await files.outcomes.write(written(item, result));
-            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId}`);
-            progress.add();
-        });
-    }
-    catch (error) {
-        progress.finish('stopped by a failed write');
-        await files.journal.flush();
-        if (failures.length === 0)
-            failures.push({ error });
-        const { concurrency } = options;
-        throw await putBackAll(s3, target, settings, { guard, files, failures, concurrency }, log);
-    }
-    progress.finish();
-    return files.journal.count;
-}
-/** The manifest row of a key this run wrote. */
-function written(item, result) {
-    return { ...plannedOutcome(item), newVersionId: result.newVersionId, check: result.check };
-}
-/**
- * Puts back every key in the journal (and each failed key whose write landed after all),
- * writes each final state to the states file, and builds the error (about the first failure).
- */
-async function putBackAll(s3, target, settings, run, log) {
-    const { guard, files, failures } = run;
-    const states = await JsonLinesWriter.create(files.states);
-    const kept = [];
-    const record = async (state) => {
-        await states.write(state);
-        if (kept.length < STATES_KEPT)
-            kept.push(state);
-    };
-    const toPutBack = [];
-    for (const { item, error } of failures) {
-        if (!item)
-            continue;
-        if (error instanceof RaceError) {
-            await record({ key: item.key, state: `left as is: ${errorMessage(error)}` });
-            continue;
-        }
-        const ours = await landedVersion(s3, target, item);
-        if (ours)
-            toPutBack.push({ item, newVersionId: ours.versionId });
-        else
-            await record({
-                key: item.key,
-                state: `not changed (the write failed: ${errorMessage(error)})`,
-            });
-    }
-    const journalled = files.journal.count + toPutBack.length;
-    log.warning(`Putting back ${journalled} key(s) changed by this run`);
-    const progress = new Progress('Put back', journalled, log);
-    const entries = concat(toPutBack, readJsonLines(files.journal.path, revivePlanItem));
-    // Put-backs do not stop at a failure: each key gets its own final state.
-    await eachLimit(entries, run.concurrency, async (entry) => {
-        const result = { newVersionId: entry.newVersionId };
-        const state = await putBackOne(s3, target, settings, guard, entry.item, result, log);
-        await record({ key: entry.item.key, state });
-        progress.add();
-    });
-    progress.finish();
-    const rest = 'every other key: not changed (no write was made to it)';
-    await states.write({ key: '*', state: rest });
-    await states.close();
-    const shown = [...kept];
-    if (states.count - 1 > kept.length) {
-        shown.push({
-            key: `(${states.count - 1 - kept.length} more)`,
-            state: `listed in ${files.states}`,
-        });
-    }
-    shown.push({ key: '(every other key)', state: 'not changed' });
-    const [first] = failures;
-    return new RestoreError(first.error, first.item?.key ?? '(unknown)', shown);
-}
-async function* concat(first, rest) {
-    yield* first;
-    yield* rest;
-}
-
-;// CONCATENATED MODULE: ./src/engine/scan.ts
-
-
-
-
-
-/** Problems kept in memory (and so in the error); the rest are only counted. */
-const PROBLEMS_KEPT = 100;
-/**
- * Pass 1 of a prefix rollback: streams the listing page by page and resolves each key with
- * `resolveKey` (the same decision as a `keys` run), spilling the plan to files. Memory holds
- * one page and the keys in flight, whatever the size of the prefix. Writes nothing to S3.
- */
-async function scanPrefix(s3, request, files, log) {
-    const result = {
-        keys: 0,
-        versions: 0,
-        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
-        problems: [],
-        problemCount: 0,
-    };
-    const progress = new Progress('Resolved', undefined, log);
-    const histories = keyHistories(s3, {
-        bucket: request.bucket,
-        prefix: request.prefix,
-        expectedBucketOwner: request.expectedBucketOwner,
-        pageSize: request.pageSize,
-    });
-    await eachLimit(histories, request.concurrency, async ({ key, entries }) => {
-        result.keys++;
-        result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries);
-        if ('problem' in resolved) {
-            result.problemCount++;
-            if (result.problems.length < PROBLEMS_KEPT)
-                result.problems.push(resolved);
-        }
-        else {
-            result.actions[resolved.action]++;
-            await spill(resolved, files);
-        }
-        progress.add(1, `${result.versions} versions listed, ${writes(result)} to write`);
-    });
-    progress.finish(`${result.versions} versions listed, ${writes(result)} to write`);
-    return result;
-}
-function writes(result) {
-    return result.actions.restore + result.actions.delete;
-}
-async function spill(item, files) {
-    if (item.action === 'restore' || item.action === 'delete')
-        await files.plan.write(item);
-    else
-        await files.outcomes.write(plannedOutcome(item));
-}
-
-;// CONCATENATED MODULE: ./src/engine/prefix.ts
-
-
-
-
-
-
-
-
-/** The files of a new run, in a new private directory. */
-async function runFiles() {
-    const dir = await runDirectory();
-    return {
-        dir,
-        plan: (0,external_node_path_.join)(dir, 'plan.jsonl'),
-        journal: (0,external_node_path_.join)(dir, 'journal.jsonl'),
-        manifest: (0,external_node_path_.join)(dir, 'manifest.jsonl'),
-        states: (0,external_node_path_.join)(dir, 'final-states.jsonl'),
-    };
-}
-/**
- * Rolls every key under `settings.prefix` back to `settings.target` (a time), in two passes
- * with bounded memory: pass 1 lists and resolves every key (nothing is written if any key is
- * bad) and spills the writes to a plan file; pass 2 writes from that file, `concurrency` keys
- * at a time, all or nothing. The manifest lists the keys when there are at most INLINE_KEYS;
- * its summary always has the totals and the path of the full manifest file.
- */
-async function rollbackPrefix(s3, settings, log, files) {
-    const prefix = settings.prefix ?? '';
-    const { bucket, expectedBucketOwner } = settings;
-    const paths = files ?? (await runFiles());
-    await requireVersioning(s3, bucket, expectedBucketOwner);
-    const manifest = await JsonLinesWriter.create(paths.manifest);
-    const plan = await JsonLinesWriter.create(paths.plan);
-    const journal = await JsonLinesWriter.create(paths.journal);
-    let scan;
-    let written = 0;
-    try {
-        const where = prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`;
-        scan = await log.group(`Resolving versions under ${where}`, async () => {
-            if (prefix !== '' && !prefix.endsWith('/')) {
-                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
-            }
-            const request = { ...settings, prefix };
-            const result = await scanPrefix(s3, request, { plan, outcomes: manifest }, log);
-            await plan.close();
-            return result;
-        });
-        check(scan, prefix);
-        const planned = scan.actions.restore + scan.actions.delete;
-        log.info(`${scan.keys} keys, ${scan.versions} versions: ${scan.actions.restore} to restore, ` +
-            `${scan.actions.delete} to delete, ${scan.actions.unchanged} unchanged, ` +
-            `${scan.actions.skip} skipped`);
-        if (settings.dryRun) {
-            for await (const item of readJsonLines(paths.plan, revivePlanItem)) {
-                await manifest.write(plannedOutcome(item));
-            }
-        }
-        else if (planned > 0) {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, { bucket, expectedBucketOwner }, settings.copy, { plan: paths.plan, journal, outcomes: manifest, states: paths.states }, { concurrency: settings.concurrency, total: planned }, log));
-        }
-    }
-    finally {
-        await Promise.all([plan.close(), journal.close(), manifest.close()]);
-    }
-    const summary = {
-        prefix,
-        keys: scan.keys,
-        versions: scan.versions,
-        restored: scan.actions.restore,
-        deleted: scan.actions.delete,
-        unchanged: scan.actions.unchanged,
-        skipped: scan.actions.skip,
-        written,
-        manifestFile: paths.manifest,
-        keysOmitted: scan.keys > INLINE_KEYS,
-    };
-    const keys = summary.keysOmitted ? [] : await readManifest(paths.manifest);
-    return { ...buildManifest(bucket, settings.target, settings.dryRun, keys), summary };
-}
-/** Nothing is written when any key cannot be rolled back, or when the prefix has no key. */
-function check(scan, prefix) {
-    if (scan.problemCount > 0) {
-        const more = scan.problemCount - scan.problems.length;
-        const problems = [...scan.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
-    }
-    if (scan.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
-    }
-}
-/** The rows of a manifest file, sorted by key. */
-async function readManifest(path) {
-    const rows = [];
-    for await (const row of readJsonLines(path))
-        rows.push(row);
-    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/engine/rollback.ts
-
-
-
-
-
-/**
- * A whole rollback: resolve every key (nothing is written if any key is bad), then restore,
- * unless this is a dry run. The action and the CLI both call this.
- */
-async function rollback(s3, settings, log) {
-    if (settings.prefix !== undefined)
-        return rollbackPrefix(s3, settings, log);
-    const plan = await log.group('Resolving versions', async () => {
-        const plan = await buildPlan(s3, settings, log);
-        for (const item of plan.items) {
-            log.info(`${item.key}: ${item.action} (current: ${copy_describe(item.current)}; target: ${copy_describe(item.wanted)})`);
-        }
-        return plan;
-    });
-    const outcomes = settings.dryRun
-        ? plan.items.map(plannedOutcome)
-        : await log.group('Restoring', () => executePlan(s3, plan, settings.copy, { concurrency: settings.concurrency }, log));
-    return buildManifest(settings.bucket, settings.target, settings.dryRun, outcomes);
 }
 
 ;// CONCATENATED MODULE: ./src/report/rollback.ts
@@ -73049,6 +73311,9 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
+
+
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
 async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
@@ -73062,7 +73327,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await runPool(request.items.length, 4, async (i) => {
+        await eachLimit(request.items.keys(), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -73072,15 +73337,23 @@ async function runDrill(s3, request, copy, log) {
                 return;
             }
             try {
-                const written = await restoreVersion(s3, {
-                    bucket,
+                const wanted = {
+                    key: item.key,
+                    versionId: item.versionId,
+                    isDeleteMarker: false,
+                    isLatest: false,
+                    lastModified: item.source.lastModified ?? new Date(0),
+                    size: item.source.size,
+                    eTag: item.source.eTag,
+                    storageClass: item.source.storageClass,
+                };
+                const written = await copyChecked(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
                     sourceKey: item.key,
-                    versionId: item.versionId,
+                    wanted,
                     source: item.source,
                     expected: undefined,
-                    expectedBucketOwner,
-                }, copy, guard, log);
+                }, copy, guard);
                 ledger.record(scratchKey, written.newVersionId);
                 Object.assign(outcome, {
                     result: 'copied',
@@ -73135,6 +73408,23 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
         log.warning(`Drill cleanup left ${leftBehind.length} entries behind`);
     else
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
+}
+/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
+async function copyChecked(s3, where, request, settings, guard) {
+    const landed = await copyVersion(s3, where, request, settings, guard);
+    const item = {
+        key: request.key,
+        action: 'restore',
+        current: request.expected,
+        wanted: request.wanted,
+        source: request.source,
+    };
+    const [result] = await confirmWrites(s3, where, [{ item, landed }]);
+    if (!result)
+        throw new Error(`${request.key}: the copy could not be confirmed`);
+    if ('error' in result)
+        throw result.error;
+    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
 }
 
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
@@ -73332,6 +73622,7 @@ function describeRule(rule) {
 
 
 
+
 /** Checks one key: its entry at the target, that entry's readability and class, its window. */
 async function checkKey(s3, settings, key, rules, bucketLimits, now) {
     const report = emptyReport(key);
@@ -73388,9 +73679,13 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
-/** HeadObject of the target version: readable, not archived, not SSE-C. */
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
+ * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
+ * content check) means a rollback leaves it as is, archived or not.
+ */
 async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = current?.versionId === wanted.versionId && !current.isDeleteMarker;
+    const isCurrent = sameByListing(current, wanted);
     let facts;
     try {
         facts = await headVersion(s3, { ...ref, versionId: wanted.versionId });
@@ -73402,29 +73697,25 @@ async function checkVersion(s3, ref, wanted, current, report) {
     }
     report.size = facts.size;
     report.storageClass = facts.storageClass ?? wanted.storageClass ?? 'STANDARD';
-    const restored = facts.restore?.includes('ongoing-request="false"') === true;
-    const archive = ARCHIVE_CLASSES.has(report.storageClass)
-        ? report.storageClass
-        : facts.archiveStatus
-            ? `INTELLIGENT_TIERING ${facts.archiveStatus}`
-            : undefined;
+    const archive = archiveOf(facts);
+    const problem = sourceProblem(wanted.versionId, facts);
+    report.action = isCurrent ? 'unchanged' : 'restore';
     if (facts.sseCustomerAlgorithm) {
         report.state = 'unreadable';
-        report.problems.push(`version ${wanted.versionId} is encrypted with a customer key (SSE-C), which a rollback cannot copy`);
+        report.action = null;
+        report.problems.push(problem ?? 'SSE-C');
         return;
     }
-    report.action = isCurrent ? 'unchanged' : 'restore';
-    if (archive && restored) {
+    if (archive && restoredCopy(facts)) {
         report.notes.push(`${archive}, with a restored copy available (${facts.restore})`);
     }
     else if (archive && isCurrent) {
         report.notes.push(`${archive}; current already, so a rollback leaves it as is`);
     }
-    else if (archive) {
+    else if (problem) {
         report.state = 'archived';
         report.action = null;
-        report.problems.push(`version ${wanted.versionId} is in ${archive} and cannot be copied until it is restored ` +
-            'from archive (aws s3api restore-object)');
+        report.problems.push(problem);
         return;
     }
     report.source = archive ? undefined : facts;
@@ -73518,7 +73809,7 @@ async function verify(s3, settings, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await runPool(settings.keys.length, 8, async (i) => {
+        await eachLimit(settings.keys.keys(), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];

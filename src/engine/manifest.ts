@@ -1,5 +1,48 @@
 import type { Target } from '../settings/types.js'
-import type { KeyOutcome } from './restore.js'
+import type { PlanItem } from './eligibility.js'
+import { isAbsent } from './select.js'
+
+export type OutcomeAction = 'restored' | 'deleted' | 'unchanged' | 'skipped'
+
+/** What happened to one key (one row of the manifest). */
+export interface KeyOutcome {
+  key: string
+  action: OutcomeAction
+  /** The version current before the run; null when the key did not exist (or was deleted). */
+  previousVersionId: string | null
+  /** The version that is current after the run because of the target; null when absent. */
+  restoredVersionId: string | null
+  /** The version or delete marker this run wrote; null when nothing was written. */
+  newVersionId: string | null
+  size: number | null
+  eTag: string | null
+  /** LastModified of the restored version. */
+  lastModified: string | null
+  /** How the new version was checked against its source. */
+  check?: string
+}
+
+const ACTIONS: Record<PlanItem['action'], OutcomeAction> = {
+  restore: 'restored',
+  delete: 'deleted',
+  unchanged: 'unchanged',
+  skip: 'skipped',
+}
+
+/** The manifest row for a planned item, before (or without) any write. */
+export function plannedOutcome(item: PlanItem): KeyOutcome {
+  const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted
+  return {
+    key: item.key,
+    action: ACTIONS[item.action],
+    previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+    restoredVersionId: wanted?.versionId ?? null,
+    newVersionId: null,
+    size: item.source?.size ?? wanted?.size ?? null,
+    eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+    lastModified: wanted?.lastModified.toISOString() ?? null,
+  }
+}
 
 /** The `manifest` output: what the run did (or, in a dry run, would do) to each key. */
 export interface Manifest {

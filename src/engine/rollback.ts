@@ -1,31 +1,191 @@
-import type { S3Client } from '@aws-sdk/client-s3'
-import { describe } from './copy.js'
-import type { Settings } from '../settings/types.js'
-import type { Logger } from '../lib/log.js'
-import { buildManifest, type Manifest } from './manifest.js'
-import { buildPlan } from './plan.js'
-import { rollbackPrefix } from './prefix.js'
-import { executePlan, plannedOutcome } from './restore.js'
-
 /**
- * A whole rollback: resolve every key (nothing is written if any key is bad), then restore,
- * unless this is a dry run. The action and the CLI both call this.
+ * A whole rollback, one pipeline for every input shape: a source of key histories (the listed
+ * keys, or a prefix) → pass 1 resolves every key (nothing is written if any key is bad) → pass 2
+ * writes, confirms from the listing, and on failure puts back → the manifest. The action and
+ * the CLI both call this.
  */
-export async function rollback(s3: S3Client, settings: Settings, log: Logger): Promise<Manifest> {
-  if (settings.prefix !== undefined) return rollbackPrefix(s3, settings, log)
-  const plan = await log.group('Resolving versions', async () => {
-    const plan = await buildPlan(s3, settings, log)
-    for (const item of plan.items) {
-      log.info(
-        `${item.key}: ${item.action} (current: ${describe(item.current)}; target: ${describe(item.wanted)})`,
+import type { S3Client } from '@aws-sdk/client-s3'
+import { join } from 'node:path'
+import { PlanError, type FinalState } from '../lib/errors.js'
+import { reviveDates, runDirectory } from '../lib/jsonl.js'
+import type { Logger } from '../lib/log.js'
+import { FileStore, MemoryStore, type Store } from '../lib/store.js'
+import { requireVersioning } from '../s3/objects.js'
+import type { Settings } from '../settings/types.js'
+import { applyPlan, type JournalEntry } from './apply.js'
+import type { PlanItem } from './eligibility.js'
+import {
+  INLINE_KEYS,
+  buildManifest,
+  plannedOutcome,
+  type KeyOutcome,
+  type Manifest,
+  type PrefixSummary,
+} from './manifest.js'
+import { scan, type ScanResult } from './scan.js'
+import { histories, type Selection } from './sources.js'
+import type { WalkOptions } from './confirm.js'
+
+/** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
+export interface RunStores {
+  plan: Store<PlanItem>
+  journal: Store<JournalEntry>
+  /** One manifest row per key (the `manifest-file` output of a prefix run). */
+  outcomes: Store<KeyOutcome>
+  states: Store<FinalState>
+}
+
+/** Revives the Date fields of a PlanItem read back from JSON. */
+export const revivePlanItem = reviveDates(['lastModified', 'expires'])
+
+/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
+export async function fileStores(dir?: string): Promise<RunStores> {
+  const at = dir ?? (await runDirectory())
+  return {
+    plan: await FileStore.create(join(at, 'plan.jsonl'), revivePlanItem),
+    journal: await FileStore.create(join(at, 'journal.jsonl'), revivePlanItem),
+    outcomes: await FileStore.create(join(at, 'manifest.jsonl')),
+    states: await FileStore.create(join(at, 'final-states.jsonl')),
+  }
+}
+
+export function memoryStores(): RunStores {
+  return {
+    plan: new MemoryStore(),
+    journal: new MemoryStore(),
+    outcomes: new MemoryStore(),
+    states: new MemoryStore(),
+  }
+}
+
+/** Test and benchmark knobs; a run needs none of them. */
+export interface RunOptions {
+  stores?: RunStores
+  pageSize?: number
+  batch?: number
+  walk?: WalkOptions
+}
+
+/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
+export async function rollback(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+  options: RunOptions = {},
+): Promise<Manifest> {
+  const { bucket, expectedBucketOwner, dryRun } = settings
+  const prefix = settings.prefix
+  const where = { bucket, expectedBucketOwner, pageSize: options.pageSize }
+  const selection: Selection = prefix === undefined ? { keys: settings.keys } : { prefix }
+  await requireVersioning(s3, bucket, expectedBucketOwner)
+  const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores())
+  let result: ScanResult
+  let written = 0
+  try {
+    result = await log.group(resolving(bucket, prefix), async () => {
+      if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+        log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
+      }
+      const request = { ...settings, checkSources: dryRun }
+      const source = histories(s3, where, selection)
+      const each = prefix === undefined
+      const found = await scan(s3, request, source, stores, settings.concurrency, log, each)
+      await stores.plan.close()
+      return found
+    })
+    check(result, prefix)
+    const planned = result.actions.restore + result.actions.delete
+    log.info(
+      `${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
+        `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
+        `${result.actions.skip} skipped`,
+    )
+    if (dryRun || planned === 0) {
+      for await (const item of stores.plan.read()) await stores.outcomes.write(plannedOutcome(item))
+    } else {
+      written = await log.group(`Restoring ${planned} keys`, () =>
+        applyPlan(
+          s3,
+          where,
+          settings.copy,
+          stores.plan.read(),
+          stores,
+          {
+            concurrency: settings.concurrency,
+            total: planned,
+            batch: options.batch,
+            walk: options.walk,
+          },
+          log,
+        ),
       )
     }
-    return plan
-  })
-  const outcomes = settings.dryRun
-    ? plan.items.map(plannedOutcome)
-    : await log.group('Restoring', () =>
-        executePlan(s3, plan, settings.copy, { concurrency: settings.concurrency }, log),
-      )
-  return buildManifest(settings.bucket, settings.target, settings.dryRun, outcomes)
+  } finally {
+    await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()])
+  }
+  return manifestOf(settings, result, written, stores.outcomes)
+}
+
+function resolving(bucket: string, prefix: string | undefined): string {
+  if (prefix === undefined) return 'Resolving versions'
+  return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`
+}
+
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function check(result: ScanResult, prefix: string | undefined): void {
+  if (result.problemCount > 0) {
+    const more = result.problemCount - result.problems.length
+    const problems = [...result.problems]
+    if (more > 0) problems.push({ key: `(${more} more keys)`, problem: 'not listed' })
+    throw new PlanError(problems)
+  }
+  if (prefix !== undefined && result.keys === 0) {
+    throw new PlanError([
+      {
+        key: prefix,
+        problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+      },
+    ])
+  }
+}
+
+/**
+ * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
+ * file with every row, and the rows themselves when there are at most INLINE_KEYS.
+ */
+async function manifestOf(
+  settings: Settings,
+  result: ScanResult,
+  written: number,
+  outcomes: Store<KeyOutcome>,
+): Promise<Manifest> {
+  const { bucket, target, dryRun, prefix } = settings
+  const omitted = prefix !== undefined && result.keys > INLINE_KEYS
+  const rows: KeyOutcome[] = []
+  if (!omitted) for await (const row of outcomes.read()) rows.push(row)
+  const order = new Map(settings.keys.map((k, i) => [k, i]))
+  rows.sort((a, b) =>
+    prefix === undefined
+      ? (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0)
+      : a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : 0,
+  )
+  const manifest = buildManifest(bucket, target, dryRun, rows)
+  if (prefix === undefined) return manifest
+  const summary: PrefixSummary = {
+    prefix,
+    keys: result.keys,
+    versions: result.versions,
+    restored: result.actions.restore,
+    deleted: result.actions.delete,
+    unchanged: result.actions.unchanged,
+    skipped: result.actions.skip,
+    written,
+    manifestFile: outcomes.path ?? '',
+    keysOmitted: omitted,
+  }
+  return { ...manifest, summary }
 }

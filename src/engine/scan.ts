@@ -1,19 +1,26 @@
+/**
+ * Pass 1: resolves every key of the source (nothing is written to S3) and spills what to do:
+ * writes to the plan store, manifest rows of keys left as is to the outcome store. Memory holds
+ * one listing page and the keys in flight, whatever the number of keys.
+ */
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { KeyProblem } from '../lib/errors.js'
-import type { JsonLinesWriter } from '../lib/jsonl.js'
-import { keyHistories } from '../s3/listing.js'
 import type { Logger } from '../lib/log.js'
-import { resolveKey, type Action, type PlanItem, type ResolveRequest } from './plan.js'
 import { eachLimit } from '../lib/pool.js'
 import { Progress } from '../lib/progress.js'
-import { plannedOutcome } from './restore.js'
+import type { Store } from '../lib/store.js'
+import type { KeyHistory } from '../s3/listing.js'
+import type { Action, PlanItem } from './eligibility.js'
+import { plannedOutcome, type KeyOutcome } from './manifest.js'
+import { resolveKey, type ResolveRequest } from './plan.js'
+import { describe } from './select.js'
 
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 export const PROBLEMS_KEPT = 100
 
-/** What pass 1 found under a prefix. Everything else went to the files it was given. */
+/** What pass 1 found. Everything else went to the stores it was given. */
 export interface ScanResult {
-  /** Keys under the prefix (with any history at all). */
+  /** Keys resolved (for a prefix: keys with any history). */
   keys: number
   /** Versions and delete markers listed. */
   versions: number
@@ -24,33 +31,26 @@ export interface ScanResult {
   problemCount: number
 }
 
-/** Where pass 1 spills: writes to do, and manifest rows of keys that need none. */
-export interface ScanFiles {
+/** Where pass 1 spills. */
+export interface ScanStores {
   /** One PlanItem per key to write (restore or delete). */
-  plan: JsonLinesWriter
+  plan: Store<PlanItem>
   /** One KeyOutcome per key left as is (unchanged or skipped). */
-  outcomes: JsonLinesWriter
-}
-
-/** What pass 1 resolves: the bucket, the target, the prefix and how many keys at once. */
-export interface ScanRequest extends ResolveRequest {
-  prefix: string
-  /** Keys resolved at once (each restore HEADs its source, and the current version on a size match). */
-  concurrency: number
-  /** Versions per listing page (S3's maximum, 1000, unless a test asks for less). */
-  pageSize?: number
+  outcomes: Store<KeyOutcome>
 }
 
 /**
- * Pass 1 of a prefix rollback: streams the listing page by page and resolves each key with
- * `resolveKey` (the same decision as a `keys` run), spilling the plan to files. Memory holds
- * one page and the keys in flight, whatever the size of the prefix. Writes nothing to S3.
+ * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
+ * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
  */
-export async function scanPrefix(
+export async function scan(
   s3: S3Client,
-  request: ScanRequest,
-  files: ScanFiles,
+  request: ResolveRequest,
+  source: AsyncIterable<KeyHistory>,
+  stores: ScanStores,
+  concurrency: number,
   log: Logger,
+  each = false,
 ): Promise<ScanResult> {
   const result: ScanResult = {
     keys: 0,
@@ -60,13 +60,9 @@ export async function scanPrefix(
     problemCount: 0,
   }
   const progress = new Progress('Resolved', undefined, log)
-  const histories = keyHistories(s3, {
-    bucket: request.bucket,
-    prefix: request.prefix,
-    expectedBucketOwner: request.expectedBucketOwner,
-    pageSize: request.pageSize,
-  })
-  await eachLimit(histories, request.concurrency, async ({ key, entries }) => {
+  const line = (): string =>
+    `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`
+  await eachLimit(source, concurrency, async ({ key, entries }) => {
     result.keys++
     result.versions += entries.length
     const resolved = await resolveKey(s3, request, key, entries)
@@ -75,19 +71,17 @@ export async function scanPrefix(
       if (result.problems.length < PROBLEMS_KEPT) result.problems.push(resolved)
     } else {
       result.actions[resolved.action]++
-      await spill(resolved, files)
+      const line = `${key}: ${resolved.action} (current: ${describe(resolved.current)}; target: ${describe(resolved.wanted)})`
+      if (each) log.info(line)
+      else log.debug(line)
+      if (resolved.action === 'restore' || resolved.action === 'delete') {
+        await stores.plan.write(resolved)
+      } else {
+        await stores.outcomes.write(plannedOutcome(resolved))
+      }
     }
-    progress.add(1, `${result.versions} versions listed, ${writes(result)} to write`)
+    progress.add(1, line())
   })
-  progress.finish(`${result.versions} versions listed, ${writes(result)} to write`)
+  progress.finish(line())
   return result
-}
-
-function writes(result: ScanResult): number {
-  return result.actions.restore + result.actions.delete
-}
-
-async function spill(item: PlanItem, files: ScanFiles): Promise<void> {
-  if (item.action === 'restore' || item.action === 'delete') await files.plan.write(item)
-  else await files.outcomes.write(plannedOutcome(item))
 }

@@ -20,5 +20,8 @@ export function isAbsent(entry: VersionEntry | undefined): boolean {
   return entry === undefined || entry.isDeleteMarker
 }
 
-/** Storage classes whose objects must be restored from archive before they can be copied. */
-export const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE'])
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+export function describe(entry: VersionEntry | undefined): string {
+  if (!entry) return 'no entry'
+  return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`
+}

@@ -86,14 +86,16 @@ export async function keyHistory(
   return []
 }
 
-interface Page {
+/** One page of a version listing, entries in S3's order. */
+export interface Page {
   entries: VersionEntry[]
   truncated: boolean
   nextKeyMarker?: string
   nextVersionIdMarker?: string
 }
 
-async function listPage(
+/** One ListObjectVersions request: up to `pageSize` entries after the markers. */
+export async function listPage(
   s3: S3Client,
   options: ListOptions,
   keyMarker?: string,
@@ -205,4 +207,9 @@ function fromMarker(m: DeleteMarkerEntry): VersionEntry {
     isLatest: m.IsLatest === true,
     lastModified: m.LastModified ?? new Date(0),
   }
+}
+
+/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 }

@@ -30,6 +30,8 @@ export interface ObjectFacts {
   restore?: string
   /** x-amz-archive-status: ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS for archived Intelligent-Tiering objects. */
   archiveStatus?: string
+  /** With a part number: how many parts the object was uploaded in (stores that say so). */
+  partsCount?: number
   /** A full-object checksum, when the store keeps one (AWS does; Ceph RGW Pacific does not). */
   checksum?: { algorithm: ChecksumAlgorithmName; value: string; type?: string }
 }
@@ -42,6 +44,8 @@ export interface ObjectRef {
   key: string
   versionId?: string
   expectedBucketOwner?: string
+  /** HEAD one part: `size` is then that part's, and `partsCount` says how many there are. */
+  partNumber?: number
 }
 
 /** HeadObject of one version (with its checksum where the store keeps one). */
@@ -52,6 +56,7 @@ export async function headVersion(s3: S3Client, ref: ObjectRef): Promise<ObjectF
       Key: ref.key,
       VersionId: ref.versionId,
       ExpectedBucketOwner: ref.expectedBucketOwner,
+      PartNumber: ref.partNumber,
       ChecksumMode: 'ENABLED',
     }),
   )
@@ -79,6 +84,7 @@ export function factsFromHead(out: HeadObjectCommandOutput): ObjectFacts {
     sseCustomerAlgorithm: out.SSECustomerAlgorithm,
     restore: out.Restore,
     archiveStatus: out.ArchiveStatus,
+    partsCount: out.PartsCount,
     checksum: checksumOf(out),
   }
 }

@@ -4,7 +4,12 @@
  * check), then delete exactly the scratch versions the drill created. The real keys are only read.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { WriteGuard, restoreVersion, runPool } from '../engine/copy.js'
+import { WriteGuard } from '../engine/guard.js'
+import { confirmWrites } from '../engine/confirm.js'
+import type { PlanItem } from '../engine/eligibility.js'
+import type { CopyRequest } from '../engine/requests.js'
+import { copyVersion } from '../engine/write.js'
+import { eachLimit } from '../lib/pool.js'
 import { DrillLedger, deleteScratchVersion } from './drill-cleanup.js'
 import { VerifyError, errorMessage } from '../lib/errors.js'
 import type { CopySettings } from '../settings/types.js'
@@ -72,7 +77,7 @@ export async function runDrill(
   }))
   const leftBehind: string[] = []
   try {
-    await runPool(request.items.length, 4, async (i) => {
+    await eachLimit(request.items.keys(), 4, async (i) => {
       const item = request.items[i]
       const outcome = outcomes[i]
       const { scratchKey } = outcome
@@ -82,20 +87,28 @@ export async function runDrill(
         return
       }
       try {
-        const written = await restoreVersion(
+        const wanted = {
+          key: item.key,
+          versionId: item.versionId,
+          isDeleteMarker: false,
+          isLatest: false,
+          lastModified: item.source.lastModified ?? new Date(0),
+          size: item.source.size,
+          eTag: item.source.eTag,
+          storageClass: item.source.storageClass,
+        }
+        const written = await copyChecked(
           s3,
+          { bucket, expectedBucketOwner },
           {
-            bucket,
             key: scratchKey,
             sourceKey: item.key,
-            versionId: item.versionId,
+            wanted,
             source: item.source,
             expected: undefined,
-            expectedBucketOwner,
           },
           copy,
           guard,
-          log,
         )
         ledger.record(scratchKey, written.newVersionId)
         Object.assign(outcome, {
@@ -152,4 +165,26 @@ async function cleanUp(
   }
   if (leftBehind.length > 0) log.warning(`Drill cleanup left ${leftBehind.length} entries behind`)
   else log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`)
+}
+
+/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
+async function copyChecked(
+  s3: S3Client,
+  where: { bucket: string; expectedBucketOwner?: string },
+  request: CopyRequest,
+  settings: CopySettings,
+  guard: WriteGuard,
+): Promise<{ newVersionId: string; check: string; multipart: boolean }> {
+  const landed = await copyVersion(s3, where, request, settings, guard)
+  const item: PlanItem = {
+    key: request.key,
+    action: 'restore',
+    current: request.expected,
+    wanted: request.wanted,
+    source: request.source,
+  }
+  const [result] = await confirmWrites(s3, where, [{ item, landed }])
+  if (!result) throw new Error(`${request.key}: the copy could not be confirmed`)
+  if ('error' in result) throw result.error
+  return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart }
 }

@@ -5,7 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { readBucketFacts, type BucketFacts } from '../s3/bucket.js'
-import { runPool } from '../engine/copy.js'
+import { eachLimit } from '../lib/pool.js'
 import { runDrill } from './drill.js'
 import { DAY_MS, formatDays } from '../settings/duration.js'
 import type { Settings, Target } from '../settings/types.js'
@@ -50,7 +50,7 @@ export async function verify(
   const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
     const reports: Checked[] = new Array(settings.keys.length)
     let done = 0
-    await runPool(settings.keys.length, 8, async (i) => {
+    await eachLimit(settings.keys.keys(), 8, async (i) => {
       const key = settings.keys[i]
       reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now)
       const r = reports[i]

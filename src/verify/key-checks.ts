@@ -12,7 +12,8 @@ import {
 } from './lifecycle.js'
 import { keyHistory, type VersionEntry } from '../s3/listing.js'
 import { headVersion, tagsOf, type ObjectFacts } from '../s3/objects.js'
-import { ARCHIVE_CLASSES, currentEntry, entryAt, isAbsent } from '../engine/select.js'
+import { archiveOf, restoredCopy, sameByListing, sourceProblem } from '../engine/eligibility.js'
+import { currentEntry, entryAt, isAbsent } from '../engine/select.js'
 import type { KeyReport } from './types.js'
 
 /** A key report, plus the source facts a drill needs (removed before the report is returned). */
@@ -80,7 +81,11 @@ export async function checkKey(
   return report
 }
 
-/** HeadObject of the target version: readable, not archived, not SSE-C. */
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
+ * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
+ * content check) means a rollback leaves it as is, archived or not.
+ */
 async function checkVersion(
   s3: S3Client,
   ref: { bucket: string; key: string; expectedBucketOwner?: string },
@@ -88,7 +93,7 @@ async function checkVersion(
   current: VersionEntry | undefined,
   report: Checked,
 ): Promise<void> {
-  const isCurrent = current?.versionId === wanted.versionId && !current.isDeleteMarker
+  const isCurrent = sameByListing(current, wanted)
   let facts: ObjectFacts
   try {
     facts = await headVersion(s3, { ...ref, versionId: wanted.versionId })
@@ -99,31 +104,23 @@ async function checkVersion(
   }
   report.size = facts.size
   report.storageClass = facts.storageClass ?? wanted.storageClass ?? 'STANDARD'
-  const restored = facts.restore?.includes('ongoing-request="false"') === true
-  const archive = ARCHIVE_CLASSES.has(report.storageClass)
-    ? report.storageClass
-    : facts.archiveStatus
-      ? `INTELLIGENT_TIERING ${facts.archiveStatus}`
-      : undefined
+  const archive = archiveOf(facts)
+  const problem = sourceProblem(wanted.versionId, facts)
+  report.action = isCurrent ? 'unchanged' : 'restore'
   if (facts.sseCustomerAlgorithm) {
     report.state = 'unreadable'
-    report.problems.push(
-      `version ${wanted.versionId} is encrypted with a customer key (SSE-C), which a rollback cannot copy`,
-    )
+    report.action = null
+    report.problems.push(problem ?? 'SSE-C')
     return
   }
-  report.action = isCurrent ? 'unchanged' : 'restore'
-  if (archive && restored) {
+  if (archive && restoredCopy(facts)) {
     report.notes.push(`${archive}, with a restored copy available (${facts.restore})`)
   } else if (archive && isCurrent) {
     report.notes.push(`${archive}; current already, so a rollback leaves it as is`)
-  } else if (archive) {
+  } else if (problem) {
     report.state = 'archived'
     report.action = null
-    report.problems.push(
-      `version ${wanted.versionId} is in ${archive} and cannot be copied until it is restored ` +
-        'from archive (aws s3api restore-object)',
-    )
+    report.problems.push(problem)
     return
   }
   report.source = archive ? undefined : facts

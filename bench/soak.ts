@@ -1,0 +1,82 @@
+/**
+ * The randomized fault soak: runs the bundled CLI (dist/cli/index.js, under Node 24) many times
+ * against the local S3 through fault proxies and checks the invariants after every run (see
+ * bench/soak-lib.ts). Prints the figures, writes them to bench/results/soak-<time>.txt, and
+ * exits non-zero on any violation.
+ *
+ *   npm run soak
+ *   SOAK_RUNS=200 SOAK_SEED=42 SOAK_MODE=keys|prefix|both SOAK_ONLY=17,31 npm run soak
+ *   SOAK_PARALLEL=1 runs one at a time (default 2, each run with its own proxies);
+ *   SOAK_LOG_DIR=/tmp/soak-logs keeps each CLI invocation's stdout and stderr.
+ *
+ * Needs the local S3 (eval "$(scripts/local-s3.sh env)") and the bundle (npm run bundle).
+ * ACTION_NODE names the Node 24 binary; else scripts/node24.sh finds one. SOAK_CLI runs another
+ * bundle than dist/cli/index.js (e.g. a copy of a given commit's).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { envInt } from './lib.js'
+import { runLine, soak, summarize, type Mode } from './soak-lib.js'
+
+// This process's own SDK (seeding, checks) warns about Node 20 on every start: not news here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+const root = new URL('../../', import.meta.url) // build/bench/ → the repository
+const cli = process.env.SOAK_CLI || fileURLToPath(new URL('dist/cli/index.js', root))
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run bundle\` first`)
+
+const node =
+  process.env.ACTION_NODE ||
+  execFileSync(fileURLToPath(new URL('scripts/node24.sh', root)), { encoding: 'utf8' }).trim()
+
+function modes(value: string): Mode[] {
+  if (value === 'keys' || value === 'prefix') return [value]
+  if (value === 'both') return ['keys', 'prefix']
+  throw new Error(`SOAK_MODE must be keys, prefix or both, not ${JSON.stringify(value)}`)
+}
+
+const seedText = process.env.SOAK_SEED ?? ''
+const seed = /^\d+$/.test(seedText) ? Number(seedText) : Math.floor(Math.random() * 2 ** 31)
+const only = process.env.SOAK_ONLY?.split(',')
+  .map((v) => Number(v.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0)
+const options = {
+  runs: Math.max(envInt('SOAK_RUNS', 200), ...(only ?? [])),
+  seed,
+  modes: modes(process.env.SOAK_MODE ?? 'both'),
+  only: only && only.length > 0 ? only : undefined,
+  node,
+  cli,
+  parallel: envInt('SOAK_PARALLEL', 2),
+  log: (line: string) => console.log(line),
+  logDir: process.env.SOAK_LOG_DIR || undefined,
+}
+if (options.logDir) await mkdir(options.logDir, { recursive: true })
+
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
+const machine =
+  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+  `CLI under node ${nodeVersion}, local Ceph RGW`
+console.log(`machine: ${machine}`)
+console.log(`bundle: ${cli}`)
+console.log(
+  `SOAK_SEED=${seed} SOAK_RUNS=${options.runs} SOAK_MODE=${options.modes.join('+')} ` +
+    `SOAK_PARALLEL=${options.parallel}\n`,
+)
+
+const report = await soak(options)
+const text = summarize(report, options)
+console.log(`\n${text}`)
+
+const out = new URL('bench/results/', root)
+await mkdir(out, { recursive: true })
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+const file = new URL(`soak-${stamp}.txt`, out)
+const perRun = report.runs.map((r) => `${runLine(r)}\n    ${r.schedule}`).join('\n')
+const header = `${machine}\nbundle: ${cli}\n${new Date().toISOString()}`
+await writeFile(file, `${header}\n\n${text}\n\nruns:\n${perRun}\n`)
+console.log(`\nwritten to ${fileURLToPath(file)}`)
+process.exitCode = report.violations.length > 0 ? 1 : 0

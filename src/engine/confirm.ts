@@ -1,0 +1,290 @@
+/**
+ * Confirming writes from the listing, a page of keys at a time rather than a request per key:
+ * each write must be the newest entry of its key (up to as many identical entries as the SDK
+ * made attempts: a retried write can land twice), directly on top of the entry it was planned
+ * on, and hold the source's bytes (same size and ETag; where the ETags differ, HeadObject of
+ * both decides). Anything else is another writer's doing, reported as a race.
+ */
+import type { S3Client } from '@aws-sdk/client-s3'
+import { RaceError, VerifyError } from '../lib/errors.js'
+import type { KeyHistory, VersionEntry } from '../s3/listing.js'
+import { headVersion, type ObjectFacts } from '../s3/objects.js'
+import { unquote, type PlanItem } from './eligibility.js'
+import { silentLogger } from '../lib/log.js'
+import { WriteGuard } from './guard.js'
+import type { Landed } from './requests.js'
+import { copyVersion } from './write.js'
+import { describe } from './select.js'
+import { historiesOf, type Where } from './sources.js'
+
+/** A write that landed (as far as the store said), waiting for the listing to confirm it. */
+export interface Written {
+  item: PlanItem
+  landed: Landed
+  /** The second copy of a key, made with its source's encryption. */
+  corrective?: boolean
+}
+
+/** What the listing said of a write. */
+export type Confirmation =
+  { written: Written; newVersionId: string; check: string } | { written: Written; error: unknown }
+
+/**
+ * Pure: checks one key's history against the write made to it; returns the new entry's ID and
+ * whether the listing proves its content, or throws RaceError (another writer) / Error.
+ */
+export function checkWrite(
+  entries: readonly VersionEntry[],
+  written: Written,
+): { newVersionId: string; proven: boolean } {
+  const { item, landed } = written
+  const key = item.key
+  const planned = item.current?.versionId
+  const [newest] = entries
+  if (landed.uncertain && newest?.versionId === planned) {
+    throw new Error(`${key}: the write did not land (the store lost the upload)`)
+  }
+  const ours = landed.versionId ?? newest?.versionId
+  const copies = ownCopies(entries, landed.attempts, planned)
+  const at = entries.findIndex((e) => e.versionId === ours)
+  if (ours === undefined || at < 0) {
+    throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`)
+  }
+  if (at >= copies) {
+    throw new RaceError(
+      key,
+      `another writer wrote ${describe(newest)} after our entry ${ours}; it is current now`,
+    )
+  }
+  if (entries[copies]?.versionId !== planned) {
+    throw new RaceError(
+      key,
+      `another writer changed the key between planning and the write: the entry before ours ` +
+        `(${ours}) is ${describe(entries[copies])}, planned on ${describe(item.current)}`,
+    )
+  }
+  if (item.action === 'delete') {
+    if (!newest.isDeleteMarker)
+      throw new RaceError(key, `${describe(newest)} is not a delete marker`)
+    return { newVersionId: newest.versionId, proven: true }
+  }
+  if (newest.isDeleteMarker) throw new RaceError(key, `${describe(newest)} is not our copy`)
+  return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) }
+}
+
+/** Pure: a listing entry has the size and ETag of the version it copies. */
+function sameBytes(entry: VersionEntry, wanted: VersionEntry | undefined): boolean {
+  return (
+    wanted !== undefined &&
+    entry.size === wanted.size &&
+    wanted.eTag !== undefined &&
+    unquote(entry.eTag) === unquote(wanted.eTag)
+  )
+}
+
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest), at
+ * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ */
+export function ownCopies(
+  entries: readonly VersionEntry[],
+  attempts: number,
+  plannedOn?: string,
+): number {
+  const [newest] = entries
+  if (!newest) return 0
+  let n = 1
+  while (
+    n < attempts &&
+    n < entries.length &&
+    entries[n].versionId !== plannedOn &&
+    sameWrite(entries[n], newest)
+  ) {
+    n++
+  }
+  return n
+}
+
+/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+export function sameWrite(a: VersionEntry, b: VersionEntry): boolean {
+  if (a.isDeleteMarker || b.isDeleteMarker) return a.isDeleteMarker && b.isDeleteMarker
+  return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
+}
+
+/** Confirms a batch of writes with one listing walk over their keys. */
+export async function confirmWrites(
+  s3: S3Client,
+  where: Where,
+  batch: readonly Written[],
+  options: WalkOptions = {},
+): Promise<Confirmation[]> {
+  const byKey = new Map(batch.map((w) => [w.item.key, w]))
+  const results: Confirmation[] = []
+  const unlisted = await walkKeys(
+    s3,
+    where,
+    [...byKey.keys()],
+    options,
+    async ({ key, entries }) => {
+      const written = byKey.get(key)
+      if (!written) return
+      try {
+        const { newVersionId, proven } = checkWrite(entries, written)
+        if (proven) results.push({ written, newVersionId, check: 'size and ETag' })
+        else results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) })
+      } catch (error) {
+        results.push({ written, error })
+      }
+    },
+  )
+  for (const [key, error] of unlisted) {
+    const written = byKey.get(key)
+    if (written) results.push({ written, error })
+  }
+  return results
+}
+
+/**
+ * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
+ * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
+ * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
+ * is copied once more with the source's encryption (both copies stay in the history). Throws
+ * VerifyError when the bytes differ.
+ */
+async function settle(
+  s3: S3Client,
+  where: Where,
+  written: Written,
+  newVersionId: string,
+  options: WalkOptions,
+): Promise<{ newVersionId: string; check: string }> {
+  const { item, landed } = written
+  const wanted = item.wanted
+  if (!wanted) throw new Error(`${item.key}: a restore without a version to copy`)
+  const source =
+    item.source ??
+    (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }))
+  const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId })
+  const check = compareCopy(source, copy, landed.multipart === true)
+  if (check.ok) return { newVersionId, check: check.detail }
+  if (check.encryption && !written.corrective) {
+    const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true }
+    const again: PlanItem = { ...item, current: ours, source }
+    const guard = new WriteGuard(silentLogger)
+    const redo = await copyVersion(
+      s3,
+      where,
+      { key: item.key, wanted, source, expected: ours },
+      COPY,
+      guard,
+    )
+    const [result] = await confirmWrites(
+      s3,
+      where,
+      [{ item: again, landed: redo, corrective: true }],
+      options,
+    )
+    if (result && 'newVersionId' in result) {
+      return {
+        newVersionId: result.newVersionId,
+        check: `${result.check}, with the source's encryption`,
+      }
+    }
+    throw (
+      result?.error ??
+      new Error(`${item.key}: the copy with the source's encryption was not confirmed`)
+    )
+  }
+  throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId)
+}
+
+/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
+const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 }
+
+/**
+ * Pure: checks a new version against its source: size always; the full-object checksum where
+ * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
+ * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+export function compareCopy(
+  source: ObjectFacts,
+  copy: ObjectFacts,
+  multipart: boolean,
+): { ok: boolean; detail: string; encryption?: boolean } {
+  if (source.size !== copy.size) {
+    return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` }
+  }
+  if (
+    (source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+    source.kmsKeyId !== copy.kmsKeyId
+  ) {
+    const what = (f: ObjectFacts): string =>
+      [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ')
+    return {
+      ok: false,
+      encryption: true,
+      detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+    }
+  }
+  const a = source.checksum
+  const b = copy.checksum
+  if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
+    return a.value === b.value
+      ? { ok: true, detail: `size and ${a.algorithm} checksum` }
+      : {
+          ok: false,
+          detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
+        }
+  }
+  const sourceTag = unquote(source.eTag)
+  const md5Like =
+    !multipart &&
+    sourceTag !== undefined &&
+    !sourceTag.includes('-') &&
+    !source.serverSideEncryption?.startsWith('aws:kms')
+  if (md5Like) {
+    return sourceTag === unquote(copy.eTag)
+      ? { ok: true, detail: 'size and ETag' }
+      : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` }
+  }
+  return { ok: true, detail: 'size' }
+}
+
+/** How hard a walk tries when a listing fails (on top of the SDK's own retries). */
+export interface WalkOptions {
+  /** Walks of the keys not yet listed, after the first (default 3). */
+  retries?: number
+  /** Pause before the first retry, doubled each time (default 2 s). */
+  pauseMs?: number
+}
+
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+export async function walkKeys(
+  s3: S3Client,
+  where: Where,
+  keys: readonly string[],
+  options: WalkOptions,
+  visit: (history: KeyHistory) => Promise<void>,
+): Promise<Map<string, unknown>> {
+  let left = new Set(keys)
+  const retries = options.retries ?? 3
+  let pause = options.pauseMs ?? 2000
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for await (const history of historiesOf(s3, where, [...left])) {
+        left.delete(history.key)
+        await visit(history)
+      }
+      return new Map()
+    } catch (error) {
+      if (attempt >= retries) return new Map([...left].map((key) => [key, error]))
+      await new Promise((resolve) => setTimeout(resolve, pause))
+      pause *= 2
+      left = new Set(left)
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The one decision of what to do with a key, shared by restore and verify: which entry the key
+ * should have, whether that is already so, and whether the version can be copied at all.
+ * Pure: data in, data out. The listing answers most keys; `needsSourceCheck` says when only a
+ * HeadObject of the version can.
+ */
+import type { KeyProblem } from '../lib/errors.js'
+import type { VersionEntry } from '../s3/listing.js'
+import type { ObjectFacts } from '../s3/objects.js'
+import type { IfMissing, Target } from '../settings/types.js'
+import { currentEntry, entryAt, isAbsent } from './select.js'
+
+/**
+ * restore: copy an old version on top; delete: add a delete marker;
+ * unchanged: already in the target state; skip: absent at the target, left as is (if-missing: skip).
+ */
+export type Action = 'restore' | 'delete' | 'unchanged' | 'skip'
+
+/** What to do with one key, decided before anything is written. */
+export interface PlanItem {
+  key: string
+  action: Action
+  /** The entry current now; undefined when the key has no history at all. */
+  current?: VersionEntry
+  /** The version the key should have (restore, or unchanged with an object); undefined = absent. */
+  wanted?: VersionEntry
+  /** HeadObject of `wanted`, when one was needed (archive classes, dry runs, equal sizes). */
+  source?: ObjectFacts
+}
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+export const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE'])
+
+/** Pure: what to do with one key given its history (newest first) and the target. */
+export function decide(
+  key: string,
+  entries: readonly VersionEntry[],
+  target: Target,
+  ifMissing: IfMissing,
+): PlanItem | KeyProblem {
+  const current = currentEntry(entries)
+  let wanted: VersionEntry | undefined
+  if (target.kind === 'time') {
+    wanted = entryAt(entries, target.at)
+  } else {
+    const versionId = target.versions.get(key)
+    if (versionId !== null && versionId !== undefined) {
+      wanted = entries.find((e) => e.versionId === versionId)
+      if (!wanted) {
+        return {
+          key,
+          problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+        }
+      }
+    }
+  }
+  if (isAbsent(wanted)) {
+    if (isAbsent(current)) return { key, action: 'unchanged', current }
+    if (ifMissing === 'fail') {
+      const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target'
+      const why = wanted ? 'it was deleted then' : 'it did not exist yet'
+      return {
+        key,
+        problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+      }
+    }
+    return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current }
+  }
+  if (!wanted) return { key, action: 'unchanged', current }
+  if (sameByListing(current, wanted)) return { key, action: 'unchanged', current, wanted }
+  return { key, action: 'restore', current, wanted }
+}
+
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
+ * its source's ETag, multipart copies included, as they follow the source's part layout).
+ * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
+ */
+export function sameByListing(current: VersionEntry | undefined, wanted: VersionEntry): boolean {
+  if (!current || current.isDeleteMarker) return false
+  if (current.versionId === wanted.versionId) return true
+  return (
+    current.size === wanted.size &&
+    wanted.eTag !== undefined &&
+    unquote(current.eTag) === unquote(wanted.eTag)
+  )
+}
+
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
+ * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
+ * HeadObject (a full-object checksum) can tell.
+ */
+export function mayBeSame(current: VersionEntry | undefined, wanted: VersionEntry): boolean {
+  return !!current && !current.isDeleteMarker && current.size === wanted.size
+}
+
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+export function needsSourceCheck(wanted: VersionEntry): boolean {
+  const cls = wanted.storageClass ?? ''
+  return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING'
+}
+
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+export function sourceProblem(versionId: string, facts: ObjectFacts): string | undefined {
+  const archive = archiveOf(facts)
+  if (archive && !restoredCopy(facts)) {
+    return (
+      `version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+      'archive (aws s3api restore-object)'
+    )
+  }
+  if (facts.sseCustomerAlgorithm) {
+    return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`
+  }
+  return undefined
+}
+
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+export function archiveOf(facts: ObjectFacts): string | undefined {
+  if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass)) return facts.storageClass
+  return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined
+}
+
+/** True when an archived version has a restored copy that can be read now. */
+export function restoredCopy(facts: ObjectFacts): boolean {
+  return facts.restore?.includes('ongoing-request="false"') === true
+}
+
+/** Pure: whether two versions hold the same bytes, content type and user metadata. */
+export function sameContent(a: ObjectFacts, b: ObjectFacts): boolean {
+  if (a.size !== b.size || a.contentType !== b.contentType) return false
+  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
+  const x = a.checksum
+  const y = b.checksum
+  if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+    return x.value === y.value
+  }
+  return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
+}
+
+/** An ETag without its quotes. */
+export const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '')
+
+const sorted = (m: Record<string, string>): Array<[string, string]> =>
+  Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1))

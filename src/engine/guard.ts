@@ -1,0 +1,75 @@
+/** The race guard on writes: conditional headers where the store honours them. */
+import { RaceError } from '../lib/errors.js'
+import type { Logger } from '../lib/log.js'
+import { keyHistory, type VersionEntry } from '../s3/listing.js'
+import { httpStatus } from '../s3/objects.js'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { describe } from './select.js'
+
+/**
+ * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
+ * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
+ * once, when a 412 arrives although the key is exactly as planned. Either way every write is
+ * checked against the listing afterwards (confirm.ts).
+ */
+export class WriteGuard {
+  private honoured = true
+  constructor(private readonly log: Logger) {}
+
+  /** The condition for a write that expects `current` to be the current entry. */
+  condition(current: VersionEntry | undefined): { IfMatch?: string; IfNoneMatch?: string } {
+    if (!this.honoured) return {}
+    if (!current || current.isDeleteMarker) return { IfNoneMatch: '*' }
+    return current.eTag ? { IfMatch: current.eTag } : {}
+  }
+
+  get active(): boolean {
+    return this.honoured
+  }
+
+  disable(reason: string): void {
+    if (!this.honoured) return
+    this.honoured = false
+    this.log.warning(
+      `Conditional writes are not honoured by this store (${reason}); ` +
+        'relying on the listing check after the writes.',
+    )
+  }
+}
+
+/** The key a write goes to, and the entry it expects to replace. */
+export interface GuardedKey {
+  bucket: string
+  key: string
+  expectedBucketOwner?: string
+  expected: VersionEntry | undefined
+}
+
+/**
+ * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
+ * changed: a race, nothing written) or a store that mishandles conditions (the key is as
+ * planned: write again without them).
+ */
+export async function guarded<T>(
+  s3: S3Client,
+  target: GuardedKey,
+  guard: WriteGuard,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write()
+  } catch (e) {
+    const status = httpStatus(e)
+    if (!guard.active || (status !== 412 && status !== 501)) throw e
+    const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1)
+    if (now?.versionId !== target.expected?.versionId) {
+      throw new RaceError(
+        target.key,
+        `changed by another writer since planning (now ${describe(now)}, planned on ` +
+          `${describe(target.expected)}); nothing was written to this key`,
+      )
+    }
+    guard.disable(`HTTP ${status} although ${target.key} is as planned`)
+    return write()
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
+ * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
+ * already restored. Uploads this run opens are aborted when it cannot complete them, including
+ * ones a retried CreateMultipartUpload opened without the run hearing of them.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  PutObjectTaggingCommand,
+  UploadPartCopyCommand,
+  type CompletedPart,
+  type CreateMultipartUploadCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { errorMessage } from '../lib/errors.js'
+import { eachLimit } from '../lib/pool.js'
+import { keyHistory } from '../s3/listing.js'
+import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../s3/objects.js'
+import type { CopySettings } from '../settings/types.js'
+import { guarded, type WriteGuard } from './guard.js'
+import {
+  copySource,
+  storageAndEncryption,
+  type Bucket,
+  type CopyRequest,
+  type Landed,
+} from './requests.js'
+
+const MiB = 1024 * 1024
+
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+export function isMultipartETag(eTag: string | undefined): boolean {
+  return /-\d+"?$/.test(eTag ?? '')
+}
+
+/** A byte range of a part, inclusive. */
+export interface Range {
+  start: number
+  end: number
+}
+
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+export function partRanges(size: number, partSize: number): Range[] {
+  const minimum = Math.ceil(size / 10_000 / MiB) * MiB
+  const step = Math.max(partSize, minimum)
+  const ranges: Range[] = []
+  for (let start = 0; start < size; start += step) {
+    ranges.push({ start, end: Math.min(start + step, size) - 1 })
+  }
+  return ranges
+}
+
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB)
+
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+export function sourceLayout(size: number, parts: number, firstPart?: number): Range[] {
+  const fits = (p: number): boolean => p > 0 && (parts - 1) * p < size && size <= parts * p
+  const step =
+    [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+    [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
+    size
+  return partRanges(size, step).slice(0, parts)
+}
+
+/** How a source is to be copied in parts: its facts, tags and ranges. */
+async function prepare(
+  s3: S3Client,
+  where: Bucket,
+  request: CopyRequest,
+  settings: CopySettings,
+): Promise<{ facts: ObjectFacts; tags: string; ranges: Range[] }> {
+  const { wanted } = request
+  const size = wanted.size ?? 0
+  const ref = {
+    ...where,
+    key: request.sourceKey ?? request.key,
+    versionId: wanted.versionId,
+  }
+  const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0)
+  const head = await headVersion(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref)
+  // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
+  const firstPart = head.partsCount === parts ? head.size : undefined
+  const facts: ObjectFacts = {
+    ...(request.source ?? head),
+    size,
+    checksum: request.source?.checksum,
+  }
+  const ranges =
+    parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize)
+  return { facts, tags: await tagsOf(s3, ref), ranges }
+}
+
+/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
+export async function multipartCopy(
+  s3: S3Client,
+  where: Bucket,
+  request: CopyRequest,
+  settings: CopySettings,
+  guard: WriteGuard,
+): Promise<Landed> {
+  const { bucket, expectedBucketOwner } = where
+  const { key, wanted } = request
+  const { facts, tags, ranges } = await prepare(s3, where, request, settings)
+  const uploadId = await createUpload(s3, {
+    Bucket: bucket,
+    Key: key,
+    ExpectedBucketOwner: expectedBucketOwner,
+    ContentType: facts.contentType,
+    CacheControl: facts.cacheControl,
+    ContentDisposition: facts.contentDisposition,
+    ContentEncoding: facts.contentEncoding,
+    ContentLanguage: facts.contentLanguage,
+    Expires: facts.expires,
+    WebsiteRedirectLocation: facts.websiteRedirectLocation,
+    Metadata: facts.metadata,
+    Tagging: tags || undefined,
+    ...storageAndEncryption(wanted, facts),
+  })
+  try {
+    const parts: CompletedPart[] = new Array(ranges.length)
+    const indexes = ranges.map((_, i) => i)
+    await eachLimit(indexes, settings.partConcurrency, async (i) => {
+      const { start, end } = ranges[i]
+      const out = await s3.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: i + 1,
+          CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+          CopySourceRange: `bytes=${start}-${end}`,
+          ExpectedBucketOwner: expectedBucketOwner,
+          ExpectedSourceBucketOwner: expectedBucketOwner,
+        }),
+      )
+      parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
+    })
+    const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () =>
+      complete(s3, where, key, uploadId, parts, guard.condition(request.expected)),
+    )
+    if (!landed.uncertain)
+      await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)
+    return { ...landed, multipart: true }
+  } catch (e) {
+    await abort(s3, bucket, key, uploadId).catch((abortError: unknown) => {
+      throw new Error(
+        `${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`,
+      )
+    })
+    throw e
+  }
+}
+
+async function complete(
+  s3: S3Client,
+  where: Bucket,
+  key: string,
+  uploadId: string,
+  parts: CompletedPart[],
+  condition: { IfMatch?: string; IfNoneMatch?: string },
+): Promise<Landed> {
+  try {
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: where.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+        ExpectedBucketOwner: where.expectedBucketOwner,
+        ...condition,
+      }),
+    )
+    return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 }
+  } catch (e) {
+    // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
+    const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1
+    if (httpStatus(e) === 404 && attempts > 1) return { attempts, uncertain: true }
+    throw e
+  }
+}
+
+/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
+const SKEW_MS = 60_000
+
+/**
+ * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
+ * have opened uploads the run never heard of: those of this key opened since the first attempt
+ * are aborted, so none is left open (and billed).
+ */
+async function createUpload(
+  s3: S3Client,
+  input: CreateMultipartUploadCommandInput,
+): Promise<string> {
+  const bucket = input.Bucket ?? ''
+  const key = input.Key ?? ''
+  const since = Date.now() - SKEW_MS
+  let uploadId: string | undefined
+  try {
+    const out = await s3.send(new CreateMultipartUploadCommand(input))
+    uploadId = out.UploadId
+    if ((out.$metadata?.attempts ?? 1) > 1) await abortStrays(s3, bucket, key, since, uploadId)
+  } catch (e) {
+    await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined)
+    throw e
+  }
+  if (!uploadId) throw new Error(`${key}: CreateMultipartUpload returned no UploadId`)
+  return uploadId
+}
+
+async function abortStrays(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  since: number,
+  keep: string | undefined,
+): Promise<void> {
+  const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))
+  for (const upload of out.Uploads ?? []) {
+    const opened = upload.Initiated?.getTime() ?? 0
+    if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
+      continue
+    await abort(s3, bucket, key, upload.UploadId)
+  }
+}
+
+/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
+async function abort(s3: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  try {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+  } catch (e) {
+    if (httpStatus(e) !== 404) throw e
+  }
+}
+
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the listing).
+ */
+async function ensureTags(
+  s3: S3Client,
+  ref: { bucket: string; key: string; versionId?: string; expectedBucketOwner?: string },
+  tags: string,
+): Promise<void> {
+  if (!tags) return
+  const versionId =
+    ref.versionId ??
+    (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId
+  if ((await tagsOf(s3, { ...ref, versionId })) === tags) return
+  await s3.send(
+    new PutObjectTaggingCommand({
+      Bucket: ref.bucket,
+      Key: ref.key,
+      VersionId: versionId,
+      ExpectedBucketOwner: ref.expectedBucketOwner,
+      Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }),
+  )
+}
