@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareCopy } from '../src/engine/confirm.js'
-import { partRanges } from '../src/engine/multipart.js'
+import { compareCopy } from '../src/engine/content.js'
+import { partRanges, sourceLayout } from '../src/engine/layout.js'
 import { copySource } from '../src/engine/requests.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
 
@@ -87,5 +87,26 @@ describe('compareCopy', () => {
     const result = compareCopy(source, copy, multipart)
     expect(result.ok).toBe(ok)
     expect(result.detail).toContain(detail)
+  })
+})
+
+describe('sourceLayout: the part boundaries of a source uploaded in parts', () => {
+  const MiB = 1024 * 1024
+  const sizes = (size: number, parts: number, first?: number): number[] =>
+    sourceLayout(size, parts, first).map((r) => r.end - r.start + 1)
+  it.each<[string, number, number, number | undefined, number[]]>([
+    ['the store says part 1', 11 * MiB, 3, 4 * MiB, [4 * MiB, 4 * MiB, 3 * MiB]],
+    ['5 MiB parts (the SDKs, rclone)', 11 * MiB + 7, 3, undefined, [5 * MiB, 5 * MiB, MiB + 7]],
+    ['8 MiB parts (aws-cli) when they fit', 20 * MiB, 3, undefined, [8 * MiB, 8 * MiB, 4 * MiB]],
+    [
+      'a part size the store gave that does not fit is not used',
+      11 * MiB,
+      3,
+      2 * MiB,
+      [5 * MiB, 5 * MiB, MiB],
+    ],
+    ['one part', 3 * MiB, 1, undefined, [3 * MiB]],
+  ])('%s', (_label, size, parts, first, expected) => {
+    expect(sizes(size, parts, first)).toEqual(expected)
   })
 })

@@ -4,6 +4,7 @@ import { RestoreError } from '../src/lib/errors.js'
 import { silentLogger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'
 import { createS3Client, MAX_ATTEMPTS } from '../src/s3/client.js'
+import { keyHistory } from '../src/s3/listing.js'
 import { operation, startFaultProxy, type Faults, type FaultProxy } from './helpers/faultproxy.js'
 import {
   added,
@@ -182,6 +183,90 @@ describe('when retries run out', () => {
     for (const [key, state] of states) {
       if (key.startsWith('f/')) expect(state).toMatch(/^put back to/)
     }
+  }, 120_000)
+})
+
+describe('the reproductions of the put-back defects', () => {
+  it('two writes that land but lose every reply (keys, concurrency 4) are both put back', async () => {
+    const { bucket, at, target } = await seed(8)
+    const original = await contents(bucket, target.keys())
+    const victims = ['f/changed-002', 'f/changed-005']
+    const goodIds = await Promise.all(
+      victims.map(async (k) => (await keyHistory(s3, bucket, k)).at(-1)?.versionId ?? ''),
+    )
+    // Every copy of a victim's good version lands, and its answer is lost; put-backs get through.
+    proxy.setFaults({
+      resetAfter: 1,
+      maxFaults: 1000,
+      only: (req) =>
+        operation(req) === 'PUT copy' &&
+        goodIds.some((id) => String(req.headers['x-amz-copy-source']).includes(id)),
+    })
+    const keys = [...target.keys()].filter((k) => target.get(k) !== null).join('\n')
+    const faultyClient = faulty()
+    const error = await rollback(
+      faultyClient,
+      settings({ bucket, keys, 'to-time': at, concurrency: '4' }),
+      silentLogger,
+    ).catch((e: unknown) => e)
+    faultyClient.destroy()
+    expect(proxy.stats.faults.resetAfter).toBeGreaterThanOrEqual(2)
+    proxy.setFaults({})
+    expect(error).toBeInstanceOf(RestoreError)
+    const states = new Map((error as RestoreError).finalStates.map((s) => [s.key, s.state]))
+    for (const victim of victims) expect(states.get(victim)).toMatch(/^put back to version/)
+    expect(await contents(bucket, target.keys())).toEqual(original)
+  }, 120_000)
+
+  it('a listing outage during the put-back is waited out, not taken for another writer', async () => {
+    const bucket = await newBucket(s3)
+    for (const k of ['o/a', 'o/b']) await put(s3, bucket, k, `good ${k}`)
+    await sleep(1100)
+    const at = new Date().toISOString()
+    await sleep(1100)
+    for (const k of ['o/a', 'o/b']) await put(s3, bucket, k, `bad ${k}`)
+    const before = await allVersions(s3, bucket)
+    let outageFrom: number | undefined
+    let listingFaults = 0
+    // Every copy onto o/b fails; from its first failure on, listings fail for 12 s (longer
+    // than the SDK's own retries of one request).
+    proxy.setFaults({
+      resetBefore: 1,
+      maxFaults: 100_000,
+      only: (req) => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname
+        if (operation(req) === 'PUT copy' && path.endsWith('/o/b')) {
+          outageFrom ??= Date.now()
+          return true
+        }
+        const down =
+          operation(req) === 'GET list-versions' &&
+          outageFrom !== undefined &&
+          Date.now() - outageFrom < 12_000
+        if (down) listingFaults++
+        return down
+      },
+    })
+    const faultyClient = faulty()
+    const error = await rollback(
+      faultyClient,
+      settings({ bucket, keys: 'o/a\no/b', 'to-time': at, concurrency: '2' }),
+      silentLogger,
+    ).catch((e: unknown) => e)
+    faultyClient.destroy()
+    proxy.setFaults({})
+    expect(error).toBeInstanceOf(RestoreError)
+    const states = new Map((error as RestoreError).finalStates.map((s) => [s.key, s.state]))
+    expect(states.get('o/a')).toMatch(/^put back to version/)
+    expect(states.get('o/b')).toMatch(/^not changed/)
+    expect(listingFaults).toBeGreaterThan(0)
+    expect(await read(s3, bucket, 'o/a')).toBe('bad o/a')
+    expect(await read(s3, bucket, 'o/b')).toBe('bad o/b')
+    expect(
+      added(before, await allVersions(s3, bucket))
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(['o/a', 'o/a'])
   }, 120_000)
 })
 

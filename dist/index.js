@@ -62222,7 +62222,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9813);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7311);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62231,7 +62231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9813:
+/***/ 7311:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72102,6 +72102,38 @@ async function guarded(s3, target, guard, write) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engine/layout.ts
+/** Part layouts of multipart copies (pure). */
+const layout_MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / layout_MiB) * layout_MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * layout_MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / layout_MiB) * layout_MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/requests.ts
 /** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
 function copySource(bucket, key, versionId) {
@@ -72138,35 +72170,7 @@ function storageAndEncryption(wanted, source) {
 
 
 
-const multipart_MiB = 1024 * 1024;
-/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
-function isMultipartETag(eTag) {
-    return /-\d+"?$/.test(eTag ?? '');
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / multipart_MiB) * multipart_MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * multipart_MiB);
-/**
- * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
- * every common uploader makes them: `firstPart` is part 1's size where the store says it
- * (HeadObject with a part number); otherwise the first common part size that fits.
- */
-function sourceLayout(size, parts, firstPart) {
-    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
-    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / multipart_MiB) * multipart_MiB, Math.ceil(size / parts)].find(fits) ??
-        size;
-    return partRanges(size, step).slice(0, parts);
-}
+
 /** How a source is to be copied in parts: its facts, tags and ranges. */
 async function prepare(s3, where, request, settings) {
     const { wanted } = request;
@@ -72333,6 +72337,7 @@ async function ensureTags(s3, ref, tags) {
 
 
 
+
 /** Carries out one planned write (a restore or a delete). */
 function writeItem(s3, where, item, settings, guard) {
     if (item.action === 'delete') {
@@ -72389,6 +72394,49 @@ function singleCopy(s3, where, request, guard) {
         }));
         return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
     });
+}
+
+;// CONCATENATED MODULE: ./src/engine/content.ts
+
+/**
+ * Pure: checks a new version against its source: size always; the full-object checksum where
+ * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
+ * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function compareCopy(source, copy, multipart) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const a = source.checksum;
+    const b = copy.checksum;
+    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
+        return a.value === b.value
+            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
+            : {
+                ok: false,
+                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
+            };
+    }
+    const sourceTag = unquote(source.eTag);
+    const md5Like = !multipart &&
+        sourceTag !== undefined &&
+        !sourceTag.includes('-') &&
+        !source.serverSideEncryption?.startsWith('aws:kms');
+    if (md5Like) {
+        return sourceTag === unquote(copy.eTag)
+            ? { ok: true, detail: 'size and ETag' }
+            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
+    }
+    return { ok: true, detail: 'size' };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/sources.ts
@@ -72460,8 +72508,35 @@ function commonPrefix(a, b) {
         n++;
     return x.slice(0, n).join('');
 }
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 3;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                left.delete(history.key);
+                await visit(history);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/engine/confirm.ts
+
 
 
 
@@ -72597,74 +72672,9 @@ async function settle(s3, where, written, newVersionId, options) {
 }
 /** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
 const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = unquote(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === unquote(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-async function walkKeys(s3, where, keys, options, visit) {
-    let left = new Set(keys);
-    const retries = options.retries ?? 3;
-    let pause = options.pauseMs ?? 2000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            for await (const history of historiesOf(s3, where, [...left])) {
-                left.delete(history.key);
-                await visit(history);
-            }
-            return new Map();
-        }
-        catch (error) {
-            if (attempt >= retries)
-                return new Map([...left].map((key) => [key, error]));
-            await new Promise((resolve) => setTimeout(resolve, pause));
-            pause *= 2;
-            left = new Set(left);
-        }
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/engine/putback.ts
+
 
 
 
@@ -72761,24 +72771,66 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
-    const written = [];
-    await eachLimit(back, options.concurrency, async ({ c, ours }) => {
-        const item = reverse(c.item, ours);
-        try {
-            written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+    await writeBack(s3, where, settings, guard, back, options, record);
+}
+/**
+ * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
+ * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
+ * counts; still not written, it is tried again, up to the walk's retries.
+ */
+async function writeBack(s3, where, settings, guard, back, options, record) {
+    const retries = options.walk?.retries ?? 3;
+    let pause = options.walk?.pauseMs ?? 2000;
+    let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
+    for (let round = 0; todo.length > 0; round++) {
+        const written = [];
+        const failed = [];
+        await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
+            try {
+                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+            }
+            catch (error) {
+                failed.push({ ours, item, error });
+            }
+        });
+        for (const result of await confirmWrites(s3, where, written, options.walk)) {
+            const { item } = result.written;
+            await record({
+                key: item.key,
+                state: 'error' in result ? notPutBack(item, result.error) : putBackTo(item, result.newVersionId),
+            });
         }
-        catch (e) {
-            await record({ key: item.key, state: notPutBack(item, e) });
+        todo = [];
+        if (failed.length === 0)
+            break;
+        if (round >= retries) {
+            for (const f of failed)
+                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
+            break;
         }
-    });
-    for (const result of await confirmWrites(s3, where, written, options.walk)) {
-        const { item } = result.written;
-        const state = 'error' in result
-            ? notPutBack(item, result.error)
-            : `put back to ${select_describe(item.wanted)} (new entry ${result.newVersionId}; ` +
-                `this run's ${item.current?.versionId} stays in the history)`;
-        await record({ key: item.key, state });
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause *= 2;
+        const byKey = new Map(failed.map((f) => [f.item.key, f]));
+        const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+            const f = byKey.get(h.key);
+            if (!f)
+                return;
+            if (h.entries[0]?.versionId === f.ours.versionId) {
+                todo.push({ ours: f.ours, item: f.item }); // not written: try again
+                return;
+            }
+            const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
+            const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
+            await record({ key: h.key, state });
+        });
+        for (const [key, error] of unlisted) {
+            await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
+        }
     }
+}
+function putBackTo(back, newVersionId) {
+    return (`put back to ${select_describe(back.wanted)} (new entry ${newVersionId}; ` +
+        `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
 function reverse(item, ours) {
@@ -72789,8 +72841,8 @@ function reverse(item, ours) {
 }
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
-    return (`NOT put back: ${errorMessage(e)}; this run's ${back.current?.versionId} is current, ` +
-        `${select_describe(back.wanted)} is in the history`);
+    return (`NOT put back: ${errorMessage(e)}; this run's ${back?.current?.versionId} is current, ` +
+        `${select_describe(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;

@@ -33284,7 +33284,7 @@ function formatTable(header, rows) {
 
 /***/ }),
 
-/***/ 2864:
+/***/ 3879:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33292,11 +33292,10 @@ function formatTable(header, rows) {
 __nccwpck_require__.d(__webpack_exports__, {
   Nl: () => (/* binding */ confirmWrites),
   uD: () => (/* binding */ ownCopies),
-  WV: () => (/* binding */ sameWrite),
-  A7: () => (/* binding */ walkKeys)
+  WV: () => (/* binding */ sameWrite)
 });
 
-// UNUSED EXPORTS: checkWrite, compareCopy
+// UNUSED EXPORTS: checkWrite
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
@@ -33314,13 +33313,57 @@ const silentLogger = {
 
 // EXTERNAL MODULE: ./src/engine/guard.ts
 var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
+// EXTERNAL MODULE: ./src/engine/write.ts + 3 modules
+var write = __nccwpck_require__(8169);
 // EXTERNAL MODULE: ./src/engine/select.ts
 var engine_select = __nccwpck_require__(2132);
+;// CONCATENATED MODULE: ./src/engine/content.ts
+
+/**
+ * Pure: checks a new version against its source: size always; the full-object checksum where
+ * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
+ * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function compareCopy(source, copy, multipart) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const a = source.checksum;
+    const b = copy.checksum;
+    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
+        return a.value === b.value
+            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
+            : {
+                ok: false,
+                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
+            };
+    }
+    const sourceTag = (0,eligibility/* unquote */._n)(source.eTag);
+    const md5Like = !multipart &&
+        sourceTag !== undefined &&
+        !sourceTag.includes('-') &&
+        !source.serverSideEncryption?.startsWith('aws:kms');
+    if (md5Like) {
+        return sourceTag === (0,eligibility/* unquote */._n)(copy.eTag)
+            ? { ok: true, detail: 'size and ETag' }
+            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
+    }
+    return { ok: true, detail: 'size' };
+}
+
 // EXTERNAL MODULE: ./src/engine/sources.ts
 var sources = __nccwpck_require__(3720);
 ;// CONCATENATED MODULE: ./src/engine/confirm.ts
+
 
 
 
@@ -33397,7 +33440,7 @@ function sameWrite(a, b) {
 async function confirmWrites(s3, where, batch, options = {}) {
     const byKey = new Map(batch.map((w) => [w.item.key, w]));
     const results = [];
-    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
         const written = byKey.get(key);
         if (!written)
             return;
@@ -33456,72 +33499,6 @@ async function settle(s3, where, written, newVersionId, options) {
 }
 /** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
 const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = (0,eligibility/* unquote */._n)(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === (0,eligibility/* unquote */._n)(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-async function walkKeys(s3, where, keys, options, visit) {
-    let left = new Set(keys);
-    const retries = options.retries ?? 3;
-    let pause = options.pauseMs ?? 2000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            for await (const history of (0,sources/* historiesOf */.u)(s3, where, [...left])) {
-                left.delete(history.key);
-                await visit(history);
-            }
-            return new Map();
-        }
-        catch (error) {
-            if (attempt >= retries)
-                return new Map([...left].map((key) => [key, error]));
-            await new Promise((resolve) => setTimeout(resolve, pause));
-            pause *= 2;
-            left = new Set(left);
-        }
-    }
-}
 
 
 /***/ }),
@@ -33967,8 +33944,8 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 1 modules
-var engine_confirm = __nccwpck_require__(2864);
+// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
+var engine_confirm = __nccwpck_require__(3879);
 // EXTERNAL MODULE: ./src/engine/guard.ts
 var engine_guard = __nccwpck_require__(4567);
 // EXTERNAL MODULE: ./src/engine/select.ts
@@ -34023,9 +34000,12 @@ function undoVersionIds(outcomes) {
     return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n');
 }
 
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
+// EXTERNAL MODULE: ./src/engine/sources.ts
+var sources = __nccwpck_require__(3720);
+// EXTERNAL MODULE: ./src/engine/write.ts + 3 modules
+var write = __nccwpck_require__(8169);
 ;// CONCATENATED MODULE: ./src/engine/putback.ts
+
 
 
 
@@ -34110,7 +34090,7 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
         return;
     const byKey = new Map(chunk.map((c) => [c.item.key, c]));
     const back = [];
-    const unlisted = await (0,engine_confirm/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
         const c = byKey.get(h.key);
         if (!c)
             return;
@@ -34122,24 +34102,66 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
-    const written = [];
-    await (0,pool/* eachLimit */.h)(back, options.concurrency, async ({ c, ours }) => {
-        const item = reverse(c.item, ours);
-        try {
-            written.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+    await writeBack(s3, where, settings, guard, back, options, record);
+}
+/**
+ * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
+ * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
+ * counts; still not written, it is tried again, up to the walk's retries.
+ */
+async function writeBack(s3, where, settings, guard, back, options, record) {
+    const retries = options.walk?.retries ?? 3;
+    let pause = options.walk?.pauseMs ?? 2000;
+    let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
+    for (let round = 0; todo.length > 0; round++) {
+        const written = [];
+        const failed = [];
+        await (0,pool/* eachLimit */.h)(todo, options.concurrency, async ({ ours, item }) => {
+            try {
+                written.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+            }
+            catch (error) {
+                failed.push({ ours, item, error });
+            }
+        });
+        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, written, options.walk)) {
+            const { item } = result.written;
+            await record({
+                key: item.key,
+                state: 'error' in result ? notPutBack(item, result.error) : putBackTo(item, result.newVersionId),
+            });
         }
-        catch (e) {
-            await record({ key: item.key, state: notPutBack(item, e) });
+        todo = [];
+        if (failed.length === 0)
+            break;
+        if (round >= retries) {
+            for (const f of failed)
+                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
+            break;
         }
-    });
-    for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, written, options.walk)) {
-        const { item } = result.written;
-        const state = 'error' in result
-            ? notPutBack(item, result.error)
-            : `put back to ${(0,engine_select/* describe */.q0)(item.wanted)} (new entry ${result.newVersionId}; ` +
-                `this run's ${item.current?.versionId} stays in the history)`;
-        await record({ key: item.key, state });
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause *= 2;
+        const byKey = new Map(failed.map((f) => [f.item.key, f]));
+        const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+            const f = byKey.get(h.key);
+            if (!f)
+                return;
+            if (h.entries[0]?.versionId === f.ours.versionId) {
+                todo.push({ ours: f.ours, item: f.item }); // not written: try again
+                return;
+            }
+            const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
+            const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
+            await record({ key: h.key, state });
+        });
+        for (const [key, error] of unlisted) {
+            await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
+        }
     }
+}
+function putBackTo(back, newVersionId) {
+    return (`put back to ${(0,engine_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
+        `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
 function reverse(item, ours) {
@@ -34150,8 +34172,8 @@ function reverse(item, ours) {
 }
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
-    return (`NOT put back: ${(0,errors/* errorMessage */.gJ)(e)}; this run's ${back.current?.versionId} is current, ` +
-        `${(0,engine_select/* describe */.q0)(back.wanted)} is in the history`);
+    return (`NOT put back: ${(0,errors/* errorMessage */.gJ)(e)}; this run's ${back?.current?.versionId} is current, ` +
+        `${(0,engine_select/* describe */.q0)(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;
@@ -34327,8 +34349,6 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
     return result;
 }
 
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
 
 
@@ -34375,7 +34395,7 @@ async function rollback(s3, settings, log, options = {}) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
             const request = { ...settings, checkSources: dryRun };
-            const source = (0,sources/* histories */.l)(s3, where, selection);
+            const source = (0,sources/* histories */.l3)(s3, where, selection);
             const each = prefix === undefined;
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
             await stores.plan.close();
@@ -34507,9 +34527,10 @@ function describe(entry) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   l: () => (/* binding */ histories),
-/* harmony export */   u: () => (/* binding */ historiesOf)
+/* harmony export */   A7: () => (/* binding */ walkKeys),
+/* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
+/* unused harmony export historiesOf */
 /* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9134);
 
 /** The history of every selected key, in key order. */
@@ -34579,11 +34600,37 @@ function commonPrefix(a, b) {
         n++;
     return x.slice(0, n).join('');
 }
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 3;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                left.delete(history.key);
+                await visit(history);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
 
 
 /***/ }),
 
-/***/ 6943:
+/***/ 8169:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34599,6 +34646,38 @@ __nccwpck_require__.d(__webpack_exports__, {
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./src/engine/guard.ts
 var engine_guard = __nccwpck_require__(4567);
+;// CONCATENATED MODULE: ./src/engine/layout.ts
+/** Part layouts of multipart copies (pure). */
+const MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/pool.ts
@@ -34643,35 +34722,7 @@ function storageAndEncryption(wanted, source) {
 
 
 
-const MiB = 1024 * 1024;
-/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
-function isMultipartETag(eTag) {
-    return /-\d+"?$/.test(eTag ?? '');
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
-/**
- * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
- * every common uploader makes them: `firstPart` is part 1's size where the store says it
- * (HeadObject with a part number); otherwise the first common part size that fits.
- */
-function sourceLayout(size, parts, firstPart) {
-    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
-    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
-        size;
-    return partRanges(size, step).slice(0, parts);
-}
+
 /** How a source is to be copied in parts: its facts, tags and ranges. */
 async function prepare(s3, where, request, settings) {
     const { wanted } = request;
@@ -34834,6 +34885,7 @@ async function ensureTags(s3, ref, tags) {
  * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
  * A write only lands; confirm.ts then checks it against the listing.
  */
+
 
 
 
@@ -36139,10 +36191,10 @@ function isNoSuchBucket(e) {
 var pool = __nccwpck_require__(1465);
 // EXTERNAL MODULE: ./src/engine/guard.ts
 var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 1 modules
-var engine_confirm = __nccwpck_require__(2864);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
+// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
+var engine_confirm = __nccwpck_require__(3879);
+// EXTERNAL MODULE: ./src/engine/write.ts + 3 modules
+var write = __nccwpck_require__(8169);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.

@@ -7,15 +7,18 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { RaceError, VerifyError } from '../lib/errors.js'
-import type { KeyHistory, VersionEntry } from '../s3/listing.js'
-import { headVersion, type ObjectFacts } from '../s3/objects.js'
+import type { VersionEntry } from '../s3/listing.js'
+import { headVersion } from '../s3/objects.js'
 import { unquote, type PlanItem } from './eligibility.js'
 import { silentLogger } from '../lib/log.js'
 import { WriteGuard } from './guard.js'
 import type { Landed } from './requests.js'
 import { copyVersion } from './write.js'
 import { describe } from './select.js'
-import { historiesOf, type Where } from './sources.js'
+import { compareCopy } from './content.js'
+import { walkKeys, type WalkOptions, type Where } from './sources.js'
+
+export type { WalkOptions } from './sources.js'
 
 /** A write that landed (as far as the store said), waiting for the listing to confirm it. */
 export interface Written {
@@ -200,91 +203,3 @@ async function settle(
 
 /** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
 const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 }
-
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-export function compareCopy(
-  source: ObjectFacts,
-  copy: ObjectFacts,
-  multipart: boolean,
-): { ok: boolean; detail: string; encryption?: boolean } {
-  if (source.size !== copy.size) {
-    return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` }
-  }
-  if (
-    (source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-    source.kmsKeyId !== copy.kmsKeyId
-  ) {
-    const what = (f: ObjectFacts): string =>
-      [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ')
-    return {
-      ok: false,
-      encryption: true,
-      detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-    }
-  }
-  const a = source.checksum
-  const b = copy.checksum
-  if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-    return a.value === b.value
-      ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-      : {
-          ok: false,
-          detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-        }
-  }
-  const sourceTag = unquote(source.eTag)
-  const md5Like =
-    !multipart &&
-    sourceTag !== undefined &&
-    !sourceTag.includes('-') &&
-    !source.serverSideEncryption?.startsWith('aws:kms')
-  if (md5Like) {
-    return sourceTag === unquote(copy.eTag)
-      ? { ok: true, detail: 'size and ETag' }
-      : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` }
-  }
-  return { ok: true, detail: 'size' }
-}
-
-/** How hard a walk tries when a listing fails (on top of the SDK's own retries). */
-export interface WalkOptions {
-  /** Walks of the keys not yet listed, after the first (default 3). */
-  retries?: number
-  /** Pause before the first retry, doubled each time (default 2 s). */
-  pauseMs?: number
-}
-
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-export async function walkKeys(
-  s3: S3Client,
-  where: Where,
-  keys: readonly string[],
-  options: WalkOptions,
-  visit: (history: KeyHistory) => Promise<void>,
-): Promise<Map<string, unknown>> {
-  let left = new Set(keys)
-  const retries = options.retries ?? 3
-  let pause = options.pauseMs ?? 2000
-  for (let attempt = 0; ; attempt++) {
-    try {
-      for await (const history of historiesOf(s3, where, [...left])) {
-        left.delete(history.key)
-        await visit(history)
-      }
-      return new Map()
-    } catch (error) {
-      if (attempt >= retries) return new Map([...left].map((key) => [key, error]))
-      await new Promise((resolve) => setTimeout(resolve, pause))
-      pause *= 2
-      left = new Set(left)
-    }
-  }
-}

@@ -12,14 +12,8 @@ import { eachLimit } from '../lib/pool.js'
 import type { Store } from '../lib/store.js'
 import type { VersionEntry } from '../s3/listing.js'
 import type { CopySettings } from '../settings/types.js'
-import {
-  confirmWrites,
-  ownCopies,
-  sameWrite,
-  walkKeys,
-  type WalkOptions,
-  type Written,
-} from './confirm.js'
+import { confirmWrites, ownCopies, sameWrite, type WalkOptions, type Written } from './confirm.js'
+import { walkKeys } from './sources.js'
 import type { PlanItem } from './eligibility.js'
 import type { WriteGuard } from './guard.js'
 import { describe, isAbsent } from './select.js'
@@ -163,24 +157,75 @@ async function putBackChunk(
     else back.push({ c, ours: found.ours })
   })
   for (const [key, error] of unlisted) await record({ key, state: unknown(byKey.get(key), error) })
-  const written: Written[] = []
-  await eachLimit(back, options.concurrency, async ({ c, ours }) => {
-    const item = reverse(c.item, ours)
-    try {
-      written.push({ item, landed: await writeItem(s3, where, item, settings, guard) })
-    } catch (e) {
-      await record({ key: item.key, state: notPutBack(item, e) })
+  await writeBack(s3, where, settings, guard, back, options, record)
+}
+
+/**
+ * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
+ * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
+ * counts; still not written, it is tried again, up to the walk's retries.
+ */
+async function writeBack(
+  s3: S3Client,
+  where: Where,
+  settings: CopySettings,
+  guard: WriteGuard,
+  back: Array<{ c: Candidate; ours: VersionEntry }>,
+  options: PutBackOptions,
+  record: (state: FinalState) => Promise<void>,
+): Promise<void> {
+  const retries = options.walk?.retries ?? 3
+  let pause = options.walk?.pauseMs ?? 2000
+  let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }))
+  for (let round = 0; todo.length > 0; round++) {
+    const written: Written[] = []
+    const failed: Array<{ ours: VersionEntry; item: PlanItem; error: unknown }> = []
+    await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
+      try {
+        written.push({ item, landed: await writeItem(s3, where, item, settings, guard) })
+      } catch (error) {
+        failed.push({ ours, item, error })
+      }
+    })
+    for (const result of await confirmWrites(s3, where, written, options.walk)) {
+      const { item } = result.written
+      await record({
+        key: item.key,
+        state:
+          'error' in result ? notPutBack(item, result.error) : putBackTo(item, result.newVersionId),
+      })
     }
-  })
-  for (const result of await confirmWrites(s3, where, written, options.walk)) {
-    const { item } = result.written
-    const state =
-      'error' in result
-        ? notPutBack(item, result.error)
-        : `put back to ${describe(item.wanted)} (new entry ${result.newVersionId}; ` +
-          `this run's ${item.current?.versionId} stays in the history)`
-    await record({ key: item.key, state })
+    todo = []
+    if (failed.length === 0) break
+    if (round >= retries) {
+      for (const f of failed) await record({ key: f.item.key, state: notPutBack(f.item, f.error) })
+      break
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause))
+    pause *= 2
+    const byKey = new Map(failed.map((f) => [f.item.key, f]))
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+      const f = byKey.get(h.key)
+      if (!f) return
+      if (h.entries[0]?.versionId === f.ours.versionId) {
+        todo.push({ ours: f.ours, item: f.item }) // not written: try again
+        return
+      }
+      const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true })
+      const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state
+      await record({ key: h.key, state })
+    })
+    for (const [key, error] of unlisted) {
+      await record({ key, state: notPutBack(byKey.get(key)?.item, error) })
+    }
   }
+}
+
+function putBackTo(back: PlanItem, newVersionId: string): string {
+  return (
+    `put back to ${describe(back.wanted)} (new entry ${newVersionId}; ` +
+    `this run's ${back.current?.versionId} stays in the history)`
+  )
 }
 
 /** The write that puts a key back: from our entry to what was current before the run. */
@@ -192,10 +237,10 @@ function reverse(item: PlanItem, ours: VersionEntry): PlanItem {
 }
 
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
-function notPutBack(back: PlanItem, e: unknown): string {
+function notPutBack(back: PlanItem | undefined, e: unknown): string {
   return (
-    `NOT put back: ${errorMessage(e)}; this run's ${back.current?.versionId} is current, ` +
-    `${describe(back.wanted)} is in the history`
+    `NOT put back: ${errorMessage(e)}; this run's ${back?.current?.versionId} is current, ` +
+    `${describe(back?.wanted)} is in the history`
   )
 }
 

@@ -91,3 +91,42 @@ function commonPrefix(a: string, b: string): string {
   while (n < x.length && n < y.length && x[n] === y[n]) n++
   return x.slice(0, n).join('')
 }
+
+/** How hard a walk tries when a listing fails (on top of the SDK's own retries). */
+export interface WalkOptions {
+  /** Walks of the keys not yet listed, after the first (default 3). */
+  retries?: number
+  /** Pause before the first retry, doubled each time (default 2 s). */
+  pauseMs?: number
+}
+
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+export async function walkKeys(
+  s3: S3Client,
+  where: Where,
+  keys: readonly string[],
+  options: WalkOptions,
+  visit: (history: KeyHistory) => Promise<void>,
+): Promise<Map<string, unknown>> {
+  let left = new Set(keys)
+  const retries = options.retries ?? 3
+  let pause = options.pauseMs ?? 2000
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for await (const history of historiesOf(s3, where, [...left])) {
+        left.delete(history.key)
+        await visit(history)
+      }
+      return new Map()
+    } catch (error) {
+      if (attempt >= retries) return new Map([...left].map((key) => [key, error]))
+      await new Promise((resolve) => setTimeout(resolve, pause))
+      pause *= 2
+      left = new Set(left)
+    }
+  }
+}

@@ -8,7 +8,8 @@ import type { VersionEntry } from '../s3/listing.js'
 import type { CopySettings } from '../settings/types.js'
 import type { PlanItem } from './eligibility.js'
 import { guarded, type WriteGuard } from './guard.js'
-import { isMultipartETag, multipartCopy } from './multipart.js'
+import { isMultipartETag } from './layout.js'
+import { multipartCopy } from './multipart.js'
 import {
   copySource,
   storageAndEncryption,
