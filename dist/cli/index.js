@@ -33444,14 +33444,26 @@ async function confirmWrites(s3, where, batch, options = {}) {
         const written = byKey.get(key);
         if (!written)
             return;
+        let checked;
         try {
-            const { newVersionId, proven } = checkWrite(entries, written);
-            if (proven)
-                results.push({ written, newVersionId, check: 'size and ETag' });
-            else
-                results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+            checked = checkWrite(entries, written);
         }
         catch (error) {
+            results.push({ written, error });
+            return;
+        }
+        const { newVersionId, proven } = checked;
+        if (proven) {
+            results.push({ written, newVersionId, check: 'size and ETag' });
+            return;
+        }
+        try {
+            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+        }
+        catch (error) {
+            // A mismatch is an answer; a failed read is not: the walk reads this key again.
+            if (!(error instanceof errors/* VerifyError */.Gz || error instanceof errors/* RaceError */.CL))
+                throw error;
             results.push({ written, error });
         }
     });
@@ -34110,7 +34122,7 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
  * counts; still not written, it is tried again, up to the walk's retries.
  */
 async function writeBack(s3, where, settings, guard, back, options, record) {
-    const retries = options.walk?.retries ?? 3;
+    const retries = options.walk?.retries ?? 5;
     let pause = options.walk?.pauseMs ?? 2000;
     let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
     for (let round = 0; todo.length > 0; round++) {
@@ -34607,13 +34619,13 @@ function commonPrefix(a, b) {
  */
 async function walkKeys(s3, where, keys, options, visit) {
     let left = new Set(keys);
-    const retries = options.retries ?? 3;
+    const retries = options.retries ?? 5;
     let pause = options.pauseMs ?? 2000;
     for (let attempt = 0;; attempt++) {
         try {
             for await (const history of historiesOf(s3, where, [...left])) {
-                left.delete(history.key);
                 await visit(history);
+                left.delete(history.key);
             }
             return new Map();
         }

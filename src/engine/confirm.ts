@@ -131,11 +131,23 @@ export async function confirmWrites(
     async ({ key, entries }) => {
       const written = byKey.get(key)
       if (!written) return
+      let checked: { newVersionId: string; proven: boolean }
       try {
-        const { newVersionId, proven } = checkWrite(entries, written)
-        if (proven) results.push({ written, newVersionId, check: 'size and ETag' })
-        else results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) })
+        checked = checkWrite(entries, written)
       } catch (error) {
+        results.push({ written, error })
+        return
+      }
+      const { newVersionId, proven } = checked
+      if (proven) {
+        results.push({ written, newVersionId, check: 'size and ETag' })
+        return
+      }
+      try {
+        results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) })
+      } catch (error) {
+        // A mismatch is an answer; a failed read is not: the walk reads this key again.
+        if (!(error instanceof VerifyError || error instanceof RaceError)) throw error
         results.push({ written, error })
       }
     },

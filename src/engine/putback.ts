@@ -174,7 +174,7 @@ async function writeBack(
   options: PutBackOptions,
   record: (state: FinalState) => Promise<void>,
 ): Promise<void> {
-  const retries = options.walk?.retries ?? 3
+  const retries = options.walk?.retries ?? 5
   let pause = options.walk?.pauseMs ?? 2000
   let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }))
   for (let round = 0; todo.length > 0; round++) {

@@ -94,9 +94,9 @@ function commonPrefix(a: string, b: string): string {
 
 /** How hard a walk tries when a listing fails (on top of the SDK's own retries). */
 export interface WalkOptions {
-  /** Walks of the keys not yet listed, after the first (default 3). */
+  /** Walks of the keys not yet done, after the first (default 5). */
   retries?: number
-  /** Pause before the first retry, doubled each time (default 2 s). */
+  /** Pause before the first retry, doubled each time (default 2 s: 62 s in all). */
   pauseMs?: number
 }
 
@@ -113,13 +113,13 @@ export async function walkKeys(
   visit: (history: KeyHistory) => Promise<void>,
 ): Promise<Map<string, unknown>> {
   let left = new Set(keys)
-  const retries = options.retries ?? 3
+  const retries = options.retries ?? 5
   let pause = options.pauseMs ?? 2000
   for (let attempt = 0; ; attempt++) {
     try {
       for await (const history of historiesOf(s3, where, [...left])) {
-        left.delete(history.key)
         await visit(history)
+        left.delete(history.key)
       }
       return new Map()
     } catch (error) {
