@@ -23,7 +23,6 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -41,6 +40,7 @@ import {
   type Faults,
   type ProxyStats,
 } from '../__tests__/helpers/faultproxy.js'
+import { allVersions } from '../__tests__/helpers/s3.js'
 import { client, endpoint, newBucket, parallel, removeBucket, sleep } from './lib.js'
 
 const MiB = 1024 * 1024
@@ -431,39 +431,11 @@ interface Entry {
 const entryId = (e: Pick<Entry, 'key' | 'versionId'>): string => `${e.key}\u0000${e.versionId}`
 
 async function listAll(s3: S3Client, bucket: string): Promise<Entry[]> {
-  const entries: Entry[] = []
-  let KeyMarker: string | undefined
-  let VersionIdMarker: string | undefined
-  for (;;) {
-    const out = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }),
-    )
-    for (const v of out.Versions ?? []) {
-      entries.push({
-        key: v.Key ?? '',
-        versionId: v.VersionId ?? 'null',
-        deleteMarker: false,
-        isLatest: v.IsLatest === true,
-        lastModified: v.LastModified ?? new Date(0),
-        size: v.Size ?? 0,
-        eTag: (v.ETag ?? '').replace(/"/g, ''),
-      })
-    }
-    for (const m of out.DeleteMarkers ?? []) {
-      entries.push({
-        key: m.Key ?? '',
-        versionId: m.VersionId ?? 'null',
-        deleteMarker: true,
-        isLatest: m.IsLatest === true,
-        lastModified: m.LastModified ?? new Date(0),
-        size: 0,
-        eTag: '',
-      })
-    }
-    if (!out.IsTruncated) return entries
-    KeyMarker = out.NextKeyMarker
-    VersionIdMarker = out.NextVersionIdMarker
-  }
+  return (await allVersions(s3, bucket)).map((e) => ({
+    ...e,
+    size: e.size ?? 0,
+    eTag: (e.eTag ?? '').replace(/"/g, ''),
+  }))
 }
 
 /** Every entry of a bucket, and each key's current content (fingerprint; null: absent). */

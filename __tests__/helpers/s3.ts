@@ -79,7 +79,11 @@ export interface ListedEntry {
   key: string
   versionId: string
   deleteMarker: boolean
+  isLatest: boolean
   lastModified: Date
+  /** Versions only. */
+  size?: number
+  eTag?: string
 }
 
 /** Every version and delete marker in the bucket (all pages). */
@@ -96,7 +100,10 @@ export async function allVersions(s3: S3Client, bucket: string): Promise<ListedE
         key: v.Key ?? '',
         versionId: v.VersionId ?? 'null',
         deleteMarker: false,
+        isLatest: v.IsLatest === true,
         lastModified: v.LastModified ?? new Date(0),
+        size: v.Size,
+        eTag: v.ETag,
       })
     }
     for (const m of out.DeleteMarkers ?? []) {
@@ -104,6 +111,7 @@ export async function allVersions(s3: S3Client, bucket: string): Promise<ListedE
         key: m.Key ?? '',
         versionId: m.VersionId ?? 'null',
         deleteMarker: true,
+        isLatest: m.IsLatest === true,
         lastModified: m.LastModified ?? new Date(0),
       })
     }
