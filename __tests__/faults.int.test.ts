@@ -1,32 +1,19 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { RestoreError } from '../src/lib/errors.js'
 import { silentLogger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'
 import { createS3Client, MAX_ATTEMPTS } from '../src/s3/client.js'
 import { keyHistory } from '../src/s3/listing.js'
-import { operation, startFaultProxy, type Faults, type FaultProxy } from './helpers/faultproxy.js'
-import {
-  added,
-  allVersions,
-  client,
-  endpoint,
-  newBucket,
-  put,
-  read,
-  settings,
-  sleep,
-} from './helpers/s3.js'
+import { operation, type Faults, type FaultProxy } from './helpers/faultproxy.js'
+import { withFaultProxy } from './helpers/fixtures.js'
+import { added, allVersions, newBucket, put, read, settings, sleep } from './helpers/s3.js'
 
 let s3: S3Client
 let proxy: FaultProxy
-beforeAll(async () => {
-  s3 = client()
-  proxy = await startFaultProxy(endpoint())
-})
-afterAll(async () => {
-  s3?.destroy()
-  await proxy?.close()
+withFaultProxy((c, p) => {
+  s3 = c
+  proxy = p
 })
 
 /** What every key under f/ should hold after the rollback (null: absent). */

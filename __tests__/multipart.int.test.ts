@@ -7,33 +7,21 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { rollback } from '../src/engine/rollback.js'
 import { silentLogger } from '../src/lib/log.js'
 import { createS3Client } from '../src/s3/client.js'
 import { keyHistory } from '../src/s3/listing.js'
-import { startFaultProxy, operation, type FaultProxy } from './helpers/faultproxy.js'
-import {
-  added,
-  allVersions,
-  client,
-  endpoint,
-  newBucket,
-  put,
-  settings,
-  sleep,
-} from './helpers/s3.js'
+import { operation, type FaultProxy } from './helpers/faultproxy.js'
+import { withFaultProxy } from './helpers/fixtures.js'
+import { added, allVersions, newBucket, put, settings, sleep } from './helpers/s3.js'
 
 const MiB = 1024 * 1024
 let s3: S3Client
 let proxy: FaultProxy
-beforeAll(async () => {
-  s3 = client()
-  proxy = await startFaultProxy(endpoint())
-})
-afterAll(async () => {
-  s3?.destroy()
-  await proxy?.close()
+withFaultProxy((c, p) => {
+  s3 = c
+  proxy = p
 })
 
 /** Uploads `sizes` as the parts of one new version of `key`; returns its version ID. */
