@@ -49,7 +49,7 @@ export const PREFIX = 'p/'
 /**
  * Options of the runs with big objects. No low threshold: a source uploaded in parts is copied
  * in parts with its own layout; a single-part one with one CopyObject (a single-part source
- * forced into parts could not be proven unchanged by a later run: see the README).
+ * forced into parts could not be proven unchanged by a later run: see docs/semantics.md).
  */
 const MULTIPART_FLAGS: string[] = []
 
