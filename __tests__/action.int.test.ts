@@ -133,7 +133,7 @@ describe('bad input: a clear error naming the input, exit code 1, nothing writte
     [
       'no bucket',
       { bucket: '', keys: 'a.csv', 'to-time': 'T' },
-      /Input 'bucket' has an invalid value "": expected a bucket name/,
+      /Input 'bucket' is missing: expected a bucket name/,
     ],
     [
       'a time without a zone',
@@ -145,7 +145,7 @@ describe('bad input: a clear error naming the input, exit code 1, nothing writte
       { keys: 'a.csv', 'to-time': 'T', 'version-ids': 'a.csv=x' },
       /Input 'version-ids' .*give exactly one target/,
     ],
-    ['no target', { keys: 'a.csv' }, /Input 'to-time' has an invalid value "": expected a target/],
+    ['no target', { keys: 'a.csv' }, /Input 'to-time' is missing: expected a target/],
     [
       'a bad if-missing',
       { keys: 'a.csv', 'to-time': 'T', 'if-missing': 'ignore' },

@@ -42,7 +42,7 @@ describe('parseSettings', () => {
   })
 
   it.each([
-    ['bucket', { ...base, bucket: '' }, 'Input \'bucket\' has an invalid value ""'],
+    ['bucket', { ...base, bucket: '' }, "Input 'bucket' is missing: expected a bucket name"],
     ['bucket', { ...base, bucket: 's3://x' }, 'a bucket name'],
     ['to-time', { ...base, 'to-time': '2021-12-13T15:00:00' }, 'with a zone'],
     ['to-time', { ...base, 'to-time': '2021-12-13' }, 'with a zone'],

@@ -40,7 +40,8 @@ describe('decide', () => {
     ['created later, delete', [bad], at(T0), 'delete', 'delete -'],
     ['created later, skip', [bad], at(T0), 'skip', 'skip -'],
     ['absent then and now: unchanged', [marker], at(T0), 'fail', 'unchanged -'],
-    ['no history at all: unchanged', [], at(T0), 'fail', 'unchanged -'],
+    ['no history at all, skip: skip', [], at(T0), 'skip', 'skip -'],
+    ['no history at all, explicit versions, skip: skip', [], ids(null), 'skip', 'skip -'],
     ['explicit version', [bad, good], ids('good'), 'fail', 'restore good'],
     [
       'explicit null version',
@@ -103,6 +104,15 @@ describe('decide', () => {
       /it was deleted then/,
     ],
     ['unknown version ID', [bad, good], ids('nope'), 'fail', /version nope does not exist/],
+    ['no history at all (a typo)', [], at(T0), 'fail', /^no such key: .*check the spelling/],
+    [
+      'no history at all, with delete',
+      [],
+      at(T0),
+      'delete',
+      /^no such key: .*'if-missing' to skip/,
+    ],
+    ['no history at all, explicit absent', [], ids(null), 'delete', /^no such key/],
   ])('problem: %s', (_label, entries, target, ifMissing, message) => {
     const result = decide('k', entries, target, ifMissing)
     expect('problem' in result && result.problem).toMatch(message)

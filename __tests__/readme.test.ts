@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { EXIT_CODES } from '../src/cli/exit.js'
+import { commandHelp } from '../src/cli/help.js'
 
 const root = new URL('../', import.meta.url)
 const action = parse(readFileSync(new URL('action.yml', root), 'utf8')) as {
@@ -43,6 +45,22 @@ describe('README matches action.yml', () => {
 
   it('lists every output', () => {
     expect([...table('outputs').keys()].sort()).toEqual(Object.keys(action.outputs).sort())
+  })
+})
+
+describe('README matches the CLI', () => {
+  it('has the exit-code table of the code (and of --help)', () => {
+    const start = readme.indexOf('<!-- exit-codes-start -->')
+    expect(start).toBeGreaterThan(-1)
+    const rows = readme
+      .slice(start, readme.indexOf('<!-- exit-codes-end -->'))
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()))
+      .map(([, code, meaning]) => ({ code: Number(code), meaning }))
+    expect(rows).toEqual(EXIT_CODES)
+    const help = commandHelp('restore').replace(/\s+/g, ' ')
+    for (const { code, meaning } of EXIT_CODES) expect(help).toContain(`${code} ${meaning}`)
   })
 })
 

@@ -27,7 +27,9 @@ describe('parseDuration', () => {
     'rejects %j naming the input',
     (text) => {
       expect(() => parseDuration('min-window', text)).toThrow(
-        `Input 'min-window' has an invalid value ${JSON.stringify(text)}: expected a duration such as 7d`,
+        text === ''
+          ? "Input 'min-window' is missing: expected a duration such as 7d"
+          : `Input 'min-window' has an invalid value ${JSON.stringify(text)}: expected a duration such as 7d`,
       )
     },
   )

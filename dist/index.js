@@ -33868,7 +33868,7 @@ var net = __nccwpck_require__(9278);
 var tls = __nccwpck_require__(4756);
 var http = __nccwpck_require__(8611);
 var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
+var events = __nccwpck_require__(2053);
 var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
@@ -62222,7 +62222,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7311);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4434);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62231,7 +62231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7311:
+/***/ 4434:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63675,7 +63675,7 @@ function toPlatformPath(pth) {
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
+var external_events_ = __nccwpck_require__(2053);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
@@ -65187,7 +65187,165 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/lib/explain.ts
+/**
+ * What went wrong, and what to do about it: one mapping from an error (an S3 error code, a
+ * network error, a credentials error) to its kind and a fix. The action's annotations and the
+ * CLI's messages and exit codes all come from here. Pure: it reads the shapes the AWS SDK
+ * gives its errors, and imports nothing.
+ */
+/** The IAM action each S3 operation needs (README, Permissions). */
+const IAM_ACTIONS = {
+    GetBucketVersioning: 's3:GetBucketVersioning',
+    GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+    ListObjectVersions: 's3:ListBucketVersions',
+    HeadObject: 's3:GetObjectVersion',
+    GetObjectTagging: 's3:GetObjectVersionTagging',
+    CopyObject: 's3:PutObject (and s3:GetObjectVersion on the source)',
+    UploadPartCopy: 's3:PutObject (and s3:GetObjectVersion on the source)',
+    CreateMultipartUpload: 's3:PutObject',
+    CompleteMultipartUpload: 's3:PutObject',
+    AbortMultipartUpload: 's3:AbortMultipartUpload',
+    ListMultipartUploads: 's3:ListBucketMultipartUploads',
+    PutObjectTagging: 's3:PutObjectTagging and s3:PutObjectVersionTagging',
+    DeleteObject: 's3:DeleteObject',
+    PutObject: 's3:PutObject',
+};
+const CREDENTIAL_CODES = new Set([
+    'InvalidAccessKeyId',
+    'SignatureDoesNotMatch',
+    'ExpiredToken',
+    'InvalidToken',
+    'TokenRefreshRequired',
+    'CredentialsProviderError',
+    'InvalidClientTokenId',
+    'ExpiredTokenException',
+]);
+const NETWORK_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'EPIPE',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'TimeoutError',
+    'RequestTimeout',
+]);
+const SERVER_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'Throttling']);
+/** The S3 facts of an error, without the fix: code, status, request ID and operation. */
+function factsOf(e) {
+    if (typeof e !== 'object' || e === null)
+        return {};
+    const s = e;
+    const code = s.Code ??
+        (typeof s.code === 'string' ? s.code : undefined) ??
+        (s.name && s.name !== 'Error' && s.$metadata ? s.name : undefined) ??
+        (s.name === 'CredentialsProviderError' || s.name === 'TimeoutError' ? s.name : undefined);
+    return {
+        code,
+        status: s.$metadata?.httpStatusCode,
+        requestId: s.$metadata?.requestId,
+        operation: s.$operation,
+    };
+}
+/** The error's kind and what to do, looking through wrappers (`cause`) to the first S3 error. */
+function explain(e, context = {}) {
+    const facts = factsOf(rootCause(e));
+    const { code = '', status, operation } = facts;
+    const bucket = context.bucket ? ` ${context.bucket}` : '';
+    const where = context.endpoint ? ` (${context.endpoint})` : '';
+    if (code === 'NoSuchBucket' ||
+        code === 'PermanentRedirect' ||
+        code === 'AuthorizationHeaderMalformed') {
+        return {
+            kind: 'no-bucket',
+            ...facts,
+            fix: `Check the bucket name${bucket} and the region ('region', or AWS_REGION).`,
+        };
+    }
+    if (CREDENTIAL_CODES.has(code)) {
+        return {
+            kind: 'credentials',
+            ...facts,
+            fix: 'Check the AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ' +
+                'or the aws-actions/configure-aws-credentials step.',
+        };
+    }
+    if (code === 'AccessDenied' || code === 'AllAccessDisabled' || status === 403) {
+        const action = operation ? IAM_ACTIONS[operation] : undefined;
+        return {
+            kind: 'denied',
+            ...facts,
+            fix: action
+                ? `The role needs ${action} on${bucket || ' the bucket'} (README: Permissions).`
+                : `Check the role's IAM policy on${bucket || ' the bucket'} (README: Permissions).`,
+        };
+    }
+    if (NETWORK_CODES.has(code)) {
+        return {
+            kind: 'network',
+            ...facts,
+            fix: `Check that the S3 endpoint${where} is right and reachable.`,
+        };
+    }
+    if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) {
+        return {
+            kind: 'server',
+            ...facts,
+            fix: 'S3 kept failing after every retry; run again later (a re-run is safe: it writes only what is still needed).',
+        };
+    }
+    return { kind: 'unexpected', ...facts };
+}
+/** The innermost error that carries S3 or system facts (wrappers keep theirs in `cause`). */
+function rootCause(e) {
+    let current = e;
+    for (let depth = 0; depth < 8; depth++) {
+        const facts = factsOf(current);
+        if (facts.code !== undefined || facts.status !== undefined)
+            return current;
+        const next = current?.cause;
+        if (next === undefined)
+            return e;
+        current = next;
+    }
+    return e;
+}
+/**
+ * A readable message for anything thrown. For an S3 error: the code, the server's message when
+ * it said one, the HTTP status and the request ID ("NoSuchBucket (HTTP 404, request tx00…)").
+ */
+function errorMessage(e) {
+    if (e instanceof Error) {
+        const { code, status, requestId } = factsOf(e);
+        if (status === undefined && !e.$metadata)
+            return e.message;
+        const said = e.message && e.message !== 'UnknownError' && e.message !== code ? e.message : '';
+        const attempts = e.$metadata?.attempts ?? 1;
+        const meta = [
+            status === undefined ? '' : `HTTP ${status}`,
+            requestId ? `request ${requestId}` : '',
+            attempts > 1 ? `after ${attempts} attempts` : '',
+        ]
+            .filter((m) => m !== '')
+            .join(', ');
+        const head = (code && !said.includes(code) ? [code, said].filter((p) => p).join(': ') : said) || e.message;
+        return meta ? `${head} (${meta})` : head;
+    }
+    if (typeof e === 'string')
+        return e;
+    try {
+        return JSON.stringify(e);
+    }
+    catch {
+        return String(e);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lib/errors.ts
+
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 class InputError extends Error {
     input;
@@ -65195,7 +65353,9 @@ class InputError extends Error {
     expected;
     name = 'InputError';
     constructor(input, value, expected) {
-        super(`Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`);
+        super(value === ''
+            ? `Input '${input}' is missing: expected ${expected}.`
+            : `Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`);
         this.input = input;
         this.value = value;
         this.expected = expected;
@@ -65242,13 +65402,40 @@ class RestoreError extends Error {
     cause;
     failedKey;
     finalStates;
+    statesFile;
     name = 'RestoreError';
-    constructor(cause, failedKey, finalStates) {
-        super(`Restore failed at ${failedKey}: ${errorMessage(cause)}\nFinal state of every key:\n` +
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
             finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
         this.cause = cause;
         this.failedKey = failedKey;
         this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+/**
+ * A run stopped before its first write by an error that is not about one key's rollback (a
+ * listing that failed, a HeadObject that was refused): names the step, the key or prefix, and
+ * says that nothing was written.
+ */
+class StepError extends Error {
+    phase;
+    subject;
+    cause;
+    name = 'StepError';
+    constructor(phase, 
+    /** What was being read: s3://bucket, s3://bucket/prefix, or a key. */
+    subject, cause) {
+        super(`${phase[0].toUpperCase()}${phase.slice(1)} ${subject} failed: ${errorMessage(cause)}.
+Nothing was written.`);
+        this.phase = phase;
+        this.subject = subject;
+        this.cause = cause;
     }
 }
 /**
@@ -65265,18 +65452,19 @@ class ChainError extends Error {
         this.runUrl = runUrl;
     }
 }
-/** A readable message for anything thrown. */
-function errorMessage(e) {
-    if (e instanceof Error)
-        return e.message;
-    if (typeof e === 'string')
-        return e;
-    try {
-        return JSON.stringify(e);
-    }
-    catch {
-        return String(e);
-    }
+
+/**
+ * What a failed run comes to: a bad input ('usage'); a rollback refused or failed and put
+ * back ('refused'); or, for anything else, the kind of its cause (lib/explain), with the fix.
+ */
+function diagnose(e, context = {}) {
+    if (e instanceof InputError)
+        return { kind: 'usage' };
+    const explained = explain(e, context);
+    const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError];
+    if (refused.some((type) => e instanceof type))
+        return { ...explained, kind: 'refused' };
+    return explained;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -71224,7 +71412,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     });
     const target = verify?.atWindowStart
         ? windowStart(verify, now)
-        : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys);
+        : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     if (targetKeys.length === 0 && prefix === undefined) {
         throw new InputError(Inputs.Keys, '', 'at least one object key, one per line');
@@ -71292,13 +71480,19 @@ function parseKeys(value) {
     }
     return keys;
 }
-function parseTarget(toTime, versionIds, keys) {
+function parseTarget(toTime, versionIds, keys, now) {
     const hasVersions = versionIds.trim() !== '';
     if (toTime !== '' && hasVersions) {
         throw new InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
-    if (toTime !== '')
-        return { kind: 'time', at: parseInstant(Inputs.ToTime, toTime), text: toTime };
+    if (toTime !== '') {
+        const at = parseInstant(Inputs.ToTime, toTime);
+        if (at > now) {
+            throw new InputError(Inputs.ToTime, toTime, `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
+                'that existed');
+        }
+        return { kind: 'time', at, text: toTime };
+    }
     if (!hasVersions) {
         throw new InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
     }
@@ -71422,15 +71616,18 @@ function changedCount(outcomes) {
  * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
  */
 function undoVersionIds(outcomes) {
-    return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n');
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
 }
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: external "node:readline"
@@ -71516,6 +71713,7 @@ function runDirectory() {
  * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
  */
 
+
 /** A store in memory. */
 class MemoryStore {
     values = [];
@@ -71531,6 +71729,9 @@ class MemoryStore {
     }
     async flush() { }
     async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
 }
 /** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
 class FileStore {
@@ -71560,6 +71761,10 @@ class FileStore {
     }
     close() {
         return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
     }
 }
 
@@ -71632,7 +71837,7 @@ async function requireVersioning(s3, bucket, expectedBucketOwner) {
         status = out.Status;
     }
     catch (e) {
-        throw new BucketError(`Cannot read the versioning state of bucket ${bucket}: ${errorMessage(e)}`);
+        throw new StepError('checking the bucket', `s3://${bucket}`, e);
     }
     if (status !== 'Enabled') {
         throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
@@ -71777,8 +71982,22 @@ function duration(seconds) {
 
 /** Storage classes whose versions must be restored from archive before they can be copied. */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/** Pure: what to do with one key given its history (newest first) and the target. */
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
 function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
     const current = currentEntry(entries);
     let wanted;
     if (target.kind === 'time') {
@@ -71804,7 +72023,7 @@ function decide(key, entries, target, ifMissing) {
             const why = wanted ? 'it was deleted then' : 'it did not exist yet';
             return {
                 key,
-                problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
             };
         }
         return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
@@ -72733,7 +72952,7 @@ async function putBack(s3, where, settings, run, options, log) {
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
     const { failure } = options;
-    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown);
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -72860,7 +73079,7 @@ function unknown(c, error) {
     const before = c?.item.current;
     const undo = `${c?.item.key ?? ''}=${isAbsent(before) ? '' : (before?.versionId ?? '')}`;
     return (`unknown: its versions could not be listed to put it back (${errorMessage(error)}); ` +
-        `to put it back run a rollback with version-ids "${undo}" and if-missing: delete`);
+        `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/apply.ts
@@ -72983,6 +73202,7 @@ function head(s3, request, entry) {
 
 
 
+
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 const PROBLEMS_KEPT = 100;
 /**
@@ -73002,7 +73222,9 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
     await eachLimit(source, concurrency, async ({ key, entries }) => {
         result.keys++;
         result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries);
+        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+            throw new StepError('planning', key, e);
+        });
         if ('problem' in resolved) {
             result.problemCount++;
             if (result.problems.length < PROBLEMS_KEPT)
@@ -73038,12 +73260,14 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
 
 
 
+
 /** Revives the Date fields of a PlanItem read back from JSON. */
 const revivePlanItem = reviveDates(['lastModified', 'expires']);
 /** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
 async function fileStores(dir) {
     const at = dir ?? (await runDirectory());
     return {
+        dir: dir === undefined ? at : undefined,
         plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
         journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
         outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
@@ -73066,10 +73290,12 @@ async function rollback(s3, settings, log, options = {}) {
     const selection = prefix === undefined ? { keys: settings.keys } : { prefix };
     await requireVersioning(s3, bucket, expectedBucketOwner);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     let result;
     let written = 0;
     try {
-        result = await log.group(resolving(bucket, prefix), async () => {
+        result = await log
+            .group(resolving(bucket, prefix), async () => {
             if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
@@ -73079,6 +73305,9 @@ async function rollback(s3, settings, log, options = {}) {
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
             await stores.plan.close();
             return found;
+        })
+            .catch((e) => {
+            throw e instanceof StepError ? e : new StepError('listing', subject, e);
         });
         check(result, prefix);
         const planned = result.actions.restore + result.actions.delete;
@@ -73098,10 +73327,35 @@ async function rollback(s3, settings, log, options = {}) {
             }, log));
         }
     }
+    catch (e) {
+        await cleanUp(stores, e);
+        throw e;
+    }
     finally {
         await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()]);
     }
-    return manifestOf(settings, result, written, stores.outcomes);
+    const manifest = await manifestOf(settings, result, written, stores.outcomes);
+    await cleanUp(stores);
+    return manifest;
+}
+/**
+ * Removes the run's working files, keeping what the user needs: after a run, the manifest
+ * file (and the undo lines next to it); after a failed write, the final state of every key.
+ * A run stopped before its first write keeps nothing (its error says what happened).
+ */
+async function cleanUp(stores, error) {
+    if (!stores.dir)
+        return;
+    await Promise.all([stores.plan.remove(), stores.journal.remove()]);
+    if (error === undefined) {
+        await stores.states.remove();
+    }
+    else if (!(error instanceof RestoreError)) {
+        await (0,promises_.rm)(stores.dir, { recursive: true, force: true });
+    }
+    else {
+        await stores.outcomes.remove();
+    }
 }
 function resolving(bucket, prefix) {
     if (prefix === undefined)
@@ -73148,6 +73402,7 @@ async function manifestOf(settings, result, written, outcomes) {
     const manifest = buildManifest(bucket, target, dryRun, rows);
     if (prefix === undefined)
         return manifest;
+    const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes);
     const summary = {
         prefix,
         keys: result.keys,
@@ -73159,8 +73414,22 @@ async function manifestOf(settings, result, written, outcomes) {
         written,
         manifestFile: outcomes.path ?? '',
         keysOmitted: omitted,
+        ...(undoFile ? { undoFile } : {}),
     };
     return { ...manifest, summary };
+}
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes) {
+    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
+    const file = await (0,promises_.open)(path, 'w');
+    try {
+        for await (const row of outcomes.read())
+            await file.write(`${undoLine(row)}\n`);
+    }
+    finally {
+        await file.close();
+    }
+    return path;
 }
 
 ;// CONCATENATED MODULE: ./src/s3/client.ts
@@ -73180,7 +73449,7 @@ const SOCKET_TIMEOUT_MS = 120_000;
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
  */
 function createS3Client(settings) {
-    return new dist_cjs/* S3Client */.YxF({
+    const s3 = new dist_cjs/* S3Client */.YxF({
         region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
         endpoint: settings.endpoint,
         forcePathStyle: settings.forcePathStyle,
@@ -73190,19 +73459,43 @@ function createS3Client(settings) {
         maxAttempts: MAX_ATTEMPTS,
         requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
+    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    return s3;
 }
+/**
+ * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
+ * that an AccessDenied can name the IAM action the role lacks (lib/explain).
+ */
+const nameOperation = (next, context) => async (args) => {
+    try {
+        return await next(args);
+    }
+    catch (e) {
+        if (typeof e === 'object' && e !== null && context.commandName) {
+            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
+        }
+        throw e;
+    }
+};
 
 ;// CONCATENATED MODULE: ./src/report/rollback.ts
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
+/** A dry run's table says what would happen. */
+const WOULD = {
+    restored: 'would restore',
+    deleted: 'would delete',
+    unchanged: 'unchanged',
+    skipped: 'would skip',
+};
 /** One row per key (a pure function, so the table can be tested without the toolkit). */
-function summaryRows(keys) {
+function summaryRows(keys, dryRun = false) {
     return keys.map((k) => [
         k.key,
         k.previousVersionId ?? '(none)',
         k.restoredVersionId ?? '(none)',
         k.newVersionId ?? '—',
         k.size === null ? '—' : formatBytes(k.size),
-        k.action,
+        dryRun ? WOULD[k.action] : k.action,
     ]);
 }
 function formatBytes(bytes) {
@@ -73219,6 +73512,28 @@ function summaryTitle(manifest) {
     const target = 'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs';
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
+}
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+function totalsOf(m) {
+    if (m.summary) {
+        const { restored, deleted, unchanged, skipped } = m.summary;
+        return { restored, deleted, unchanged, skipped };
+    }
+    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
+    for (const k of m.keys)
+        totals[k.action]++;
+    return totals;
+}
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+function closingLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
+    if (m.dryRun) {
+        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+            `${t.deleted} to delete); ${rest}.`);
+    }
+    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
 }
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
@@ -73253,11 +73568,12 @@ async function writeSummary(report) {
     if (report.manifest) {
         const { manifest } = report;
         summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
         if (manifest.summary)
             summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
         summary.addTable([
             HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys),
+            ...summaryRows(manifest.keys, manifest.dryRun),
         ]);
     }
     if (report.chain)
@@ -73267,7 +73583,36 @@ async function writeSummary(report) {
     await summary.write();
 }
 
+;// CONCATENATED MODULE: ./src/action/fail.ts
+
+
+
+/**
+ * Fails the step: one annotation per key that failed (or one for the run), and the message
+ * with what to do. Returns the message (for the job summary).
+ */
+function failWith(e, read) {
+    const context = { bucket: read(Inputs.Bucket).trim(), endpoint: read(Inputs.EndpointUrl).trim() };
+    const { fix } = diagnose(e, context);
+    const message = fix ? `${errorMessage(e)}\nTo fix: ${fix}` : errorMessage(e);
+    if (e instanceof PlanError) {
+        for (const p of e.problems) {
+            core_error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` });
+        }
+    }
+    else if (e instanceof RestoreError) {
+        const cause = errorMessage(e.cause) + (fix ? `. To fix: ${fix}` : '');
+        core_error(`${e.failedKey}: ${cause}`, { title: `s3-rollback: ${e.failedKey}` });
+    }
+    else if (e instanceof StepError) {
+        core_error(message, { title: `s3-rollback: ${e.phase} ${e.subject}` });
+    }
+    setFailed(message);
+    return message;
+}
+
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
+
 
 
 
@@ -73281,6 +73626,9 @@ async function readBucketFacts(s3, bucket, expectedBucketOwner) {
             facts.mfaDelete = out.MFADelete;
     }
     catch (e) {
+        // Without the bucket, credentials or a connection, every later check fails the same way.
+        if (explain(e).kind !== 'denied')
+            throw new StepError('checking the bucket', `s3://${bucket}`, e);
         facts.problems.push(`cannot read the versioning state: ${errorMessage(e)}`);
     }
     try {
@@ -73439,12 +73787,12 @@ async function runDrill(s3, request, copy, log) {
         });
     }
     finally {
-        await cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log);
+        await drill_cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log);
     }
     return { prefix, outcomes, leftBehind };
 }
 /** Deletes every version in the ledger, then lists each scratch key written to: it must be empty. */
-async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log) {
+async function drill_cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketOwner, log) {
     for (const version of ledger.versions()) {
         try {
             await deleteScratchVersion(s3, ledger, bucket, version, expectedBucketOwner);
@@ -73701,6 +74049,12 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
+    if (entries.length === 0 && settings.ifMissing !== 'skip') {
+        report.state = 'missing';
+        report.problems.push(NO_SUCH_KEY);
+        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
+        return report;
+    }
     const current = currentEntry(entries);
     const { target } = settings;
     const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
@@ -73734,7 +74088,7 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
                 : wanted
                     ? `has a delete marker (${wanted.versionId}) current ${when}`
                     : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set if-missing to delete or skip to allow this`);
+            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
         }
     }
     else if (wanted) {
@@ -74041,6 +74395,7 @@ function windowOutput(days) {
 
 
 
+
 async function runVerify(read, log) {
     let report;
     let error;
@@ -74061,8 +74416,7 @@ async function runVerify(read, log) {
         }
     }
     catch (e) {
-        error = errorMessage(e);
-        setFailed(error);
+        error = failWith(e, read);
     }
     finally {
         await writeVerifySummary(report, error).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
@@ -74097,6 +74451,7 @@ async function writeVerifySummary(report, error) {
 
 
 
+
 const log = {
     info: info,
     warning: warning,
@@ -74109,8 +74464,9 @@ async function run() {
         return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
     }
     const report = {};
+    const read = (name) => getInput(name, { trimWhitespace: false });
     try {
-        const settings = parseSettings((name) => getInput(name, { trimWhitespace: false }));
+        const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
         const manifest = await rollback(createS3Client(settings.s3), settings, log);
@@ -74131,26 +74487,13 @@ async function run() {
         }
     }
     catch (e) {
-        annotate(e);
-        report.error = errorMessage(e);
-        setFailed(errorMessage(e));
+        report.error = failWith(e, read);
     }
     finally {
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
             setOutput(name, value);
         }
         await writeSummary(report).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
-    }
-}
-/** One error annotation per key that failed. */
-function annotate(e) {
-    if (e instanceof PlanError) {
-        for (const p of e.problems) {
-            core_error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` });
-        }
-    }
-    else if (e instanceof RestoreError) {
-        core_error(`${e.failedKey}: ${errorMessage(e.cause)}`, { title: `s3-rollback: ${e.failedKey}` });
     }
 }
 
@@ -74164,7 +74507,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 2053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");

@@ -33013,7 +33013,6 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _t: () => (/* binding */ flagFor),
 /* harmony export */   eb: () => (/* binding */ UsageError),
 /* harmony export */   wE: () => (/* binding */ parseCli)
 /* harmony export */ });
@@ -33021,74 +33020,71 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5377);
 /** Command-line flags → the same InputReader the action uses (flags mirror the action inputs). */
 
 
-/** Bad command-line usage (unknown flag, missing command). */
+
+/** Bad command-line usage (unknown flag or command, a flag without its value). */
 class UsageError extends Error {
+    command;
     name = 'UsageError';
+    constructor(message, 
+    /** The command whose help to point at. */
+    command) {
+        super(message);
+        this.command = command;
+    }
 }
-/** Inputs that are switches on the command line (`--dry-run`, not `--dry-run true`). */
-const SWITCHES = new Set([_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.DryRun, _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ForcePathStyle, _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Drill]);
-/** Inputs with their own flags: the command, and list inputs that may be repeated. */
-const OWN_FLAGS = new Set([_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Mode, _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds]);
-/** Every action input is a flag of the same name; lists also take repeated singular flags. */
-function cliOptions() {
-    const options = {
-        key: { type: 'string', multiple: true },
-        keys: { type: 'string', multiple: true },
-        'version-id': { type: 'string', multiple: true },
-        'version-ids': { type: 'string', multiple: true },
-        profile: { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-    };
-    for (const name of Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G)) {
-        if (OWN_FLAGS.has(name))
+/** The parser options of one command's flags. */
+function cliOptions(command) {
+    const options = { help: { type: 'boolean', short: 'h' } };
+    for (const flag of _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .FLAGS */ .Wg) {
+        if (!flag.commands.includes(command))
             continue;
-        options[name] = { type: SWITCHES.has(name) ? 'boolean' : 'string' };
+        options[flag.name] = {
+            type: flag.value === undefined ? 'boolean' : 'string',
+            ...(flag.repeat ? { multiple: true } : {}),
+        };
     }
     return options;
 }
-/** The flag(s) a user gives for an input, for error messages. */
-function flagFor(input) {
-    if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys)
-        return '--key/--keys';
-    if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds)
-        return '--version-id/--version-ids';
-    return `--${input}`;
-}
 /** Parses argv (without node and the script). Throws UsageError. */
 function parseCli(argv) {
+    const [first, ...rest] = argv;
+    if (first === undefined || ['help', '--help', '-h'].includes(first)) {
+        const topic = rest.find((a) => _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.includes(a));
+        return { command: 'help', topic };
+    }
+    if (first === '--version' || first === '-V' || first === 'version')
+        return { command: 'version' };
+    if (first.startsWith('-')) {
+        throw new UsageError(`missing command before ${first}: s3-rollback restore|verify [flags]`);
+    }
+    if (!_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.includes(first)) {
+        const guess = (0,_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .didYouMean */ .au)(first, _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo);
+        throw new UsageError(`unknown command ${JSON.stringify(first)}` +
+            (guess ? `; did you mean ${guess}?` : ': expected restore or verify'));
+    }
+    const command = first;
+    checkFlagNames(command, rest);
     let parsed;
     try {
-        parsed = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({ args: argv, options: cliOptions(), allowPositionals: true, strict: true });
+        parsed = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({ args: rest, options: cliOptions(command), allowPositionals: true });
     }
     catch (e) {
-        throw new UsageError(e.message);
+        throw new UsageError(parserMessage(e), command);
     }
     const values = parsed.values;
-    const [command, ...extra] = parsed.positionals;
+    if (values.help === true)
+        return { command: 'help', topic: command };
+    if (parsed.positionals.length > 0) {
+        throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])} (flags start with --; ` +
+            'quote values that contain spaces)', command);
+    }
     const list = (name) => values[name] ?? [];
-    const options = {
-        json: values.json === true,
-        verbose: values.verbose === true,
-        profile: values.profile,
-    };
-    if (values.help === true || command === 'help') {
-        return { command: 'help', read: () => '', ...options };
-    }
-    if (command !== 'restore' && command !== 'verify') {
-        throw new UsageError(command === undefined
-            ? 'missing command: restore or verify'
-            : `unknown command ${JSON.stringify(command)}: expected restore or verify`);
-    }
-    if (extra.length > 0) {
-        throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} (flags start with --)`);
-    }
-    const keys = [...list('key'), ...list('keys').flatMap((v) => v.split(/[,\n]/))];
-    const versionIds = [...list('version-id'), ...list('version-ids')];
+    const keys = [...list('key'), ...list(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys).flatMap((v) => v.split(/[,\n]/))];
+    const versionIds = [...list('version-id'), ...list(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds)];
     const read = (name) => {
         if (name === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Mode)
             return command;
@@ -33101,7 +33097,537 @@ function parseCli(argv) {
             return value ? 'true' : 'false';
         return typeof value === 'string' ? value : '';
     };
-    return { command, read, ...options };
+    return {
+        command,
+        read,
+        json: values.json === true,
+        verbose: values.verbose === true,
+        profile: values.profile,
+        undoFile: values['undo-file'],
+    };
+}
+/** Unknown flags, and flags of the other command, before the parser sees them. */
+function checkFlagNames(command, args) {
+    const known = Object.keys(cliOptions(command));
+    for (const arg of args) {
+        if (arg === '--')
+            break;
+        if (!arg.startsWith('--'))
+            continue;
+        const name = arg.slice(2).split('=')[0];
+        if (known.includes(name))
+            continue;
+        const other = _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .FLAGS */ .Wg.find((f) => f.name === name);
+        if (other) {
+            throw new UsageError(`--${name} is a flag of ${other.commands.join(' and ')}, not ${command}`, command);
+        }
+        const guess = (0,_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .didYouMean */ .au)(name, known);
+        throw new UsageError(`unknown flag --${name}` + (guess ? `; did you mean --${guess}?` : ''), command);
+    }
+}
+/** Node's parser errors, reworded. */
+function parserMessage(e) {
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+        if (/does not take an argument/.test(e.message)) {
+            return `flag ${flag} is a switch and takes no value (write ${flag} alone)`;
+        }
+        return (`flag ${flag} needs a value` + (/ambiguous/.test(e.message) ? ' before the next flag' : ''));
+    }
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag)
+        return `unknown flag ${flag}`;
+    return e.message;
+}
+
+
+/***/ }),
+
+/***/ 7632:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FO: () => (/* binding */ exitCodeOf),
+/* harmony export */   ai: () => (/* binding */ EXIT_CODES),
+/* harmony export */   dc: () => (/* binding */ EXIT)
+/* harmony export */ });
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/**
+ * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
+ * the README's table with this one, and runs each row).
+ */
+
+const EXIT = {
+    ok: 0,
+    failed: 1,
+    usage: 2,
+    unreachable: 3,
+    unexpected: 4,
+};
+/** What each exit code means (help and README). */
+const EXIT_CODES = [
+    { code: EXIT.ok, meaning: 'Done: rolled back, planned (--dry-run), or verified.' },
+    {
+        code: EXIT.failed,
+        meaning: 'Refused or failed: a key or the bucket cannot be rolled back as asked (nothing was ' +
+            'written), a write failed (what the run changed was put back), verification found that ' +
+            'a rollback would not work, or the downstream workflow failed.',
+    },
+    {
+        code: EXIT.usage,
+        meaning: 'Bad command line or flag value: nothing was read or written.',
+    },
+    {
+        code: EXIT.unreachable,
+        meaning: 'S3 could not be used: credentials, permissions, network or endpoint, or S3 kept ' +
+            'failing; the message says what to check.',
+    },
+    {
+        code: EXIT.unexpected,
+        meaning: 'An unexpected error (a bug): please report it with the output of --verbose.',
+    },
+];
+const BY_KIND = {
+    usage: EXIT.usage,
+    refused: EXIT.failed,
+    'no-bucket': EXIT.failed,
+    credentials: EXIT.unreachable,
+    denied: EXIT.unreachable,
+    network: EXIT.unreachable,
+    server: EXIT.unreachable,
+    unexpected: EXIT.unexpected,
+};
+/** The exit code of a run that threw `e`. */
+function exitCodeOf(e) {
+    return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .diagnose */ .h4)(e).kind];
+}
+
+
+/***/ }),
+
+/***/ 5377:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Lo: () => (/* binding */ COMMANDS),
+/* harmony export */   Wg: () => (/* binding */ FLAGS),
+/* harmony export */   _t: () => (/* binding */ flagFor),
+/* harmony export */   au: () => (/* binding */ didYouMean)
+/* harmony export */ });
+/* unused harmony exports GLOBAL_FLAGS, editDistance */
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/**
+ * Every command-line flag, with its value, default and the commands that take it: the one table
+ * that the parser, `--help` and the README's CLI section are made from. Each action input is a
+ * flag of the same name (a test checks that none is missing and that defaults match action.yml).
+ */
+
+const COMMANDS = ['restore', 'verify'];
+const BOTH = COMMANDS;
+const RESTORE = ['restore'];
+const VERIFY = ['verify'];
+const FLAGS = [
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Bucket,
+        value: 'NAME',
+        help: 'the versioned bucket (required)',
+        commands: BOTH,
+        group: 'target',
+    },
+    {
+        name: 'key',
+        value: 'KEY',
+        help: 'an exact object key; repeat for more keys',
+        commands: BOTH,
+        repeat: true,
+        input: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
+        value: 'K1,K2',
+        help: 'keys separated by commas or newlines (--key for keys with commas)',
+        commands: BOTH,
+        repeat: true,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Prefix,
+        value: 'PREFIX',
+        help: "every key under PREFIX ('' for the whole bucket); with --to-time",
+        commands: RESTORE,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ToTime,
+        value: 'TIME',
+        help: 'ISO-8601 with a zone, e.g. 2021-12-13T15:00:00Z; not in the future',
+        commands: BOTH,
+        group: 'target',
+    },
+    {
+        name: 'version-id',
+        value: 'KEY=ID',
+        help: 'an explicit version of a key (KEY= means "should not exist"); repeat',
+        commands: BOTH,
+        repeat: true,
+        input: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIds,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIds,
+        value: 'TEXT',
+        help: 'KEY=ID lines, e.g. an earlier run\'s undo file: "$(cat undo.txt)"',
+        commands: BOTH,
+        repeat: true,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.IfMissing,
+        value: 'fail|delete|skip',
+        help: 'a key without a version at the target (skip also allows a key that never existed)',
+        default: 'fail',
+        commands: BOTH,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.DryRun,
+        help: 'resolve and print the plan; write nothing',
+        commands: RESTORE,
+        group: 'run',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Concurrency,
+        value: 'N',
+        help: 'keys resolved and written at once (1 to 256)',
+        default: '16',
+        commands: RESTORE,
+        group: 'run',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.PartConcurrency,
+        value: 'N',
+        help: 'parts copied at once in one multipart copy (1 to 64)',
+        default: '8',
+        commands: BOTH,
+        group: 'run',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.MultipartThreshold,
+        value: 'SIZE',
+        help: 'single-part sources larger than this are copied in parts',
+        default: '5GiB',
+        commands: BOTH,
+        group: 'run',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.PartSize,
+        value: 'SIZE',
+        help: 'part size of multipart copies (5MiB to 5GiB)',
+        default: '512MiB',
+        commands: BOTH,
+        group: 'run',
+    },
+    {
+        name: 'undo-file',
+        value: 'PATH',
+        help: 'write the undo lines (KEY=ID, for --version-ids) to PATH',
+        default: 'prefix runs: undo.txt next to the manifest',
+        commands: RESTORE,
+        group: 'output',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.MinWindow,
+        value: 'DURATION',
+        help: 'window the lifecycle rules must guarantee, e.g. 7d, 36h; also the target without --to-time',
+        default: '7d',
+        commands: VERIFY,
+        group: 'verify',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Drill,
+        help: 'copy each target version into --drill-prefix, check it, remove the copies',
+        commands: VERIFY,
+        group: 'verify',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.DrillPrefix,
+        value: 'PREFIX',
+        help: 'scratch prefix ending in /',
+        default: '.s3-rollback-drill/<time>-<random>/',
+        commands: VERIFY,
+        group: 'verify',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Region,
+        value: 'REGION',
+        help: 'AWS region of the bucket',
+        default: "AWS_REGION, or the profile's",
+        commands: BOTH,
+        group: 'aws',
+    },
+    {
+        name: 'profile',
+        value: 'NAME',
+        help: 'AWS profile (credentials come from the default chain)',
+        default: 'AWS_PROFILE',
+        commands: BOTH,
+        group: 'aws',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.EndpointUrl,
+        value: 'URL',
+        help: 'an S3-compatible endpoint, e.g. http://127.0.0.1:7480',
+        commands: BOTH,
+        group: 'aws',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ForcePathStyle,
+        help: 'address the bucket in the path (most S3-compatible stores)',
+        commands: BOTH,
+        group: 'aws',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ExpectedBucketOwner,
+        value: 'ACCOUNT',
+        help: '12-digit account ID that must own the bucket',
+        commands: BOTH,
+        group: 'aws',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Workflow,
+        value: 'FILE',
+        help: 'after a restore, dispatch this workflow (e.g. combine-tilefy.yml)',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WorkflowRef,
+        value: 'REF',
+        help: 'branch or tag to run it on',
+        default: 'GITHUB_REF',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WorkflowRepository,
+        value: 'OWNER/REPO',
+        help: 'repository of the workflow',
+        default: 'GITHUB_REPOSITORY',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WorkflowInputs,
+        value: 'JSON',
+        help: 'its inputs as a JSON object',
+        default: '{}',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WorkflowDistinctIdInput,
+        value: 'NAME',
+        help: 'a workflow_dispatch input that receives a fresh UUID',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.GitHubToken,
+        value: 'TOKEN',
+        help: 'token with actions: write (prefer the environment variable)',
+        default: 'GITHUB_TOKEN',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.GitHubApiUrl,
+        value: 'URL',
+        help: 'GitHub REST API URL',
+        default: 'GITHUB_API_URL, or https://api.github.com',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WaitForWorkflow,
+        value: 'true|false',
+        help: 'wait for the run and fail unless it succeeds',
+        default: 'true',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.WaitTimeout,
+        value: 'SECONDS',
+        help: 'time that dispatching, finding and waiting may take',
+        default: '3600',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.PollInterval,
+        value: 'SECONDS',
+        help: 'first pause between status checks',
+        default: '15',
+        commands: RESTORE,
+        group: 'chain',
+    },
+    {
+        name: 'json',
+        help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
+        commands: BOTH,
+        group: 'output',
+    },
+    { name: 'verbose', help: 'debug output on stderr', commands: BOTH, group: 'output' },
+];
+/** Flags that every command takes and that are not in the table's sections. */
+const GLOBAL_FLAGS = (/* unused pure expression or super */ null && (['help', 'version']));
+/** The flag that sets an input, as error messages name it ('--key/--keys' for lists). */
+function flagFor(input) {
+    const flags = FLAGS.filter((f) => (f.input ?? f.name) === input).map((f) => `--${f.name}`);
+    return flags.length > 0 ? flags.join('/') : `--${input}`;
+}
+/** The closest known flag to a mistyped one, if any is close (edit distance ≤ 2, or a prefix). */
+function didYouMean(typed, names) {
+    let best;
+    for (const name of names) {
+        const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);
+        if (distance <= Math.max(2, Math.floor(typed.length / 4)) &&
+            (!best || distance < best.distance)) {
+            best = { name, distance };
+        }
+    }
+    return best?.name;
+}
+/** Levenshtein distance with adjacent transpositions counted as one edit. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[a.length][b.length];
+}
+
+
+/***/ }),
+
+/***/ 7911:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ generalHelp),
+/* harmony export */   b: () => (/* binding */ commandHelp)
+/* harmony export */ });
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7632);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+/** `--help` texts, made from the flag table and the exit-code table. */
+
+
+const ABOUT = {
+    restore: {
+        summary: 'Roll keys, or every key under a prefix, back to a point in time or to explicit versions,\n' +
+            'by server-side copy. Every version is kept, so a rollback can be undone.',
+        usage: [
+            's3-rollback restore --bucket B (--key K ... | --keys K1,K2) (--to-time T | --version-id K=V ...)',
+            's3-rollback restore --bucket B --prefix P --to-time T',
+        ],
+        examples: [
+            's3-rollback restore --bucket justice40-data --key data-sources/census.zip \\\n' +
+                '    --to-time 2021-12-13T15:00:00Z --dry-run',
+            's3-rollback restore --bucket justice40-data --prefix data-pipeline/ \\\n' +
+                '    --to-time 2021-12-13T15:00:00Z --undo-file undo.txt',
+            's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
+        ],
+    },
+    verify: {
+        summary: 'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
+            'the guaranteed window, each target version, and optionally a restore drill.',
+        usage: [
+            's3-rollback verify --bucket B (--key K ... | --keys K1,K2) [--min-window 7d] [--to-time T]',
+        ],
+        examples: [
+            's3-rollback verify --profile prod --bucket justice40-data --keys data-sources/census.zip \\\n' +
+                '    --min-window 14d --drill --json > report.json',
+        ],
+    },
+};
+const GROUPS = {
+    target: 'What to roll back',
+    run: 'How',
+    verify: 'Verify',
+    aws: 'AWS',
+    chain: 'Then run a workflow (GitHub)',
+    output: 'Output',
+};
+/** The general help: commands, exit codes, where to read more. */
+function generalHelp(version) {
+    return `s3-rollback ${version}: roll objects in a versioned S3 bucket back to a known good state.
+
+Usage:
+  s3-rollback restore [flags]   roll keys or a prefix back (--dry-run to plan only)
+  s3-rollback verify [flags]    prove that a rollback would work; change nothing
+  s3-rollback COMMAND --help    every flag of a command, with its default
+  s3-rollback --version
+
+${exitCodes()}
+Results go to stdout (a table, or JSON with --json); progress and errors go to stderr.
+Credentials come from the AWS SDK's default chain (environment, --profile, SSO, instance role).
+`;
+}
+/** One command's help: usage, every flag with its default, examples, exit codes. */
+function commandHelp(command) {
+    const about = ABOUT[command];
+    const flags = _flags_js__WEBPACK_IMPORTED_MODULE_1__/* .FLAGS */ .Wg.filter((f) => f.commands.includes(command));
+    const width = Math.max(...flags.map((f) => label(f).length)) + 2;
+    const sections = Object.entries(GROUPS).flatMap(([group, title]) => {
+        const rows = flags.filter((f) => f.group === group);
+        if (rows.length === 0)
+            return [];
+        const lines = rows.map((f) => {
+            const text = f.default === undefined ? f.help : `${f.help} (default: ${f.default})`;
+            return `  ${label(f).padEnd(width)}${text}`;
+        });
+        return [`${title}:\n${lines.join('\n')}`];
+    });
+    return `s3-rollback ${command}: ${about.summary}
+
+Usage:
+${about.usage.map((u) => `  ${u}`).join('\n')}
+
+${sections.join('\n\n')}
+  ${'-h, --help'.padEnd(width)}this help
+
+Examples:
+${about.examples.map((e) => `  ${e}`).join('\n')}
+
+${exitCodes()}`;
+}
+function label(f) {
+    return f.value === undefined ? `--${f.name}` : `--${f.name} ${f.value}`;
+}
+function exitCodes() {
+    const lines = _exit_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT_CODES */ .ai.map(({ code, meaning }) => `  ${code}  ${wrap(meaning, 74, '     ')}`);
+    return `Exit codes:\n${lines.join('\n')}\n`;
+}
+function wrap(text, width, indent) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(' ')) {
+        if (line !== '' && line.length + word.length + 1 > width) {
+            lines.push(line);
+            line = word;
+        }
+        else {
+            line = line === '' ? word : `${line} ${word}`;
+        }
+    }
+    lines.push(line);
+    return lines.join(`\n${indent}`);
 }
 
 
@@ -33111,19 +33637,26 @@ function parseCli(argv) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7593);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1164);
-/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6552);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(511);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2170);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1556);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8325);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1164);
+/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4122);
+/* harmony import */ var _engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6165);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(511);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1908);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2170);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1556);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7911);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3882);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9278);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
- * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json); progress
- * goes to stderr.
+ * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
+ * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
 
 
@@ -33134,61 +33667,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-/** Exit codes (documented in --help and the README). */
-const EXIT = {
-    /** The rollback was done (or planned, with --dry-run); or verification passed. */
-    ok: 0,
-    /** The rollback could not be done (nothing or everything was changed; see the message), or
-     * verification found that a rollback would not work. */
-    failed: 1,
-    /** Bad command line or flag value; nothing was read or written. */
-    usage: 2,
-    /** Anything else: credentials, network, permissions, an unexpected error. */
-    error: 3,
-};
-const HELP = `s3-rollback: roll objects in a versioned S3 bucket back to a point in time by
-server-side copy (keeping every version), or verify that such a rollback would work.
 
-Usage:
-  s3-rollback restore --bucket B (--key K ... | --keys K1,K2) (--to-time T | --version-id K=V ...)
-  s3-rollback verify  --bucket B (--key K ... | --keys K1,K2) [--min-window 7d] [--to-time T] [--drill]
 
-Flags (each action input is a flag of the same name):
-  --bucket NAME              the versioned bucket
-  --key KEY                  an exact object key; repeat for more keys
-  --keys K1,K2               keys separated by commas or newlines (use --key for keys with commas)
-  --to-time TIME             ISO-8601 with a zone, e.g. 2021-12-13T15:00:00Z
-  --version-id KEY=ID        an explicit version per key (KEY= means "should not exist"); repeat
-  --version-ids TEXT         key=versionId lines, e.g. the undo-version-ids of an earlier run
-  --if-missing fail|delete|skip  a key without a version at the target (default fail)
-  --dry-run                  restore: print the plan, write nothing
-  --min-window DURATION      verify: window that must be guaranteed, e.g. 7d, 36h (default 7d)
-  --drill                    verify: copy each target version into --drill-prefix, check, remove
-  --drill-prefix PREFIX      verify: scratch prefix ending in / (default .s3-rollback-drill/<time>/)
-  --region REGION            AWS region (default: AWS_REGION, the profile's region)
-  --profile NAME             AWS profile (sets AWS_PROFILE; credentials use the default chain)
-  --endpoint-url URL         an S3-compatible endpoint; --force-path-style for most of them
-  --expected-bucket-owner ID, --multipart-threshold SIZE, --part-size SIZE: as the action inputs
-  --json                     print the manifest (restore) or report (verify) as JSON
-  --verbose                  debug output on stderr
-  -h, --help                 this help
 
-Examples:
-  s3-rollback restore --bucket justice40-data --key data-sources/census.zip \\
-    --key data-pipeline/data/score/csv/tiles/usa.csv --to-time 2021-12-13T15:00:00Z --dry-run
-  s3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete
-  s3-rollback verify --profile prod --bucket justice40-data --keys data-sources/census.zip \\
-    --min-window 14d --drill --json > report.json
 
-Output: a table on stdout (--json: JSON); progress and errors on stderr.
-Exit codes: 0 done / verified; 1 the rollback failed, or verification found it would not work;
-2 bad usage or flag value (nothing done); 3 other errors (credentials, network, permissions).
-`;
+
+
 function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${m}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -33196,67 +33685,126 @@ function stderrLogger(verbose) {
         },
     };
 }
+const print = (text) => void process.stdout.write(`${text}\n`);
+const say = (text) => void process.stderr.write(`${text}\n`);
 /** Runs one command line; returns the exit code. */
 async function main(argv) {
-    let settings;
     let options;
+    let settings;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_0__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(HELP);
-            return EXIT.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_12__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
-        settings = (0,_settings_index_js__WEBPACK_IMPORTED_MODULE_2__/* .parseSettings */ .P$)(options.read);
+        if (options.command === 'version') {
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_12__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+        }
+        settings = (0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read);
     }
     catch (e) {
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz
-            ? `${(0,_args_js__WEBPACK_IMPORTED_MODULE_0__/* .flagFor */ ._t)(e.input)} has an invalid value ${JSON.stringify(e.value)}: expected ${e.expected}.`
-            : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e);
-        process.stderr.write(`s3-rollback: ${message}\nRun 's3-rollback --help' for usage.\n`);
-        if (e instanceof _args_js__WEBPACK_IMPORTED_MODULE_0__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz)
-            return EXIT.usage;
-        throw e;
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
+            throw e;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inputErrorText */ .g)(e) : e.message;
+        const command = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
+        say(`s3-rollback: ${message}`);
+        say(`Run 's3-rollback ${command ? `${command} ` : ''}--help' for usage.`);
+        return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createS3Client */ .qo)(settings.s3);
-    const print = (text) => void process.stdout.write(`${text}\n`);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_13__/* .createS3Client */ .qo)(settings.s3);
     try {
         if (settings.mode === 'verify') {
-            const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_4__/* .verify */ .M)(s3, settings, log);
+            const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verify */ .M)(s3, settings, log);
             if (options.json)
                 print(JSON.stringify(report, null, 2));
             else {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_7__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .bucketRows */ .i1)(report)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
                 print('');
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_7__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .keyRows */ .RK)(report)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
                 for (const problem of report.problems)
-                    print(`  - ${problem}`);
+                    print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(problem)}`);
                 print('');
-                print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .verdict */ .WJ)(report));
+                print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .verdict */ .WJ)(report));
             }
-            return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_4__/* .verificationFailed */ .l)(report) ? EXIT.failed : EXIT.ok;
+            return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
-        const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_3__/* .rollback */ .dU)(s3, settings, log);
-        if (options.json)
+        const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollback */ .dU)(s3, settings, log);
+        const closing = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest), ...(await leftFor(manifest, options.undoFile))];
+        if (options.json) {
             print(JSON.stringify(manifest, null, 2));
-        else
-            print(`${(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryTitle */ .hZ)(manifest)}\n\n${(0,_table_js__WEBPACK_IMPORTED_MODULE_7__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys))}`);
-        return EXIT.ok;
+            for (const line of closing)
+                say(line);
+        }
+        else {
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
+            print('');
+            if (manifest.keys.length > 0) {
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print('');
+            }
+            for (const line of closing)
+                print(line);
+        }
+        return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
     }
     catch (e) {
-        process.stderr.write(`s3-rollback: ${(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e)}\n`);
-        const failed = [_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BucketError */ .PI, _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .PlanError */ .W6, _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RaceError */ .CL, _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RestoreError */ .DZ, _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .VerifyError */ .Gz];
-        return failed.some((type) => e instanceof type) ? EXIT.failed : EXIT.error;
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, { bucket: settings.bucket, endpoint: settings.s3.endpoint });
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
+        if (fix)
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(fix)}`);
+        if (options.verbose && e instanceof Error && e.stack)
+            say(e.stack);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_9__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         s3.destroy();
     }
 }
+/**
+ * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
+ * to `--undo-file`, or next to the manifest, or (a few listed keys) shown as flags.
+ */
+async function leftFor(manifest, undoFile) {
+    const lines = [];
+    const { summary } = manifest;
+    if (summary)
+        lines.push(`Manifest (one JSON line per key): ${summary.manifestFile}`);
+    if (manifest.dryRun)
+        return lines;
+    let undoAt = summary?.undoFile;
+    if (undoFile && undoAt) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.copyFile)(undoAt, undoFile);
+        undoAt = undoFile;
+    }
+    else if (undoFile) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        undoAt = undoFile;
+    }
+    const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
+    if (undoAt) {
+        lines.push(`Undo lines: ${undoAt}`);
+        lines.push(`To undo: ${undo} --version-ids "$(cat ${quote(undoAt)})"`);
+    }
+    else {
+        const changed = manifest.keys.filter((k) => k.newVersionId !== null);
+        if (changed.length > 0) {
+            const flags = changed.map((k) => `--version-id ${quote(`${k.key}=${k.previousVersionId ?? ''}`)}`);
+            lines.push(`To undo: ${undo} ${flags.join(' ')}`);
+        }
+    }
+    return lines;
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    process.stderr.write(`s3-rollback: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e)}\n`);
-    return EXIT.error;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -33279,6 +33827,45 @@ function formatTable(header, rows) {
         .join('  ')
         .trimEnd();
     return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 3882:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ VERSION)
+/* harmony export */ });
+/** The CLI's version: package.json's (a test keeps the two equal). */
+const VERSION = '0.1.0';
+
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ inputErrorText),
+/* harmony export */   r: () => (/* binding */ inFlags)
+/* harmony export */ });
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+
+
+const INPUT_NAMES = new Set(Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G));
+/** Replaces every quoted input name ('to-time') with its flag (--to-time). */
+function inFlags(text) {
+    return text.replace(/'([a-z-]+)'/g, (quoted, name) => INPUT_NAMES.has(name) ? (0,_flags_js__WEBPACK_IMPORTED_MODULE_1__/* .flagFor */ ._t)(name) : quoted);
+}
+/** A bad input as the command line says it: "missing flag --bucket" or "--to-time has …". */
+function inputErrorText(e) {
+    const expected = inFlags(e.expected);
+    if (e.value === '')
+        return `missing flag ${(0,_flags_js__WEBPACK_IMPORTED_MODULE_1__/* .flagFor */ ._t)(e.input)}: expected ${expected}.`;
+    return `${(0,_flags_js__WEBPACK_IMPORTED_MODULE_1__/* .flagFor */ ._t)(e.input)} has an invalid value ${JSON.stringify(e.value)}: expected ${expected}.`;
 }
 
 
@@ -33528,14 +34115,29 @@ const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, par
 /* harmony export */   OZ: () => (/* binding */ restoredCopy),
 /* harmony export */   YH: () => (/* binding */ archiveOf),
 /* harmony export */   _n: () => (/* binding */ unquote),
-/* harmony export */   ce: () => (/* binding */ sameByListing)
+/* harmony export */   ce: () => (/* binding */ sameByListing),
+/* harmony export */   yQ: () => (/* binding */ NO_SUCH_KEY)
 /* harmony export */ });
 /* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
 
 /** Storage classes whose versions must be restored from archive before they can be copied. */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/** Pure: what to do with one key given its history (newest first) and the target. */
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
 function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
     const current = (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .currentEntry */ .ES)(entries);
     let wanted;
     if (target.kind === 'time') {
@@ -33561,7 +34163,7 @@ function decide(key, entries, target, ifMissing) {
             const why = wanted ? 'it was deleted then' : 'it did not exist yet';
             return {
                 key,
-                problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
             };
         }
         return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
@@ -33722,7 +34324,74 @@ async function guarded(s3, target, guard, write) {
 
 /***/ }),
 
-/***/ 6552:
+/***/ 6165:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $$: () => (/* binding */ undoVersionIds),
+/* harmony export */   $T: () => (/* binding */ INLINE_KEYS),
+/* harmony export */   Fm: () => (/* binding */ undoLine),
+/* harmony export */   pV: () => (/* binding */ plannedOutcome),
+/* harmony export */   u1: () => (/* binding */ buildManifest)
+/* harmony export */ });
+/* unused harmony exports changedTotal, changedCount */
+/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+
+/***/ }),
+
+/***/ 4122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33735,12 +34404,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: external "node:readline"
@@ -33826,6 +34495,7 @@ function runDirectory() {
  * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
  */
 
+
 /** A store in memory. */
 class MemoryStore {
     values = [];
@@ -33841,6 +34511,9 @@ class MemoryStore {
     }
     async flush() { }
     async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
 }
 /** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
 class FileStore {
@@ -33870,6 +34543,10 @@ class FileStore {
     }
     close() {
         return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
     }
 }
 
@@ -33960,60 +34637,12 @@ function duration(seconds) {
 var engine_confirm = __nccwpck_require__(3879);
 // EXTERNAL MODULE: ./src/engine/guard.ts
 var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-;// CONCATENATED MODULE: ./src/engine/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: (0,engine_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n');
-}
-
+// EXTERNAL MODULE: ./src/engine/manifest.ts
+var engine_manifest = __nccwpck_require__(6165);
 // EXTERNAL MODULE: ./src/engine/sources.ts
 var sources = __nccwpck_require__(3720);
+// EXTERNAL MODULE: ./src/engine/select.ts
+var engine_select = __nccwpck_require__(2132);
 // EXTERNAL MODULE: ./src/engine/write.ts + 3 modules
 var write = __nccwpck_require__(8169);
 ;// CONCATENATED MODULE: ./src/engine/putback.ts
@@ -34064,7 +34693,7 @@ async function putBack(s3, where, settings, run, options, log) {
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
     const { failure } = options;
-    return new errors/* RestoreError */.DZ(failure.error, failure.item?.key ?? '(unknown)', shown);
+    return new errors/* RestoreError */.DZ(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -34191,7 +34820,7 @@ function unknown(c, error) {
     const before = c?.item.current;
     const undo = `${c?.item.key ?? ''}=${(0,engine_select/* isAbsent */.W0)(before) ? '' : (before?.versionId ?? '')}`;
     return (`unknown: its versions could not be listed to put it back (${(0,errors/* errorMessage */.gJ)(error)}); ` +
-        `to put it back run a rollback with version-ids "${undo}" and if-missing: delete`);
+        `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/apply.ts
@@ -34221,7 +34850,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
             }
             await stores.journal.write({ item, newVersionId: result.newVersionId });
             await stores.outcomes.write({
-                ...plannedOutcome(item),
+                ...(0,engine_manifest/* plannedOutcome */.pV)(item),
                 newVersionId: result.newVersionId,
                 check: result.check,
             });
@@ -34316,6 +34945,7 @@ function head(s3, request, entry) {
 
 
 
+
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 const PROBLEMS_KEPT = 100;
 /**
@@ -34335,7 +34965,9 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
     await (0,pool/* eachLimit */.h)(source, concurrency, async ({ key, entries }) => {
         result.keys++;
         result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries);
+        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+            throw new errors/* StepError */.zg('planning', key, e);
+        });
         if ('problem' in resolved) {
             result.problemCount++;
             if (result.problems.length < PROBLEMS_KEPT)
@@ -34352,7 +34984,7 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
                 await stores.plan.write(resolved);
             }
             else {
-                await stores.outcomes.write(plannedOutcome(resolved));
+                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(resolved));
             }
         }
         progress.add(1, line());
@@ -34371,12 +35003,14 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
 
 
 
+
 /** Revives the Date fields of a PlanItem read back from JSON. */
 const revivePlanItem = reviveDates(['lastModified', 'expires']);
 /** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
 async function fileStores(dir) {
     const at = dir ?? (await runDirectory());
     return {
+        dir: dir === undefined ? at : undefined,
         plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
         journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
         outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
@@ -34399,10 +35033,12 @@ async function rollback(s3, settings, log, options = {}) {
     const selection = prefix === undefined ? { keys: settings.keys } : { prefix };
     await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     let result;
     let written = 0;
     try {
-        result = await log.group(resolving(bucket, prefix), async () => {
+        result = await log
+            .group(resolving(bucket, prefix), async () => {
             if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
@@ -34412,6 +35048,9 @@ async function rollback(s3, settings, log, options = {}) {
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
             await stores.plan.close();
             return found;
+        })
+            .catch((e) => {
+            throw e instanceof errors/* StepError */.zg ? e : new errors/* StepError */.zg('listing', subject, e);
         });
         check(result, prefix);
         const planned = result.actions.restore + result.actions.delete;
@@ -34420,7 +35059,7 @@ async function rollback(s3, settings, log, options = {}) {
             `${result.actions.skip} skipped`);
         if (dryRun || planned === 0) {
             for await (const item of stores.plan.read())
-                await stores.outcomes.write(plannedOutcome(item));
+                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(item));
         }
         else {
             written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, {
@@ -34431,10 +35070,35 @@ async function rollback(s3, settings, log, options = {}) {
             }, log));
         }
     }
+    catch (e) {
+        await cleanUp(stores, e);
+        throw e;
+    }
     finally {
         await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()]);
     }
-    return manifestOf(settings, result, written, stores.outcomes);
+    const manifest = await manifestOf(settings, result, written, stores.outcomes);
+    await cleanUp(stores);
+    return manifest;
+}
+/**
+ * Removes the run's working files, keeping what the user needs: after a run, the manifest
+ * file (and the undo lines next to it); after a failed write, the final state of every key.
+ * A run stopped before its first write keeps nothing (its error says what happened).
+ */
+async function cleanUp(stores, error) {
+    if (!stores.dir)
+        return;
+    await Promise.all([stores.plan.remove(), stores.journal.remove()]);
+    if (error === undefined) {
+        await stores.states.remove();
+    }
+    else if (!(error instanceof errors/* RestoreError */.DZ)) {
+        await (0,promises_.rm)(stores.dir, { recursive: true, force: true });
+    }
+    else {
+        await stores.outcomes.remove();
+    }
 }
 function resolving(bucket, prefix) {
     if (prefix === undefined)
@@ -34465,7 +35129,7 @@ function check(result, prefix) {
  */
 async function manifestOf(settings, result, written, outcomes) {
     const { bucket, target, dryRun, prefix } = settings;
-    const omitted = prefix !== undefined && result.keys > INLINE_KEYS;
+    const omitted = prefix !== undefined && result.keys > engine_manifest/* INLINE_KEYS */.$T;
     const rows = [];
     if (!omitted)
         for await (const row of outcomes.read())
@@ -34478,9 +35142,10 @@ async function manifestOf(settings, result, written, outcomes) {
             : a.key > b.key
                 ? 1
                 : 0);
-    const manifest = buildManifest(bucket, target, dryRun, rows);
+    const manifest = (0,engine_manifest/* buildManifest */.u1)(bucket, target, dryRun, rows);
     if (prefix === undefined)
         return manifest;
+    const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes);
     const summary = {
         prefix,
         keys: result.keys,
@@ -34492,8 +35157,22 @@ async function manifestOf(settings, result, written, outcomes) {
         written,
         manifestFile: outcomes.path ?? '',
         keysOmitted: omitted,
+        ...(undoFile ? { undoFile } : {}),
     };
     return { ...manifest, summary };
+}
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes) {
+    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
+    const file = await (0,promises_.open)(path, 'w');
+    try {
+        for await (const row of outcomes.read())
+            await file.write(`${(0,engine_manifest/* undoLine */.Fm)(row)}\n`);
+    }
+    finally {
+        await file.close();
+    }
+    return path;
 }
 
 
@@ -34973,9 +35652,13 @@ function singleCopy(s3, where, request, guard) {
 /* harmony export */   PI: () => (/* binding */ BucketError),
 /* harmony export */   W6: () => (/* binding */ PlanError),
 /* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage)
+/* harmony export */   gJ: () => (/* reexport safe */ _explain_js__WEBPACK_IMPORTED_MODULE_0__.gJ),
+/* harmony export */   h4: () => (/* binding */ diagnose),
+/* harmony export */   zg: () => (/* binding */ StepError)
 /* harmony export */ });
 /* unused harmony export ChainError */
+/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
+
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 class InputError extends Error {
     input;
@@ -34983,7 +35666,9 @@ class InputError extends Error {
     expected;
     name = 'InputError';
     constructor(input, value, expected) {
-        super(`Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`);
+        super(value === ''
+            ? `Input '${input}' is missing: expected ${expected}.`
+            : `Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`);
         this.input = input;
         this.value = value;
         this.expected = expected;
@@ -35030,13 +35715,40 @@ class RestoreError extends Error {
     cause;
     failedKey;
     finalStates;
+    statesFile;
     name = 'RestoreError';
-    constructor(cause, failedKey, finalStates) {
-        super(`Restore failed at ${failedKey}: ${errorMessage(cause)}\nFinal state of every key:\n` +
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${(0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
             finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
         this.cause = cause;
         this.failedKey = failedKey;
         this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+/**
+ * A run stopped before its first write by an error that is not about one key's rollback (a
+ * listing that failed, a HeadObject that was refused): names the step, the key or prefix, and
+ * says that nothing was written.
+ */
+class StepError extends Error {
+    phase;
+    subject;
+    cause;
+    name = 'StepError';
+    constructor(phase, 
+    /** What was being read: s3://bucket, s3://bucket/prefix, or a key. */
+    subject, cause) {
+        super(`${phase[0].toUpperCase()}${phase.slice(1)} ${subject} failed: ${(0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(cause)}.
+Nothing was written.`);
+        this.phase = phase;
+        this.subject = subject;
+        this.cause = cause;
     }
 }
 /**
@@ -35053,10 +35765,178 @@ class ChainError extends Error {
         this.runUrl = runUrl;
     }
 }
-/** A readable message for anything thrown. */
+
+/**
+ * What a failed run comes to: a bad input ('usage'); a rollback refused or failed and put
+ * back ('refused'); or, for anything else, the kind of its cause (lib/explain), with the fix.
+ */
+function diagnose(e, context = {}) {
+    if (e instanceof InputError)
+        return { kind: 'usage' };
+    const explained = (0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .explain */ .WE)(e, context);
+    const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError];
+    if (refused.some((type) => e instanceof type))
+        return { ...explained, kind: 'refused' };
+    return explained;
+}
+
+
+/***/ }),
+
+/***/ 6976:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   WE: () => (/* binding */ explain),
+/* harmony export */   gJ: () => (/* binding */ errorMessage)
+/* harmony export */ });
+/* unused harmony exports factsOf, rootCause */
+/**
+ * What went wrong, and what to do about it: one mapping from an error (an S3 error code, a
+ * network error, a credentials error) to its kind and a fix. The action's annotations and the
+ * CLI's messages and exit codes all come from here. Pure: it reads the shapes the AWS SDK
+ * gives its errors, and imports nothing.
+ */
+/** The IAM action each S3 operation needs (README, Permissions). */
+const IAM_ACTIONS = {
+    GetBucketVersioning: 's3:GetBucketVersioning',
+    GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+    ListObjectVersions: 's3:ListBucketVersions',
+    HeadObject: 's3:GetObjectVersion',
+    GetObjectTagging: 's3:GetObjectVersionTagging',
+    CopyObject: 's3:PutObject (and s3:GetObjectVersion on the source)',
+    UploadPartCopy: 's3:PutObject (and s3:GetObjectVersion on the source)',
+    CreateMultipartUpload: 's3:PutObject',
+    CompleteMultipartUpload: 's3:PutObject',
+    AbortMultipartUpload: 's3:AbortMultipartUpload',
+    ListMultipartUploads: 's3:ListBucketMultipartUploads',
+    PutObjectTagging: 's3:PutObjectTagging and s3:PutObjectVersionTagging',
+    DeleteObject: 's3:DeleteObject',
+    PutObject: 's3:PutObject',
+};
+const CREDENTIAL_CODES = new Set([
+    'InvalidAccessKeyId',
+    'SignatureDoesNotMatch',
+    'ExpiredToken',
+    'InvalidToken',
+    'TokenRefreshRequired',
+    'CredentialsProviderError',
+    'InvalidClientTokenId',
+    'ExpiredTokenException',
+]);
+const NETWORK_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'EPIPE',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'TimeoutError',
+    'RequestTimeout',
+]);
+const SERVER_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'Throttling']);
+/** The S3 facts of an error, without the fix: code, status, request ID and operation. */
+function factsOf(e) {
+    if (typeof e !== 'object' || e === null)
+        return {};
+    const s = e;
+    const code = s.Code ??
+        (typeof s.code === 'string' ? s.code : undefined) ??
+        (s.name && s.name !== 'Error' && s.$metadata ? s.name : undefined) ??
+        (s.name === 'CredentialsProviderError' || s.name === 'TimeoutError' ? s.name : undefined);
+    return {
+        code,
+        status: s.$metadata?.httpStatusCode,
+        requestId: s.$metadata?.requestId,
+        operation: s.$operation,
+    };
+}
+/** The error's kind and what to do, looking through wrappers (`cause`) to the first S3 error. */
+function explain(e, context = {}) {
+    const facts = factsOf(rootCause(e));
+    const { code = '', status, operation } = facts;
+    const bucket = context.bucket ? ` ${context.bucket}` : '';
+    const where = context.endpoint ? ` (${context.endpoint})` : '';
+    if (code === 'NoSuchBucket' ||
+        code === 'PermanentRedirect' ||
+        code === 'AuthorizationHeaderMalformed') {
+        return {
+            kind: 'no-bucket',
+            ...facts,
+            fix: `Check the bucket name${bucket} and the region ('region', or AWS_REGION).`,
+        };
+    }
+    if (CREDENTIAL_CODES.has(code)) {
+        return {
+            kind: 'credentials',
+            ...facts,
+            fix: 'Check the AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ' +
+                'or the aws-actions/configure-aws-credentials step.',
+        };
+    }
+    if (code === 'AccessDenied' || code === 'AllAccessDisabled' || status === 403) {
+        const action = operation ? IAM_ACTIONS[operation] : undefined;
+        return {
+            kind: 'denied',
+            ...facts,
+            fix: action
+                ? `The role needs ${action} on${bucket || ' the bucket'} (README: Permissions).`
+                : `Check the role's IAM policy on${bucket || ' the bucket'} (README: Permissions).`,
+        };
+    }
+    if (NETWORK_CODES.has(code)) {
+        return {
+            kind: 'network',
+            ...facts,
+            fix: `Check that the S3 endpoint${where} is right and reachable.`,
+        };
+    }
+    if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) {
+        return {
+            kind: 'server',
+            ...facts,
+            fix: 'S3 kept failing after every retry; run again later (a re-run is safe: it writes only what is still needed).',
+        };
+    }
+    return { kind: 'unexpected', ...facts };
+}
+/** The innermost error that carries S3 or system facts (wrappers keep theirs in `cause`). */
+function rootCause(e) {
+    let current = e;
+    for (let depth = 0; depth < 8; depth++) {
+        const facts = factsOf(current);
+        if (facts.code !== undefined || facts.status !== undefined)
+            return current;
+        const next = current?.cause;
+        if (next === undefined)
+            return e;
+        current = next;
+    }
+    return e;
+}
+/**
+ * A readable message for anything thrown. For an S3 error: the code, the server's message when
+ * it said one, the HTTP status and the request ID ("NoSuchBucket (HTTP 404, request tx00…)").
+ */
 function errorMessage(e) {
-    if (e instanceof Error)
-        return e.message;
+    if (e instanceof Error) {
+        const { code, status, requestId } = factsOf(e);
+        if (status === undefined && !e.$metadata)
+            return e.message;
+        const said = e.message && e.message !== 'UnknownError' && e.message !== code ? e.message : '';
+        const attempts = e.$metadata?.attempts ?? 1;
+        const meta = [
+            status === undefined ? '' : `HTTP ${status}`,
+            requestId ? `request ${requestId}` : '',
+            attempts > 1 ? `after ${attempts} attempts` : '',
+        ]
+            .filter((m) => m !== '')
+            .join(', ');
+        const head = (code && !said.includes(code) ? [code, said].filter((p) => p).join(': ') : said) || e.message;
+        return meta ? `${head} (${meta})` : head;
+    }
     if (typeof e === 'string')
         return e;
     try {
@@ -35134,19 +36014,27 @@ async function eachLimit(items, limit, task) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   El: () => (/* binding */ HEADER),
 /* harmony export */   QW: () => (/* binding */ summaryRows),
-/* harmony export */   hZ: () => (/* binding */ summaryTitle)
+/* harmony export */   hZ: () => (/* binding */ summaryTitle),
+/* harmony export */   oM: () => (/* binding */ closingLine)
 /* harmony export */ });
-/* unused harmony exports formatBytes, prefixTotals, chainLine */
+/* unused harmony exports formatBytes, totalsOf, prefixTotals, chainLine */
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
+/** A dry run's table says what would happen. */
+const WOULD = {
+    restored: 'would restore',
+    deleted: 'would delete',
+    unchanged: 'unchanged',
+    skipped: 'would skip',
+};
 /** One row per key (a pure function, so the table can be tested without the toolkit). */
-function summaryRows(keys) {
+function summaryRows(keys, dryRun = false) {
     return keys.map((k) => [
         k.key,
         k.previousVersionId ?? '(none)',
         k.restoredVersionId ?? '(none)',
         k.newVersionId ?? '—',
         k.size === null ? '—' : formatBytes(k.size),
-        k.action,
+        dryRun ? WOULD[k.action] : k.action,
     ]);
 }
 function formatBytes(bytes) {
@@ -35163,6 +36051,28 @@ function summaryTitle(manifest) {
     const target = 'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs';
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
+}
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+function totalsOf(m) {
+    if (m.summary) {
+        const { restored, deleted, unchanged, skipped } = m.summary;
+        return { restored, deleted, unchanged, skipped };
+    }
+    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
+    for (const k of m.keys)
+        totals[k.action]++;
+    return totals;
+}
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+function closingLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
+    if (m.dryRun) {
+        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+            `${t.deleted} to delete); ${rest}.`);
+    }
+    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
 }
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
@@ -35294,7 +36204,7 @@ const SOCKET_TIMEOUT_MS = 120_000;
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
  */
 function createS3Client(settings) {
-    return new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__/* .S3Client */ .YxF({
+    const s3 = new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__/* .S3Client */ .YxF({
         region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
         endpoint: settings.endpoint,
         forcePathStyle: settings.forcePathStyle,
@@ -35304,7 +36214,24 @@ function createS3Client(settings) {
         maxAttempts: MAX_ATTEMPTS,
         requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
+    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    return s3;
 }
+/**
+ * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
+ * that an AccessDenied can name the IAM action the role lacks (lib/explain).
+ */
+const nameOperation = (next, context) => async (args) => {
+    try {
+        return await next(args);
+    }
+    catch (e) {
+        if (typeof e === 'object' && e !== null && context.commandName) {
+            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
+        }
+        throw e;
+    }
+};
 
 
 /***/ }),
@@ -35545,7 +36472,7 @@ async function requireVersioning(s3, bucket, expectedBucketOwner) {
         status = out.Status;
     }
     catch (e) {
-        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .BucketError */ .PI(`Cannot read the versioning state of bucket ${bucket}: ${(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(e)}`);
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .StepError */ .zg('checking the bucket', `s3://${bucket}`, e);
     }
     if (status !== 'Enabled') {
         throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .BucketError */ .PI(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
@@ -35953,7 +36880,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     });
     const target = verify?.atWindowStart
         ? windowStart(verify, now)
-        : parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys);
+        : parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     if (targetKeys.length === 0 && prefix === undefined) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
@@ -36021,13 +36948,19 @@ function parseKeys(value) {
     }
     return keys;
 }
-function parseTarget(toTime, versionIds, keys) {
+function parseTarget(toTime, versionIds, keys, now) {
     const hasVersions = versionIds.trim() !== '';
     if (toTime !== '' && hasVersions) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
-    if (toTime !== '')
-        return { kind: 'time', at: parseInstant(names/* Inputs */.G.ToTime, toTime), text: toTime };
+    if (toTime !== '') {
+        const at = parseInstant(names/* Inputs */.G.ToTime, toTime);
+        if (at > now) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, toTime, `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
+                'that existed');
+        }
+        return { kind: 'time', at, text: toTime };
+    }
     if (!hasVersions) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone) or '${names/* Inputs */.G.VersionIds}'`);
     }
@@ -36152,9 +37085,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/explain.ts
+var explain = __nccwpck_require__(6976);
 // EXTERNAL MODULE: ./src/s3/objects.ts
 var objects = __nccwpck_require__(8154);
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
+
 
 
 
@@ -36168,6 +37104,9 @@ async function readBucketFacts(s3, bucket, expectedBucketOwner) {
             facts.mfaDelete = out.MFADelete;
     }
     catch (e) {
+        // Without the bucket, credentials or a connection, every later check fails the same way.
+        if ((0,explain/* explain */.WE)(e).kind !== 'denied')
+            throw new errors/* StepError */.zg('checking the bucket', `s3://${bucket}`, e);
         facts.problems.push(`cannot read the versioning state: ${(0,errors/* errorMessage */.gJ)(e)}`);
     }
     try {
@@ -36604,6 +37543,12 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
+    if (entries.length === 0 && settings.ifMissing !== 'skip') {
+        report.state = 'missing';
+        report.problems.push(eligibility/* NO_SUCH_KEY */.yQ);
+        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
+        return report;
+    }
     const current = (0,engine_select/* currentEntry */.ES)(entries);
     const { target } = settings;
     const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
@@ -36637,7 +37582,7 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
                 : wanted
                     ? `has a delete marker (${wanted.versionId}) current ${when}`
                     : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set if-missing to delete or skip to allow this`);
+            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
         }
     }
     else if (wanted) {

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import { chainOutputs, newChainReport, runChain } from '../chain/index.js'
 import { systemClock } from '../lib/clock.js'
-import { PlanError, RestoreError, errorMessage } from '../lib/errors.js'
+import { errorMessage } from '../lib/errors.js'
 import { createGitHub } from '../chain/client.js'
-import { parseSettings } from '../settings/index.js'
+import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Inputs, Outputs } from '../settings/names.js'
 import { changedTotal, undoVersionIds } from '../engine/manifest.js'
@@ -11,6 +11,7 @@ import { rollback } from '../engine/rollback.js'
 import { createS3Client } from '../s3/client.js'
 import { writeSummary, type RunReport } from './summary.js'
 import { runVerify } from './verify.js'
+import { failWith } from './fail.js'
 
 const log: Logger = {
   info: core.info,
@@ -25,8 +26,9 @@ export async function run(): Promise<void> {
     return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
   }
   const report: RunReport = {}
+  const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
   try {
-    const settings = parseSettings((name) => core.getInput(name, { trimWhitespace: false }))
+    const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
     const manifest = await rollback(createS3Client(settings.s3), settings, log)
     report.manifest = manifest
@@ -34,6 +36,7 @@ export async function run(): Promise<void> {
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
     if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
+    if (manifest.summary?.undoFile) core.setOutput(Outputs.UndoFile, manifest.summary.undoFile)
     if (settings.chain && settings.dryRun) {
       core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
     } else if (settings.chain) {
@@ -43,9 +46,7 @@ export async function run(): Promise<void> {
       await runChain(github, chain, report.chain, { clock: systemClock, log })
     }
   } catch (e) {
-    annotate(e)
-    report.error = errorMessage(e)
-    core.setFailed(errorMessage(e))
+    report.error = failWith(e, read)
   } finally {
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
@@ -53,16 +54,5 @@ export async function run(): Promise<void> {
     await writeSummary(report).catch((e: unknown) =>
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),
     )
-  }
-}
-
-/** One error annotation per key that failed. */
-function annotate(e: unknown): void {
-  if (e instanceof PlanError) {
-    for (const p of e.problems) {
-      core.error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` })
-    }
-  } else if (e instanceof RestoreError) {
-    core.error(`${e.failedKey}: ${errorMessage(e.cause)}`, { title: `s3-rollback: ${e.failedKey}` })
   }
 }

@@ -1,7 +1,14 @@
 import * as core from '@actions/core'
 import type { ChainReport } from '../chain/index.js'
 import type { Manifest } from '../engine/manifest.js'
-import { HEADER, chainLine, prefixTotals, summaryRows, summaryTitle } from '../report/rollback.js'
+import {
+  HEADER,
+  chainLine,
+  closingLine,
+  prefixTotals,
+  summaryRows,
+  summaryTitle,
+} from '../report/rollback.js'
 
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
 export interface RunReport {
@@ -19,10 +26,11 @@ export async function writeSummary(report: RunReport): Promise<void> {
   if (report.manifest) {
     const { manifest } = report
     summary.addRaw(summaryTitle(manifest), true).addBreak()
+    summary.addRaw(closingLine(manifest), true).addBreak()
     if (manifest.summary) summary.addRaw(prefixTotals(manifest.summary), true).addBreak()
     summary.addTable([
       HEADER.map((data) => ({ data, header: true })),
-      ...summaryRows(manifest.keys),
+      ...summaryRows(manifest.keys, manifest.dryRun),
     ])
   }
   if (report.chain) summary.addRaw(chainLine(report.chain), true)

@@ -1,6 +1,7 @@
 /** The action in `mode: verify`: verify, set outputs, write the summary, fail when not restorable. */
 import * as core from '@actions/core'
 import { errorMessage } from '../lib/errors.js'
+import { failWith } from './fail.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Outputs } from '../settings/names.js'
@@ -26,8 +27,7 @@ export async function runVerify(read: InputReader, log: Logger): Promise<void> {
       core.info(verdict(report))
     }
   } catch (e) {
-    error = errorMessage(e)
-    core.setFailed(error)
+    error = failWith(e, read)
   } finally {
     await writeVerifySummary(report, error).catch((e: unknown) =>
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),

@@ -2,86 +2,87 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { InputReader } from '../settings/index.js'
 import { Inputs } from '../settings/names.js'
+import { COMMANDS, FLAGS, didYouMean, type Command } from './flags.js'
 
-/** Bad command-line usage (unknown flag, missing command). */
+/** Bad command-line usage (unknown flag or command, a flag without its value). */
 export class UsageError extends Error {
   override name = 'UsageError'
+  constructor(
+    message: string,
+    /** The command whose help to point at. */
+    readonly command?: Command,
+  ) {
+    super(message)
+  }
 }
 
 /** What the command line asks for. */
-export interface CliOptions {
-  command: 'restore' | 'verify' | 'help'
-  /** Reads an action input from the flags ('' when not given). */
-  read: InputReader
-  json: boolean
-  verbose: boolean
-  profile?: string
-}
-
-/** Inputs that are switches on the command line (`--dry-run`, not `--dry-run true`). */
-const SWITCHES: ReadonlySet<string> = new Set([Inputs.DryRun, Inputs.ForcePathStyle, Inputs.Drill])
-/** Inputs with their own flags: the command, and list inputs that may be repeated. */
-const OWN_FLAGS: ReadonlySet<string> = new Set([Inputs.Mode, Inputs.Keys, Inputs.VersionIds])
+export type CliOptions =
+  | { command: 'help'; topic?: Command }
+  | { command: 'version' }
+  | {
+      command: Command
+      /** Reads an action input from the flags ('' when not given). */
+      read: InputReader
+      json: boolean
+      verbose: boolean
+      profile?: string
+      undoFile?: string
+    }
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
-/** Every action input is a flag of the same name; lists also take repeated singular flags. */
-export function cliOptions(): Options {
-  const options: Options = {
-    key: { type: 'string', multiple: true },
-    keys: { type: 'string', multiple: true },
-    'version-id': { type: 'string', multiple: true },
-    'version-ids': { type: 'string', multiple: true },
-    profile: { type: 'string' },
-    json: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  }
-  for (const name of Object.values(Inputs) as string[]) {
-    if (OWN_FLAGS.has(name)) continue
-    options[name] = { type: SWITCHES.has(name) ? 'boolean' : 'string' }
+/** The parser options of one command's flags. */
+export function cliOptions(command: Command): Options {
+  const options: Options = { help: { type: 'boolean', short: 'h' } }
+  for (const flag of FLAGS) {
+    if (!flag.commands.includes(command)) continue
+    options[flag.name] = {
+      type: flag.value === undefined ? 'boolean' : 'string',
+      ...(flag.repeat ? { multiple: true } : {}),
+    }
   }
   return options
 }
 
-/** The flag(s) a user gives for an input, for error messages. */
-export function flagFor(input: string): string {
-  if (input === Inputs.Keys) return '--key/--keys'
-  if (input === Inputs.VersionIds) return '--version-id/--version-ids'
-  return `--${input}`
-}
-
 /** Parses argv (without node and the script). Throws UsageError. */
 export function parseCli(argv: string[]): CliOptions {
-  let parsed: ReturnType<typeof parseArgs>
-  try {
-    parsed = parseArgs({ args: argv, options: cliOptions(), allowPositionals: true, strict: true })
-  } catch (e) {
-    throw new UsageError((e as Error).message)
+  const [first, ...rest] = argv
+  if (first === undefined || ['help', '--help', '-h'].includes(first)) {
+    const topic = rest.find((a): a is Command => (COMMANDS as string[]).includes(a))
+    return { command: 'help', topic }
   }
-  const values = parsed.values as Record<string, string | boolean | string[] | undefined>
-  const [command, ...extra] = parsed.positionals
-  const list = (name: string): string[] => (values[name] as string[] | undefined) ?? []
-  const options = {
-    json: values.json === true,
-    verbose: values.verbose === true,
-    profile: values.profile as string | undefined,
+  if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' }
+  if (first.startsWith('-')) {
+    throw new UsageError(`missing command before ${first}: s3-rollback restore|verify [flags]`)
   }
-  if (values.help === true || command === 'help') {
-    return { command: 'help', read: () => '', ...options }
-  }
-  if (command !== 'restore' && command !== 'verify') {
+  if (!(COMMANDS as string[]).includes(first)) {
+    const guess = didYouMean(first, COMMANDS)
     throw new UsageError(
-      command === undefined
-        ? 'missing command: restore or verify'
-        : `unknown command ${JSON.stringify(command)}: expected restore or verify`,
+      `unknown command ${JSON.stringify(first)}` +
+        (guess ? `; did you mean ${guess}?` : ': expected restore or verify'),
     )
   }
-  if (extra.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} (flags start with --)`)
+  const command = first as Command
+  checkFlagNames(command, rest)
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: rest, options: cliOptions(command), allowPositionals: true })
+  } catch (e) {
+    throw new UsageError(parserMessage(e as Error & { code?: string }), command)
   }
-  const keys = [...list('key'), ...list('keys').flatMap((v) => v.split(/[,\n]/))]
-  const versionIds = [...list('version-id'), ...list('version-ids')]
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>
+  if (values.help === true) return { command: 'help', topic: command }
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(parsed.positionals[0])} (flags start with --; ` +
+        'quote values that contain spaces)',
+      command,
+    )
+  }
+  const list = (name: string): string[] => (values[name] as string[] | undefined) ?? []
+  const keys = [...list('key'), ...list(Inputs.Keys).flatMap((v) => v.split(/[,\n]/))]
+  const versionIds = [...list('version-id'), ...list(Inputs.VersionIds)]
   const read: InputReader = (name) => {
     if (name === Inputs.Mode) return command
     if (name === Inputs.Keys) return keys.join('\n')
@@ -90,5 +91,50 @@ export function parseCli(argv: string[]): CliOptions {
     if (typeof value === 'boolean') return value ? 'true' : 'false'
     return typeof value === 'string' ? value : ''
   }
-  return { command, read, ...options }
+  return {
+    command,
+    read,
+    json: values.json === true,
+    verbose: values.verbose === true,
+    profile: values.profile as string | undefined,
+    undoFile: values['undo-file'] as string | undefined,
+  }
+}
+
+/** Unknown flags, and flags of the other command, before the parser sees them. */
+function checkFlagNames(command: Command, args: readonly string[]): void {
+  const known = Object.keys(cliOptions(command))
+  for (const arg of args) {
+    if (arg === '--') break
+    if (!arg.startsWith('--')) continue
+    const name = arg.slice(2).split('=')[0]
+    if (known.includes(name)) continue
+    const other = FLAGS.find((f) => f.name === name)
+    if (other) {
+      throw new UsageError(
+        `--${name} is a flag of ${other.commands.join(' and ')}, not ${command}`,
+        command,
+      )
+    }
+    const guess = didYouMean(name, known)
+    throw new UsageError(
+      `unknown flag --${name}` + (guess ? `; did you mean --${guess}?` : ''),
+      command,
+    )
+  }
+}
+
+/** Node's parser errors, reworded. */
+function parserMessage(e: Error & { code?: string }): string {
+  const flag = /'(-[^' ]+)/.exec(e.message)?.[1]
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    if (/does not take an argument/.test(e.message)) {
+      return `flag ${flag} is a switch and takes no value (write ${flag} alone)`
+    }
+    return (
+      `flag ${flag} needs a value` + (/ambiguous/.test(e.message) ? ' before the next flag' : '')
+    )
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown flag ${flag}`
+  return e.message
 }

@@ -31,13 +31,28 @@ export interface PlanItem {
 /** Storage classes whose versions must be restored from archive before they can be copied. */
 export const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE'])
 
-/** Pure: what to do with one key given its history (newest first) and the target. */
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+export const NO_SUCH_KEY =
+  'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+  "case-sensitive); set 'if-missing' to skip to allow this"
+
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
 export function decide(
   key: string,
   entries: readonly VersionEntry[],
   target: Target,
   ifMissing: IfMissing,
 ): PlanItem | KeyProblem {
+  if (entries.length === 0) {
+    if (ifMissing === 'skip') return { key, action: 'skip' }
+    return { key, problem: NO_SUCH_KEY }
+  }
   const current = currentEntry(entries)
   let wanted: VersionEntry | undefined
   if (target.kind === 'time') {
@@ -61,7 +76,7 @@ export function decide(
       const why = wanted ? 'it was deleted then' : 'it did not exist yet'
       return {
         key,
-        problem: `has no version ${when} (${why}); set if-missing to delete or skip to allow this`,
+        problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
       }
     }
     return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current }

@@ -75,6 +75,8 @@ export interface PrefixSummary {
   manifestFile: string
   /** True when `keys` is left out (more than INLINE_KEYS keys): read manifestFile. */
   keysOmitted: boolean
+  /** Not in a dry run: a file with the undo lines of every key (undoVersionIds), by the manifest. */
+  undoFile?: string
 }
 
 export function buildManifest(
@@ -109,5 +111,9 @@ export function changedCount(outcomes: readonly KeyOutcome[]): number {
  * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
  */
 export function undoVersionIds(outcomes: readonly KeyOutcome[]): string {
-  return outcomes.map((o) => `${o.key}=${o.previousVersionId ?? ''}`).join('\n')
+  return outcomes.map(undoLine).join('\n')
+}
+
+export function undoLine(o: KeyOutcome): string {
+  return `${o.key}=${o.previousVersionId ?? ''}`
 }

@@ -100,7 +100,12 @@ export async function putBack(
   }
   shown.push({ key: '(every other key)', state: 'not changed' })
   const { failure } = options
-  return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown)
+  return new RestoreError(
+    failure.error,
+    failure.item?.key ?? '(unknown)',
+    shown,
+    options.states.path,
+  )
 }
 
 /** What the listing says of a candidate before putting it back. */
@@ -249,6 +254,6 @@ function unknown(c: Candidate | undefined, error: unknown): string {
   const undo = `${c?.item.key ?? ''}=${isAbsent(before) ? '' : (before?.versionId ?? '')}`
   return (
     `unknown: its versions could not be listed to put it back (${errorMessage(error)}); ` +
-    `to put it back run a rollback with version-ids "${undo}" and if-missing: delete`
+    `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`
   )
 }

@@ -5,8 +5,9 @@
  * the CLI both call this.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { join } from 'node:path'
-import { PlanError, type FinalState } from '../lib/errors.js'
+import { dirname, join } from 'node:path'
+import { open, rm } from 'node:fs/promises'
+import { PlanError, RestoreError, StepError, type FinalState } from '../lib/errors.js'
 import { reviveDates, runDirectory } from '../lib/jsonl.js'
 import type { Logger } from '../lib/log.js'
 import { FileStore, MemoryStore, type Store } from '../lib/store.js'
@@ -17,6 +18,7 @@ import type { PlanItem } from './eligibility.js'
 import {
   INLINE_KEYS,
   buildManifest,
+  undoLine,
   plannedOutcome,
   type KeyOutcome,
   type Manifest,
@@ -28,6 +30,8 @@ import type { WalkOptions } from './confirm.js'
 
 /** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
 export interface RunStores {
+  /** The run's own directory, when it keeps files (a prefix run); cleaned up at the end. */
+  dir?: string
   plan: Store<PlanItem>
   journal: Store<JournalEntry>
   /** One manifest row per key (the `manifest-file` output of a prefix run). */
@@ -42,6 +46,7 @@ export const revivePlanItem = reviveDates(['lastModified', 'expires'])
 export async function fileStores(dir?: string): Promise<RunStores> {
   const at = dir ?? (await runDirectory())
   return {
+    dir: dir === undefined ? at : undefined,
     plan: await FileStore.create(join(at, 'plan.jsonl'), revivePlanItem),
     journal: await FileStore.create(join(at, 'journal.jsonl'), revivePlanItem),
     outcomes: await FileStore.create(join(at, 'manifest.jsonl')),
@@ -79,20 +84,25 @@ export async function rollback(
   const selection: Selection = prefix === undefined ? { keys: settings.keys } : { prefix }
   await requireVersioning(s3, bucket, expectedBucketOwner)
   const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores())
+  const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
   let result: ScanResult
   let written = 0
   try {
-    result = await log.group(resolving(bucket, prefix), async () => {
-      if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
-        log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
-      }
-      const request = { ...settings, checkSources: dryRun }
-      const source = histories(s3, where, selection)
-      const each = prefix === undefined
-      const found = await scan(s3, request, source, stores, settings.concurrency, log, each)
-      await stores.plan.close()
-      return found
-    })
+    result = await log
+      .group(resolving(bucket, prefix), async () => {
+        if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+          log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
+        }
+        const request = { ...settings, checkSources: dryRun }
+        const source = histories(s3, where, selection)
+        const each = prefix === undefined
+        const found = await scan(s3, request, source, stores, settings.concurrency, log, each)
+        await stores.plan.close()
+        return found
+      })
+      .catch((e: unknown) => {
+        throw e instanceof StepError ? e : new StepError('listing', subject, e)
+      })
     check(result, prefix)
     const planned = result.actions.restore + result.actions.delete
     log.info(
@@ -120,10 +130,37 @@ export async function rollback(
         ),
       )
     }
+  } catch (e) {
+    await cleanUp(stores, e)
+    throw e
   } finally {
-    await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()])
+    await Promise.all([
+      stores.plan.close(),
+      stores.journal.close(),
+      stores.outcomes.close(),
+      stores.states.close(),
+    ])
   }
-  return manifestOf(settings, result, written, stores.outcomes)
+  const manifest = await manifestOf(settings, result, written, stores.outcomes)
+  await cleanUp(stores)
+  return manifest
+}
+
+/**
+ * Removes the run's working files, keeping what the user needs: after a run, the manifest
+ * file (and the undo lines next to it); after a failed write, the final state of every key.
+ * A run stopped before its first write keeps nothing (its error says what happened).
+ */
+async function cleanUp(stores: RunStores, error?: unknown): Promise<void> {
+  if (!stores.dir) return
+  await Promise.all([stores.plan.remove(), stores.journal.remove()])
+  if (error === undefined) {
+    await stores.states.remove()
+  } else if (!(error instanceof RestoreError)) {
+    await rm(stores.dir, { recursive: true, force: true })
+  } else {
+    await stores.outcomes.remove()
+  }
 }
 
 function resolving(bucket: string, prefix: string | undefined): string {
@@ -175,6 +212,7 @@ async function manifestOf(
   )
   const manifest = buildManifest(bucket, target, dryRun, rows)
   if (prefix === undefined) return manifest
+  const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes)
   const summary: PrefixSummary = {
     prefix,
     keys: result.keys,
@@ -186,6 +224,19 @@ async function manifestOf(
     written,
     manifestFile: outcomes.path ?? '',
     keysOmitted: omitted,
+    ...(undoFile ? { undoFile } : {}),
   }
   return { ...manifest, summary }
+}
+
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes: Store<KeyOutcome>): Promise<string> {
+  const path = join(dirname(outcomes.path ?? ''), 'undo.txt')
+  const file = await open(path, 'w')
+  try {
+    for await (const row of outcomes.read()) await file.write(`${undoLine(row)}\n`)
+  } finally {
+    await file.close()
+  }
+  return path
 }

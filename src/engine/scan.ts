@@ -4,7 +4,7 @@
  * one listing page and the keys in flight, whatever the number of keys.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { KeyProblem } from '../lib/errors.js'
+import { StepError, type KeyProblem } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import { eachLimit } from '../lib/pool.js'
 import { Progress } from '../lib/progress.js'
@@ -65,7 +65,9 @@ export async function scan(
   await eachLimit(source, concurrency, async ({ key, entries }) => {
     result.keys++
     result.versions += entries.length
-    const resolved = await resolveKey(s3, request, key, entries)
+    const resolved = await resolveKey(s3, request, key, entries).catch((e: unknown) => {
+      throw new StepError('planning', key, e)
+    })
     if ('problem' in resolved) {
       result.problemCount++
       if (result.problems.length < PROBLEMS_KEPT) result.problems.push(resolved)

@@ -1,3 +1,5 @@
+import { errorMessage, explain, type Explained } from './explain.js'
+
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 export class InputError extends Error {
   override name = 'InputError'
@@ -6,7 +8,11 @@ export class InputError extends Error {
     readonly value: string,
     readonly expected: string,
   ) {
-    super(`Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`)
+    super(
+      value === ''
+        ? `Input '${input}' is missing: expected ${expected}.`
+        : `Input '${input}' has an invalid value ${JSON.stringify(value)}: expected ${expected}.`,
+    )
   }
 }
 
@@ -69,11 +75,37 @@ export class RestoreError extends Error {
     override readonly cause: unknown,
     readonly failedKey: string,
     readonly finalStates: FinalState[],
+    /** The file with every key's final state (a prefix run). */
+    readonly statesFile?: string,
   ) {
     super(
-      `Restore failed at ${failedKey}: ${errorMessage(cause)}\nFinal state of every key:\n` +
+      `Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
+        'The keys this run changed were put back. Final state of every key' +
+        (statesFile ? ` (all in ${statesFile})` : '') +
+        ':\n' +
         finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'),
     )
+  }
+}
+
+/** The steps of a run, as failure messages name them. */
+export type Phase = 'checking the bucket' | 'listing' | 'planning' | 'verifying'
+
+/**
+ * A run stopped before its first write by an error that is not about one key's rollback (a
+ * listing that failed, a HeadObject that was refused): names the step, the key or prefix, and
+ * says that nothing was written.
+ */
+export class StepError extends Error {
+  override name = 'StepError'
+  constructor(
+    readonly phase: Phase,
+    /** What was being read: s3://bucket, s3://bucket/prefix, or a key. */
+    readonly subject: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${phase[0].toUpperCase()}${phase.slice(1)} ${subject} failed: ${errorMessage(cause)}.
+Nothing was written.`)
   }
 }
 
@@ -92,13 +124,19 @@ export class ChainError extends Error {
   }
 }
 
-/** A readable message for anything thrown. */
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message
-  if (typeof e === 'string') return e
-  try {
-    return JSON.stringify(e)
-  } catch {
-    return String(e)
-  }
+export { errorMessage } from './explain.js'
+
+/**
+ * What a failed run comes to: a bad input ('usage'); a rollback refused or failed and put
+ * back ('refused'); or, for anything else, the kind of its cause (lib/explain), with the fix.
+ */
+export function diagnose(
+  e: unknown,
+  context: { bucket?: string; endpoint?: string } = {},
+): Omit<Explained, 'kind'> & { kind: Explained['kind'] | 'usage' } {
+  if (e instanceof InputError) return { kind: 'usage' }
+  const explained = explain(e, context)
+  const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError]
+  if (refused.some((type) => e instanceof type)) return { ...explained, kind: 'refused' }
+  return explained
 }

@@ -2,6 +2,7 @@
  * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
  * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
  */
+import { rm } from 'node:fs/promises'
 import { JsonLinesWriter, readJsonLines } from './jsonl.js'
 
 export interface Store<T> {
@@ -14,6 +15,8 @@ export interface Store<T> {
   read(): AsyncIterable<T>
   flush(): Promise<void>
   close(): Promise<void>
+  /** Closes the store and drops what it holds (deletes its file). */
+  remove(): Promise<void>
 }
 
 /** A store in memory. */
@@ -31,6 +34,9 @@ export class MemoryStore<T> implements Store<T> {
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
+  async remove(): Promise<void> {
+    this.values.length = 0
+  }
 }
 
 /** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
@@ -64,5 +70,9 @@ export class FileStore<T> implements Store<T> {
   }
   close(): Promise<void> {
     return this.writer.close()
+  }
+  async remove(): Promise<void> {
+    await this.writer.close()
+    await rm(this.writer.path, { force: true })
   }
 }

@@ -4,15 +4,23 @@ import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/manifest.js'
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
 
+/** A dry run's table says what would happen. */
+const WOULD: Record<KeyOutcome['action'], string> = {
+  restored: 'would restore',
+  deleted: 'would delete',
+  unchanged: 'unchanged',
+  skipped: 'would skip',
+}
+
 /** One row per key (a pure function, so the table can be tested without the toolkit). */
-export function summaryRows(keys: readonly KeyOutcome[]): string[][] {
+export function summaryRows(keys: readonly KeyOutcome[], dryRun = false): string[][] {
   return keys.map((k) => [
     k.key,
     k.previousVersionId ?? '(none)',
     k.restoredVersionId ?? '(none)',
     k.newVersionId ?? '—',
     k.size === null ? '—' : formatBytes(k.size),
-    k.action,
+    dryRun ? WOULD[k.action] : k.action,
   ])
 }
 
@@ -32,6 +40,31 @@ export function summaryTitle(manifest: Manifest): string {
     'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs'
   const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back'
   return `${verb} s3://${manifest.bucket} ${target}`
+}
+
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+export function totalsOf(m: Manifest): Record<KeyOutcome['action'], number> {
+  if (m.summary) {
+    const { restored, deleted, unchanged, skipped } = m.summary
+    return { restored, deleted, unchanged, skipped }
+  }
+  const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 }
+  for (const k of m.keys) totals[k.action]++
+  return totals
+}
+
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+export function closingLine(m: Manifest): string {
+  const t = totalsOf(m)
+  const changed = t.restored + t.deleted
+  const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`
+  if (m.dryRun) {
+    return (
+      `Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+      `${t.deleted} to delete); ${rest}.`
+    )
+  }
+  return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`
 }
 
 /** One line of totals for a prefix run (its keys may be too many for a table). */

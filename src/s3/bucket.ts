@@ -4,7 +4,8 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { errorMessage } from '../lib/errors.js'
+import { StepError, errorMessage } from '../lib/errors.js'
+import { explain } from '../lib/explain.js'
 import { httpStatus } from './objects.js'
 
 /** The bucket settings a rollback depends on, as read from S3. */
@@ -33,6 +34,9 @@ export async function readBucketFacts(
     facts.versioning = out.Status === 'Enabled' || out.Status === 'Suspended' ? out.Status : 'Off'
     if (out.MFADelete === 'Enabled' || out.MFADelete === 'Disabled') facts.mfaDelete = out.MFADelete
   } catch (e) {
+    // Without the bucket, credentials or a connection, every later check fails the same way.
+    if (explain(e).kind !== 'denied')
+      throw new StepError('checking the bucket', `s3://${bucket}`, e)
     facts.problems.push(`cannot read the versioning state: ${errorMessage(e)}`)
   }
   try {

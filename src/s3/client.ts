@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3'
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
 
 /**
@@ -17,7 +18,7 @@ export const SOCKET_TIMEOUT_MS = 120_000
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
  */
 export function createS3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  const s3 = new S3Client({
     region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
@@ -27,4 +28,22 @@ export function createS3Client(settings: S3Settings): S3Client {
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
   })
+  s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' })
+  return s3
 }
+
+/**
+ * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
+ * that an AccessDenied can name the IAM action the role lacks (lib/explain).
+ */
+const nameOperation: InitializeMiddleware<object, MetadataBearer> =
+  (next, context) => async (args) => {
+    try {
+      return await next(args)
+    } catch (e) {
+      if (typeof e === 'object' && e !== null && context.commandName) {
+        Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') })
+      }
+      throw e
+    }
+  }

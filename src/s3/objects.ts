@@ -5,7 +5,7 @@ import {
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { BucketError, errorMessage } from '../lib/errors.js'
+import { BucketError, StepError } from '../lib/errors.js'
 
 /** What a HeadObject of one version says, as far as copying it faithfully needs. */
 export interface ObjectFacts {
@@ -125,9 +125,7 @@ export async function requireVersioning(
     )
     status = out.Status
   } catch (e) {
-    throw new BucketError(
-      `Cannot read the versioning state of bucket ${bucket}: ${errorMessage(e)}`,
-    )
+    throw new StepError('checking the bucket', `s3://${bucket}`, e)
   }
   if (status !== 'Enabled') {
     throw new BucketError(

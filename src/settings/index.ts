@@ -54,7 +54,7 @@ export function parseSettings(
   })
   const target = verify?.atWindowStart
     ? windowStart(verify, now)
-    : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys)
+    : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
   if (targetKeys.length === 0 && prefix === undefined) {
     throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
@@ -125,7 +125,7 @@ export function parseKeys(value: string): string[] {
   return keys
 }
 
-function parseTarget(toTime: string, versionIds: string, keys: string[]): Target {
+function parseTarget(toTime: string, versionIds: string, keys: string[], now: Date): Target {
   const hasVersions = versionIds.trim() !== ''
   if (toTime !== '' && hasVersions) {
     throw new InputError(
@@ -134,7 +134,18 @@ function parseTarget(toTime: string, versionIds: string, keys: string[]): Target
       `to be empty when '${Inputs.ToTime}' is set: give exactly one target`,
     )
   }
-  if (toTime !== '') return { kind: 'time', at: parseInstant(Inputs.ToTime, toTime), text: toTime }
+  if (toTime !== '') {
+    const at = parseInstant(Inputs.ToTime, toTime)
+    if (at > now) {
+      throw new InputError(
+        Inputs.ToTime,
+        toTime,
+        `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
+          'that existed',
+      )
+    }
+    return { kind: 'time', at, text: toTime }
+  }
   if (!hasVersions) {
     throw new InputError(
       Inputs.ToTime,

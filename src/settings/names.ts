@@ -43,4 +43,5 @@ export const Outputs = {
   WorkflowRunUrl: 'workflow-run-url',
   WorkflowConclusion: 'workflow-conclusion',
   ManifestFile: 'manifest-file',
+  UndoFile: 'undo-file',
 } as const

@@ -12,7 +12,13 @@ import {
 } from './lifecycle.js'
 import { keyHistory, type VersionEntry } from '../s3/listing.js'
 import { headVersion, tagsOf, type ObjectFacts } from '../s3/objects.js'
-import { archiveOf, restoredCopy, sameByListing, sourceProblem } from '../engine/eligibility.js'
+import {
+  NO_SUCH_KEY,
+  archiveOf,
+  restoredCopy,
+  sameByListing,
+  sourceProblem,
+} from '../engine/eligibility.js'
 import { currentEntry, entryAt, isAbsent } from '../engine/select.js'
 import type { KeyReport } from './types.js'
 
@@ -36,6 +42,12 @@ export async function checkKey(
   } catch (e) {
     report.state = 'unreadable'
     report.problems.push(`cannot list its versions: ${errorMessage(e)}`)
+    await addWindow(s3, ref, rules, bucketLimits, [], now, report)
+    return report
+  }
+  if (entries.length === 0 && settings.ifMissing !== 'skip') {
+    report.state = 'missing'
+    report.problems.push(NO_SUCH_KEY)
     await addWindow(s3, ref, rules, bucketLimits, [], now, report)
     return report
   }
@@ -72,7 +84,7 @@ export async function checkKey(
           : wanted
             ? `has a delete marker (${wanted.versionId}) current ${when}`
             : `has no version ${when} (it did not exist yet)`
-      report.problems.push(`${why}; set if-missing to delete or skip to allow this`)
+      report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`)
     }
   } else if (wanted) {
     await checkVersion(s3, ref, wanted, current, report)
