@@ -7,6 +7,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  // each test file gets its own RUNNER_TEMP, removed after it
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/runner-temp.ts'],
 }
 
 export default {

@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -94,11 +94,15 @@ async function runAction(inputs: Record<string, string>, apiUrl: string): Promis
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return {
-    code,
-    stdout,
-    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
+  try {
+    return {
+      code,
+      stdout,
+      outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8'),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 

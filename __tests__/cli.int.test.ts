@@ -1,7 +1,7 @@
 // The built CLI (dist/cli/index.js) as an operator runs it, against the real local S3.
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from './helpers/cli.js'
@@ -187,25 +187,29 @@ describe('s3-rollback (built CLI)', () => {
   it('--profile picks credentials from the default chain (shared config files)', async () => {
     const { bucket, at } = await corrupted()
     const dir = await mkdtemp(join(tmpdir(), 's3-rollback-profile-'))
-    const credentials = join(dir, 'credentials')
-    await writeFile(
-      credentials,
-      `[ops]\naws_access_key_id = ${process.env.AWS_ACCESS_KEY_ID}\n` +
-        `aws_secret_access_key = ${process.env.AWS_SECRET_ACCESS_KEY}\n`,
-    )
-    const env = {
-      AWS_SHARED_CREDENTIALS_FILE: credentials,
-      AWS_CONFIG_FILE: join(dir, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
+    try {
+      const credentials = join(dir, 'credentials')
+      await writeFile(
+        credentials,
+        `[ops]\naws_access_key_id = ${process.env.AWS_ACCESS_KEY_ID}\n` +
+          `aws_secret_access_key = ${process.env.AWS_SECRET_ACCESS_KEY}\n`,
+      )
+      const env = {
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_CONFIG_FILE: join(dir, 'none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      }
+      const args = ['verify', '--bucket', bucket, '--key', 'usa.csv', '--to-time', at, ...local()]
+      const withProfile = await runCli([...args, '--profile', 'ops'], env)
+      expect({ code: withProfile.code, stderr: withProfile.stderr }).toMatchObject({ code: 0 })
+      const without = await runCli(args, env)
+      expect(without.code).toBe(1)
+      expect(without.stderr).toContain(
+        'warning: cannot read the versioning state: Could not load credentials from any providers',
+      )
+      expect(without.stdout).toMatch(/^usa\.csv\s+unreadable\s.*\s0d\s+—\s+FAIL$/m)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
-    const args = ['verify', '--bucket', bucket, '--key', 'usa.csv', '--to-time', at, ...local()]
-    const withProfile = await runCli([...args, '--profile', 'ops'], env)
-    expect({ code: withProfile.code, stderr: withProfile.stderr }).toMatchObject({ code: 0 })
-    const without = await runCli(args, env)
-    expect(without.code).toBe(1)
-    expect(without.stderr).toContain(
-      'warning: cannot read the versioning state: Could not load credentials from any providers',
-    )
-    expect(without.stdout).toMatch(/^usa\.csv\s+unreadable\s.*\s0d\s+—\s+FAIL$/m)
   })
 })

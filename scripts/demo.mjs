@@ -3,7 +3,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CENSUS, USA, localClient, seedCorrupted } from './seed.mjs'
@@ -26,7 +26,10 @@ console.log(
 )
 console.log('A bad run then corrupted both files. Rolling back with node dist/index.js …\n')
 
+// The runner's files (outputs, job summary, RUNNER_TEMP), printed below and removed at the end.
 const dir = mkdtempSync(join(tmpdir(), 's3-rollback-demo-'))
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1))
 const output = join(dir, 'output')
 const summary = join(dir, 'summary.md')
 writeFileSync(output, '')
@@ -37,6 +40,7 @@ const run = spawnSync(process.execPath, ['dist/index.js'], {
     ...process.env,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: dir,
     INPUT_BUCKET: bucket,
     INPUT_KEYS: `${CENSUS}\n${USA}`,
     'INPUT_TO-TIME': goodTime,

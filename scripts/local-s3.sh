@@ -8,7 +8,8 @@
 #   install  install the Debian packages if missing (ceph-mon ceph-osd radosgw ceph-common)
 #   start    install if needed, create a fresh cluster in $LOCAL_S3_DIR, start mon/osd/radosgw,
 #            wait until S3 answers, create the S3 user. Does nothing if already running.
-#   stop     stop the daemons recorded in our pid files, remove $LOCAL_S3_DIR. Exit 0 if none.
+#   stop     stop the daemons recorded in our pid files, remove $LOCAL_S3_DIR and its lock file
+#            ($LOCAL_S3_DIR.lock). Exit 0 if none.
 #   status   exit 0 if S3 answers on the port, else 1
 #   env      print `export` lines; use as: eval "$(scripts/local-s3.sh env)"
 #
@@ -478,12 +479,14 @@ signed_list_buckets() {
 # ---------------------------------------------------------------- other commands
 cmd_stop() {
   if [[ ! -e "$DIR" ]]; then
+    remove_lock
     log "not running (no $DIR)"
     return 0
   fi
   stop_daemons
   remove_state_dir
-  log "stopped; removed $DIR"
+  remove_lock
+  log "stopped; removed $DIR and $DIR.lock"
 }
 
 cmd_status() {
@@ -508,12 +511,28 @@ usage() {
 }
 
 # start/stop of one state dir are serialized (parallel test runners may call `start` at once)
+# with a lock on $DIR.lock. `stop` removes that file while still holding the lock, so a waiter
+# that then gets the lock checks it still holds the file at that path, and else takes it anew.
+LOCK_HELD=""
 with_lock() {
   if command -v flock >/dev/null 2>&1; then
-    exec 9>>"$DIR.lock"
-    flock -w 180 9 || fail "timed out waiting for lock $DIR.lock"
+    local lock="$DIR.lock" deadline=$((SECONDS + 180))
+    while :; do
+      exec 9>>"$lock"
+      flock -w $((deadline > SECONDS ? deadline - SECONDS : 1)) 9 ||
+        fail "timed out waiting for lock $lock"
+      if [[ "$(stat -L -c %d:%i /dev/fd/9)" == "$(stat -c %d:%i "$lock" 2>/dev/null)" ]]; then
+        LOCK_HELD=$lock
+        break
+      fi
+      exec 9>&-
+    done
   fi
   "$@"
+}
+
+remove_lock() { # only while holding it; the fd stays open (and locked) until we exit
+  if [[ -n "$LOCK_HELD" ]]; then rm -f -- "$LOCK_HELD"; fi
 }
 
 case "${1:-}" in

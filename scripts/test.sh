@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Sets up everything and runs every check: format, lint, types, dist freshness, unit tests,
 # and integration tests against a real local S3 (Ceph RGW, installed and started here).
-# The bundle's end-to-end tests run under Node 24, the action's runtime.
+# Everything runs under Node 24, the action's runtime, fetched from the npm registry when the
+# machine's node is another version (scripts/node24.sh needs only the machine's npx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fresh=""
+results=""
+trap 'rm -rf "$fresh" "$results"' EXIT
+
+if ! ACTION_NODE=$(scripts/node24.sh) || [[ ! -x "$ACTION_NODE" ]]; then
+  echo "Node 24 (the action's runtime) could not be fetched from the npm registry" >&2
+  exit 1
+fi
+export ACTION_NODE
+# `node`, `npm` and `npx` below (and in the tests' child processes) are Node 24's.
+PATH="$(dirname "$ACTION_NODE"):$PATH"
+export PATH
 
 if [[ ! -d node_modules || "${CI:-}" == true ]]; then
   npm ci --no-audit --no-fund
@@ -25,15 +38,8 @@ if ! diff -r "$fresh" dist >/dev/null; then
   diff -r "$fresh" dist | head -20 >&2
   exit 1
 fi
-rm -rf "$fresh"
 
-ACTION_NODE=$(scripts/node24.sh)
-if [[ ! -x "$ACTION_NODE" ]]; then
-  echo "Node 24 (the action's runtime) could not be fetched from the npm registry" >&2
-  exit 1
-fi
-export ACTION_NODE
-echo "== tests (the bundle runs under Node $("$ACTION_NODE" --version))"
+echo "== tests under Node $(node --version) (the bundle runs under Node $("$ACTION_NODE" --version))"
 results=$(mktemp)
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile="$results" "$@" || status=$?

@@ -12,10 +12,18 @@ export interface CliRun {
 const root = new URL('../..', import.meta.url).pathname
 const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
-/** `env` replaces the AWS credentials of this process when given (e.g. to test --profile). */
-export async function runCli(args: string[], env?: Record<string, string>): Promise<CliRun> {
+/**
+ * `env` replaces the AWS credentials of this process when given (e.g. to test --profile).
+ * `node` is the Node binary that runs the CLI: ACTION_NODE (Node 24) unless told otherwise.
+ * The child gets only PATH, HOME and these variables: no NODE_OPTIONS from jest.
+ */
+export async function runCli(
+  args: string[],
+  env?: Record<string, string>,
+  node: string = actionNode,
+): Promise<CliRun> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run bundle\` first`)
-  const child = spawn(actionNode, [cli, ...args], {
+  const child = spawn(node, [cli, ...args], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
