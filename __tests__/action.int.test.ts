@@ -169,7 +169,7 @@ describe('bad input: a clear error naming the input, exit code 1, nothing writte
     [
       'a key missing at the target',
       { keys: 'a.csv\nlate.csv', 'to-time': 'T' },
-      /late\.csv: has no version at .*set if-missing to delete or skip/,
+      /late\.csv: has no version at .*set 'if-missing' to delete or skip/,
     ],
     [
       'a bad part size',

@@ -38,23 +38,34 @@ async function corrupted(): Promise<{ bucket: string; at: string; good: string; 
 }
 
 describe('s3-rollback (built CLI)', () => {
-  it('--help prints usage, examples and exit codes', async () => {
+  it('--help lists the commands and exit codes; COMMAND --help every flag and examples', async () => {
     const run = await runCli(['--help'])
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('s3-rollback restore --bucket')
-    expect(run.stdout).toContain('Examples:')
-    expect(run.stdout).toContain('Exit codes: 0 done / verified; 1')
+    expect(run.stdout).toContain('s3-rollback restore [flags]')
+    expect(run.stdout).toMatch(/Exit codes:\n {2}0 {2}Done/)
+    const restore = await runCli(['restore', '--help'])
+    expect(restore.code).toBe(0)
+    expect(restore.stdout).toContain('s3-rollback restore --bucket B --prefix P --to-time T')
+    expect(restore.stdout).toContain('--concurrency N')
+    expect(restore.stdout).toContain('(default: 16)')
+    expect(restore.stdout).toContain('Examples:')
+    expect(restore.stdout).not.toContain('--drill-prefix')
+    const version = await runCli(['--version'])
+    expect(version).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^s3-rollback \d+\.\d+\.\d+\n$/),
+    })
   })
 
   it.each([
-    [[], 'missing command: restore or verify'],
-    [['undo'], 'unknown command "undo"'],
-    [['verify', '--bucket', 'b-1', '--keys', 'a', '--colour'], "Unknown option '--colour'"],
-  ])('bad usage %j exits 2', async (args, message) => {
+    [['--bucket', 'b'], 'missing command before --bucket', ''],
+    [['undo'], 'unknown command "undo"', ''],
+    [['verify', '--bucket', 'b-1', '--keys', 'a', '--colour'], 'unknown flag --colour', 'verify '],
+  ])('bad usage %j exits 2', async (args, message, command) => {
     const run = await runCli(args)
     expect(run.code).toBe(2)
     expect(run.stderr).toContain(message)
-    expect(run.stderr).toContain("Run 's3-rollback --help' for usage.")
+    expect(run.stderr).toContain(`Run 's3-rollback ${command}--help' for usage.`)
     expect(run.stdout).toBe('')
   })
 
@@ -172,7 +183,7 @@ describe('s3-rollback (built CLI)', () => {
     [['restore', '--to-time', '2021-12-13T15:00:00Z', '--part-size', '1MiB'], '--part-size'],
     [['verify', '--min-window', 'a week'], '--min-window has an invalid value "a week"'],
     [['verify', '--drill', '--drill-prefix', 'no-slash'], '--drill-prefix has an invalid value'],
-    [['restore', '--to-time', '2021-12-13T15:00:00Z', '--drill'], '--drill has an invalid value'],
+    [['restore', '--to-time', '2021-12-13T15:00:00Z', '--drill'], '--drill is a flag of verify'],
   ])('bad flag value %j: exit 2, names the flag, writes nothing', async (args, message) => {
     const { bucket } = await corrupted()
     const before = await allVersions(s3, bucket)
@@ -203,11 +214,12 @@ describe('s3-rollback (built CLI)', () => {
       const withProfile = await runCli([...args, '--profile', 'ops'], env)
       expect({ code: withProfile.code, stderr: withProfile.stderr }).toMatchObject({ code: 0 })
       const without = await runCli(args, env)
-      expect(without.code).toBe(1)
+      expect(without.code).toBe(3)
       expect(without.stderr).toContain(
-        'warning: cannot read the versioning state: Could not load credentials from any providers',
+        `Checking the bucket s3://${bucket} failed: Could not load credentials from any providers`,
       )
-      expect(without.stdout).toMatch(/^usa\.csv\s+unreadable\s.*\s0d\s+—\s+FAIL$/m)
+      expect(without.stderr).toContain('To fix: Check the AWS credentials')
+      expect(without.stdout).toBe('')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -92,7 +92,7 @@ describe('node dist/index.js with mode: verify', () => {
     expect(run.outputs.restorable).toBe('false')
     expect(run.outputs.window).toBe('unlimited')
     expect(run.stdout).toContain(
-      `::error title=s3-rollback verify ${bucket}::data/gone.csv: has no version at`,
+      `::error title=s3-rollback verify ${bucket}::data/gone.csv: no such key`,
     )
     expect(run.stdout).toContain('::error::NOT restorable: 1 problem(s)')
     expect(run.summary).toContain('<td>data/gone.csv</td><td>missing</td>')

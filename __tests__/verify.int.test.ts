@@ -225,7 +225,7 @@ describe('verify: the version at the target', () => {
     // `key=` (an undo of a key that did not exist) needs if-missing, as a rollback does.
     const absent = await run({ bucket, 'version-ids': 'usa.csv=' })
     expect(absent.problems).toEqual([
-      'usa.csv: is to be absent (key=); set if-missing to delete or skip to allow this',
+      "usa.csv: is to be absent (key=); set 'if-missing' to delete or skip to allow this",
     ])
     const undo = await run({ bucket, 'version-ids': 'usa.csv=', 'if-missing': 'delete' })
     expect(byKey(undo, 'usa.csv')).toMatchObject({

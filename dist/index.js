@@ -70877,6 +70877,7 @@ const Outputs = {
     WorkflowRunUrl: 'workflow-run-url',
     WorkflowConclusion: 'workflow-conclusion',
     ManifestFile: 'manifest-file',
+    UndoFile: 'undo-file',
 };
 
 ;// CONCATENATED MODULE: ./src/chain/wait.ts
@@ -73332,7 +73333,12 @@ async function rollback(s3, settings, log, options = {}) {
         throw e;
     }
     finally {
-        await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()]);
+        await Promise.all([
+            stores.plan.close(),
+            stores.journal.close(),
+            stores.outcomes.close(),
+            stores.states.close(),
+        ]);
     }
     const manifest = await manifestOf(settings, result, written, stores.outcomes);
     await cleanUp(stores);
@@ -74476,6 +74482,8 @@ async function run() {
         setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys));
         if (manifest.summary)
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
+        if (manifest.summary?.undoFile)
+            setOutput(Outputs.UndoFile, manifest.summary.undoFile);
         if (settings.chain && settings.dryRun) {
             info(`Dry run: ${settings.chain.workflow} is not dispatched.`);
         }

@@ -35075,7 +35075,12 @@ async function rollback(s3, settings, log, options = {}) {
         throw e;
     }
     finally {
-        await Promise.all([stores.plan.close(), stores.journal.close(), stores.outcomes.close()]);
+        await Promise.all([
+            stores.plan.close(),
+            stores.journal.close(),
+            stores.outcomes.close(),
+            stores.states.close(),
+        ]);
     }
     const manifest = await manifestOf(settings, result, written, stores.outcomes);
     await cleanUp(stores);
@@ -37066,6 +37071,7 @@ const Outputs = {
     WorkflowRunUrl: 'workflow-run-url',
     WorkflowConclusion: 'workflow-conclusion',
     ManifestFile: 'manifest-file',
+    UndoFile: 'undo-file',
 };
 
 
