@@ -76,7 +76,7 @@ describe('parseCli', () => {
 
   it.each([
     [['--bucket', 'b'], 'missing command before --bucket'],
-    [['rollback'], 'unknown command "rollback": expected restore or verify'],
+    [['rollback'], 'unknown command "rollback": expected restore, verify, snapshot, diff'],
     [['restor'], 'unknown command "restor"; did you mean restore?'],
     [['verify', 'extra'], 'unexpected argument "extra"'],
     [['restore', '--to-tme', 'x'], 'unknown flag --to-tme; did you mean --to-time?'],
@@ -87,7 +87,12 @@ describe('parseCli', () => {
     [['restore', '--dry-run=yes'], 'flag --dry-run is a switch and takes no value'],
     [['verify', '--mode', 'restore'], 'unknown flag --mode'],
     [['restore', '--drill'], '--drill is a flag of verify, not restore'],
-    [['verify', '--prefix', 'p/'], '--prefix is a flag of restore, not verify'],
+    [['verify', '--prefix', 'p/'], '--prefix is a flag of restore, snapshot and diff, not verify'],
+    [['snapshot'], 'snapshot needs an action: create, list or show'],
+    [['snapshot', 'creat', 'x'], 'unknown snapshot action "creat"; did you mean create?'],
+    [['snapshot', 'create'], 'snapshot create needs a NAME'],
+    [['snapshot', 'list', 'extra'], 'unexpected argument "extra"'],
+    [['diff', '--to-time', 'x'], '--to-time is a flag of restore and verify, not diff'],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError)
     expect(() => parseCli(argv)).toThrow(message)

@@ -11,6 +11,7 @@ const RANK: Record<string, number> = {
   settings: 1,
   s3: 2,
   engine: 3,
+  snapshot: 3,
   chain: 3,
   verify: 4,
   report: 5,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { IfMissing, Target } from '../src/settings/types.js'
+import type { IfMissing, ResolvedTarget as Target } from '../src/settings/types.js'
 import type { VersionEntry } from '../src/s3/listing.js'
 import {
   decide,

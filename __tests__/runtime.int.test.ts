@@ -80,7 +80,7 @@ describe.each([22, 24])('the built CLI under Node %i', (major) => {
     async () => {
       const run = await runCli(['--help'], undefined, node.path)
       expect(run.code).toBe(0)
-      expect(run.stdout).toContain('s3-rollback restore --bucket')
+      expect(run.stdout).toContain('s3-rollback restore [flags]')
       expect(warningLines(run.stderr)).toEqual([])
     },
     RUN,

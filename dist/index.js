@@ -8467,7 +8467,7 @@ __webpack_unused_export__ = GetObjectAttributesCommand;
 __webpack_unused_export__ = GetObjectAttributesOutput$;
 __webpack_unused_export__ = GetObjectAttributesParts$;
 __webpack_unused_export__ = GetObjectAttributesRequest$;
-__webpack_unused_export__ = GetObjectCommand;
+exports.jLs = GetObjectCommand;
 __webpack_unused_export__ = GetObjectLegalHold$;
 __webpack_unused_export__ = GetObjectLegalHoldCommand;
 __webpack_unused_export__ = GetObjectLegalHoldOutput$;
@@ -8591,7 +8591,7 @@ __webpack_unused_export__ = ListObjectsCommand;
 __webpack_unused_export__ = ListObjectsOutput$;
 __webpack_unused_export__ = ListObjectsRequest$;
 __webpack_unused_export__ = ListObjectsV2$;
-__webpack_unused_export__ = ListObjectsV2Command;
+exports.u6x = ListObjectsV2Command;
 __webpack_unused_export__ = ListObjectsV2Output$;
 __webpack_unused_export__ = ListObjectsV2Request$;
 __webpack_unused_export__ = ListParts$;
@@ -8737,7 +8737,7 @@ __webpack_unused_export__ = PutObjectAnnotation$;
 __webpack_unused_export__ = PutObjectAnnotationCommand;
 __webpack_unused_export__ = PutObjectAnnotationOutput$;
 __webpack_unused_export__ = PutObjectAnnotationRequest$;
-__webpack_unused_export__ = PutObjectCommand;
+exports.wKZ = PutObjectCommand;
 __webpack_unused_export__ = PutObjectLegalHold$;
 __webpack_unused_export__ = PutObjectLegalHoldCommand;
 __webpack_unused_export__ = PutObjectLegalHoldOutput$;
@@ -33868,7 +33868,7 @@ var net = __nccwpck_require__(9278);
 var tls = __nccwpck_require__(4756);
 var http = __nccwpck_require__(8611);
 var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(2053);
+var events = __nccwpck_require__(4434);
 var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
@@ -62222,7 +62222,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4434);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4323);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62231,7 +62231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4434:
+/***/ 4323:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63675,7 +63675,7 @@ function toPlatformPath(pth) {
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(2053);
+var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
@@ -65344,10 +65344,150 @@ function errorMessage(e) {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/lib/sealed.ts
+/**
+ * Sealed JSON Lines: the file format of saved plans and snapshots. The first line is a header
+ * naming the format and its version, then one JSON value per line, then a trailer with the line
+ * count and the SHA-256 of every line before it. A file that is truncated, edited, of another
+ * format or of an unknown version is refused when it is read. Optionally gzip-compressed.
+ * Written and read as streams, so memory stays small whatever the number of lines.
+ */
+
+
+
+
+
+/** A sealed file that cannot be used: says why, in terms of the file. */
+class SealedFileError extends Error {
+    name = 'SealedFileError';
+}
+/** Writes a sealed file line by line. */
+class SealedWriter {
+    path;
+    out;
+    file;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    lines = 0;
+    constructor(path, out, file) {
+        this.path = path;
+        this.out = out;
+        this.file = file;
+    }
+    static async create(path, header, { gzip = false } = {}) {
+        const file = (0,external_node_fs_.createWriteStream)(path, { mode: 0o600 });
+        await (0,external_node_events_.once)(file, 'open');
+        const out = gzip ? (0,external_node_zlib_.createGzip)() : file;
+        if (gzip)
+            out.pipe(file);
+        const writer = new SealedWriter(path, out, file);
+        await writer.line(header);
+        return writer;
+    }
+    /** Lines written so far, header included. */
+    get count() {
+        return this.lines;
+    }
+    write(value) {
+        return this.line(value);
+    }
+    async line(value) {
+        const text = `${JSON.stringify(value)}\n`;
+        this.hash.update(text);
+        this.lines++;
+        if (!this.out.write(text))
+            await (0,external_node_events_.once)(this.out, 'drain');
+    }
+    /** Writes the trailer and closes the file; returns the SHA-256 (hex) that seals it. */
+    async close() {
+        const sha256 = this.hash.digest('hex');
+        const trailer = { end: true, lines: this.lines, sha256 };
+        this.out.end(`${JSON.stringify(trailer)}\n`);
+        await (0,external_node_events_.once)(this.file, 'close');
+        return sha256;
+    }
+}
+/**
+ * Opens a sealed file (a path, or a stream such as an S3 object's body) and checks its header:
+ * `format` and `version` must be the expected ones. `describe` names the file in errors.
+ */
+async function openSealed(input, expected) {
+    const stream = typeof input === 'string' ? (0,external_node_fs_.createReadStream)(input) : input;
+    const lines = readLines(stream, expected.gzip ?? false)[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const what = expected.describe;
+    if (first.done)
+        throw new SealedFileError(`${what} is empty`);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(`${first.value}\n`);
+    const header = parse(first.value, what, 1);
+    if (header.format !== expected.format) {
+        throw new SealedFileError(`${what} is not a ${expected.format} file (its format is ${JSON.stringify(header.format)})`);
+    }
+    if (header.version !== expected.version) {
+        throw new SealedFileError(`${what} has format version ${JSON.stringify(header.version)}; this s3-rollback reads ` +
+            `version ${expected.version}`);
+    }
+    const contents = { header: header, values: values() };
+    async function* values() {
+        let count = 1;
+        for (;;) {
+            const next = await lines.next();
+            if (next.done)
+                throw new SealedFileError(`${what} is truncated (no trailer after ${count} lines)`);
+            const value = parse(next.value, what, count + 1);
+            if (value !== null && typeof value === 'object' && value.end === true) {
+                const sha256 = hash.digest('hex');
+                if (value.lines !== count || value.sha256 !== sha256) {
+                    throw new SealedFileError(`${what} was changed after it was written (its checksum does not match its content)`);
+                }
+                if (!(await lines.next()).done) {
+                    throw new SealedFileError(`${what} has lines after its trailer`);
+                }
+                contents.sha256 = sha256;
+                return;
+            }
+            hash.update(`${next.value}\n`);
+            count++;
+            yield value;
+        }
+    }
+    return contents;
+}
+/** Lines of a stream, gunzipped first when asked. */
+async function* readLines(stream, gzip) {
+    const text = gzip ? stream.pipe((0,external_node_zlib_.createGunzip)()) : stream;
+    stream.on('error', (e) => text.destroy(e));
+    const rl = (0,external_node_readline_namespaceObject.createInterface)({ input: text, crlfDelay: Infinity });
+    try {
+        for await (const line of rl)
+            if (line !== '')
+                yield line;
+    }
+    catch (e) {
+        throw new SealedFileError(`cannot be read: ${e.message}`);
+    }
+}
+function parse(line, what, n) {
+    try {
+        return JSON.parse(line);
+    }
+    catch {
+        throw new SealedFileError(`${what} is damaged: line ${n} is not JSON`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lib/errors.ts
 
+
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
-class InputError extends Error {
+class errors_InputError extends Error {
     input;
     value;
     expected;
@@ -65370,6 +65510,26 @@ class PlanError extends Error {
             problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
         this.problems = problems;
     }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends Error {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
+class SnapshotError extends Error {
+    name = 'SnapshotError';
 }
 /** The bucket itself cannot be rolled back (versioning off, not found, no access). */
 class BucketError extends Error {
@@ -65458,10 +65618,20 @@ class ChainError extends Error {
  * back ('refused'); or, for anything else, the kind of its cause (lib/explain), with the fix.
  */
 function diagnose(e, context = {}) {
-    if (e instanceof InputError)
+    if (e instanceof errors_InputError)
         return { kind: 'usage' };
     const explained = explain(e, context);
-    const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError];
+    const refused = [
+        PlanError,
+        StalePlanError,
+        SnapshotError,
+        SealedFileError,
+        BucketError,
+        RaceError,
+        VerifyError,
+        RestoreError,
+        ChainError,
+    ];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -65996,7 +66166,7 @@ function expand(template, context) {
 }
 
 // pkg/dist-src/parse.js
-function parse(options) {
+function dist_bundle_parse(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -66062,7 +66232,7 @@ function parse(options) {
 
 // pkg/dist-src/endpoint-with-defaults.js
 function endpointWithDefaults(defaults, route, options) {
-  return parse(merge(defaults, route, options));
+  return dist_bundle_parse(merge(defaults, route, options));
 }
 
 // pkg/dist-src/with-defaults.js
@@ -66073,7 +66243,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS2,
     defaults: withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
-    parse
+    parse: dist_bundle_parse
   });
 }
 
@@ -70864,6 +71034,10 @@ const Inputs = {
     Prefix: 'prefix',
     Concurrency: 'concurrency',
     PartConcurrency: 'part-concurrency',
+    ToSnapshot: 'to-snapshot',
+    Snapshot: 'snapshot',
+    SnapshotStore: 'snapshot-store',
+    PlanFile: 'plan-file',
 };
 /** Every action output, by the name used in action.yml. */
 const Outputs = {
@@ -70878,6 +71052,9 @@ const Outputs = {
     WorkflowConclusion: 'workflow-conclusion',
     ManifestFile: 'manifest-file',
     UndoFile: 'undo-file',
+    PlanFile: 'plan-file',
+    PlanDigest: 'plan-digest',
+    SnapshotId: 'snapshot-id',
 };
 
 ;// CONCATENATED MODULE: ./src/chain/wait.ts
@@ -71059,18 +71236,18 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
 /** An ISO-8601 instant with an explicit zone (Z or ±hh:mm). A time without a zone is ambiguous. */
-function parseInstant(input, value) {
+function parse_parseInstant(input, value) {
     const m = INSTANT.exec(value);
     const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
     if (!m)
-        throw new InputError(input, value, expected);
+        throw new errors_InputError(input, value, expected);
     const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
     const ms = (frac + '000').slice(0, 3);
     const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
     const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
     const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
     if (!fieldsValid || Number.isNaN(date.getTime()))
-        throw new InputError(input, value, expected);
+        throw new errors_InputError(input, value, expected);
     return date;
 }
 function daysIn(year, month) {
@@ -71090,12 +71267,12 @@ function parseBoolean(input, value, fallback) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new InputError(input, value, 'true or false');
+    throw new errors_InputError(input, value, 'true or false');
 }
 function parseChoice(input, value, choices) {
     if (choices.includes(value))
         return value;
-    throw new InputError(input, value, `one of ${choices.join(', ')}`);
+    throw new errors_InputError(input, value, `one of ${choices.join(', ')}`);
 }
 const UNITS = {
     '': 1,
@@ -71117,7 +71294,7 @@ function parseSize(input, value, range) {
     const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
     const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
     if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
-        throw new InputError(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
+        throw new errors_InputError(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
     }
     return bytes;
 }
@@ -71136,7 +71313,7 @@ function parseCount(input, value, range) {
         return range.fallback;
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
-        throw new InputError(input, value, `a whole number from ${range.min} to ${range.max}`);
+        throw new errors_InputError(input, value, `a whole number from ${range.min} to ${range.max}`);
     }
     return n;
 }
@@ -71158,7 +71335,7 @@ function parseChain(read, env) {
     const inputs = parseWorkflowInputs(read(Inputs.WorkflowInputs).trim(), distinctIdInput);
     const token = get(Inputs.GitHubToken) || env.GITHUB_TOKEN?.trim() || '';
     if (token === '') {
-        throw new InputError(Inputs.GitHubToken, '', 'a token that may dispatch the workflow (actions: write), such as ${{ github.token }}');
+        throw new errors_InputError(Inputs.GitHubToken, '', 'a token that may dispatch the workflow (actions: write), such as ${{ github.token }}');
     }
     return {
         workflow,
@@ -71181,28 +71358,28 @@ function parseWorkflow(value) {
         return Number(value);
     if (/^[^/\\\s]+\.ya?ml$/.test(value))
         return value;
-    throw new InputError(Inputs.Workflow, value, 'a workflow file name such as combine-tilefy.yml (no directory), or a numeric workflow ID');
+    throw new errors_InputError(Inputs.Workflow, value, 'a workflow file name such as combine-tilefy.yml (no directory), or a numeric workflow ID');
 }
 function parseRepository(value = '') {
     const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(value.trim());
     if (!m || m[2] === '.' || m[2] === '..') {
         const unset = value === '' ? ' (the default, GITHUB_REPOSITORY, is not set)' : '';
-        throw new InputError(Inputs.WorkflowRepository, value, `owner/repo, such as usds/justice40-tool${unset}`);
+        throw new errors_InputError(Inputs.WorkflowRepository, value, `owner/repo, such as usds/justice40-tool${unset}`);
     }
     return { owner: m[1], repo: m[2] };
 }
 function parseRef(value) {
     const expected = 'a branch or tag name such as main or refs/tags/v1';
     if (value === '') {
-        throw new InputError(Inputs.WorkflowRef, value, `${expected} (GITHUB_REF is not set)`);
+        throw new errors_InputError(Inputs.WorkflowRef, value, `${expected} (GITHUB_REF is not set)`);
     }
     if (value.startsWith('refs/pull/')) {
-        throw new InputError(Inputs.WorkflowRef, value, `${expected}: a pull request ref cannot be dispatched, so set ${Inputs.WorkflowRef}`);
+        throw new errors_InputError(Inputs.WorkflowRef, value, `${expected}: a pull request ref cannot be dispatched, so set ${Inputs.WorkflowRef}`);
     }
     // git check-ref-format, roughly: no spaces, control characters, ~^:?*[\ or '..'.
     // eslint-disable-next-line no-control-regex
     if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$/.test(value)) {
-        throw new InputError(Inputs.WorkflowRef, value, expected);
+        throw new errors_InputError(Inputs.WorkflowRef, value, expected);
     }
     return value;
 }
@@ -71212,7 +71389,7 @@ function parseInputName(value) {
     if (value === '')
         return undefined;
     if (!INPUT_NAME.test(value)) {
-        throw new InputError(Inputs.WorkflowDistinctIdInput, value, 'the name of a workflow_dispatch input, such as distinct_id');
+        throw new errors_InputError(Inputs.WorkflowDistinctIdInput, value, 'the name of a workflow_dispatch input, such as distinct_id');
     }
     return value;
 }
@@ -71226,33 +71403,33 @@ function parseWorkflowInputs(value, distinctIdInput) {
         parsed = JSON.parse(value);
     }
     catch (e) {
-        throw new InputError(Inputs.WorkflowInputs, value, `${expected}, such as {"year": "2021"} (${e.message})`);
+        throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected}, such as {"year": "2021"} (${e.message})`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new InputError(Inputs.WorkflowInputs, value, `${expected}, such as {"year": "2021"}`);
+        throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected}, such as {"year": "2021"}`);
     }
     const inputs = {};
     for (const [name, v] of Object.entries(parsed)) {
         if (!INPUT_NAME.test(name)) {
-            throw new InputError(Inputs.WorkflowInputs, value, `${expected}; '${name}' is not an input name`);
+            throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected}; '${name}' is not an input name`);
         }
         if (!['string', 'number', 'boolean'].includes(typeof v)) {
-            throw new InputError(Inputs.WorkflowInputs, value, `${expected}; the value of '${name}' is ${v === null ? 'null' : typeof v}`);
+            throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected}; the value of '${name}' is ${v === null ? 'null' : typeof v}`);
         }
         inputs[name] = v;
     }
     if (distinctIdInput !== undefined && distinctIdInput in inputs) {
-        throw new InputError(Inputs.WorkflowInputs, value, `${expected} without '${distinctIdInput}' (${Inputs.WorkflowDistinctIdInput} sets it)`);
+        throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected} without '${distinctIdInput}' (${Inputs.WorkflowDistinctIdInput} sets it)`);
     }
     const count = Object.keys(inputs).length + (distinctIdInput === undefined ? 0 : 1);
     if (count > MAX_WORKFLOW_INPUTS) {
-        throw new InputError(Inputs.WorkflowInputs, value, `${expected} with at most ${MAX_WORKFLOW_INPUTS} inputs in all (GitHub's limit)`);
+        throw new errors_InputError(Inputs.WorkflowInputs, value, `${expected} with at most ${MAX_WORKFLOW_INPUTS} inputs in all (GitHub's limit)`);
     }
     return inputs;
 }
 function parseApiUrl(value) {
     if (!isHttpUrl(value)) {
-        throw new InputError(Inputs.GitHubApiUrl, value, 'the REST API URL, such as https://api.github.com or https://github.example.com/api/v3');
+        throw new errors_InputError(Inputs.GitHubApiUrl, value, 'the REST API URL, such as https://api.github.com or https://github.example.com/api/v3');
     }
     return value.replace(/\/+$/, '');
 }
@@ -71262,7 +71439,7 @@ function parseSeconds(input, value, fallback) {
         return fallback;
     const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
     if (!(seconds >= 1 && seconds <= 35 * 24 * 3600)) {
-        throw new InputError(input, value, 'a number of seconds from 1 to 3024000, such as 3600');
+        throw new errors_InputError(input, value, 'a number of seconds from 1 to 3024000, such as 3600');
     }
     return seconds;
 }
@@ -71281,18 +71458,103 @@ function parsePrefix(value, others) {
     if (prefix === '')
         return undefined;
     if (prefix.startsWith('/')) {
-        throw new InputError(Inputs.Prefix, prefix, `a key prefix without a leading '/', such as data-sources/ (or ${WHOLE_BUCKET} for the whole bucket)`);
+        throw new errors_InputError(Inputs.Prefix, prefix, `a key prefix without a leading '/', such as data-sources/ (or ${WHOLE_BUCKET} for the whole bucket)`);
     }
     if (others.keys.length > 0) {
-        throw new InputError(Inputs.Keys, others.keys.join('\n'), `to be empty when '${Inputs.Prefix}' is set: give keys or a prefix, not both`);
+        throw new errors_InputError(Inputs.Keys, others.keys.join('\n'), `to be empty when '${Inputs.Prefix}' is set: give keys or a prefix, not both`);
     }
     if (others.versionIds.trim() !== '') {
-        throw new InputError(Inputs.VersionIds, others.versionIds.trim(), `to be empty when '${Inputs.Prefix}' is set: a prefix goes back to '${Inputs.ToTime}'`);
+        throw new errors_InputError(Inputs.VersionIds, others.versionIds.trim(), `to be empty when '${Inputs.Prefix}' is set: a prefix goes back to '${Inputs.ToTime}'`);
     }
     if (others.toTime === '') {
-        throw new InputError(Inputs.ToTime, '', `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}'`);
+        throw new errors_InputError(Inputs.ToTime, '', `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}'`);
     }
     return prefix === WHOLE_BUCKET ? '' : prefix;
+}
+
+;// CONCATENATED MODULE: ./src/settings/snapshot.ts
+/** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
+
+
+
+/** The default store: this prefix in the rolled-back bucket (never part of a prefix run). */
+const DEFAULT_STORE_PREFIX = '.s3-rollback/';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const NAME_FORM = 'a name of letters, digits, ".", "_" and "-" such as last-good or a commit SHA';
+/** A snapshot name or ID (IDs have the same form). */
+function parseSnapshotName(input, value) {
+    if (!NAME.test(value))
+        throw new errors_InputError(input, value, NAME_FORM);
+    return value;
+}
+/** `s3://bucket/prefix/`; empty: DEFAULT_STORE_PREFIX in `bucket`. */
+function parseStore(value, bucket) {
+    if (value === '')
+        return { bucket, prefix: DEFAULT_STORE_PREFIX };
+    const m = /^s3:\/\/([A-Za-z0-9][A-Za-z0-9._-]{1,254})\/?(.*)$/.exec(value);
+    const prefix = m?.[2] ?? '';
+    if (!m || (prefix !== '' && !prefix.endsWith('/')) || prefix.startsWith('/')) {
+        throw new errors_InputError(Inputs.SnapshotStore, value, `an S3 URI of a bucket and a prefix ending in /, such as s3://${bucket}/${DEFAULT_STORE_PREFIX}`);
+    }
+    return { bucket: m[1], prefix };
+}
+/** What the runner says about this run (recorded in snapshots). */
+function contextOf(env) {
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+    return {
+        commit: env.GITHUB_SHA || undefined,
+        ref: env.GITHUB_REF || undefined,
+        runUrl: server && repo && run ? `${server}/${repo}/actions/runs/${run}` : undefined,
+        actor: env.GITHUB_ACTOR || undefined,
+    };
+}
+/**
+ * Which of the target inputs may be set with which mode: `to-snapshot` and `plan-file` are
+ * targets of their own, so they exclude `to-time` and `version-ids`; a plan also brings its
+ * keys, and `mode: snapshot` records now.
+ */
+function checkTargetInputs(read, mode) {
+    const given = (name) => read(name).trim();
+    const exclusive = (input, others, why) => {
+        if (given(input) === '')
+            return;
+        for (const other of others) {
+            if (given(other) !== '')
+                throw new errors_InputError(other, given(other), `to be empty ${why}`);
+        }
+    };
+    exclusive(Inputs.PlanFile, [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    if (mode === 'snapshot') {
+        for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
+            if (given(other) !== '') {
+                throw new errors_InputError(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
+            }
+        }
+        if (given(Inputs.Snapshot) === '') {
+            throw new errors_InputError(Inputs.Snapshot, '', `a name to record the snapshot under, ${NAME_FORM}`);
+        }
+    }
+    else if (mode === 'restore' && given(Inputs.Snapshot) !== '') {
+        throw new errors_InputError(Inputs.Snapshot, given(Inputs.Snapshot), `to be empty in mode 'restore' (restore to a snapshot with '${Inputs.ToSnapshot}')`);
+    }
+    if (mode !== 'restore' && given(Inputs.PlanFile) !== '') {
+        throw new errors_InputError(Inputs.PlanFile, given(Inputs.PlanFile), "to be empty unless mode is 'restore'");
+    }
+}
+function parseSide(input, value, now) {
+    if (value === 'now')
+        return { kind: 'now' };
+    if (/^\d{4}-\d{2}-\d{2}[T ]/.test(value)) {
+        const at = parseInstant(input, value);
+        if (at > now)
+            throw new InputError(input, value, `a time in the past (it is now ${now.toISOString()})`);
+        return { kind: 'time', at, text: value };
+    }
+    if (!NAME.test(value)) {
+        throw new InputError(input, value, 'a snapshot name or ID, an ISO-8601 time with a zone, or now');
+    }
+    return { kind: 'snapshot', ref: value };
 }
 
 ;// CONCATENATED MODULE: ./src/settings/duration.ts
@@ -71311,11 +71573,11 @@ function parseDuration(input, value) {
     const m = DURATION.exec(value);
     const expected = 'a duration such as 7d, 36h, 90m or 1d12h (w, d, h, m; more than zero)';
     if (!m || value === '')
-        throw new InputError(input, value, expected);
+        throw new errors_InputError(input, value, expected);
     const units = ['w', 'd', 'h', 'm'];
     const ms = units.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_MS[unit], 0);
     if (ms <= 0 || ms > MAX_MS)
-        throw new InputError(input, value, expected);
+        throw new errors_InputError(input, value, expected);
     return ms;
 }
 /** Days as a short text: `30d`, `1.5d`, or `unlimited` for null. */
@@ -71332,24 +71594,24 @@ function formatDays(days) {
 
 
 
-const MODES = ['restore', 'verify'];
+const MODES = ['restore', 'verify', 'snapshot'];
 /** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
 function parseVerify(read, mode, now) {
     const get = (name) => read(name).trim();
     const drill = parseBoolean(Inputs.Drill, get(Inputs.Drill), false);
     if (mode !== 'verify') {
         if (drill)
-            throw new InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'");
+            throw new errors_InputError(Inputs.Drill, get(Inputs.Drill), "false unless mode is 'verify'");
         return undefined;
     }
     if (drill && parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false)) {
-        throw new InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`);
+        throw new errors_InputError(Inputs.Drill, get(Inputs.Drill), `false when '${Inputs.DryRun}' is true`);
     }
     const minWindow = get(Inputs.MinWindow) || '7d';
     return {
         minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
         minWindow,
-        atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
+        atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
     };
@@ -71371,12 +71633,13 @@ function parseDrillPrefix(value, now) {
         return `.s3-rollback-drill/${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}/`;
     }
     if (!value.endsWith('/') || value.startsWith('/') || value.length > 512 || /[\r\n]/.test(value)) {
-        throw new InputError(Inputs.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
+        throw new errors_InputError(Inputs.DrillPrefix, value, 'a key prefix ending in /, such as .s3-rollback-drill/ (not starting with /)');
     }
     return value;
 }
 
 ;// CONCATENATED MODULE: ./src/settings/index.ts
+
 
 
 
@@ -71399,24 +71662,25 @@ const DEFAULT_PART_CONCURRENCY = 8;
  */
 function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
-    const bucket = parseBucket(get(Inputs.Bucket));
+    const access = parseAccess(read);
+    const { bucket } = access;
     const keys = parseKeys(read(Inputs.Keys));
     const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
+    checkTargetInputs(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
-        throw new InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
+        throw new errors_InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
     const prefix = parsePrefix(read(Inputs.Prefix), {
         keys,
-        toTime: get(Inputs.ToTime),
+        toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
     });
-    const target = verify?.atWindowStart
-        ? windowStart(verify, now)
-        : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
+    const target = parseAnyTarget(read, mode, keys, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
-    if (targetKeys.length === 0 && prefix === undefined) {
-        throw new InputError(Inputs.Keys, '', 'at least one object key, one per line');
+    const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
+    if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
+        throw new errors_InputError(Inputs.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
         multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -71445,12 +71709,8 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
             'skip',
         ]),
         dryRun: parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false),
-        expectedBucketOwner: parseAccountId(get(Inputs.ExpectedBucketOwner)),
-        s3: {
-            region: get(Inputs.Region) || undefined,
-            endpoint: parseEndpoint(get(Inputs.EndpointUrl)),
-            forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
-        },
+        expectedBucketOwner: access.expectedBucketOwner,
+        s3: access.s3,
         copy,
         mode,
         verify,
@@ -71461,11 +71721,43 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
             min: 1,
             max: 256,
         }),
+        snapshotStore: access.snapshotStore,
+        snapshot: mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
+        context: contextOf(env),
+    };
+}
+/** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
+function parseAnyTarget(read, mode, keys, now, verify) {
+    const get = (name) => read(name).trim();
+    if (mode === 'snapshot')
+        return { kind: 'time', at: now, text: now.toISOString() };
+    if (get(Inputs.PlanFile) !== '')
+        return { kind: 'plan', file: get(Inputs.PlanFile) };
+    const snapshot = mode === 'verify' && get(Inputs.Snapshot) !== '' ? Inputs.Snapshot : Inputs.ToSnapshot;
+    if (get(snapshot) !== '') {
+        return { kind: 'snapshot', ref: parseSnapshotName(snapshot, get(snapshot)) };
+    }
+    if (verify?.atWindowStart)
+        return windowStart(verify, now);
+    return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
+}
+function parseAccess(read) {
+    const get = (name) => read(name).trim();
+    const bucket = parseBucket(get(Inputs.Bucket));
+    return {
+        bucket,
+        expectedBucketOwner: parseAccountId(get(Inputs.ExpectedBucketOwner)),
+        s3: {
+            region: get(Inputs.Region) || undefined,
+            endpoint: parseEndpoint(get(Inputs.EndpointUrl)),
+            forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
+        },
+        snapshotStore: parseStore(get(Inputs.SnapshotStore), bucket),
     };
 }
 function parseBucket(value) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(value)) {
-        throw new InputError(Inputs.Bucket, value, 'a bucket name such as justice40-data');
+        throw new errors_InputError(Inputs.Bucket, value, 'a bucket name such as justice40-data');
     }
     return value;
 }
@@ -71475,7 +71767,7 @@ function parseKeys(value) {
     const seen = new Set();
     for (const key of keys) {
         if (seen.has(key)) {
-            throw new InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
+            throw new errors_InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
         }
         seen.add(key);
     }
@@ -71484,25 +71776,25 @@ function parseKeys(value) {
 function parseTarget(toTime, versionIds, keys, now) {
     const hasVersions = versionIds.trim() !== '';
     if (toTime !== '' && hasVersions) {
-        throw new InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
+        throw new errors_InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
-        const at = parseInstant(Inputs.ToTime, toTime);
+        const at = parse_parseInstant(Inputs.ToTime, toTime);
         if (at > now) {
-            throw new InputError(Inputs.ToTime, toTime, `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
+            throw new errors_InputError(Inputs.ToTime, toTime, `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
                 'that existed');
         }
         return { kind: 'time', at, text: toTime };
     }
     if (!hasVersions) {
-        throw new InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
+        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
     }
     const versions = parseVersionIds(versionIds);
     if (keys.length > 0) {
         const missing = keys.filter((k) => !versions.has(k));
         const extra = [...versions.keys()].filter((k) => !keys.includes(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
+            throw new errors_InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
         }
     }
     return { kind: 'versions', versions };
@@ -71518,10 +71810,10 @@ function parseVersionIds(value) {
         const at = line.lastIndexOf('=');
         const key = at < 0 ? '' : line.slice(0, at).trim();
         if (key === '') {
-            throw new InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
+            throw new errors_InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
         }
         if (versions.has(key)) {
-            throw new InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
+            throw new errors_InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
         }
         const versionId = line.slice(at + 1).trim();
         versions.set(key, versionId === '' ? null : versionId);
@@ -71532,7 +71824,7 @@ function parseAccountId(value) {
     if (value === '')
         return undefined;
     if (!/^\d{12}$/.test(value)) {
-        throw new InputError(Inputs.ExpectedBucketOwner, value, 'a 12-digit AWS account ID');
+        throw new errors_InputError(Inputs.ExpectedBucketOwner, value, 'a 12-digit AWS account ID');
     }
     return value;
 }
@@ -71540,7 +71832,7 @@ function parseEndpoint(value) {
     if (value === '')
         return undefined;
     if (!isHttpUrl(value)) {
-        throw new InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
+        throw new errors_InputError(Inputs.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
     }
     return value;
 }
@@ -71599,7 +71891,9 @@ function buildManifest(bucket, target, dryRun, keys) {
         bucket,
         target: target.kind === 'time'
             ? { toTime: target.at.toISOString() }
-            : { versionIds: Object.fromEntries(target.versions) },
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
         dryRun,
         keys,
     };
@@ -71627,12 +71921,8 @@ function undoLine(o) {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/lib/jsonl.ts
 
 
@@ -72663,9 +72953,24 @@ function compareCopy(source, copy, multipart) {
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
-    if ('prefix' in selection)
-        return keyHistories(s3, { ...where, prefix: selection.prefix });
-    return historiesOf(s3, where, selection.keys);
+    if (!('prefix' in selection))
+        return historiesOf(s3, where, selection.keys);
+    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
+    const { exclude } = selection;
+    return exclude ? without(all, exclude) : all;
+}
+async function* without(source, exclude) {
+    for await (const history of source)
+        if (!history.key.startsWith(exclude))
+            yield history;
+}
+/**
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ */
+function prefixSelection(prefix, bucket, store) {
+    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
+    return inside ? { prefix, exclude: store.prefix } : { prefix };
 }
 /**
  * The history of exactly each of `keys` (a key that never existed has no entries), in key
@@ -73210,7 +73515,9 @@ const PROBLEMS_KEPT = 100;
  * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
  * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
  */
-async function scan(s3, request, source, stores, concurrency, log, each = false) {
+async function scan(s3, request, source, stores, concurrency, log, each = false, 
+/** Sees every key that resolved (to record a plan, or to check one). */
+observe) {
     const result = {
         keys: 0,
         versions: 0,
@@ -73233,6 +73540,7 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
         }
         else {
             result.actions[resolved.action]++;
+            await observe?.(resolved);
             const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
             if (each)
                 log.info(line);
@@ -73251,7 +73559,288 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/engine/planfile.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = isAbsent(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds one short line per
+ * key in memory (about 100 bytes: 10 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await openSealed(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/store.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
+;// CONCATENATED MODULE: ./src/engine/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await resolveRef(s3, settings.snapshotStore, ref);
+    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
+
 
 
 
@@ -73284,13 +73873,27 @@ function memoryStores() {
     };
 }
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
-async function rollback(s3, settings, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = settings;
+async function rollback(s3, asked, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = asked;
+    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
+        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
+            ? e
+            : new StepError('reading the target', describeTarget(asked), e);
+    });
+    if (plan)
+        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
     const prefix = settings.prefix;
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
-    const selection = prefix === undefined ? { keys: settings.keys } : { prefix };
-    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const selection = prefix === undefined
+        ? { keys: settings.keys }
+        : prefixSelection(prefix, bucket, settings.snapshotStore);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
+    const observe = async (item) => {
+        plan?.check(item);
+        await recorder?.record(item);
+    };
     const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     let result;
     let written = 0;
@@ -73303,7 +73906,7 @@ async function rollback(s3, settings, log, options = {}) {
             const request = { ...settings, checkSources: dryRun };
             const source = histories(s3, where, selection);
             const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
+            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
             await stores.plan.close();
             return found;
         })
@@ -73311,6 +73914,7 @@ async function rollback(s3, settings, log, options = {}) {
             throw e instanceof StepError ? e : new StepError('listing', subject, e);
         });
         check(result, prefix);
+        plan?.finish();
         const planned = result.actions.restore + result.actions.delete;
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
             `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
@@ -73329,6 +73933,7 @@ async function rollback(s3, settings, log, options = {}) {
         }
     }
     catch (e) {
+        await recorder?.close();
         await cleanUp(stores, e);
         throw e;
     }
@@ -73342,7 +73947,33 @@ async function rollback(s3, settings, log, options = {}) {
     }
     const manifest = await manifestOf(settings, result, written, stores.outcomes);
     await cleanUp(stores);
+    if (recorder)
+        manifest.plan = await recorder.close();
+    if (plan)
+        manifest.appliedPlan = plan.digest;
     return manifest;
+}
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings) {
+    const { target } = settings;
+    if (target.kind === 'plan')
+        return `plan file ${target.file}`;
+    if (target.kind === 'snapshot')
+        return `snapshot ${target.ref}`;
+    return `s3://${settings.bucket}`;
+}
+/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings, stores) {
+    const { target } = settings;
+    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
+        bucket: settings.bucket,
+        createdAt: new Date().toISOString(),
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ifMissing: settings.ifMissing,
+    });
 }
 /**
  * Removes the run's working files, keeping what the user needs: after a run, the manifest
@@ -73515,7 +74146,12 @@ function formatBytes(bytes) {
     return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 function summaryTitle(manifest) {
-    const target = 'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs';
+    const t = manifest.target;
+    const target = 'toTime' in t
+        ? `to ${t.toTime}`
+        : 'snapshot' in t
+            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+            : 'to the given version IDs';
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
 }
@@ -73540,6 +74176,14 @@ function closingLine(m) {
             `${t.deleted} to delete); ${rest}.`);
     }
     return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
+}
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+function planLine(m) {
+    if (m.plan) {
+        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+            "'plan-file' (refused if any key changes before then).");
+    }
+    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
 }
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
@@ -73575,6 +74219,9 @@ async function writeSummary(report) {
         const { manifest } = report;
         summary.addRaw(summaryTitle(manifest), true).addBreak();
         summary.addRaw(closingLine(manifest), true).addBreak();
+        const plan = planLine(manifest);
+        if (plan)
+            summary.addRaw(plan, true).addBreak();
         if (manifest.summary)
             summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
         summary.addTable([
@@ -73587,6 +74234,100 @@ async function writeSummary(report) {
     if (report.error)
         summary.addCodeBlock(report.error);
     await summary.write();
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/create.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** A new snapshot ID: its UTC time and 6 random hex digits (20261123T043012Z-a1b2c3). */
+function newSnapshotId(now) {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+async function createSnapshot(s3, settings, log, now = new Date()) {
+    const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
+    const name = settings.snapshot;
+    if (!name)
+        throw new Error("createSnapshot() needs settings with mode 'snapshot'");
+    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const id = newSnapshotId(now);
+    const header = {
+        ...SNAPSHOT_FORMAT,
+        id,
+        name,
+        bucket,
+        createdAt: now.toISOString(),
+        scope: prefix === undefined ? { keys: settings.keys.length } : { prefix },
+        context: settings.context,
+    };
+    const selection = prefix === undefined ? { keys: settings.keys } : prefixSelection(prefix, bucket, store);
+    const dir = await runDirectory();
+    try {
+        const file = (0,external_node_path_.join)(dir, `${id}.jsonl.gz`);
+        const writer = await SealedWriter.create(file, header, { gzip: true });
+        const summary = { keys: 0, absent: 0 };
+        const problems = [];
+        const progress = new Progress('Recorded', undefined, log);
+        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
+            for await (const { key, entries } of histories(s3, { bucket, expectedBucketOwner }, selection)) {
+                const current = currentEntry(entries);
+                if (entries.length === 0 && settings.ifMissing !== 'skip') {
+                    problems.push({ key, problem: NO_SUCH_KEY });
+                }
+                else if (current && !isAbsent(current)) {
+                    await writer.write({
+                        key,
+                        versionId: current.versionId,
+                        size: current.size,
+                        eTag: current.eTag,
+                        lastModified: current.lastModified.toISOString(),
+                    });
+                    summary.keys++;
+                }
+                else if (prefix === undefined) {
+                    await writer.write({ key, versionId: null });
+                    summary.absent++;
+                }
+                progress.add();
+            }
+            progress.finish();
+        });
+        await writer.close();
+        if (problems.length > 0)
+            throw new PlanError(problems);
+        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => saveSnapshot(s3, store, file, {
+            name,
+            id,
+            bucket,
+            createdAt: header.createdAt,
+            keys: summary.keys,
+        }));
+        log.info(`${name} → ${id}: ${summary.keys} keys with a version, ${summary.absent} absent; ${uri}`);
+        return { id, name, bucket, ...summary, uri, createdAt: header.createdAt };
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/snapshot.ts
+function snapshotLine(s) {
+    const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
+    return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
+        `in ${s.uri}. Roll back to it with to-snapshot: ${s.name} (or ${s.id}, which never moves).`);
 }
 
 ;// CONCATENATED MODULE: ./src/action/fail.ts
@@ -73615,6 +74356,42 @@ function failWith(e, read) {
     }
     setFailed(message);
     return message;
+}
+
+;// CONCATENATED MODULE: ./src/action/snapshot.ts
+/** The action in `mode: snapshot`: record the current versions under a name; outputs and summary. */
+
+
+
+
+
+
+
+
+async function runSnapshot(read, log) {
+    let summary;
+    let error;
+    try {
+        const settings = parseSettings(read);
+        summary = await createSnapshot(createS3Client(settings.s3), settings, log);
+        setOutput(Outputs.SnapshotId, summary.id);
+    }
+    catch (e) {
+        error = failWith(e, read);
+    }
+    finally {
+        await writeSnapshotSummary(summary, error).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
+    }
+}
+async function writeSnapshotSummary(summary, error) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const out = summary_summary.addHeading('s3-rollback: snapshot', 2);
+    if (summary)
+        out.addRaw(snapshotLine(summary), true);
+    if (error)
+        out.addCodeBlock(error);
+    await out.write();
 }
 
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
@@ -74203,16 +74980,22 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
 }
-/** Runs every check; never writes outside the drill prefix. Throws only on programming errors. */
-async function verify(s3, settings, log, now = new Date()) {
-    const v = settings.verify;
+/**
+ * Runs every check; never writes outside the drill prefix. Throws StepError when the bucket
+ * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
+ * the snapshot to check cannot be found.
+ */
+async function verify(s3, asked, log, now = new Date()) {
+    const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
-    const { bucket, expectedBucketOwner } = settings;
+    const { bucket, expectedBucketOwner } = asked;
+    const settings = await snapshotKeys(s3, asked);
     const facts = await log.group(`Checking bucket ${bucket}`, async () => {
         const facts = await readBucketFacts(s3, bucket, expectedBucketOwner);
         log.info(`versioning: ${facts.versioning}; MFA delete: ${facts.mfaDelete}`);
@@ -74304,9 +75087,28 @@ function bucketWindowLimits(facts) {
     return limits;
 }
 function targetOf(target) {
-    return target.kind === 'time'
-        ? { toTime: target.at.toISOString() }
-        : { versionIds: Object.fromEntries(target.versions) };
+    if (target.kind === 'time')
+        return { toTime: target.at.toISOString() };
+    if (target.origin)
+        return { snapshot: target.origin.ref, snapshotId: target.origin.id };
+    return { versionIds: Object.fromEntries(target.versions) };
+}
+/**
+ * The settings to verify: with a snapshot, every key it recorded with a version (a key it
+ * recorded as absent has nothing that could expire), at that version.
+ */
+async function snapshotKeys(s3, asked) {
+    const { settings } = await resolveTarget(s3, asked);
+    const { target } = settings;
+    if (target.kind !== 'versions' || !target.origin)
+        return settings;
+    const versions = new Map([...target.versions].filter(([, v]) => v !== null));
+    return {
+        ...settings,
+        prefix: undefined,
+        keys: [...versions.keys()],
+        target: { ...target, versions },
+    };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
 async function drillKeys(s3, settings, prefix, keys, log) {
@@ -74458,6 +75260,7 @@ async function writeVerifySummary(report, error) {
 
 
 
+
 const log = {
     info: info,
     warning: warning,
@@ -74466,8 +75269,12 @@ const log = {
 };
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 async function run() {
-    if (getInput(Inputs.Mode).trim() === 'verify') {
+    const mode = getInput(Inputs.Mode).trim();
+    if (mode === 'verify') {
         return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
+    }
+    if (mode === 'snapshot') {
+        return runSnapshot((name) => getInput(name, { trimWhitespace: false }), log);
     }
     const report = {};
     const read = (name) => getInput(name, { trimWhitespace: false });
@@ -74484,6 +75291,13 @@ async function run() {
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
         if (manifest.summary?.undoFile)
             setOutput(Outputs.UndoFile, manifest.summary.undoFile);
+        if (manifest.plan)
+            setOutput(Outputs.PlanFile, manifest.plan.file);
+        const digest = manifest.plan?.digest ?? manifest.appliedPlan;
+        if (digest)
+            setOutput(Outputs.PlanDigest, digest);
+        if ('snapshotId' in manifest.target)
+            setOutput(Outputs.SnapshotId, manifest.target.snapshotId);
         if (settings.chain && settings.dryRun) {
             info(`Dry run: ${settings.chain.workflow} is not dispatched.`);
         }
@@ -74515,7 +75329,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 2053:
+/***/ 4434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");

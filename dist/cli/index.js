@@ -7625,7 +7625,7 @@ __webpack_unused_export__ = GetObjectAttributesCommand;
 __webpack_unused_export__ = GetObjectAttributesOutput$;
 __webpack_unused_export__ = GetObjectAttributesParts$;
 __webpack_unused_export__ = GetObjectAttributesRequest$;
-__webpack_unused_export__ = GetObjectCommand;
+exports.jLs = GetObjectCommand;
 __webpack_unused_export__ = GetObjectLegalHold$;
 __webpack_unused_export__ = GetObjectLegalHoldCommand;
 __webpack_unused_export__ = GetObjectLegalHoldOutput$;
@@ -7749,7 +7749,7 @@ __webpack_unused_export__ = ListObjectsCommand;
 __webpack_unused_export__ = ListObjectsOutput$;
 __webpack_unused_export__ = ListObjectsRequest$;
 __webpack_unused_export__ = ListObjectsV2$;
-__webpack_unused_export__ = ListObjectsV2Command;
+exports.u6x = ListObjectsV2Command;
 __webpack_unused_export__ = ListObjectsV2Output$;
 __webpack_unused_export__ = ListObjectsV2Request$;
 __webpack_unused_export__ = ListParts$;
@@ -7895,7 +7895,7 @@ __webpack_unused_export__ = PutObjectAnnotation$;
 __webpack_unused_export__ = PutObjectAnnotationCommand;
 __webpack_unused_export__ = PutObjectAnnotationOutput$;
 __webpack_unused_export__ = PutObjectAnnotationRequest$;
-__webpack_unused_export__ = PutObjectCommand;
+exports.wKZ = PutObjectCommand;
 __webpack_unused_export__ = PutObjectLegalHold$;
 __webpack_unused_export__ = PutObjectLegalHoldCommand;
 __webpack_unused_export__ = PutObjectLegalHoldOutput$;
@@ -33036,6 +33036,7 @@ class UsageError extends Error {
         this.command = command;
     }
 }
+const SNAPSHOT_ACTIONS = ['create', 'list', 'show'];
 /** The parser options of one command's flags. */
 function cliOptions(command) {
     const options = { help: { type: 'boolean', short: 'h' } };
@@ -33059,12 +33060,12 @@ function parseCli(argv) {
     if (first === '--version' || first === '-V' || first === 'version')
         return { command: 'version' };
     if (first.startsWith('-')) {
-        throw new UsageError(`missing command before ${first}: s3-rollback restore|verify [flags]`);
+        throw new UsageError(`missing command before ${first}: s3-rollback ${_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.join('|')} [flags]`);
     }
     if (!_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.includes(first)) {
         const guess = (0,_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .didYouMean */ .au)(first, _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo);
         throw new UsageError(`unknown command ${JSON.stringify(first)}` +
-            (guess ? `; did you mean ${guess}?` : ': expected restore or verify'));
+            (guess ? `; did you mean ${guess}?` : `: expected ${_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.join(', ')}`));
     }
     const command = first;
     checkFlagNames(command, rest);
@@ -33078,33 +33079,57 @@ function parseCli(argv) {
     const values = parsed.values;
     if (values.help === true)
         return { command: 'help', topic: command };
-    if (parsed.positionals.length > 0) {
-        throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])} (flags start with --; ` +
+    const positionals = [...parsed.positionals];
+    let action;
+    let name = '';
+    if (command === 'snapshot') {
+        action = snapshotAction(positionals.shift());
+        if (action !== 'list')
+            name = positionals.shift() ?? '';
+        if (action !== 'list' && name === '') {
+            throw new UsageError(`snapshot ${action} needs a NAME${action === 'show' ? ' or ID' : ''}`, command);
+        }
+    }
+    if (positionals.length > 0) {
+        throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (flags start with --; ` +
             'quote values that contain spaces)', command);
     }
     const list = (name) => values[name] ?? [];
     const keys = [...list('key'), ...list(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys).flatMap((v) => v.split(/[,\n]/))];
     const versionIds = [...list('version-id'), ...list(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds)];
-    const read = (name) => {
-        if (name === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Mode)
-            return command;
-        if (name === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys)
+    const read = (input) => {
+        if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Mode)
+            return command === 'snapshot' ? 'snapshot' : command;
+        if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot && command === 'snapshot')
+            return name;
+        if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys)
             return keys.join('\n');
-        if (name === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds)
+        if (input === _settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds)
             return versionIds.join('\n');
-        const value = values[name];
+        const value = values[input];
         if (typeof value === 'boolean')
             return value ? 'true' : 'false';
         return typeof value === 'string' ? value : '';
     };
     return {
         command,
+        ...(action ? { action } : {}),
         read,
         json: values.json === true,
         verbose: values.verbose === true,
         profile: values.profile,
         undoFile: values['undo-file'],
     };
+}
+function snapshotAction(word) {
+    if (SNAPSHOT_ACTIONS.includes(word)) {
+        return word;
+    }
+    const guess = word === undefined ? undefined : (0,_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .didYouMean */ .au)(word, SNAPSHOT_ACTIONS);
+    throw new UsageError(word === undefined
+        ? 'snapshot needs an action: create, list or show'
+        : `unknown snapshot action ${JSON.stringify(word)}` +
+            (guess ? `; did you mean ${guess}?` : ': expected create, list or show'), 'snapshot');
 }
 /** Unknown flags, and flags of the other command, before the parser sees them. */
 function checkFlagNames(command, args) {
@@ -33119,7 +33144,8 @@ function checkFlagNames(command, args) {
             continue;
         const other = _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .FLAGS */ .Wg.find((f) => f.name === name);
         if (other) {
-            throw new UsageError(`--${name} is a flag of ${other.commands.join(' and ')}, not ${command}`, command);
+            const of = other.commands.join(', ').replace(/, ([^,]*)$/, ' and $1');
+            throw new UsageError(`--${name} is a flag of ${of}, not ${command}`, command);
         }
         const guess = (0,_flags_js__WEBPACK_IMPORTED_MODULE_2__/* .didYouMean */ .au)(name, known);
         throw new UsageError(`unknown flag --${name}` + (guess ? `; did you mean --${guess}?` : ''), command);
@@ -33221,23 +33247,26 @@ function exitCodeOf(e) {
  * flag of the same name (a test checks that none is missing and that defaults match action.yml).
  */
 
-const COMMANDS = ['restore', 'verify'];
-const BOTH = COMMANDS;
+const COMMANDS = ['restore', 'verify', 'snapshot', 'diff'];
+const ALL = COMMANDS;
+const BOTH = ['restore', 'verify'];
 const RESTORE = ['restore'];
 const VERIFY = ['verify'];
+const SCOPED = ['restore', 'snapshot', 'diff'];
+const DIFF = ['diff'];
 const FLAGS = [
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Bucket,
         value: 'NAME',
         help: 'the versioned bucket (required)',
-        commands: BOTH,
+        commands: ALL,
         group: 'target',
     },
     {
         name: 'key',
         value: 'KEY',
         help: 'an exact object key; repeat for more keys',
-        commands: BOTH,
+        commands: ALL,
         repeat: true,
         input: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         group: 'target',
@@ -33246,15 +33275,15 @@ const FLAGS = [
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         value: 'K1,K2',
         help: 'keys separated by commas or newlines (--key for keys with commas)',
-        commands: BOTH,
+        commands: ALL,
         repeat: true,
         group: 'target',
     },
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Prefix,
         value: 'PREFIX',
-        help: "every key under PREFIX ('' for the whole bucket); with --to-time",
-        commands: RESTORE,
+        help: "every key under PREFIX ('*' for the whole bucket)",
+        commands: SCOPED,
         group: 'target',
     },
     {
@@ -33286,8 +33315,52 @@ const FLAGS = [
         value: 'fail|delete|skip',
         help: 'a key without a version at the target (skip also allows a key that never existed)',
         default: 'fail',
-        commands: BOTH,
+        commands: ['restore', 'verify', 'snapshot'],
         group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ToSnapshot,
+        value: 'NAME|ID',
+        help: 'the versions a snapshot recorded (with --key: only those keys)',
+        commands: RESTORE,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.PlanFile,
+        value: 'PATH',
+        help: 'apply exactly the plan a dry run saved (refused if any key changed since)',
+        commands: RESTORE,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Snapshot,
+        value: 'NAME|ID',
+        help: 'check that every version the snapshot refers to can be restored',
+        commands: VERIFY,
+        group: 'target',
+    },
+    {
+        name: 'from',
+        value: 'SNAPSHOT|TIME|now',
+        help: 'the earlier state: a snapshot name or ID, an ISO-8601 time, or now (required)',
+        commands: DIFF,
+        group: 'target',
+    },
+    {
+        name: 'to',
+        value: 'SNAPSHOT|TIME|now',
+        help: 'the later state',
+        default: 'now',
+        commands: DIFF,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.SnapshotStore,
+        value: 'S3URI',
+        help: 'where snapshots are kept: s3://bucket/prefix/',
+        default: 's3://BUCKET/.s3-rollback/',
+        commands: ALL,
+        group: 'snapshots',
     },
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.DryRun,
@@ -33362,7 +33435,7 @@ const FLAGS = [
         value: 'REGION',
         help: 'AWS region of the bucket',
         default: "AWS_REGION, or the profile's",
-        commands: BOTH,
+        commands: ALL,
         group: 'aws',
     },
     {
@@ -33370,27 +33443,27 @@ const FLAGS = [
         value: 'NAME',
         help: 'AWS profile (credentials come from the default chain)',
         default: 'AWS_PROFILE',
-        commands: BOTH,
+        commands: ALL,
         group: 'aws',
     },
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.EndpointUrl,
         value: 'URL',
         help: 'an S3-compatible endpoint, e.g. http://127.0.0.1:7480',
-        commands: BOTH,
+        commands: ALL,
         group: 'aws',
     },
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ForcePathStyle,
         help: 'address the bucket in the path (most S3-compatible stores)',
-        commands: BOTH,
+        commands: ALL,
         group: 'aws',
     },
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.ExpectedBucketOwner,
         value: 'ACCOUNT',
         help: '12-digit account ID that must own the bucket',
-        commands: BOTH,
+        commands: ALL,
         group: 'aws',
     },
     {
@@ -33474,10 +33547,10 @@ const FLAGS = [
     {
         name: 'json',
         help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
-        commands: BOTH,
+        commands: ALL,
         group: 'output',
     },
-    { name: 'verbose', help: 'debug output on stderr', commands: BOTH, group: 'output' },
+    { name: 'verbose', help: 'debug output on stderr', commands: ALL, group: 'output' },
 ];
 /** Flags that every command takes and that are not in the table's sections. */
 const GLOBAL_FLAGS = (/* unused pure expression or super */ null && (['help', 'version']));
@@ -33544,6 +33617,31 @@ const ABOUT = {
             's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
         ],
     },
+    snapshot: {
+        summary: 'Record the current version of every listed key, or of every key under a prefix, under a\n' +
+            'name (create); list the names (list); or show one snapshot (show).',
+        usage: [
+            's3-rollback snapshot create NAME --bucket B (--key K ... | --prefix P)',
+            's3-rollback snapshot list --bucket B',
+            's3-rollback snapshot show NAME|ID --bucket B [--json]',
+        ],
+        examples: [
+            's3-rollback snapshot create last-good --bucket justice40-data --prefix data-pipeline/',
+            's3-rollback restore --bucket justice40-data --to-snapshot last-good --dry-run',
+        ],
+    },
+    diff: {
+        summary: 'List the keys added, removed and changed between two states, each a snapshot, a time\n' +
+            'or now, with sizes: the changes to look at before blessing a new good state.',
+        usage: [
+            's3-rollback diff --bucket B --from SNAPSHOT|TIME|now [--to SNAPSHOT|TIME|now] [--key K ... | --prefix P]',
+        ],
+        examples: [
+            's3-rollback diff --bucket justice40-data --from last-good',
+            's3-rollback diff --bucket justice40-data --prefix data-pipeline/ \\\n' +
+                '    --from 2021-12-13T15:00:00Z --to v2-blessed --json',
+        ],
+    },
     verify: {
         summary: 'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
             'the guaranteed window, each target version, and optionally a restore drill.',
@@ -33557,7 +33655,8 @@ const ABOUT = {
     },
 };
 const GROUPS = {
-    target: 'What to roll back',
+    target: 'What',
+    snapshots: 'Snapshots',
     run: 'How',
     verify: 'Verify',
     aws: 'AWS',
@@ -33571,6 +33670,8 @@ function generalHelp(version) {
 Usage:
   s3-rollback restore [flags]   roll keys or a prefix back (--dry-run to plan only)
   s3-rollback verify [flags]    prove that a rollback would work; change nothing
+  s3-rollback snapshot create|list|show   record the current versions under a name
+  s3-rollback diff [flags]      what changed between two snapshots, times or now
   s3-rollback COMMAND --help    every flag of a command, with its default
   s3-rollback --version
 
@@ -33641,23 +33742,27 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1164);
-/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4122);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6224);
+/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4771);
 /* harmony import */ var _engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6165);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(511);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(511);
 /* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2170);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(2170);
 /* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1556);
 /* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8325);
 /* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7632);
 /* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3882);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3882);
 /* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9278);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7123);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4761);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
  * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
+
+
 
 
 
@@ -33690,69 +33795,50 @@ const say = (text) => void process.stderr.write(`${text}\n`);
 /** Runs one command line; returns the exit code. */
 async function main(argv) {
     let options;
-    let settings;
+    let command;
     try {
         options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_12__/* .VERSION */ .x));
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x));
             return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_12__/* .VERSION */ .x}`);
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x}`);
             return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
-        settings = (0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read);
+        if (options.command === 'diff') {
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+        }
+        else if (options.command === 'snapshot') {
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+        }
+        else {
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
+        }
     }
     catch (e) {
         if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
             throw e;
         const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inputErrorText */ .g)(e) : e.message;
-        const command = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
-        say(`Run 's3-rollback ${command ? `${command} ` : ''}--help' for usage.`);
+        say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
         return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_13__/* .createS3Client */ .qo)(settings.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_15__/* .createS3Client */ .qo)(command.s3);
     try {
-        if (settings.mode === 'verify') {
-            const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verify */ .M)(s3, settings, log);
-            if (options.json)
-                print(JSON.stringify(report, null, 2));
-            else {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
-                print('');
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
-                for (const problem of report.problems)
-                    print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(problem)}`);
-                print('');
-                print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .verdict */ .WJ)(report));
-            }
-            return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
-        }
-        const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollback */ .dU)(s3, settings, log);
-        const closing = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest), ...(await leftFor(manifest, options.undoFile))];
-        if (options.json) {
-            print(JSON.stringify(manifest, null, 2));
-            for (const line of closing)
-                say(line);
-        }
-        else {
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
-            print('');
-            if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_14__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
-                print('');
-            }
-            for (const line of closing)
-                print(line);
-        }
-        return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
     }
     catch (e) {
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, { bucket: settings.bucket, endpoint: settings.s3.endpoint });
+        const { read } = options;
+        const context = {
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.EndpointUrl).trim(),
+        };
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
         say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
             say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(fix)}`);
@@ -33763,6 +33849,51 @@ async function main(argv) {
     finally {
         s3.destroy();
     }
+}
+/** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
+function restoreOrVerify(settings, undoFile) {
+    return {
+        s3: settings.s3,
+        run: async (s3, log, print, json) => {
+            if (settings.mode === 'verify') {
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verify */ .M)(s3, settings, log);
+                if (json)
+                    print(JSON.stringify(report, null, 2));
+                else {
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
+                    print('');
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
+                    for (const problem of report.problems)
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(problem)}`);
+                    print('');
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .verdict */ .WJ)(report));
+                }
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+            }
+            const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollback */ .dU)(s3, settings, log);
+            const plan = (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest);
+            const closing = [
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
+                ...(plan ? [(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(plan)] : []),
+                ...(await leftFor(manifest, undoFile)),
+            ];
+            if (json) {
+                print(JSON.stringify(manifest, null, 2));
+                for (const line of closing)
+                    say(line);
+                return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+            }
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
+            print('');
+            if (manifest.keys.length > 0) {
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print('');
+            }
+            for (const line of closing)
+                print(line);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+        },
+    };
 }
 /**
  * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
@@ -33809,6 +33940,351 @@ process.exitCode = await main(process.argv.slice(2)).catch((e) => {
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 7123:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  F: () => (/* binding */ diffCommand),
+  U: () => (/* binding */ snapshotCommand)
+});
+
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/report/rollback.ts
+var rollback = __nccwpck_require__(1908);
+;// CONCATENATED MODULE: ./src/report/snapshot.ts
+function snapshotLine(s) {
+    const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
+    return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
+        `in ${s.uri}. Roll back to it with to-snapshot: ${s.name} (or ${s.id}, which never moves).`);
+}
+
+// EXTERNAL MODULE: ./src/settings/index.ts + 2 modules
+var src_settings = __nccwpck_require__(6224);
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(4761);
+// EXTERNAL MODULE: ./src/settings/prefix.ts
+var settings_prefix = __nccwpck_require__(4773);
+// EXTERNAL MODULE: ./src/settings/snapshot.ts
+var snapshot = __nccwpck_require__(749);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/lib/jsonl.ts
+var jsonl = __nccwpck_require__(489);
+// EXTERNAL MODULE: ./src/lib/progress.ts
+var lib_progress = __nccwpck_require__(6300);
+// EXTERNAL MODULE: ./src/lib/sealed.ts + 1 modules
+var sealed = __nccwpck_require__(5605);
+// EXTERNAL MODULE: ./src/s3/objects.ts
+var objects = __nccwpck_require__(8154);
+// EXTERNAL MODULE: ./src/engine/eligibility.ts
+var eligibility = __nccwpck_require__(7207);
+// EXTERNAL MODULE: ./src/engine/select.ts
+var engine_select = __nccwpck_require__(2132);
+// EXTERNAL MODULE: ./src/engine/sources.ts
+var sources = __nccwpck_require__(3720);
+// EXTERNAL MODULE: ./src/snapshot/store.ts
+var snapshot_store = __nccwpck_require__(77);
+;// CONCATENATED MODULE: ./src/snapshot/create.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** A new snapshot ID: its UTC time and 6 random hex digits (20261123T043012Z-a1b2c3). */
+function newSnapshotId(now) {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+async function createSnapshot(s3, settings, log, now = new Date()) {
+    const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
+    const name = settings.snapshot;
+    if (!name)
+        throw new Error("createSnapshot() needs settings with mode 'snapshot'");
+    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
+    const id = newSnapshotId(now);
+    const header = {
+        ...snapshot_store/* SNAPSHOT_FORMAT */.Td,
+        id,
+        name,
+        bucket,
+        createdAt: now.toISOString(),
+        scope: prefix === undefined ? { keys: settings.keys.length } : { prefix },
+        context: settings.context,
+    };
+    const selection = prefix === undefined ? { keys: settings.keys } : (0,sources/* prefixSelection */.Bu)(prefix, bucket, store);
+    const dir = await (0,jsonl/* runDirectory */.xw)();
+    try {
+        const file = (0,external_node_path_.join)(dir, `${id}.jsonl.gz`);
+        const writer = await sealed/* SealedWriter */.S1.create(file, header, { gzip: true });
+        const summary = { keys: 0, absent: 0 };
+        const problems = [];
+        const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
+        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshot_store/* uriOf */.S_)({ bucket, prefix })}`, async () => {
+            for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
+                const current = (0,engine_select/* currentEntry */.ES)(entries);
+                if (entries.length === 0 && settings.ifMissing !== 'skip') {
+                    problems.push({ key, problem: eligibility/* NO_SUCH_KEY */.yQ });
+                }
+                else if (current && !(0,engine_select/* isAbsent */.W0)(current)) {
+                    await writer.write({
+                        key,
+                        versionId: current.versionId,
+                        size: current.size,
+                        eTag: current.eTag,
+                        lastModified: current.lastModified.toISOString(),
+                    });
+                    summary.keys++;
+                }
+                else if (prefix === undefined) {
+                    await writer.write({ key, versionId: null });
+                    summary.absent++;
+                }
+                progress.add();
+            }
+            progress.finish();
+        });
+        await writer.close();
+        if (problems.length > 0)
+            throw new errors/* PlanError */.W6(problems);
+        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshot_store/* saveSnapshot */.Os)(s3, store, file, {
+            name,
+            id,
+            bucket,
+            createdAt: header.createdAt,
+            keys: summary.keys,
+        }));
+        log.info(`${name} → ${id}: ${summary.keys} keys with a version, ${summary.absent} absent; ${uri}`);
+        return { id, name, bucket, ...summary, uri, createdAt: header.createdAt };
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/diff.ts
+
+
+
+
+async function diff(s3, access, scope, from, to) {
+    const [a, b] = await Promise.all([load(s3, access, from), load(s3, access, to)]);
+    const selection = selectionOf(access, scope, a ?? b);
+    const result = {
+        bucket: access.bucket,
+        from: label(from, a),
+        to: label(to, b),
+        keys: 0,
+        totals: { added: 0, removed: 0, changed: 0, unchanged: 0 },
+        changes: [],
+    };
+    const compare = (key, before, after) => {
+        if (!before && !after)
+            return;
+        result.keys++;
+        const change = classify(before, after);
+        if (change === 'unchanged')
+            result.totals.unchanged++;
+        else {
+            result.totals[change]++;
+            result.changes.push({ key, change, before, after });
+        }
+    };
+    const listed = 'keys' in selection ? new Set(selection.keys) : undefined;
+    const inScope = (key) => 'prefix' in selection
+        ? key.startsWith(selection.prefix) &&
+            !(selection.exclude && key.startsWith(selection.exclude))
+        : (listed?.has(key) ?? false);
+    if (a && b) {
+        for (const key of new Set([...a.states.keys(), ...b.states.keys()])) {
+            if (inScope(key))
+                compare(key, a.states.get(key) ?? null, b.states.get(key) ?? null);
+        }
+    }
+    else {
+        const visited = new Set();
+        for await (const { key, entries } of (0,sources/* histories */.l3)(s3, access, selection)) {
+            visited.add(key);
+            compare(key, stateOf(from, a, key, entries), stateOf(to, b, key, entries));
+        }
+        for (const key of (a ?? b)?.states.keys() ?? []) {
+            if (!visited.has(key) && inScope(key)) {
+                compare(key, stateOf(from, a, key, []), stateOf(to, b, key, []));
+            }
+        }
+    }
+    result.changes.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return result;
+}
+/** Pure: how a key's two states differ. */
+function classify(before, after) {
+    if (!before)
+        return 'added';
+    if (!after)
+        return 'removed';
+    if (before.versionId === after.versionId)
+        return 'unchanged';
+    const same = before.size === after.size && !!before.eTag && before.eTag === after.eTag;
+    return same ? 'unchanged' : 'changed';
+}
+async function load(s3, access, side) {
+    if (side.kind !== 'snapshot')
+        return undefined;
+    const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, side.ref);
+    const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+    const states = new Map();
+    for await (const line of values) {
+        states.set(line.key, line.versionId === null
+            ? null
+            : { versionId: line.versionId, size: line.size, eTag: line.eTag });
+    }
+    return { label: side.ref === id ? id : `${side.ref} (${id})`, states, header };
+}
+/** The keys to compare: as given, else the scope of the (first) snapshot. */
+function selectionOf(access, scope, snapshot) {
+    const prefixOf = (prefix) => (0,sources/* prefixSelection */.Bu)(prefix, access.bucket, access.snapshotStore);
+    if (scope.prefix !== undefined)
+        return prefixOf(scope.prefix);
+    if (scope.keys.length > 0)
+        return { keys: scope.keys };
+    if (!snapshot) {
+        throw new errors/* SnapshotError */.JC('Nothing to compare: give keys or a prefix (or compare a snapshot)');
+    }
+    const s = snapshot.header.scope;
+    return 'prefix' in s ? prefixOf(s.prefix) : { keys: [...snapshot.states.keys()] };
+}
+function stateOf(side, loaded, key, entries) {
+    if (loaded)
+        return loaded.states.get(key) ?? null;
+    const entry = side.kind === 'time' ? (0,engine_select/* entryAt */._f)(entries, side.at) : (0,engine_select/* currentEntry */.ES)(entries);
+    if (!entry || (0,engine_select/* isAbsent */.W0)(entry))
+        return null;
+    return { versionId: entry.versionId, size: entry.size, eTag: entry.eTag };
+}
+function label(side, loaded) {
+    if (loaded)
+        return `snapshot ${loaded.label}`;
+    return side.kind === 'time' ? side.text : 'now';
+}
+
+// EXTERNAL MODULE: ./src/cli/table.ts
+var table = __nccwpck_require__(2170);
+;// CONCATENATED MODULE: ./src/cli/snapshots.ts
+
+
+
+
+
+
+
+
+
+
+
+/** Parses what the command needs (InputError on a bad flag); `run` then does it. */
+function snapshotCommand(action, read) {
+    if (action === 'create') {
+        const settings = (0,src_settings/* parseSettings */.P$)(read);
+        return {
+            s3: settings.s3,
+            run: async (s3, log, print, json) => {
+                const summary = await createSnapshot(s3, settings, log);
+                print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary));
+            },
+        };
+    }
+    const access = (0,src_settings/* parseAccess */.Cz)(read);
+    if (action === 'list') {
+        return {
+            s3: access.s3,
+            run: async (s3, _log, print, json) => {
+                const pointers = await (0,snapshot_store/* listPointers */.JR)(s3, access.snapshotStore);
+                if (json)
+                    return print(JSON.stringify(pointers, null, 2));
+                if (pointers.length === 0)
+                    return print(`No snapshots in ${(0,snapshot_store/* uriOf */.S_)(access.snapshotStore)}`);
+                const rows = pointers.map((p) => [p.name, p.id, p.createdAt, String(p.keys)]);
+                print((0,table/* formatTable */.k)(['Name', 'Snapshot ID', 'Created', 'Keys'], rows));
+            },
+        };
+    }
+    const ref = (0,snapshot/* parseSnapshotName */.FZ)(names/* Inputs */.G.Snapshot, read(names/* Inputs */.G.Snapshot).trim());
+    return {
+        s3: access.s3,
+        run: async (s3, _log, print, json) => {
+            const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, ref);
+            const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+            const lines = [];
+            for await (const line of values)
+                lines.push(line);
+            if (json)
+                return print(JSON.stringify({ ...header, keys: lines }, null, 2));
+            const scope = 'prefix' in header.scope
+                ? `prefix ${header.scope.prefix || '(whole bucket)'}`
+                : `${header.scope.keys} listed keys`;
+            print(`Snapshot ${header.id} (${header.name}) of s3://${header.bucket}, ${scope}, taken ${header.createdAt}`);
+            const c = header.context;
+            if (c.commit || c.runUrl)
+                print(`Commit ${c.commit ?? '—'}, run ${c.runUrl ?? '—'}`);
+            print('');
+            const rows = lines.map((l) => [
+                l.key,
+                l.versionId ?? '(absent)',
+                l.size === undefined ? '—' : (0,rollback/* formatBytes */.z3)(l.size),
+                l.eTag ?? '',
+            ]);
+            print((0,table/* formatTable */.k)(['Key', 'Version', 'Size', 'ETag'], rows));
+        },
+    };
+}
+/** `diff`: parses --from/--to and the scope, then lists the changes. */
+function diffCommand(read, fromFlag, toFlag) {
+    const now = new Date();
+    const access = (0,src_settings/* parseAccess */.Cz)(read);
+    const keys = (0,src_settings/* parseKeys */.Ss)(read(names/* Inputs */.G.Keys));
+    const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), { keys, toTime: 'now', versionIds: '' });
+    if (fromFlag === '') {
+        throw new errors/* InputError */.dz('from', '', 'the earlier state: a snapshot name or ID, a time, or now');
+    }
+    const from = (0,snapshot/* parseSide */.r2)('from', fromFlag, now);
+    const to = (0,snapshot/* parseSide */.r2)('to', toFlag || 'now', now);
+    return {
+        s3: access.s3,
+        run: async (s3, _log, print, json) => {
+            const result = await diff(s3, access, { keys, prefix }, from, to);
+            print(json ? JSON.stringify(result, null, 2) : diffText(result));
+        },
+    };
+}
+function diffText(r) {
+    const state = (s) => s ? `${s.versionId} (${s.size === undefined ? '?' : (0,rollback/* formatBytes */.z3)(s.size)})` : '—';
+    const rows = r.changes.map((c) => [c.key, c.change, state(c.before), state(c.after)]);
+    const t = r.totals;
+    const head = `From ${r.from} to ${r.to} in s3://${r.bucket}: ${t.added} added, ${t.removed} removed, ${t.changed} changed, ${t.unchanged} unchanged`;
+    return rows.length === 0
+        ? `${head}.`
+        : `${head}:\n\n${(0,table/* formatTable */.k)(['Key', 'Change', 'Before', 'After'], rows)}`;
+}
+
 
 /***/ }),
 
@@ -34364,7 +34840,9 @@ function buildManifest(bucket, target, dryRun, keys) {
         bucket,
         target: target.kind === 'time'
             ? { toTime: target.at.toISOString() }
-            : { versionIds: Object.fromEntries(target.versions) },
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
         dryRun,
         keys,
     };
@@ -34391,7 +34869,130 @@ function undoLine(o) {
 
 /***/ }),
 
-/***/ 4122:
+/***/ 2709:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ PlanRecorder),
+/* harmony export */   Y: () => (/* binding */ loadPlan)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5605);
+/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = (0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .isAbsent */ .W0)(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedWriter */ .S1.create((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds one short line per
+ * key in memory (about 100 bytes: 10 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .openSealed */ .j5)(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedFileError */ .DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StalePlanError */ .Z(file, moved, movedCount);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 4771:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34408,87 +35009,10 @@ var external_node_path_ = __nccwpck_require__(6760);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/lib/jsonl.ts
-
-
-
-
-
-const FLUSH_BYTES = 64 * 1024;
-/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
-class JsonLinesWriter {
-    path;
-    file;
-    buffer = [];
-    bytes = 0;
-    lines = 0;
-    flushing = Promise.resolve();
-    closed = false;
-    constructor(path, file) {
-        this.path = path;
-        this.file = file;
-    }
-    /** Creates (or truncates) `path`. */
-    static async create(path) {
-        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
-    }
-    /** Lines written so far. */
-    get count() {
-        return this.lines;
-    }
-    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
-    async write(value) {
-        const line = JSON.stringify(value) + '\n';
-        this.buffer.push(line);
-        this.bytes += line.length;
-        this.lines++;
-        if (this.bytes >= FLUSH_BYTES)
-            await this.flush();
-    }
-    /** Writes out everything queued so far. */
-    async flush() {
-        const chunk = this.buffer.join('');
-        this.buffer = [];
-        this.bytes = 0;
-        this.flushing = this.flushing.then(async () => {
-            if (chunk !== '')
-                await this.file.write(chunk);
-        });
-        await this.flushing;
-    }
-    /** Flushes and closes the file (once; later calls do nothing). */
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        await this.flush();
-        await this.file.close();
-    }
-}
-/** The values of a JSON Lines file, one at a time. */
-async function* readJsonLines(path, revive) {
-    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path), crlfDelay: Infinity });
-    for await (const line of lines) {
-        if (line.trim() !== '')
-            yield JSON.parse(line, revive);
-    }
-}
-/** Revives ISO dates of the fields that hold dates (JSON has none). */
-function reviveDates(fields) {
-    const names = new Set(fields);
-    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
-}
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
-function runDirectory() {
-    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
-}
-
+// EXTERNAL MODULE: ./src/lib/jsonl.ts
+var jsonl = __nccwpck_require__(489);
+// EXTERNAL MODULE: ./src/lib/sealed.ts + 1 modules
+var sealed = __nccwpck_require__(5605);
 ;// CONCATENATED MODULE: ./src/lib/store.ts
 /**
  * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
@@ -34524,7 +35048,7 @@ class FileStore {
         this.revive = revive;
     }
     static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
+        return new FileStore(await jsonl/* JsonLinesWriter */.nX.create(path), revive);
     }
     get path() {
         return this.writer.path;
@@ -34536,7 +35060,7 @@ class FileStore {
         return this.writer.write(value);
     }
     read() {
-        return readJsonLines(this.writer.path, this.revive);
+        return (0,jsonl/* readJsonLines */.sS)(this.writer.path, this.revive);
     }
     flush() {
         return this.writer.flush();
@@ -34554,85 +35078,8 @@ class FileStore {
 var objects = __nccwpck_require__(8154);
 // EXTERNAL MODULE: ./src/lib/pool.ts
 var pool = __nccwpck_require__(1465);
-;// CONCATENATED MODULE: ./src/lib/progress.ts
-/**
- * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
- * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
- */
-class Progress {
-    label;
-    total;
-    log;
-    done = 0;
-    started;
-    lastAt;
-    lastPercent = 0;
-    lastDone = -1;
-    everyMs;
-    everyPercent;
-    now;
-    constructor(label, total, log, options = {}) {
-        this.label = label;
-        this.total = total;
-        this.log = log;
-        this.now = options.now ?? Date.now;
-        this.everyMs = options.everyMs ?? 10_000;
-        this.everyPercent = options.everyPercent ?? 10;
-        this.started = this.now();
-        this.lastAt = this.started;
-    }
-    /** Counts `n` more items done and logs a line when one is due. */
-    add(n = 1, detail) {
-        this.done += n;
-        const at = this.now();
-        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
-        const stepped = this.total !== undefined &&
-            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
-        if (stepped || at - this.lastAt >= this.everyMs) {
-            this.lastAt = at;
-            this.lastPercent = percent;
-            this.lastDone = this.done;
-            this.log.info(this.line(at, detail));
-        }
-    }
-    /** The final line (unless the last line already said the same count, with no detail). */
-    finish(detail) {
-        if (this.done === this.lastDone && detail === undefined)
-            return;
-        this.lastDone = this.done;
-        this.log.info(this.line(this.now(), detail));
-    }
-    /** One progress line (pure given the counts and the clock). */
-    line(at, detail) {
-        const seconds = Math.max((at - this.started) / 1000, 0.001);
-        const rate = this.done / seconds;
-        const parts = [`${this.label}: ${this.done}`];
-        if (this.total !== undefined) {
-            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
-            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
-        }
-        parts.push(`${rate.toFixed(1)}/s`);
-        if (this.total !== undefined && this.done < this.total && rate > 0) {
-            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
-        }
-        else {
-            parts.push(`elapsed ${duration(seconds)}`);
-        }
-        if (detail)
-            parts.push(detail);
-        return parts.join(', ');
-    }
-}
-/** 45s, 3m05s, 1h02m. */
-function duration(seconds) {
-    const s = Math.round(seconds);
-    if (s < 60)
-        return `${s}s`;
-    if (s < 3600)
-        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
+// EXTERNAL MODULE: ./src/lib/progress.ts
+var lib_progress = __nccwpck_require__(6300);
 // EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
 var engine_confirm = __nccwpck_require__(3879);
 // EXTERNAL MODULE: ./src/engine/guard.ts
@@ -34834,7 +35281,7 @@ function unknown(c, error) {
 /** Writes every planned key, all or nothing. Returns the number of keys written. */
 async function applyPlan(s3, where, settings, plan, stores, options, log) {
     const guard = new engine_guard/* WriteGuard */.j(log);
-    const progress = new Progress('Restored', options.total, log);
+    const progress = new lib_progress/* Progress */.k('Restored', options.total, log);
     const batchSize = options.batch ?? 1000;
     const pending = [];
     const failed = [];
@@ -34952,7 +35399,9 @@ const PROBLEMS_KEPT = 100;
  * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
  * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
  */
-async function scan(s3, request, source, stores, concurrency, log, each = false) {
+async function scan(s3, request, source, stores, concurrency, log, each = false, 
+/** Sees every key that resolved (to record a plan, or to check one). */
+observe) {
     const result = {
         keys: 0,
         versions: 0,
@@ -34960,7 +35409,7 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
         problems: [],
         problemCount: 0,
     };
-    const progress = new Progress('Resolved', undefined, log);
+    const progress = new lib_progress/* Progress */.k('Resolved', undefined, log);
     const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
     await (0,pool/* eachLimit */.h)(source, concurrency, async ({ key, entries }) => {
         result.keys++;
@@ -34975,6 +35424,7 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
         }
         else {
             result.actions[resolved.action]++;
+            await observe?.(resolved);
             const line = `${key}: ${resolved.action} (current: ${(0,engine_select/* describe */.q0)(resolved.current)}; target: ${(0,engine_select/* describe */.q0)(resolved.wanted)})`;
             if (each)
                 log.info(line);
@@ -34993,6 +35443,10 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
     return result;
 }
 
+// EXTERNAL MODULE: ./src/engine/planfile.ts
+var planfile = __nccwpck_require__(2709);
+// EXTERNAL MODULE: ./src/engine/target.ts
+var target = __nccwpck_require__(6681);
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
 
 
@@ -35004,11 +35458,14 @@ async function scan(s3, request, source, stores, concurrency, log, each = false)
 
 
 
+
+
+
 /** Revives the Date fields of a PlanItem read back from JSON. */
-const revivePlanItem = reviveDates(['lastModified', 'expires']);
+const revivePlanItem = (0,jsonl/* reviveDates */.Zs)(['lastModified', 'expires']);
 /** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
 async function fileStores(dir) {
-    const at = dir ?? (await runDirectory());
+    const at = dir ?? (await (0,jsonl/* runDirectory */.xw)());
     return {
         dir: dir === undefined ? at : undefined,
         plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
@@ -35026,13 +35483,27 @@ function memoryStores() {
     };
 }
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
-async function rollback(s3, settings, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = settings;
+async function rollback(s3, asked, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = asked;
+    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
+    const { settings, plan } = await (0,target/* resolveTarget */.u)(s3, asked).catch((e) => {
+        throw e instanceof errors/* InputError */.dz || e instanceof errors/* SnapshotError */.JC || e instanceof sealed/* SealedFileError */.DS
+            ? e
+            : new errors/* StepError */.zg('reading the target', describeTarget(asked), e);
+    });
+    if (plan)
+        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
     const prefix = settings.prefix;
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
-    const selection = prefix === undefined ? { keys: settings.keys } : { prefix };
-    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
+    const selection = prefix === undefined
+        ? { keys: settings.keys }
+        : (0,sources/* prefixSelection */.Bu)(prefix, bucket, settings.snapshotStore);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
+    const observe = async (item) => {
+        plan?.check(item);
+        await recorder?.record(item);
+    };
     const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     let result;
     let written = 0;
@@ -35045,7 +35516,7 @@ async function rollback(s3, settings, log, options = {}) {
             const request = { ...settings, checkSources: dryRun };
             const source = (0,sources/* histories */.l3)(s3, where, selection);
             const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each);
+            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
             await stores.plan.close();
             return found;
         })
@@ -35053,6 +35524,7 @@ async function rollback(s3, settings, log, options = {}) {
             throw e instanceof errors/* StepError */.zg ? e : new errors/* StepError */.zg('listing', subject, e);
         });
         check(result, prefix);
+        plan?.finish();
         const planned = result.actions.restore + result.actions.delete;
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
             `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
@@ -35071,6 +35543,7 @@ async function rollback(s3, settings, log, options = {}) {
         }
     }
     catch (e) {
+        await recorder?.close();
         await cleanUp(stores, e);
         throw e;
     }
@@ -35084,7 +35557,33 @@ async function rollback(s3, settings, log, options = {}) {
     }
     const manifest = await manifestOf(settings, result, written, stores.outcomes);
     await cleanUp(stores);
+    if (recorder)
+        manifest.plan = await recorder.close();
+    if (plan)
+        manifest.appliedPlan = plan.digest;
     return manifest;
+}
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings) {
+    const { target } = settings;
+    if (target.kind === 'plan')
+        return `plan file ${target.file}`;
+    if (target.kind === 'snapshot')
+        return `snapshot ${target.ref}`;
+    return `s3://${settings.bucket}`;
+}
+/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings, stores) {
+    const { target } = settings;
+    return planfile/* PlanRecorder */.E.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
+        bucket: settings.bucket,
+        createdAt: new Date().toISOString(),
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ifMissing: settings.ifMissing,
+    });
 }
 /**
  * Removes the run's working files, keeping what the user needs: after a run, the manifest
@@ -35224,6 +35723,7 @@ function describe(entry) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   A7: () => (/* binding */ walkKeys),
+/* harmony export */   Bu: () => (/* binding */ prefixSelection),
 /* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
 /* unused harmony export historiesOf */
@@ -35231,9 +35731,24 @@ function describe(entry) {
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
-    if ('prefix' in selection)
-        return (0,_s3_listing_js__WEBPACK_IMPORTED_MODULE_0__/* .keyHistories */ .W0)(s3, { ...where, prefix: selection.prefix });
-    return historiesOf(s3, where, selection.keys);
+    if (!('prefix' in selection))
+        return historiesOf(s3, where, selection.keys);
+    const all = (0,_s3_listing_js__WEBPACK_IMPORTED_MODULE_0__/* .keyHistories */ .W0)(s3, { ...where, prefix: selection.prefix });
+    const { exclude } = selection;
+    return exclude ? without(all, exclude) : all;
+}
+async function* without(source, exclude) {
+    for await (const history of source)
+        if (!history.key.startsWith(exclude))
+            yield history;
+}
+/**
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ */
+function prefixSelection(prefix, bucket, store) {
+    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
+    return inside ? { prefix, exclude: store.prefix } : { prefix };
 }
 /**
  * The history of exactly each of `keys` (a key that never existed has no entries), in key
@@ -35321,6 +35836,75 @@ async function walkKeys(s3, where, keys, options, visit) {
             left = new Set(left);
         }
     }
+}
+
+
+/***/ }),
+
+/***/ 6681:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ resolveTarget)
+/* harmony export */ });
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77);
+/* harmony import */ var _planfile_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2709);
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await (0,_planfile_js__WEBPACK_IMPORTED_MODULE_3__/* .loadPlan */ .Y)(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .resolveRef */ .qE)(s3, settings.snapshotStore, ref);
+    const { header, values } = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .openSnapshot */ .r3)(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
 }
 
 
@@ -35654,8 +36238,10 @@ function singleCopy(s3, where, request, guard) {
 /* harmony export */   CL: () => (/* binding */ RaceError),
 /* harmony export */   DZ: () => (/* binding */ RestoreError),
 /* harmony export */   Gz: () => (/* binding */ VerifyError),
+/* harmony export */   JC: () => (/* binding */ SnapshotError),
 /* harmony export */   PI: () => (/* binding */ BucketError),
 /* harmony export */   W6: () => (/* binding */ PlanError),
+/* harmony export */   Z: () => (/* binding */ StalePlanError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* reexport safe */ _explain_js__WEBPACK_IMPORTED_MODULE_0__.gJ),
 /* harmony export */   h4: () => (/* binding */ diagnose),
@@ -35663,6 +36249,8 @@ function singleCopy(s3, where, request, guard) {
 /* harmony export */ });
 /* unused harmony export ChainError */
 /* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5605);
+
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 class InputError extends Error {
@@ -35688,6 +36276,26 @@ class PlanError extends Error {
             problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
         this.problems = problems;
     }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends Error {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
+class SnapshotError extends Error {
+    name = 'SnapshotError';
 }
 /** The bucket itself cannot be rolled back (versioning off, not found, no access). */
 class BucketError extends Error {
@@ -35779,7 +36387,17 @@ function diagnose(e, context = {}) {
     if (e instanceof InputError)
         return { kind: 'usage' };
     const explained = (0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .explain */ .WE)(e, context);
-    const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError];
+    const refused = [
+        PlanError,
+        StalePlanError,
+        SnapshotError,
+        _sealed_js__WEBPACK_IMPORTED_MODULE_1__/* .SealedFileError */ .DS,
+        BucketError,
+        RaceError,
+        VerifyError,
+        RestoreError,
+        ChainError,
+    ];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -35955,6 +36573,102 @@ function errorMessage(e) {
 
 /***/ }),
 
+/***/ 489:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zs: () => (/* binding */ reviveDates),
+/* harmony export */   nX: () => (/* binding */ JsonLinesWriter),
+/* harmony export */   sS: () => (/* binding */ readJsonLines),
+/* harmony export */   xw: () => (/* binding */ runDirectory)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(481);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_readline__WEBPACK_IMPORTED_MODULE_4__);
+
+
+
+
+
+const FLUSH_BYTES = 64 * 1024;
+/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
+class JsonLinesWriter {
+    path;
+    file;
+    buffer = [];
+    bytes = 0;
+    lines = 0;
+    flushing = Promise.resolve();
+    closed = false;
+    constructor(path, file) {
+        this.path = path;
+        this.file = file;
+    }
+    /** Creates (or truncates) `path`. */
+    static async create(path) {
+        return new JsonLinesWriter(path, await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(path, 'w'));
+    }
+    /** Lines written so far. */
+    get count() {
+        return this.lines;
+    }
+    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
+    async write(value) {
+        const line = JSON.stringify(value) + '\n';
+        this.buffer.push(line);
+        this.bytes += line.length;
+        this.lines++;
+        if (this.bytes >= FLUSH_BYTES)
+            await this.flush();
+    }
+    /** Writes out everything queued so far. */
+    async flush() {
+        const chunk = this.buffer.join('');
+        this.buffer = [];
+        this.bytes = 0;
+        this.flushing = this.flushing.then(async () => {
+            if (chunk !== '')
+                await this.file.write(chunk);
+        });
+        await this.flushing;
+    }
+    /** Flushes and closes the file (once; later calls do nothing). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await this.flush();
+        await this.file.close();
+    }
+}
+/** The values of a JSON Lines file, one at a time. */
+async function* readJsonLines(path, revive) {
+    const lines = (0,node_readline__WEBPACK_IMPORTED_MODULE_4__.createInterface)({ input: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(path), crlfDelay: Infinity });
+    for await (const line of lines) {
+        if (line.trim() !== '')
+            yield JSON.parse(line, revive);
+    }
+}
+/** Revives ISO dates of the fields that hold dates (JSON has none). */
+function reviveDates(fields) {
+    const names = new Set(fields);
+    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
+}
+/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+function runDirectory() {
+    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(), 's3-rollback-'));
+}
+
+
+/***/ }),
+
 /***/ 1465:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36013,6 +36727,249 @@ async function eachLimit(items, limit, task) {
 
 /***/ }),
 
+/***/ 6300:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ Progress)
+/* harmony export */ });
+/* unused harmony export duration */
+/**
+ * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
+ * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ */
+class Progress {
+    label;
+    total;
+    log;
+    done = 0;
+    started;
+    lastAt;
+    lastPercent = 0;
+    lastDone = -1;
+    everyMs;
+    everyPercent;
+    now;
+    constructor(label, total, log, options = {}) {
+        this.label = label;
+        this.total = total;
+        this.log = log;
+        this.now = options.now ?? Date.now;
+        this.everyMs = options.everyMs ?? 10_000;
+        this.everyPercent = options.everyPercent ?? 10;
+        this.started = this.now();
+        this.lastAt = this.started;
+    }
+    /** Counts `n` more items done and logs a line when one is due. */
+    add(n = 1, detail) {
+        this.done += n;
+        const at = this.now();
+        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
+        const stepped = this.total !== undefined &&
+            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
+        if (stepped || at - this.lastAt >= this.everyMs) {
+            this.lastAt = at;
+            this.lastPercent = percent;
+            this.lastDone = this.done;
+            this.log.info(this.line(at, detail));
+        }
+    }
+    /** The final line (unless the last line already said the same count, with no detail). */
+    finish(detail) {
+        if (this.done === this.lastDone && detail === undefined)
+            return;
+        this.lastDone = this.done;
+        this.log.info(this.line(this.now(), detail));
+    }
+    /** One progress line (pure given the counts and the clock). */
+    line(at, detail) {
+        const seconds = Math.max((at - this.started) / 1000, 0.001);
+        const rate = this.done / seconds;
+        const parts = [`${this.label}: ${this.done}`];
+        if (this.total !== undefined) {
+            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
+            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+        }
+        parts.push(`${rate.toFixed(1)}/s`);
+        if (this.total !== undefined && this.done < this.total && rate > 0) {
+            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
+        }
+        else {
+            parts.push(`elapsed ${duration(seconds)}`);
+        }
+        if (detail)
+            parts.push(detail);
+        return parts.join(', ');
+    }
+}
+/** 45s, 3m05s, 1h02m. */
+function duration(seconds) {
+    const s = Math.round(seconds);
+    if (s < 60)
+        return `${s}s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+
+/***/ }),
+
+/***/ 5605:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DS: () => (/* binding */ SealedFileError),
+  S1: () => (/* binding */ SealedWriter),
+  j5: () => (/* binding */ openSealed)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+// EXTERNAL MODULE: external "node:readline"
+var external_node_readline_ = __nccwpck_require__(481);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/lib/sealed.ts
+/**
+ * Sealed JSON Lines: the file format of saved plans and snapshots. The first line is a header
+ * naming the format and its version, then one JSON value per line, then a trailer with the line
+ * count and the SHA-256 of every line before it. A file that is truncated, edited, of another
+ * format or of an unknown version is refused when it is read. Optionally gzip-compressed.
+ * Written and read as streams, so memory stays small whatever the number of lines.
+ */
+
+
+
+
+
+/** A sealed file that cannot be used: says why, in terms of the file. */
+class SealedFileError extends Error {
+    name = 'SealedFileError';
+}
+/** Writes a sealed file line by line. */
+class SealedWriter {
+    path;
+    out;
+    file;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    lines = 0;
+    constructor(path, out, file) {
+        this.path = path;
+        this.out = out;
+        this.file = file;
+    }
+    static async create(path, header, { gzip = false } = {}) {
+        const file = (0,external_node_fs_.createWriteStream)(path, { mode: 0o600 });
+        await (0,external_node_events_namespaceObject.once)(file, 'open');
+        const out = gzip ? (0,external_node_zlib_.createGzip)() : file;
+        if (gzip)
+            out.pipe(file);
+        const writer = new SealedWriter(path, out, file);
+        await writer.line(header);
+        return writer;
+    }
+    /** Lines written so far, header included. */
+    get count() {
+        return this.lines;
+    }
+    write(value) {
+        return this.line(value);
+    }
+    async line(value) {
+        const text = `${JSON.stringify(value)}\n`;
+        this.hash.update(text);
+        this.lines++;
+        if (!this.out.write(text))
+            await (0,external_node_events_namespaceObject.once)(this.out, 'drain');
+    }
+    /** Writes the trailer and closes the file; returns the SHA-256 (hex) that seals it. */
+    async close() {
+        const sha256 = this.hash.digest('hex');
+        const trailer = { end: true, lines: this.lines, sha256 };
+        this.out.end(`${JSON.stringify(trailer)}\n`);
+        await (0,external_node_events_namespaceObject.once)(this.file, 'close');
+        return sha256;
+    }
+}
+/**
+ * Opens a sealed file (a path, or a stream such as an S3 object's body) and checks its header:
+ * `format` and `version` must be the expected ones. `describe` names the file in errors.
+ */
+async function openSealed(input, expected) {
+    const stream = typeof input === 'string' ? (0,external_node_fs_.createReadStream)(input) : input;
+    const lines = readLines(stream, expected.gzip ?? false)[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const what = expected.describe;
+    if (first.done)
+        throw new SealedFileError(`${what} is empty`);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(`${first.value}\n`);
+    const header = parse(first.value, what, 1);
+    if (header.format !== expected.format) {
+        throw new SealedFileError(`${what} is not a ${expected.format} file (its format is ${JSON.stringify(header.format)})`);
+    }
+    if (header.version !== expected.version) {
+        throw new SealedFileError(`${what} has format version ${JSON.stringify(header.version)}; this s3-rollback reads ` +
+            `version ${expected.version}`);
+    }
+    const contents = { header: header, values: values() };
+    async function* values() {
+        let count = 1;
+        for (;;) {
+            const next = await lines.next();
+            if (next.done)
+                throw new SealedFileError(`${what} is truncated (no trailer after ${count} lines)`);
+            const value = parse(next.value, what, count + 1);
+            if (value !== null && typeof value === 'object' && value.end === true) {
+                const sha256 = hash.digest('hex');
+                if (value.lines !== count || value.sha256 !== sha256) {
+                    throw new SealedFileError(`${what} was changed after it was written (its checksum does not match its content)`);
+                }
+                if (!(await lines.next()).done) {
+                    throw new SealedFileError(`${what} has lines after its trailer`);
+                }
+                contents.sha256 = sha256;
+                return;
+            }
+            hash.update(`${next.value}\n`);
+            count++;
+            yield value;
+        }
+    }
+    return contents;
+}
+/** Lines of a stream, gunzipped first when asked. */
+async function* readLines(stream, gzip) {
+    const text = gzip ? stream.pipe((0,external_node_zlib_.createGunzip)()) : stream;
+    stream.on('error', (e) => text.destroy(e));
+    const rl = (0,external_node_readline_.createInterface)({ input: text, crlfDelay: Infinity });
+    try {
+        for await (const line of rl)
+            if (line !== '')
+                yield line;
+    }
+    catch (e) {
+        throw new SealedFileError(`cannot be read: ${e.message}`);
+    }
+}
+function parse(line, what, n) {
+    try {
+        return JSON.parse(line);
+    }
+    catch {
+        throw new SealedFileError(`${what} is damaged: line ${n} is not JSON`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36020,9 +36977,11 @@ async function eachLimit(items, limit, task) {
 /* harmony export */   El: () => (/* binding */ HEADER),
 /* harmony export */   QW: () => (/* binding */ summaryRows),
 /* harmony export */   hZ: () => (/* binding */ summaryTitle),
-/* harmony export */   oM: () => (/* binding */ closingLine)
+/* harmony export */   oM: () => (/* binding */ closingLine),
+/* harmony export */   od: () => (/* binding */ planLine),
+/* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
-/* unused harmony exports formatBytes, totalsOf, prefixTotals, chainLine */
+/* unused harmony exports totalsOf, prefixTotals, chainLine */
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
 /** A dry run's table says what would happen. */
 const WOULD = {
@@ -36053,7 +37012,12 @@ function formatBytes(bytes) {
     return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 function summaryTitle(manifest) {
-    const target = 'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs';
+    const t = manifest.target;
+    const target = 'toTime' in t
+        ? `to ${t.toTime}`
+        : 'snapshot' in t
+            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+            : 'to the given version IDs';
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
 }
@@ -36078,6 +37042,14 @@ function closingLine(m) {
             `${t.deleted} to delete); ${rest}.`);
     }
     return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
+}
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+function planLine(m) {
+    if (m.plan) {
+        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+            "'plan-file' (refused if any key changes before then).");
+    }
+    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
 }
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
@@ -36534,109 +37506,23 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 1164:
+/***/ 6224:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Cz: () => (/* binding */ parseAccess),
+  Ss: () => (/* binding */ parseKeys),
   P$: () => (/* binding */ parseSettings)
 });
 
-// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseKeys, parseVersionIds
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
-;// CONCATENATED MODULE: ./src/settings/parse.ts
-/** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
-
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
-/** An ISO-8601 instant with an explicit zone (Z or ±hh:mm). A time without a zone is ambiguous. */
-function parseInstant(input, value) {
-    const m = INSTANT.exec(value);
-    const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
-    if (!m)
-        throw new errors/* InputError */.dz(input, value, expected);
-    const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
-    const ms = (frac + '000').slice(0, 3);
-    const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-    const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
-    const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
-    if (!fieldsValid || Number.isNaN(date.getTime()))
-        throw new errors/* InputError */.dz(input, value, expected);
-    return date;
-}
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-function lines(value) {
-    return value
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-}
-/** `true`/`false` as the YAML 1.2 core schema spells them (as core.getBooleanInput accepts). */
-function parseBoolean(input, value, fallback) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.dz(input, value, 'true or false');
-}
-function parseChoice(input, value, choices) {
-    if (choices.includes(value))
-        return value;
-    throw new errors/* InputError */.dz(input, value, `one of ${choices.join(', ')}`);
-}
-const UNITS = {
-    '': 1,
-    b: 1,
-    kib: KiB,
-    mib: MiB,
-    gib: GiB,
-    tib: 1024 * GiB,
-    kb: 1e3,
-    mb: 1e6,
-    gb: 1e9,
-    tb: 1e12,
-};
-/** A byte size: an integer, optionally with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB). */
-function parseSize(input, value, range) {
-    if (value === '')
-        return range.fallback;
-    const m = /^(\d+)\s*([a-z]*)$/i.exec(value);
-    const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-    const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-    if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
-        throw new errors/* InputError */.dz(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
-    }
-    return bytes;
-}
-/** True for an absolute http: or https: URL. */
-function isHttpUrl(value) {
-    try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-/** A whole number in [min, max]; `fallback` when empty. */
-function parseCount(input, value, range) {
-    if (value === '')
-        return range.fallback;
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
-        throw new errors/* InputError */.dz(input, value, `a whole number from ${range.min} to ${range.max}`);
-    }
-    return n;
-}
-
+// EXTERNAL MODULE: ./src/settings/parse.ts
+var parse = __nccwpck_require__(6894);
 // EXTERNAL MODULE: ./src/settings/names.ts
 var names = __nccwpck_require__(4761);
 ;// CONCATENATED MODULE: ./src/settings/chain.ts
@@ -36667,7 +37553,7 @@ function parseChain(read, env) {
         distinctIdInput,
         token,
         apiUrl: parseApiUrl(get(names/* Inputs */.G.GitHubApiUrl) || env.GITHUB_API_URL?.trim() || 'https://api.github.com'),
-        wait: parseBoolean(names/* Inputs */.G.WaitForWorkflow, get(names/* Inputs */.G.WaitForWorkflow), true),
+        wait: (0,parse/* parseBoolean */.yG)(names/* Inputs */.G.WaitForWorkflow, get(names/* Inputs */.G.WaitForWorkflow), true),
         timeoutMs: parseSeconds(names/* Inputs */.G.WaitTimeout, get(names/* Inputs */.G.WaitTimeout), 3600) * 1000,
         pollIntervalMs: parseSeconds(names/* Inputs */.G.PollInterval, get(names/* Inputs */.G.PollInterval), 15) * 1000,
     };
@@ -36749,7 +37635,7 @@ function parseWorkflowInputs(value, distinctIdInput) {
     return inputs;
 }
 function parseApiUrl(value) {
-    if (!isHttpUrl(value)) {
+    if (!(0,parse/* isHttpUrl */.q$)(value)) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.GitHubApiUrl, value, 'the REST API URL, such as https://api.github.com or https://github.example.com/api/v3');
     }
     return value.replace(/\/+$/, '');
@@ -36765,34 +37651,10 @@ function parseSeconds(input, value, fallback) {
     return seconds;
 }
 
-;// CONCATENATED MODULE: ./src/settings/prefix.ts
-
-
-/** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
-const WHOLE_BUCKET = '*';
-/**
- * The `prefix` input: undefined when unset (a `keys` run), '' for the whole bucket (`*`), else
- * the prefix itself. A prefix run takes `to-time` only, and no `keys`.
- */
-function parsePrefix(value, others) {
-    const prefix = value.trim();
-    if (prefix === '')
-        return undefined;
-    if (prefix.startsWith('/')) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, prefix, `a key prefix without a leading '/', such as data-sources/ (or ${WHOLE_BUCKET} for the whole bucket)`);
-    }
-    if (others.keys.length > 0) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, others.keys.join('\n'), `to be empty when '${names/* Inputs */.G.Prefix}' is set: give keys or a prefix, not both`);
-    }
-    if (others.versionIds.trim() !== '') {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, others.versionIds.trim(), `to be empty when '${names/* Inputs */.G.Prefix}' is set: a prefix goes back to '${names/* Inputs */.G.ToTime}'`);
-    }
-    if (others.toTime === '') {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `an ISO-8601 time with a zone: a '${names/* Inputs */.G.Prefix}' run goes back to '${names/* Inputs */.G.ToTime}'`);
-    }
-    return prefix === WHOLE_BUCKET ? '' : prefix;
-}
-
+// EXTERNAL MODULE: ./src/settings/prefix.ts
+var settings_prefix = __nccwpck_require__(4773);
+// EXTERNAL MODULE: ./src/settings/snapshot.ts
+var settings_snapshot = __nccwpck_require__(749);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/settings/duration.ts
@@ -36804,24 +37666,24 @@ var duration = __nccwpck_require__(1145);
 
 
 
-const MODES = ['restore', 'verify'];
+const MODES = ['restore', 'verify', 'snapshot'];
 /** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
 function parseVerify(read, mode, now) {
     const get = (name) => read(name).trim();
-    const drill = parseBoolean(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), false);
+    const drill = (0,parse/* parseBoolean */.yG)(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), false);
     if (mode !== 'verify') {
         if (drill)
             throw new errors/* InputError */.dz(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), "false unless mode is 'verify'");
         return undefined;
     }
-    if (drill && parseBoolean(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false)) {
+    if (drill && (0,parse/* parseBoolean */.yG)(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false)) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Drill, get(names/* Inputs */.G.Drill), `false when '${names/* Inputs */.G.DryRun}' is true`);
     }
     const minWindow = get(names/* Inputs */.G.MinWindow) || '7d';
     return {
         minWindowMs: (0,duration/* parseDuration */.E9)(names/* Inputs */.G.MinWindow, minWindow),
         minWindow,
-        atWindowStart: get(names/* Inputs */.G.ToTime) === '' && get(names/* Inputs */.G.VersionIds) === '',
+        atWindowStart: [names/* Inputs */.G.ToTime, names/* Inputs */.G.VersionIds, names/* Inputs */.G.ToSnapshot, names/* Inputs */.G.Snapshot].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(names/* Inputs */.G.DrillPrefix), now),
     };
@@ -36855,11 +37717,12 @@ function parseDrillPrefix(value, now) {
 
 
 
-const settings_KiB = 1024;
-const settings_MiB = 1024 * settings_KiB;
-const settings_GiB = 1024 * settings_MiB;
-const COPY_OBJECT_LIMIT = 5 * settings_GiB;
-const MIN_PART_SIZE = 5 * settings_MiB;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const COPY_OBJECT_LIMIT = 5 * GiB;
+const MIN_PART_SIZE = 5 * MiB;
 /** Keys written at once (the `concurrency` input). */
 const DEFAULT_CONCURRENCY = 16;
 /** Parts copied at once in one multipart copy (the `part-concurrency` input). */
@@ -36871,37 +37734,38 @@ const DEFAULT_PART_CONCURRENCY = 8;
  */
 function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
-    const bucket = parseBucket(get(names/* Inputs */.G.Bucket));
+    const access = parseAccess(read);
+    const { bucket } = access;
     const keys = parseKeys(read(names/* Inputs */.G.Keys));
-    const mode = parseChoice(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
+    const mode = (0,parse/* parseChoice */.HU)(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
+    (0,settings_snapshot/* checkTargetInputs */.lx)(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(names/* Inputs */.G.Prefix).trim() !== '') {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, read(names/* Inputs */.G.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
-    const prefix = parsePrefix(read(names/* Inputs */.G.Prefix), {
+    const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), {
         keys,
-        toTime: get(names/* Inputs */.G.ToTime),
+        toTime: mode === 'snapshot' ? now.toISOString() : get(names/* Inputs */.G.ToTime),
         versionIds: read(names/* Inputs */.G.VersionIds),
     });
-    const target = verify?.atWindowStart
-        ? windowStart(verify, now)
-        : parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
+    const target = parseAnyTarget(read, mode, keys, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
-    if (targetKeys.length === 0 && prefix === undefined) {
+    const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
+    if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
-        multipartThreshold: parseSize(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
+        multipartThreshold: (0,parse/* parseSize */.DB)(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
             fallback: COPY_OBJECT_LIMIT,
             min: 0,
             max: COPY_OBJECT_LIMIT,
         }),
-        partSize: parseSize(names/* Inputs */.G.PartSize, get(names/* Inputs */.G.PartSize), {
-            fallback: 512 * settings_MiB,
+        partSize: (0,parse/* parseSize */.DB)(names/* Inputs */.G.PartSize, get(names/* Inputs */.G.PartSize), {
+            fallback: 512 * MiB,
             min: MIN_PART_SIZE,
             max: COPY_OBJECT_LIMIT,
         }),
-        partConcurrency: parseCount(names/* Inputs */.G.PartConcurrency, get(names/* Inputs */.G.PartConcurrency), {
+        partConcurrency: (0,parse/* parseCount */.zq)(names/* Inputs */.G.PartConcurrency, get(names/* Inputs */.G.PartConcurrency), {
             fallback: DEFAULT_PART_CONCURRENCY,
             min: 1,
             max: 64,
@@ -36911,28 +37775,56 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
         bucket,
         keys: targetKeys,
         target,
-        ifMissing: parseChoice(names/* Inputs */.G.IfMissing, get(names/* Inputs */.G.IfMissing) || 'fail', [
+        ifMissing: (0,parse/* parseChoice */.HU)(names/* Inputs */.G.IfMissing, get(names/* Inputs */.G.IfMissing) || 'fail', [
             'fail',
             'delete',
             'skip',
         ]),
-        dryRun: parseBoolean(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false),
-        expectedBucketOwner: parseAccountId(get(names/* Inputs */.G.ExpectedBucketOwner)),
-        s3: {
-            region: get(names/* Inputs */.G.Region) || undefined,
-            endpoint: parseEndpoint(get(names/* Inputs */.G.EndpointUrl)),
-            forcePathStyle: parseBoolean(names/* Inputs */.G.ForcePathStyle, get(names/* Inputs */.G.ForcePathStyle), false),
-        },
+        dryRun: (0,parse/* parseBoolean */.yG)(names/* Inputs */.G.DryRun, get(names/* Inputs */.G.DryRun), false),
+        expectedBucketOwner: access.expectedBucketOwner,
+        s3: access.s3,
         copy,
         mode,
         verify,
         chain: parseChain(read, env),
         prefix,
-        concurrency: parseCount(names/* Inputs */.G.Concurrency, get(names/* Inputs */.G.Concurrency), {
+        concurrency: (0,parse/* parseCount */.zq)(names/* Inputs */.G.Concurrency, get(names/* Inputs */.G.Concurrency), {
             fallback: DEFAULT_CONCURRENCY,
             min: 1,
             max: 256,
         }),
+        snapshotStore: access.snapshotStore,
+        snapshot: mode === 'snapshot' ? (0,settings_snapshot/* parseSnapshotName */.FZ)(names/* Inputs */.G.Snapshot, get(names/* Inputs */.G.Snapshot)) : undefined,
+        context: (0,settings_snapshot/* contextOf */.Vm)(env),
+    };
+}
+/** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
+function parseAnyTarget(read, mode, keys, now, verify) {
+    const get = (name) => read(name).trim();
+    if (mode === 'snapshot')
+        return { kind: 'time', at: now, text: now.toISOString() };
+    if (get(names/* Inputs */.G.PlanFile) !== '')
+        return { kind: 'plan', file: get(names/* Inputs */.G.PlanFile) };
+    const snapshot = mode === 'verify' && get(names/* Inputs */.G.Snapshot) !== '' ? names/* Inputs */.G.Snapshot : names/* Inputs */.G.ToSnapshot;
+    if (get(snapshot) !== '') {
+        return { kind: 'snapshot', ref: (0,settings_snapshot/* parseSnapshotName */.FZ)(snapshot, get(snapshot)) };
+    }
+    if (verify?.atWindowStart)
+        return windowStart(verify, now);
+    return parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
+}
+function parseAccess(read) {
+    const get = (name) => read(name).trim();
+    const bucket = parseBucket(get(names/* Inputs */.G.Bucket));
+    return {
+        bucket,
+        expectedBucketOwner: parseAccountId(get(names/* Inputs */.G.ExpectedBucketOwner)),
+        s3: {
+            region: get(names/* Inputs */.G.Region) || undefined,
+            endpoint: parseEndpoint(get(names/* Inputs */.G.EndpointUrl)),
+            forcePathStyle: (0,parse/* parseBoolean */.yG)(names/* Inputs */.G.ForcePathStyle, get(names/* Inputs */.G.ForcePathStyle), false),
+        },
+        snapshotStore: (0,settings_snapshot/* parseStore */.Pv)(get(names/* Inputs */.G.SnapshotStore), bucket),
     };
 }
 function parseBucket(value) {
@@ -36943,7 +37835,7 @@ function parseBucket(value) {
 }
 /** Non-empty lines, trimmed; a key may not appear twice. */
 function parseKeys(value) {
-    const keys = lines(value);
+    const keys = (0,parse/* lines */.Mn)(value);
     const seen = new Set();
     for (const key of keys) {
         if (seen.has(key)) {
@@ -36959,7 +37851,7 @@ function parseTarget(toTime, versionIds, keys, now) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
-        const at = parseInstant(names/* Inputs */.G.ToTime, toTime);
+        const at = (0,parse/* parseInstant */.nV)(names/* Inputs */.G.ToTime, toTime);
         if (at > now) {
             throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, toTime, `a time in the past (it is now ${now.toISOString()}): a rollback goes back to a state ` +
                 'that existed');
@@ -36986,7 +37878,7 @@ function parseTarget(toTime, versionIds, keys, now) {
  */
 function parseVersionIds(value) {
     const versions = new Map();
-    for (const line of lines(value)) {
+    for (const line of (0,parse/* lines */.Mn)(value)) {
         const at = line.lastIndexOf('=');
         const key = at < 0 ? '' : line.slice(0, at).trim();
         if (key === '') {
@@ -37011,7 +37903,7 @@ function parseAccountId(value) {
 function parseEndpoint(value) {
     if (value === '')
         return undefined;
-    if (!isHttpUrl(value)) {
+    if (!(0,parse/* isHttpUrl */.q$)(value)) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.EndpointUrl, value, 'an http(s) URL such as http://127.0.0.1:7480');
     }
     return value;
@@ -37058,6 +37950,10 @@ const Inputs = {
     Prefix: 'prefix',
     Concurrency: 'concurrency',
     PartConcurrency: 'part-concurrency',
+    ToSnapshot: 'to-snapshot',
+    Snapshot: 'snapshot',
+    SnapshotStore: 'snapshot-store',
+    PlanFile: 'plan-file',
 };
 /** Every action output, by the name used in action.yml. */
 const Outputs = {
@@ -37072,7 +37968,389 @@ const Outputs = {
     WorkflowConclusion: 'workflow-conclusion',
     ManifestFile: 'manifest-file',
     UndoFile: 'undo-file',
+    PlanFile: 'plan-file',
+    PlanDigest: 'plan-digest',
+    SnapshotId: 'snapshot-id',
 };
+
+
+/***/ }),
+
+/***/ 6894:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DB: () => (/* binding */ parseSize),
+/* harmony export */   HU: () => (/* binding */ parseChoice),
+/* harmony export */   Mn: () => (/* binding */ lines),
+/* harmony export */   nV: () => (/* binding */ parseInstant),
+/* harmony export */   q$: () => (/* binding */ isHttpUrl),
+/* harmony export */   yG: () => (/* binding */ parseBoolean),
+/* harmony export */   zq: () => (/* binding */ parseCount)
+/* harmony export */ });
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/** An ISO-8601 instant with an explicit zone (Z or ±hh:mm). A time without a zone is ambiguous. */
+function parseInstant(input, value) {
+    const m = INSTANT.exec(value);
+    const expected = 'an ISO-8601 time with a zone, such as 2021-12-13T15:00:00Z or 2021-12-13T10:00:00-05:00';
+    if (!m)
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, expected);
+    const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
+    const ms = (frac + '000').slice(0, 3);
+    const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+    const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
+    const fieldsValid = +mo >= 1 && +mo <= 12 && +d >= 1 && +d <= daysIn(+y, +mo) && +h < 24 && +mi < 60 && +s < 60;
+    if (!fieldsValid || Number.isNaN(date.getTime()))
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, expected);
+    return date;
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+function lines(value) {
+    return value
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/** `true`/`false` as the YAML 1.2 core schema spells them (as core.getBooleanInput accepts). */
+function parseBoolean(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, 'true or false');
+}
+function parseChoice(input, value, choices) {
+    if (choices.includes(value))
+        return value;
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, `one of ${choices.join(', ')}`);
+}
+const UNITS = {
+    '': 1,
+    b: 1,
+    kib: KiB,
+    mib: MiB,
+    gib: GiB,
+    tib: 1024 * GiB,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+};
+/** A byte size: an integer, optionally with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB). */
+function parseSize(input, value, range) {
+    if (value === '')
+        return range.fallback;
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(value);
+    const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+    const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, `a size from ${range.min} bytes to ${range.max / GiB} GiB, such as 5GiB or 104857600`);
+    }
+    return bytes;
+}
+/** True for an absolute http: or https: URL. */
+function isHttpUrl(value) {
+    try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+/** A whole number in [min, max]; `fallback` when empty. */
+function parseCount(input, value, range) {
+    if (value === '')
+        return range.fallback;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, `a whole number from ${range.min} to ${range.max}`);
+    }
+    return n;
+}
+
+
+/***/ }),
+
+/***/ 4773:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ parsePrefix)
+/* harmony export */ });
+/* unused harmony export WHOLE_BUCKET */
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+
+
+/** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
+const WHOLE_BUCKET = '*';
+/**
+ * The `prefix` input: undefined when unset (a `keys` run), '' for the whole bucket (`*`), else
+ * the prefix itself. A prefix run takes `to-time` only, and no `keys`.
+ */
+function parsePrefix(value, others) {
+    const prefix = value.trim();
+    if (prefix === '')
+        return undefined;
+    if (prefix.startsWith('/')) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix, prefix, `a key prefix without a leading '/', such as data-sources/ (or ${WHOLE_BUCKET} for the whole bucket)`);
+    }
+    if (others.keys.length > 0) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, others.keys.join('\n'), `to be empty when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix}' is set: give keys or a prefix, not both`);
+    }
+    if (others.versionIds.trim() !== '') {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, others.versionIds.trim(), `to be empty when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix}' is set: a prefix goes back to '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime}'`);
+    }
+    if (others.toTime === '') {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, '', `an ISO-8601 time with a zone: a '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix}' run goes back to '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime}'`);
+    }
+    return prefix === WHOLE_BUCKET ? '' : prefix;
+}
+
+
+/***/ }),
+
+/***/ 749:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FZ: () => (/* binding */ parseSnapshotName),
+/* harmony export */   Pv: () => (/* binding */ parseStore),
+/* harmony export */   Vm: () => (/* binding */ contextOf),
+/* harmony export */   lx: () => (/* binding */ checkTargetInputs),
+/* harmony export */   r2: () => (/* binding */ parseSide)
+/* harmony export */ });
+/* unused harmony export DEFAULT_STORE_PREFIX */
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6894);
+/** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
+
+
+
+/** The default store: this prefix in the rolled-back bucket (never part of a prefix run). */
+const DEFAULT_STORE_PREFIX = '.s3-rollback/';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const NAME_FORM = 'a name of letters, digits, ".", "_" and "-" such as last-good or a commit SHA';
+/** A snapshot name or ID (IDs have the same form). */
+function parseSnapshotName(input, value) {
+    if (!NAME.test(value))
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, NAME_FORM);
+    return value;
+}
+/** `s3://bucket/prefix/`; empty: DEFAULT_STORE_PREFIX in `bucket`. */
+function parseStore(value, bucket) {
+    if (value === '')
+        return { bucket, prefix: DEFAULT_STORE_PREFIX };
+    const m = /^s3:\/\/([A-Za-z0-9][A-Za-z0-9._-]{1,254})\/?(.*)$/.exec(value);
+    const prefix = m?.[2] ?? '';
+    if (!m || (prefix !== '' && !prefix.endsWith('/')) || prefix.startsWith('/')) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.SnapshotStore, value, `an S3 URI of a bucket and a prefix ending in /, such as s3://${bucket}/${DEFAULT_STORE_PREFIX}`);
+    }
+    return { bucket: m[1], prefix };
+}
+/** What the runner says about this run (recorded in snapshots). */
+function contextOf(env) {
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+    return {
+        commit: env.GITHUB_SHA || undefined,
+        ref: env.GITHUB_REF || undefined,
+        runUrl: server && repo && run ? `${server}/${repo}/actions/runs/${run}` : undefined,
+        actor: env.GITHUB_ACTOR || undefined,
+    };
+}
+/**
+ * Which of the target inputs may be set with which mode: `to-snapshot` and `plan-file` are
+ * targets of their own, so they exclude `to-time` and `version-ids`; a plan also brings its
+ * keys, and `mode: snapshot` records now.
+ */
+function checkTargetInputs(read, mode) {
+    const given = (name) => read(name).trim();
+    const exclusive = (input, others, why) => {
+        if (given(input) === '')
+            return;
+        for (const other of others) {
+            if (given(other) !== '')
+                throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), `to be empty ${why}`);
+        }
+    };
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    if (mode === 'snapshot') {
+        for (const other of [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile]) {
+            if (given(other) !== '') {
+                throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
+            }
+        }
+        if (given(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot) === '') {
+            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot, '', `a name to record the snapshot under, ${NAME_FORM}`);
+        }
+    }
+    else if (mode === 'restore' && given(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot) !== '') {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot, given(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Snapshot), `to be empty in mode 'restore' (restore to a snapshot with '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}')`);
+    }
+    if (mode !== 'restore' && given(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile) !== '') {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, given(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile), "to be empty unless mode is 'restore'");
+    }
+}
+function parseSide(input, value, now) {
+    if (value === 'now')
+        return { kind: 'now' };
+    if (/^\d{4}-\d{2}-\d{2}[T ]/.test(value)) {
+        const at = (0,_parse_js__WEBPACK_IMPORTED_MODULE_2__/* .parseInstant */ .nV)(input, value);
+        if (at > now)
+            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, `a time in the past (it is now ${now.toISOString()})`);
+        return { kind: 'time', at, text: value };
+    }
+    if (!NAME.test(value)) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, 'a snapshot name or ID, an ISO-8601 time with a zone, or now');
+    }
+    return { kind: 'snapshot', ref: value };
+}
+
+
+/***/ }),
+
+/***/ 77:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JR: () => (/* binding */ listPointers),
+/* harmony export */   Os: () => (/* binding */ saveSnapshot),
+/* harmony export */   S_: () => (/* binding */ uriOf),
+/* harmony export */   Td: () => (/* binding */ SNAPSHOT_FORMAT),
+/* harmony export */   qE: () => (/* binding */ resolveRef),
+/* harmony export */   r3: () => (/* binding */ openSnapshot)
+/* harmony export */ });
+/* unused harmony export readPointer */
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5605);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
+        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .ListObjectsV2Command */ .u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .HeadObjectCommand */ .l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__/* .openSealed */ .j5)(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_4__/* .httpStatus */ .nG)(e) === 404);
+}
 
 
 /***/ }),
@@ -37335,6 +38613,8 @@ async function copyChecked(s3, where, request, settings, guard) {
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
 var duration = __nccwpck_require__(1145);
+// EXTERNAL MODULE: ./src/engine/target.ts
+var engine_target = __nccwpck_require__(6681);
 // EXTERNAL MODULE: ./src/engine/eligibility.ts
 var eligibility = __nccwpck_require__(7207);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
@@ -37697,16 +38977,22 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
 }
-/** Runs every check; never writes outside the drill prefix. Throws only on programming errors. */
-async function verify(s3, settings, log, now = new Date()) {
-    const v = settings.verify;
+/**
+ * Runs every check; never writes outside the drill prefix. Throws StepError when the bucket
+ * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
+ * the snapshot to check cannot be found.
+ */
+async function verify(s3, asked, log, now = new Date()) {
+    const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
-    const { bucket, expectedBucketOwner } = settings;
+    const { bucket, expectedBucketOwner } = asked;
+    const settings = await snapshotKeys(s3, asked);
     const facts = await log.group(`Checking bucket ${bucket}`, async () => {
         const facts = await readBucketFacts(s3, bucket, expectedBucketOwner);
         log.info(`versioning: ${facts.versioning}; MFA delete: ${facts.mfaDelete}`);
@@ -37798,9 +39084,28 @@ function bucketWindowLimits(facts) {
     return limits;
 }
 function targetOf(target) {
-    return target.kind === 'time'
-        ? { toTime: target.at.toISOString() }
-        : { versionIds: Object.fromEntries(target.versions) };
+    if (target.kind === 'time')
+        return { toTime: target.at.toISOString() };
+    if (target.origin)
+        return { snapshot: target.origin.ref, snapshotId: target.origin.id };
+    return { versionIds: Object.fromEntries(target.versions) };
+}
+/**
+ * The settings to verify: with a snapshot, every key it recorded with a version (a key it
+ * recorded as absent has nothing that could expire), at that version.
+ */
+async function snapshotKeys(s3, asked) {
+    const { settings } = await (0,engine_target/* resolveTarget */.u)(s3, asked);
+    const { target } = settings;
+    if (target.kind !== 'versions' || !target.origin)
+        return settings;
+    const versions = new Map([...target.versions].filter(([, v]) => v !== null));
+    return {
+        ...settings,
+        prefix: undefined,
+        keys: [...versions.keys()],
+        target: { ...target, versions },
+    };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
 async function drillKeys(s3, settings, prefix, keys, log) {
@@ -37896,6 +39201,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 481:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 
 /***/ }),
 

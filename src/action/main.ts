@@ -10,6 +10,7 @@ import { changedTotal, undoVersionIds } from '../engine/manifest.js'
 import { rollback } from '../engine/rollback.js'
 import { createS3Client } from '../s3/client.js'
 import { writeSummary, type RunReport } from './summary.js'
+import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
 
@@ -22,8 +23,12 @@ const log: Logger = {
 
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 export async function run(): Promise<void> {
-  if (core.getInput(Inputs.Mode).trim() === 'verify') {
+  const mode = core.getInput(Inputs.Mode).trim()
+  if (mode === 'verify') {
     return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
+  }
+  if (mode === 'snapshot') {
+    return runSnapshot((name) => core.getInput(name, { trimWhitespace: false }), log)
   }
   const report: RunReport = {}
   const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
@@ -37,6 +42,11 @@ export async function run(): Promise<void> {
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
     if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
     if (manifest.summary?.undoFile) core.setOutput(Outputs.UndoFile, manifest.summary.undoFile)
+    if (manifest.plan) core.setOutput(Outputs.PlanFile, manifest.plan.file)
+    const digest = manifest.plan?.digest ?? manifest.appliedPlan
+    if (digest) core.setOutput(Outputs.PlanDigest, digest)
+    if ('snapshotId' in manifest.target)
+      core.setOutput(Outputs.SnapshotId, manifest.target.snapshotId)
     if (settings.chain && settings.dryRun) {
       core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
     } else if (settings.chain) {

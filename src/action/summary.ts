@@ -5,6 +5,7 @@ import {
   HEADER,
   chainLine,
   closingLine,
+  planLine,
   prefixTotals,
   summaryRows,
   summaryTitle,
@@ -27,6 +28,8 @@ export async function writeSummary(report: RunReport): Promise<void> {
     const { manifest } = report
     summary.addRaw(summaryTitle(manifest), true).addBreak()
     summary.addRaw(closingLine(manifest), true).addBreak()
+    const plan = planLine(manifest)
+    if (plan) summary.addRaw(plan, true).addBreak()
     if (manifest.summary) summary.addRaw(prefixTotals(manifest.summary), true).addBreak()
     summary.addTable([
       HEADER.map((data) => ({ data, header: true })),

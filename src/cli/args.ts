@@ -22,6 +22,8 @@ export type CliOptions =
   | { command: 'version' }
   | {
       command: Command
+      /** `snapshot` only: create, list or show. */
+      action?: SnapshotAction
       /** Reads an action input from the flags ('' when not given). */
       read: InputReader
       json: boolean
@@ -31,6 +33,9 @@ export type CliOptions =
     }
 
 type Options = NonNullable<ParseArgsConfig['options']>
+
+export type SnapshotAction = 'create' | 'list' | 'show'
+const SNAPSHOT_ACTIONS: readonly SnapshotAction[] = ['create', 'list', 'show']
 
 /** The parser options of one command's flags. */
 export function cliOptions(command: Command): Options {
@@ -54,13 +59,15 @@ export function parseCli(argv: string[]): CliOptions {
   }
   if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' }
   if (first.startsWith('-')) {
-    throw new UsageError(`missing command before ${first}: s3-rollback restore|verify [flags]`)
+    throw new UsageError(
+      `missing command before ${first}: s3-rollback ${COMMANDS.join('|')} [flags]`,
+    )
   }
   if (!(COMMANDS as string[]).includes(first)) {
     const guess = didYouMean(first, COMMANDS)
     throw new UsageError(
       `unknown command ${JSON.stringify(first)}` +
-        (guess ? `; did you mean ${guess}?` : ': expected restore or verify'),
+        (guess ? `; did you mean ${guess}?` : `: expected ${COMMANDS.join(', ')}`),
     )
   }
   const command = first as Command
@@ -73,9 +80,22 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>
   if (values.help === true) return { command: 'help', topic: command }
-  if (parsed.positionals.length > 0) {
+  const positionals = [...parsed.positionals]
+  let action: SnapshotAction | undefined
+  let name = ''
+  if (command === 'snapshot') {
+    action = snapshotAction(positionals.shift())
+    if (action !== 'list') name = positionals.shift() ?? ''
+    if (action !== 'list' && name === '') {
+      throw new UsageError(
+        `snapshot ${action} needs a NAME${action === 'show' ? ' or ID' : ''}`,
+        command,
+      )
+    }
+  }
+  if (positionals.length > 0) {
     throw new UsageError(
-      `unexpected argument ${JSON.stringify(parsed.positionals[0])} (flags start with --; ` +
+      `unexpected argument ${JSON.stringify(positionals[0])} (flags start with --; ` +
         'quote values that contain spaces)',
       command,
     )
@@ -83,22 +103,38 @@ export function parseCli(argv: string[]): CliOptions {
   const list = (name: string): string[] => (values[name] as string[] | undefined) ?? []
   const keys = [...list('key'), ...list(Inputs.Keys).flatMap((v) => v.split(/[,\n]/))]
   const versionIds = [...list('version-id'), ...list(Inputs.VersionIds)]
-  const read: InputReader = (name) => {
-    if (name === Inputs.Mode) return command
-    if (name === Inputs.Keys) return keys.join('\n')
-    if (name === Inputs.VersionIds) return versionIds.join('\n')
-    const value = values[name]
+  const read: InputReader = (input) => {
+    if (input === Inputs.Mode) return command === 'snapshot' ? 'snapshot' : command
+    if (input === Inputs.Snapshot && command === 'snapshot') return name
+    if (input === Inputs.Keys) return keys.join('\n')
+    if (input === Inputs.VersionIds) return versionIds.join('\n')
+    const value = values[input]
     if (typeof value === 'boolean') return value ? 'true' : 'false'
     return typeof value === 'string' ? value : ''
   }
   return {
     command,
+    ...(action ? { action } : {}),
     read,
     json: values.json === true,
     verbose: values.verbose === true,
     profile: values.profile as string | undefined,
     undoFile: values['undo-file'] as string | undefined,
   }
+}
+
+function snapshotAction(word: string | undefined): SnapshotAction {
+  if ((SNAPSHOT_ACTIONS as readonly (string | undefined)[]).includes(word)) {
+    return word as SnapshotAction
+  }
+  const guess = word === undefined ? undefined : didYouMean(word, SNAPSHOT_ACTIONS)
+  throw new UsageError(
+    word === undefined
+      ? 'snapshot needs an action: create, list or show'
+      : `unknown snapshot action ${JSON.stringify(word)}` +
+          (guess ? `; did you mean ${guess}?` : ': expected create, list or show'),
+    'snapshot',
+  )
 }
 
 /** Unknown flags, and flags of the other command, before the parser sees them. */
@@ -111,10 +147,8 @@ function checkFlagNames(command: Command, args: readonly string[]): void {
     if (known.includes(name)) continue
     const other = FLAGS.find((f) => f.name === name)
     if (other) {
-      throw new UsageError(
-        `--${name} is a flag of ${other.commands.join(' and ')}, not ${command}`,
-        command,
-      )
+      const of = other.commands.join(', ').replace(/, ([^,]*)$/, ' and $1')
+      throw new UsageError(`--${name} is a flag of ${of}, not ${command}`, command)
     }
     const guess = didYouMean(name, known)
     throw new UsageError(

@@ -5,8 +5,8 @@
  */
 import { Inputs } from '../settings/names.js'
 
-export type Command = 'restore' | 'verify'
-export const COMMANDS: readonly Command[] = ['restore', 'verify']
+export type Command = 'restore' | 'verify' | 'snapshot' | 'diff'
+export const COMMANDS: readonly Command[] = ['restore', 'verify', 'snapshot', 'diff']
 
 export interface Flag {
   name: string
@@ -21,26 +21,29 @@ export interface Flag {
   /** The action input it sets (the same name unless said). */
   input?: string
   /** A section of the help. */
-  group: 'target' | 'run' | 'aws' | 'chain' | 'verify' | 'output'
+  group: 'target' | 'snapshots' | 'run' | 'aws' | 'chain' | 'verify' | 'output'
 }
 
-const BOTH = COMMANDS
+const ALL = COMMANDS
+const BOTH: readonly Command[] = ['restore', 'verify']
 const RESTORE: readonly Command[] = ['restore']
 const VERIFY: readonly Command[] = ['verify']
+const SCOPED: readonly Command[] = ['restore', 'snapshot', 'diff']
+const DIFF: readonly Command[] = ['diff']
 
 export const FLAGS: readonly Flag[] = [
   {
     name: Inputs.Bucket,
     value: 'NAME',
     help: 'the versioned bucket (required)',
-    commands: BOTH,
+    commands: ALL,
     group: 'target',
   },
   {
     name: 'key',
     value: 'KEY',
     help: 'an exact object key; repeat for more keys',
-    commands: BOTH,
+    commands: ALL,
     repeat: true,
     input: Inputs.Keys,
     group: 'target',
@@ -49,15 +52,15 @@ export const FLAGS: readonly Flag[] = [
     name: Inputs.Keys,
     value: 'K1,K2',
     help: 'keys separated by commas or newlines (--key for keys with commas)',
-    commands: BOTH,
+    commands: ALL,
     repeat: true,
     group: 'target',
   },
   {
     name: Inputs.Prefix,
     value: 'PREFIX',
-    help: "every key under PREFIX ('' for the whole bucket); with --to-time",
-    commands: RESTORE,
+    help: "every key under PREFIX ('*' for the whole bucket)",
+    commands: SCOPED,
     group: 'target',
   },
   {
@@ -89,8 +92,52 @@ export const FLAGS: readonly Flag[] = [
     value: 'fail|delete|skip',
     help: 'a key without a version at the target (skip also allows a key that never existed)',
     default: 'fail',
-    commands: BOTH,
+    commands: ['restore', 'verify', 'snapshot'],
     group: 'target',
+  },
+  {
+    name: Inputs.ToSnapshot,
+    value: 'NAME|ID',
+    help: 'the versions a snapshot recorded (with --key: only those keys)',
+    commands: RESTORE,
+    group: 'target',
+  },
+  {
+    name: Inputs.PlanFile,
+    value: 'PATH',
+    help: 'apply exactly the plan a dry run saved (refused if any key changed since)',
+    commands: RESTORE,
+    group: 'target',
+  },
+  {
+    name: Inputs.Snapshot,
+    value: 'NAME|ID',
+    help: 'check that every version the snapshot refers to can be restored',
+    commands: VERIFY,
+    group: 'target',
+  },
+  {
+    name: 'from',
+    value: 'SNAPSHOT|TIME|now',
+    help: 'the earlier state: a snapshot name or ID, an ISO-8601 time, or now (required)',
+    commands: DIFF,
+    group: 'target',
+  },
+  {
+    name: 'to',
+    value: 'SNAPSHOT|TIME|now',
+    help: 'the later state',
+    default: 'now',
+    commands: DIFF,
+    group: 'target',
+  },
+  {
+    name: Inputs.SnapshotStore,
+    value: 'S3URI',
+    help: 'where snapshots are kept: s3://bucket/prefix/',
+    default: 's3://BUCKET/.s3-rollback/',
+    commands: ALL,
+    group: 'snapshots',
   },
   {
     name: Inputs.DryRun,
@@ -165,7 +212,7 @@ export const FLAGS: readonly Flag[] = [
     value: 'REGION',
     help: 'AWS region of the bucket',
     default: "AWS_REGION, or the profile's",
-    commands: BOTH,
+    commands: ALL,
     group: 'aws',
   },
   {
@@ -173,27 +220,27 @@ export const FLAGS: readonly Flag[] = [
     value: 'NAME',
     help: 'AWS profile (credentials come from the default chain)',
     default: 'AWS_PROFILE',
-    commands: BOTH,
+    commands: ALL,
     group: 'aws',
   },
   {
     name: Inputs.EndpointUrl,
     value: 'URL',
     help: 'an S3-compatible endpoint, e.g. http://127.0.0.1:7480',
-    commands: BOTH,
+    commands: ALL,
     group: 'aws',
   },
   {
     name: Inputs.ForcePathStyle,
     help: 'address the bucket in the path (most S3-compatible stores)',
-    commands: BOTH,
+    commands: ALL,
     group: 'aws',
   },
   {
     name: Inputs.ExpectedBucketOwner,
     value: 'ACCOUNT',
     help: '12-digit account ID that must own the bucket',
-    commands: BOTH,
+    commands: ALL,
     group: 'aws',
   },
   {
@@ -277,10 +324,10 @@ export const FLAGS: readonly Flag[] = [
   {
     name: 'json',
     help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
-    commands: BOTH,
+    commands: ALL,
     group: 'output',
   },
-  { name: 'verbose', help: 'debug output on stderr', commands: BOTH, group: 'output' },
+  { name: 'verbose', help: 'debug output on stderr', commands: ALL, group: 'output' },
 ]
 
 /** Flags that every command takes and that are not in the table's sections. */

@@ -19,6 +19,33 @@ const ABOUT: Record<Command, { summary: string; usage: string[]; examples: strin
       's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
     ],
   },
+  snapshot: {
+    summary:
+      'Record the current version of every listed key, or of every key under a prefix, under a\n' +
+      'name (create); list the names (list); or show one snapshot (show).',
+    usage: [
+      's3-rollback snapshot create NAME --bucket B (--key K ... | --prefix P)',
+      's3-rollback snapshot list --bucket B',
+      's3-rollback snapshot show NAME|ID --bucket B [--json]',
+    ],
+    examples: [
+      's3-rollback snapshot create last-good --bucket justice40-data --prefix data-pipeline/',
+      's3-rollback restore --bucket justice40-data --to-snapshot last-good --dry-run',
+    ],
+  },
+  diff: {
+    summary:
+      'List the keys added, removed and changed between two states, each a snapshot, a time\n' +
+      'or now, with sizes: the changes to look at before blessing a new good state.',
+    usage: [
+      's3-rollback diff --bucket B --from SNAPSHOT|TIME|now [--to SNAPSHOT|TIME|now] [--key K ... | --prefix P]',
+    ],
+    examples: [
+      's3-rollback diff --bucket justice40-data --from last-good',
+      's3-rollback diff --bucket justice40-data --prefix data-pipeline/ \\\n' +
+        '    --from 2021-12-13T15:00:00Z --to v2-blessed --json',
+    ],
+  },
   verify: {
     summary:
       'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
@@ -34,7 +61,8 @@ const ABOUT: Record<Command, { summary: string; usage: string[]; examples: strin
 }
 
 const GROUPS: Record<Flag['group'], string> = {
-  target: 'What to roll back',
+  target: 'What',
+  snapshots: 'Snapshots',
   run: 'How',
   verify: 'Verify',
   aws: 'AWS',
@@ -49,6 +77,8 @@ export function generalHelp(version: string): string {
 Usage:
   s3-rollback restore [flags]   roll keys or a prefix back (--dry-run to plan only)
   s3-rollback verify [flags]    prove that a rollback would work; change nothing
+  s3-rollback snapshot create|list|show   record the current versions under a name
+  s3-rollback diff [flags]      what changed between two snapshots, times or now
   s3-rollback COMMAND --help    every flag of a command, with its default
   s3-rollback --version
 

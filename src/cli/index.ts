@@ -12,7 +12,7 @@ import type { Logger } from '../lib/log.js'
 import { rollback } from '../engine/rollback.js'
 import { undoVersionIds, type Manifest } from '../engine/manifest.js'
 import { createS3Client } from '../s3/client.js'
-import { HEADER, closingLine, summaryRows, summaryTitle } from '../report/rollback.js'
+import { HEADER, closingLine, planLine, summaryRows, summaryTitle } from '../report/rollback.js'
 import { formatTable } from './table.js'
 import { verificationFailed, verify } from '../verify/index.js'
 import { KEY_HEADER, bucketRows, keyRows, verdict } from '../report/verify.js'
@@ -20,6 +20,8 @@ import { EXIT, exitCodeOf } from './exit.js'
 import { commandHelp, generalHelp } from './help.js'
 import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
+import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
+import { Inputs } from '../settings/names.js'
 
 function stderrLogger(verbose: boolean): Logger {
   const write = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -40,7 +42,7 @@ const say = (text: string): void => void process.stderr.write(`${text}\n`)
 /** Runs one command line; returns the exit code. */
 async function main(argv: string[]): Promise<number> {
   let options: ReturnType<typeof parseCli> | undefined
-  let settings: Settings
+  let command: StoreCommand
   try {
     options = parseCli(argv)
     if (options.command === 'help') {
@@ -51,38 +53,72 @@ async function main(argv: string[]): Promise<number> {
       print(`s3-rollback ${VERSION}`)
       return EXIT.ok
     }
-    settings = parseSettings(options.read)
+    if (options.command === 'diff') {
+      command = diffCommand(options.read, options.read('from'), options.read('to'))
+    } else if (options.command === 'snapshot') {
+      command = snapshotCommand(options.action ?? 'list', options.read)
+    } else {
+      command = restoreOrVerify(parseSettings(options.read), options.undoFile)
+    }
   } catch (e) {
     if (!(e instanceof UsageError || e instanceof InputError)) throw e
     const message = e instanceof InputError ? inputErrorText(e) : e.message
-    const command = e instanceof UsageError ? e.command : options?.command
+    const topic = e instanceof UsageError ? e.command : options?.command
     say(`s3-rollback: ${message}`)
-    say(`Run 's3-rollback ${command ? `${command} ` : ''}--help' for usage.`)
+    say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`)
     return EXIT.usage
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile
   const log = stderrLogger(options.verbose)
-  const s3 = createS3Client(settings.s3)
+  const s3 = createS3Client(command.s3)
   try {
-    if (settings.mode === 'verify') {
-      const report = await verify(s3, settings, log)
-      if (options.json) print(JSON.stringify(report, null, 2))
-      else {
-        print(formatTable(['Bucket', ''], bucketRows(report)))
-        print('')
-        print(formatTable(KEY_HEADER, keyRows(report)))
-        for (const problem of report.problems) print(`  - ${inFlags(problem)}`)
-        print('')
-        print(verdict(report))
-      }
-      return verificationFailed(report) ? EXIT.failed : EXIT.ok
+    return (await command.run(s3, log, print, options.json)) ?? EXIT.ok
+  } catch (e) {
+    const { read } = options
+    const context = {
+      bucket: read(Inputs.Bucket).trim(),
+      endpoint: read(Inputs.EndpointUrl).trim(),
     }
-    const manifest = await rollback(s3, settings, log)
-    const closing = [closingLine(manifest), ...(await leftFor(manifest, options.undoFile))]
-    if (options.json) {
-      print(JSON.stringify(manifest, null, 2))
-      for (const line of closing) say(line)
-    } else {
+    const { fix } = diagnose(e, context)
+    say(`s3-rollback: ${inFlags(errorMessage(e))}`)
+    if (fix) say(`To fix: ${inFlags(fix)}`)
+    if (options.verbose && e instanceof Error && e.stack) say(e.stack)
+    return exitCodeOf(e)
+  } finally {
+    s3.destroy()
+  }
+}
+
+/** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
+function restoreOrVerify(settings: Settings, undoFile: string | undefined): StoreCommand {
+  return {
+    s3: settings.s3,
+    run: async (s3, log, print, json) => {
+      if (settings.mode === 'verify') {
+        const report = await verify(s3, settings, log)
+        if (json) print(JSON.stringify(report, null, 2))
+        else {
+          print(formatTable(['Bucket', ''], bucketRows(report)))
+          print('')
+          print(formatTable(KEY_HEADER, keyRows(report)))
+          for (const problem of report.problems) print(`  - ${inFlags(problem)}`)
+          print('')
+          print(verdict(report))
+        }
+        return verificationFailed(report) ? EXIT.failed : EXIT.ok
+      }
+      const manifest = await rollback(s3, settings, log)
+      const plan = planLine(manifest)
+      const closing = [
+        closingLine(manifest),
+        ...(plan ? [inFlags(plan)] : []),
+        ...(await leftFor(manifest, undoFile)),
+      ]
+      if (json) {
+        print(JSON.stringify(manifest, null, 2))
+        for (const line of closing) say(line)
+        return EXIT.ok
+      }
       print(summaryTitle(manifest))
       print('')
       if (manifest.keys.length > 0) {
@@ -90,16 +126,8 @@ async function main(argv: string[]): Promise<number> {
         print('')
       }
       for (const line of closing) print(line)
-    }
-    return EXIT.ok
-  } catch (e) {
-    const { fix } = diagnose(e, { bucket: settings.bucket, endpoint: settings.s3.endpoint })
-    say(`s3-rollback: ${inFlags(errorMessage(e))}`)
-    if (fix) say(`To fix: ${inFlags(fix)}`)
-    if (options.verbose && e instanceof Error && e.stack) say(e.stack)
-    return exitCodeOf(e)
-  } finally {
-    s3.destroy()
+      return EXIT.ok
+    },
   }
 }
 

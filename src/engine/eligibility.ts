@@ -7,7 +7,7 @@
 import type { KeyProblem } from '../lib/errors.js'
 import type { VersionEntry } from '../s3/listing.js'
 import type { ObjectFacts } from '../s3/objects.js'
-import type { IfMissing, Target } from '../settings/types.js'
+import type { IfMissing, ResolvedTarget } from '../settings/types.js'
 import { currentEntry, entryAt, isAbsent } from './select.js'
 
 /**
@@ -46,7 +46,7 @@ export const NO_SUCH_KEY =
 export function decide(
   key: string,
   entries: readonly VersionEntry[],
-  target: Target,
+  target: ResolvedTarget,
   ifMissing: IfMissing,
 ): PlanItem | KeyProblem {
   if (entries.length === 0) {

@@ -1,4 +1,4 @@
-import type { Target } from '../settings/types.js'
+import type { ResolvedTarget } from '../settings/types.js'
 import type { PlanItem } from './eligibility.js'
 import { isAbsent } from './select.js'
 
@@ -47,11 +47,18 @@ export function plannedOutcome(item: PlanItem): KeyOutcome {
 /** The `manifest` output: what the run did (or, in a dry run, would do) to each key. */
 export interface Manifest {
   bucket: string
-  target: { toTime: string } | { versionIds: Record<string, string | null> }
+  target:
+    | { toTime: string }
+    | { versionIds: Record<string, string | null> }
+    | { snapshot: string; snapshotId: string }
   dryRun: boolean
   keys: KeyOutcome[]
   /** Prefix runs only: totals, and the file with every key's row. */
   summary?: PrefixSummary
+  /** A dry run: the saved plan (`plan-file`) and its digest. */
+  plan?: { file: string; digest: string }
+  /** A run of a saved plan: that plan's digest. */
+  appliedPlan?: string
 }
 
 /** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
@@ -81,7 +88,7 @@ export interface PrefixSummary {
 
 export function buildManifest(
   bucket: string,
-  target: Target,
+  target: ResolvedTarget,
   dryRun: boolean,
   keys: KeyOutcome[],
 ): Manifest {
@@ -90,7 +97,9 @@ export function buildManifest(
     target:
       target.kind === 'time'
         ? { toTime: target.at.toISOString() }
-        : { versionIds: Object.fromEntries(target.versions) },
+        : target.origin
+          ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+          : { versionIds: Object.fromEntries(target.versions) },
     dryRun,
     keys,
   }

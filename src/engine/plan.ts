@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, type KeyProblem } from '../lib/errors.js'
 import type { VersionEntry } from '../s3/listing.js'
 import { headVersion, type ObjectFacts } from '../s3/objects.js'
-import type { IfMissing, Target } from '../settings/types.js'
+import type { IfMissing, ResolvedTarget } from '../settings/types.js'
 import {
   decide,
   mayBeSame,
@@ -19,7 +19,7 @@ export type { Action, PlanItem } from './eligibility.js'
 export interface ResolveRequest {
   bucket: string
   expectedBucketOwner?: string
-  target: Target
+  target: ResolvedTarget
   ifMissing: IfMissing
   /**
    * HeadObject every version to restore (a dry run: the plan an approver reads has checked

@@ -7,8 +7,16 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { dirname, join } from 'node:path'
 import { open, rm } from 'node:fs/promises'
-import { PlanError, RestoreError, StepError, type FinalState } from '../lib/errors.js'
+import {
+  InputError,
+  PlanError,
+  RestoreError,
+  SnapshotError,
+  StepError,
+  type FinalState,
+} from '../lib/errors.js'
 import { reviveDates, runDirectory } from '../lib/jsonl.js'
+import { SealedFileError } from '../lib/sealed.js'
 import type { Logger } from '../lib/log.js'
 import { FileStore, MemoryStore, type Store } from '../lib/store.js'
 import { requireVersioning } from '../s3/objects.js'
@@ -25,7 +33,9 @@ import {
   type PrefixSummary,
 } from './manifest.js'
 import { scan, type ScanResult } from './scan.js'
-import { histories, type Selection } from './sources.js'
+import { PlanRecorder } from './planfile.js'
+import { histories, prefixSelection, type Selection } from './sources.js'
+import { resolveTarget, type ResolvedSettings } from './target.js'
 import type { WalkOptions } from './confirm.js'
 
 /** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
@@ -74,16 +84,31 @@ export interface RunOptions {
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 export async function rollback(
   s3: S3Client,
-  settings: Settings,
+  asked: Settings,
   log: Logger,
   options: RunOptions = {},
 ): Promise<Manifest> {
-  const { bucket, expectedBucketOwner, dryRun } = settings
+  const { bucket, expectedBucketOwner, dryRun } = asked
+  await requireVersioning(s3, bucket, expectedBucketOwner)
+  const { settings, plan } = await resolveTarget(s3, asked).catch((e: unknown) => {
+    throw e instanceof InputError || e instanceof SnapshotError || e instanceof SealedFileError
+      ? e
+      : new StepError('reading the target', describeTarget(asked), e)
+  })
+  if (plan)
+    log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`)
   const prefix = settings.prefix
   const where = { bucket, expectedBucketOwner, pageSize: options.pageSize }
-  const selection: Selection = prefix === undefined ? { keys: settings.keys } : { prefix }
-  await requireVersioning(s3, bucket, expectedBucketOwner)
+  const selection: Selection =
+    prefix === undefined
+      ? { keys: settings.keys }
+      : prefixSelection(prefix, bucket, settings.snapshotStore)
   const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores())
+  const recorder = dryRun ? await planRecorder(settings, stores) : undefined
+  const observe = async (item: PlanItem): Promise<void> => {
+    plan?.check(item)
+    await recorder?.record(item)
+  }
   const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
   let result: ScanResult
   let written = 0
@@ -96,7 +121,16 @@ export async function rollback(
         const request = { ...settings, checkSources: dryRun }
         const source = histories(s3, where, selection)
         const each = prefix === undefined
-        const found = await scan(s3, request, source, stores, settings.concurrency, log, each)
+        const found = await scan(
+          s3,
+          request,
+          source,
+          stores,
+          settings.concurrency,
+          log,
+          each,
+          observe,
+        )
         await stores.plan.close()
         return found
       })
@@ -104,6 +138,7 @@ export async function rollback(
         throw e instanceof StepError ? e : new StepError('listing', subject, e)
       })
     check(result, prefix)
+    plan?.finish()
     const planned = result.actions.restore + result.actions.delete
     log.info(
       `${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
@@ -131,6 +166,7 @@ export async function rollback(
       )
     }
   } catch (e) {
+    await recorder?.close()
     await cleanUp(stores, e)
     throw e
   } finally {
@@ -143,7 +179,32 @@ export async function rollback(
   }
   const manifest = await manifestOf(settings, result, written, stores.outcomes)
   await cleanUp(stores)
+  if (recorder) manifest.plan = await recorder.close()
+  if (plan) manifest.appliedPlan = plan.digest
   return manifest
+}
+
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings: Settings): string {
+  const { target } = settings
+  if (target.kind === 'plan') return `plan file ${target.file}`
+  if (target.kind === 'snapshot') return `snapshot ${target.ref}`
+  return `s3://${settings.bucket}`
+}
+
+/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings: ResolvedSettings, stores: RunStores): Promise<PlanRecorder> {
+  const { target } = settings
+  return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
+    bucket: settings.bucket,
+    createdAt: new Date().toISOString(),
+    target:
+      target.kind === 'time'
+        ? { toTime: target.at.toISOString() }
+        : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+    ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    ifMissing: settings.ifMissing,
+  })
 }
 
 /**
@@ -191,7 +252,7 @@ function check(result: ScanResult, prefix: string | undefined): void {
  * file with every row, and the rows themselves when there are at most INLINE_KEYS.
  */
 async function manifestOf(
-  settings: Settings,
+  settings: ResolvedSettings,
   result: ScanResult,
   written: number,
   outcomes: Store<KeyOutcome>,

@@ -51,6 +51,8 @@ export async function scan(
   concurrency: number,
   log: Logger,
   each = false,
+  /** Sees every key that resolved (to record a plan, or to check one). */
+  observe?: (item: PlanItem) => Promise<void> | void,
 ): Promise<ScanResult> {
   const result: ScanResult = {
     keys: 0,
@@ -73,6 +75,7 @@ export async function scan(
       if (result.problems.length < PROBLEMS_KEPT) result.problems.push(resolved)
     } else {
       result.actions[resolved.action]++
+      await observe?.(resolved)
       const line = `${key}: ${resolved.action} (current: ${describe(resolved.current)}; target: ${describe(resolved.wanted)})`
       if (each) log.info(line)
       else log.debug(line)

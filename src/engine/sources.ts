@@ -14,8 +14,11 @@ export interface Where {
   pageSize?: number
 }
 
-/** The keys of a run: every key under a prefix ('' = the whole bucket), or exactly these keys. */
-export type Selection = { prefix: string } | { keys: readonly string[] }
+/**
+ * The keys of a run: every key under a prefix ('' = the whole bucket) except those under
+ * `exclude` (the snapshot store), or exactly these keys.
+ */
+export type Selection = { prefix: string; exclude?: string } | { keys: readonly string[] }
 
 /** The history of every selected key, in key order. */
 export function histories(
@@ -23,8 +26,30 @@ export function histories(
   where: Where,
   selection: Selection,
 ): AsyncIterable<KeyHistory> {
-  if ('prefix' in selection) return keyHistories(s3, { ...where, prefix: selection.prefix })
-  return historiesOf(s3, where, selection.keys)
+  if (!('prefix' in selection)) return historiesOf(s3, where, selection.keys)
+  const all = keyHistories(s3, { ...where, prefix: selection.prefix })
+  const { exclude } = selection
+  return exclude ? without(all, exclude) : all
+}
+
+async function* without(
+  source: AsyncIterable<KeyHistory>,
+  exclude: string,
+): AsyncGenerator<KeyHistory> {
+  for await (const history of source) if (!history.key.startsWith(exclude)) yield history
+}
+
+/**
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ */
+export function prefixSelection(
+  prefix: string,
+  bucket: string,
+  store: { bucket: string; prefix: string },
+): Selection {
+  const inside = store.bucket === bucket && store.prefix.startsWith(prefix)
+  return inside ? { prefix, exclude: store.prefix } : { prefix }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { errorMessage, explain, type Explained } from './explain.js'
+import { SealedFileError } from './sealed.js'
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
 export class InputError extends Error {
@@ -31,6 +32,28 @@ export class PlanError extends Error {
         problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'),
     )
   }
+}
+
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+export class StalePlanError extends Error {
+  override name = 'StalePlanError'
+  constructor(
+    readonly file: string,
+    readonly moved: KeyProblem[],
+    readonly count: number,
+  ) {
+    super(
+      `The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+        'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+        moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+        (count > moved.length ? `\n  (${count - moved.length} more)` : ''),
+    )
+  }
+}
+
+/** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError'
 }
 
 /** The bucket itself cannot be rolled back (versioning off, not found, no access). */
@@ -89,7 +112,8 @@ export class RestoreError extends Error {
 }
 
 /** The steps of a run, as failure messages name them. */
-export type Phase = 'checking the bucket' | 'listing' | 'planning' | 'verifying'
+export type Phase =
+  'checking the bucket' | 'reading the target' | 'listing' | 'planning' | 'verifying'
 
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -136,7 +160,17 @@ export function diagnose(
 ): Omit<Explained, 'kind'> & { kind: Explained['kind'] | 'usage' } {
   if (e instanceof InputError) return { kind: 'usage' }
   const explained = explain(e, context)
-  const refused = [PlanError, BucketError, RaceError, VerifyError, RestoreError, ChainError]
+  const refused = [
+    PlanError,
+    StalePlanError,
+    SnapshotError,
+    SealedFileError,
+    BucketError,
+    RaceError,
+    VerifyError,
+    RestoreError,
+    ChainError,
+  ]
   if (refused.some((type) => e instanceof type)) return { ...explained, kind: 'refused' }
   return explained
 }

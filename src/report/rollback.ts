@@ -36,8 +36,13 @@ export function formatBytes(bytes: number): string {
 }
 
 export function summaryTitle(manifest: Manifest): string {
+  const t = manifest.target
   const target =
-    'toTime' in manifest.target ? `to ${manifest.target.toTime}` : 'to the given version IDs'
+    'toTime' in t
+      ? `to ${t.toTime}`
+      : 'snapshot' in t
+        ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+        : 'to the given version IDs'
   const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back'
   return `${verb} s3://${manifest.bucket} ${target}`
 }
@@ -65,6 +70,17 @@ export function closingLine(m: Manifest): string {
     )
   }
   return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`
+}
+
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+export function planLine(m: Manifest): string | undefined {
+  if (m.plan) {
+    return (
+      `Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+      "'plan-file' (refused if any key changes before then)."
+    )
+  }
+  return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined
 }
 
 /** One line of totals for a prefix run (its keys may be too many for a table). */

@@ -11,7 +11,16 @@ import {
   parseSize,
 } from './parse.js'
 import { parsePrefix } from './prefix.js'
-import type { CopySettings, Environment, InputReader, Settings, Target } from './types.js'
+import { checkTargetInputs, contextOf, parseSnapshotName, parseStore } from './snapshot.js'
+import type {
+  CopySettings,
+  Environment,
+  InputReader,
+  Mode,
+  Settings,
+  Target,
+  VerifySettings,
+} from './types.js'
 import { MODES, parseVerify, windowStart } from './verify.js'
 
 export type * from './types.js'
@@ -36,9 +45,11 @@ export function parseSettings(
   { now = new Date(), env = process.env }: { now?: Date; env?: Environment } = {},
 ): Settings {
   const get = (name: string): string => read(name).trim()
-  const bucket = parseBucket(get(Inputs.Bucket))
+  const access = parseAccess(read)
+  const { bucket } = access
   const keys = parseKeys(read(Inputs.Keys))
   const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES)
+  checkTargetInputs(read, mode)
   const verify = parseVerify(read, mode, now)
   if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
     throw new InputError(
@@ -49,14 +60,13 @@ export function parseSettings(
   }
   const prefix = parsePrefix(read(Inputs.Prefix), {
     keys,
-    toTime: get(Inputs.ToTime),
+    toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
     versionIds: read(Inputs.VersionIds),
   })
-  const target = verify?.atWindowStart
-    ? windowStart(verify, now)
-    : parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now)
+  const target = parseAnyTarget(read, mode, keys, now, verify)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
-  if (targetKeys.length === 0 && prefix === undefined) {
+  const fromFile = target.kind === 'plan' || target.kind === 'snapshot'
+  if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
     throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
   }
   const copy: CopySettings = {
@@ -86,12 +96,8 @@ export function parseSettings(
       'skip',
     ] as const),
     dryRun: parseBoolean(Inputs.DryRun, get(Inputs.DryRun), false),
-    expectedBucketOwner: parseAccountId(get(Inputs.ExpectedBucketOwner)),
-    s3: {
-      region: get(Inputs.Region) || undefined,
-      endpoint: parseEndpoint(get(Inputs.EndpointUrl)),
-      forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
-    },
+    expectedBucketOwner: access.expectedBucketOwner,
+    s3: access.s3,
     copy,
     mode,
     verify,
@@ -102,6 +108,53 @@ export function parseSettings(
       min: 1,
       max: 256,
     }),
+    snapshotStore: access.snapshotStore,
+    snapshot:
+      mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
+    context: contextOf(env),
+  }
+}
+
+/** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
+function parseAnyTarget(
+  read: InputReader,
+  mode: Mode,
+  keys: string[],
+  now: Date,
+  verify: VerifySettings | undefined,
+): Target {
+  const get = (name: string): string => read(name).trim()
+  if (mode === 'snapshot') return { kind: 'time', at: now, text: now.toISOString() }
+  if (get(Inputs.PlanFile) !== '') return { kind: 'plan', file: get(Inputs.PlanFile) }
+  const snapshot =
+    mode === 'verify' && get(Inputs.Snapshot) !== '' ? Inputs.Snapshot : Inputs.ToSnapshot
+  if (get(snapshot) !== '') {
+    return { kind: 'snapshot', ref: parseSnapshotName(snapshot, get(snapshot)) }
+  }
+  if (verify?.atWindowStart) return windowStart(verify, now)
+  return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now)
+}
+
+/** What reaching a bucket and its snapshot store takes (the CLI's snapshot list/show, diff). */
+export interface Access {
+  bucket: string
+  expectedBucketOwner?: string
+  s3: Settings['s3']
+  snapshotStore: Settings['snapshotStore']
+}
+
+export function parseAccess(read: InputReader): Access {
+  const get = (name: string): string => read(name).trim()
+  const bucket = parseBucket(get(Inputs.Bucket))
+  return {
+    bucket,
+    expectedBucketOwner: parseAccountId(get(Inputs.ExpectedBucketOwner)),
+    s3: {
+      region: get(Inputs.Region) || undefined,
+      endpoint: parseEndpoint(get(Inputs.EndpointUrl)),
+      forcePathStyle: parseBoolean(Inputs.ForcePathStyle, get(Inputs.ForcePathStyle), false),
+    },
+    snapshotStore: parseStore(get(Inputs.SnapshotStore), bucket),
   }
 }
 

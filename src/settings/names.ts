@@ -29,6 +29,10 @@ export const Inputs = {
   Prefix: 'prefix',
   Concurrency: 'concurrency',
   PartConcurrency: 'part-concurrency',
+  ToSnapshot: 'to-snapshot',
+  Snapshot: 'snapshot',
+  SnapshotStore: 'snapshot-store',
+  PlanFile: 'plan-file',
 } as const
 
 /** Every action output, by the name used in action.yml. */
@@ -44,4 +48,7 @@ export const Outputs = {
   WorkflowConclusion: 'workflow-conclusion',
   ManifestFile: 'manifest-file',
   UndoFile: 'undo-file',
+  PlanFile: 'plan-file',
+  PlanDigest: 'plan-digest',
+  SnapshotId: 'snapshot-id',
 } as const

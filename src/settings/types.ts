@@ -6,8 +6,39 @@ export type IfMissing = 'fail' | 'delete' | 'skip'
 export type Target =
   /** The state at an instant: per key, the newest entry with LastModified <= at. */
   | { kind: 'time'; at: Date; text: string }
-  /** Explicit versions per key; `null` means "the key should not exist". */
-  | { kind: 'versions'; versions: Map<string, string | null> }
+  /**
+   * Explicit versions per key; `null` means "the key should not exist" (and so does a key not in
+   * the map, in a prefix run). `origin`: the snapshot the versions were read from.
+   */
+  | { kind: 'versions'; versions: Map<string, string | null>; origin?: SnapshotOrigin }
+  /** A snapshot by name or ID, read from the snapshot store when the run starts. */
+  | { kind: 'snapshot'; ref: string }
+  /** A saved plan (a dry run's `plan-file`): its target, keys and the state it saw. */
+  | { kind: 'plan'; file: string }
+
+/** A target the engine can plan with: a snapshot or a plan is read first (engine/target.ts). */
+export type ResolvedTarget = Extract<Target, { kind: 'time' | 'versions' }>
+
+/** The snapshot a target was read from. */
+export interface SnapshotOrigin {
+  /** The name it was asked by (or the ID). */
+  ref: string
+  id: string
+}
+
+/** Where snapshots are kept: a bucket and a prefix ending in `/`. */
+export interface SnapshotStore {
+  bucket: string
+  prefix: string
+}
+
+/** Who and what made a snapshot (from the runner's environment). */
+export interface SnapshotContext {
+  commit?: string
+  ref?: string
+  runUrl?: string
+  actor?: string
+}
 
 /** How to reach S3. Credentials come from the SDK's default chain. */
 export interface S3Settings {
@@ -53,10 +84,19 @@ export interface Settings {
   prefix?: string
   /** Keys written at once. */
   concurrency: number
+  /** Where snapshots are read and written (also: never part of a prefix run in its bucket). */
+  snapshotStore: SnapshotStore
+  /** mode snapshot: the name to record under; mode verify: the snapshot to check. */
+  snapshot?: string
+  /** Who and what runs (recorded in snapshots). */
+  context: SnapshotContext
 }
 
-/** restore: roll the keys back. verify: prove that a rollback would work, changing no key. */
-export type Mode = 'restore' | 'verify'
+/**
+ * restore: roll the keys back. verify: prove that a rollback would work, changing no key.
+ * snapshot: record the current version of every key under a name.
+ */
+export type Mode = 'restore' | 'verify' | 'snapshot'
 
 /** The inputs of `mode: verify` (src/verify.ts). */
 export interface VerifySettings {

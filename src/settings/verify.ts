@@ -6,7 +6,7 @@ import { Inputs } from './names.js'
 import { parseBoolean } from './parse.js'
 import type { InputReader, Mode, Target, VerifySettings } from './types.js'
 
-export const MODES = ['restore', 'verify'] as const
+export const MODES = ['restore', 'verify', 'snapshot'] as const
 
 /** The verify-mode inputs; in restore mode only checks that no drill was asked for. */
 export function parseVerify(read: InputReader, mode: Mode, now: Date): VerifySettings | undefined {
@@ -24,7 +24,9 @@ export function parseVerify(read: InputReader, mode: Mode, now: Date): VerifySet
   return {
     minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
     minWindow,
-    atWindowStart: get(Inputs.ToTime) === '' && get(Inputs.VersionIds) === '',
+    atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every(
+      (name) => get(name) === '',
+    ),
     drill,
     drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
   }

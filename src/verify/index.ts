@@ -8,7 +8,8 @@ import { readBucketFacts, type BucketFacts } from '../s3/bucket.js'
 import { eachLimit } from '../lib/pool.js'
 import { runDrill } from './drill.js'
 import { DAY_MS, formatDays } from '../settings/duration.js'
-import type { Settings, Target } from '../settings/types.js'
+import type { ResolvedTarget, Settings } from '../settings/types.js'
+import { resolveTarget, type ResolvedSettings } from '../engine/target.js'
 import { checkKey, shortest, type Checked } from './key-checks.js'
 import { describeRule, type WindowLimit } from './lifecycle.js'
 import type { Logger } from '../lib/log.js'
@@ -21,16 +22,21 @@ export function verificationFailed(report: VerifyReport): boolean {
   return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0
 }
 
-/** Runs every check; never writes outside the drill prefix. Throws only on programming errors. */
+/**
+ * Runs every check; never writes outside the drill prefix. Throws StepError when the bucket
+ * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
+ * the snapshot to check cannot be found.
+ */
 export async function verify(
   s3: S3Client,
-  settings: Settings,
+  asked: Settings,
   log: Logger,
   now: Date = new Date(),
 ): Promise<VerifyReport> {
-  const v = settings.verify
+  const v = asked.verify
   if (!v) throw new Error("verify() needs settings with mode 'verify'")
-  const { bucket, expectedBucketOwner } = settings
+  const { bucket, expectedBucketOwner } = asked
+  const settings = await snapshotKeys(s3, asked)
   const facts = await log.group(`Checking bucket ${bucket}`, async () => {
     const facts = await readBucketFacts(s3, bucket, expectedBucketOwner)
     log.info(`versioning: ${facts.versioning}; MFA delete: ${facts.mfaDelete}`)
@@ -126,10 +132,27 @@ function bucketWindowLimits(facts: BucketFacts): WindowLimit[] {
   return limits
 }
 
-function targetOf(target: Target): VerifyReport['target'] {
-  return target.kind === 'time'
-    ? { toTime: target.at.toISOString() }
-    : { versionIds: Object.fromEntries(target.versions) }
+function targetOf(target: ResolvedTarget): VerifyReport['target'] {
+  if (target.kind === 'time') return { toTime: target.at.toISOString() }
+  if (target.origin) return { snapshot: target.origin.ref, snapshotId: target.origin.id }
+  return { versionIds: Object.fromEntries(target.versions) }
+}
+
+/**
+ * The settings to verify: with a snapshot, every key it recorded with a version (a key it
+ * recorded as absent has nothing that could expire), at that version.
+ */
+async function snapshotKeys(s3: S3Client, asked: Settings): Promise<ResolvedSettings> {
+  const { settings } = await resolveTarget(s3, asked)
+  const { target } = settings
+  if (target.kind !== 'versions' || !target.origin) return settings
+  const versions = new Map([...target.versions].filter(([, v]) => v !== null))
+  return {
+    ...settings,
+    prefix: undefined,
+    keys: [...versions.keys()],
+    target: { ...target, versions },
+  }
 }
 
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */

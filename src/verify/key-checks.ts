@@ -1,7 +1,7 @@
 /** Verify mode, per key: the entry at the target, its readability and class, and its window. */
 import type { LifecycleRule, S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../lib/errors.js'
-import type { Settings } from '../settings/types.js'
+import type { ResolvedSettings } from '../engine/target.js'
 import {
   describeRule,
   guaranteedWindow,
@@ -28,7 +28,7 @@ export type Checked = KeyReport & { source?: ObjectFacts }
 /** Checks one key: its entry at the target, that entry's readability and class, its window. */
 export async function checkKey(
   s3: S3Client,
-  settings: Settings,
+  settings: ResolvedSettings,
   key: string,
   rules: readonly LifecycleRule[],
   bucketLimits: WindowLimit[],

@@ -43,7 +43,10 @@ export interface KeyReport {
 export interface VerifyReport {
   bucket: string
   checkedAt: string
-  target: { toTime: string } | { versionIds: Record<string, string | null> }
+  target:
+    | { toTime: string }
+    | { versionIds: Record<string, string | null> }
+    | { snapshot: string; snapshotId: string }
   /** True when the target is the start of the window (no to-time or version-ids given). */
   atWindowStart: boolean
   minWindow: string
