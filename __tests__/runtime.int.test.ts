@@ -93,7 +93,7 @@ describe.each([22, 24])('the built CLI under Node %i', (major) => {
       expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 })
       expect(run.stdout).toContain(`Dry run: plan for rolling back s3://${bucket} to ${at}`)
       expect(run.stdout).toMatch(
-        new RegExp(`^usa\\.csv\\s+\\S+\\s+${good}\\s+—\\s+8 B\\s+restored$`, 'm'),
+        new RegExp(`^usa\\.csv\\s+\\S+\\s+${good}\\s+—\\s+8 B\\s+would restore$`, 'm'),
       )
       expect(run.stderr).toContain('== Resolving versions') // stderr was read: progress goes there
       expect(warningLines(run.stderr)).toEqual([])

@@ -15,7 +15,7 @@ const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname
 /**
  * `env` replaces the AWS credentials of this process when given (e.g. to test --profile).
  * `node` is the Node binary that runs the CLI: ACTION_NODE (Node 24) unless told otherwise.
- * The child gets only PATH, HOME and these variables: no NODE_OPTIONS from jest.
+ * The child gets only PATH, HOME, RUNNER_TEMP and these variables: no NODE_OPTIONS from jest.
  */
 export async function runCli(
   args: string[],
@@ -28,6 +28,8 @@ export async function runCli(
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      // the test file's own RUNNER_TEMP (helpers/runner-temp): what a run keeps is removed after
+      ...(process.env.RUNNER_TEMP ? { RUNNER_TEMP: process.env.RUNNER_TEMP } : {}),
       ...(env ?? {
         AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
