@@ -21,6 +21,23 @@ export PATH
 if [[ ! -d node_modules || "${CI:-}" == true ]]; then
   npm ci --no-audit --no-fund
 fi
+
+# The AWS API model the fake S3 Control checks every request and response against
+# (__tests__/helpers/botocore-model.ts): Debian's python3-botocore ships it. Installed only when
+# missing, quietly and without questions, as scripts/local-s3.sh installs Ceph.
+botocore_model=/usr/lib/python3/dist-packages/botocore/data/s3control/2018-08-20/service-2.json
+if [[ ! -e "$botocore_model" && ! -e "$botocore_model.gz" ]]; then
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo -n); fi
+  apt_get=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -q -y
+    -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+  echo "installing python3-botocore (the S3 Control API model the tests check against)" >&2
+  if ! "${apt_get[@]}" install --no-install-recommends python3-botocore >/dev/null </dev/null; then
+    "${apt_get[@]}" update >/dev/null </dev/null
+    "${apt_get[@]}" install --no-install-recommends python3-botocore >/dev/null </dev/null
+  fi
+fi
+
 scripts/local-s3.sh start
 eval "$(scripts/local-s3.sh env)"
 
