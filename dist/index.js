@@ -71545,7 +71545,7 @@ function checkTargetInputs(read, mode) {
 function parseSide(input, value, now) {
     if (value === 'now')
         return { kind: 'now' };
-    if (/^\d{4}-\d{2}-\d{2}[T ]/.test(value)) {
+    if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
         const at = parseInstant(input, value);
         if (at > now)
             throw new InputError(input, value, `a time in the past (it is now ${now.toISOString()})`);

@@ -38206,7 +38206,7 @@ function checkTargetInputs(read, mode) {
 function parseSide(input, value, now) {
     if (value === 'now')
         return { kind: 'now' };
-    if (/^\d{4}-\d{2}-\d{2}[T ]/.test(value)) {
+    if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
         const at = (0,_parse_js__WEBPACK_IMPORTED_MODULE_2__/* .parseInstant */ .nV)(input, value);
         if (at > now)
             throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value, `a time in the past (it is now ${now.toISOString()})`);
