@@ -6,6 +6,7 @@ import {
   chainLine,
   closingLine,
   planLine,
+  writersLine,
   prefixTotals,
   summaryRows,
   summaryTitle,
@@ -28,8 +29,9 @@ export async function writeSummary(report: RunReport): Promise<void> {
     const { manifest } = report
     summary.addRaw(summaryTitle(manifest), true).addBreak()
     summary.addRaw(closingLine(manifest), true).addBreak()
-    const plan = planLine(manifest)
-    if (plan) summary.addRaw(plan, true).addBreak()
+    for (const line of [planLine(manifest), writersLine(manifest)]) {
+      if (line) summary.addRaw(line, true).addBreak()
+    }
     if (manifest.summary) summary.addRaw(prefixTotals(manifest.summary), true).addBreak()
     summary.addTable([
       HEADER.map((data) => ({ data, header: true })),

@@ -21,7 +21,7 @@ export interface Flag {
   /** The action input it sets (the same name unless said). */
   input?: string
   /** A section of the help. */
-  group: 'target' | 'snapshots' | 'run' | 'aws' | 'chain' | 'verify' | 'output'
+  group: 'target' | 'snapshots' | 'run' | 'batch' | 'aws' | 'chain' | 'verify' | 'output'
 }
 
 const ALL = COMMANDS
@@ -176,6 +176,60 @@ export const FLAGS: readonly Flag[] = [
     default: '512MiB',
     commands: BOTH,
     group: 'run',
+  },
+  {
+    name: Inputs.Engine,
+    value: 'runner|batch-operations',
+    help: 'who copies: this process, or S3 Batch Operations jobs',
+    default: 'runner',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchRoleArn,
+    value: 'ARN',
+    help: 'the role the job assumes',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchAccountId,
+    value: 'ACCOUNT',
+    help: 'the account that runs the job',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchPrefix,
+    value: 'S3URI',
+    help: "where the jobs' manifests and reports go",
+    default: 'batch/ in --snapshot-store',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchPriority,
+    value: 'N',
+    help: "the jobs' priority",
+    default: '10',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchPutBack,
+    value: 'true|false',
+    help: 'put back every changed key when a job fails (false: report, re-run to converge)',
+    default: 'true',
+    commands: RESTORE,
+    group: 'batch',
+  },
+  {
+    name: Inputs.BatchTimeout,
+    value: 'SECONDS',
+    help: 'how long the jobs may take',
+    default: '21600',
+    commands: RESTORE,
+    group: 'batch',
   },
   {
     name: 'undo-file',

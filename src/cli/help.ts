@@ -64,6 +64,7 @@ const GROUPS: Record<Flag['group'], string> = {
   target: 'What',
   snapshots: 'Snapshots',
   run: 'How',
+  batch: 'S3 Batch Operations (--engine batch-operations)',
   verify: 'Verify',
   aws: 'AWS',
   chain: 'Then run a workflow (GitHub)',

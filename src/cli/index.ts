@@ -12,7 +12,14 @@ import type { Logger } from '../lib/log.js'
 import { rollback } from '../engine/rollback.js'
 import { undoVersionIds, type Manifest } from '../engine/manifest.js'
 import { createS3Client } from '../s3/client.js'
-import { HEADER, closingLine, planLine, summaryRows, summaryTitle } from '../report/rollback.js'
+import {
+  HEADER,
+  closingLine,
+  planLine,
+  summaryRows,
+  summaryTitle,
+  writersLine,
+} from '../report/rollback.js'
 import { formatTable } from './table.js'
 import { verificationFailed, verify } from '../verify/index.js'
 import { KEY_HEADER, bucketRows, keyRows, verdict } from '../report/verify.js'
@@ -108,10 +115,10 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
         return verificationFailed(report) ? EXIT.failed : EXIT.ok
       }
       const manifest = await rollback(s3, settings, log)
-      const plan = planLine(manifest)
+      const extra = [planLine(manifest), writersLine(manifest)].filter((l) => l !== undefined)
       const closing = [
         closingLine(manifest),
-        ...(plan ? [inFlags(plan)] : []),
+        ...extra.map(inFlags),
         ...(await leftFor(manifest, undoFile)),
       ]
       if (json) {

@@ -59,6 +59,20 @@ export interface Manifest {
   plan?: { file: string; digest: string }
   /** A run of a saved plan: that plan's digest. */
   appliedPlan?: string
+  /** engine: batch-operations: which keys the copy jobs took, and which this process. */
+  writers?: WritersSummary
+}
+
+export interface WritersSummary {
+  runner: number
+  jobs: {
+    id?: string
+    storageClass: string
+    keys: number
+    status?: string
+    succeeded?: number
+    failed?: number
+  }[]
 }
 
 /** Prefix runs: at most this many keys are listed in the `manifest` output itself. */

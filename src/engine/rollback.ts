@@ -34,6 +34,9 @@ import {
 } from './manifest.js'
 import { scan, type ScanResult } from './scan.js'
 import { PlanRecorder } from './planfile.js'
+import { applyWithBatch, splitOf, describeWriters, type Writers } from './batch.js'
+import { createControlClient } from '../s3/control.js'
+import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { histories, prefixSelection, type Selection } from './sources.js'
 import { resolveTarget, type ResolvedSettings } from './target.js'
 import type { WalkOptions } from './confirm.js'
@@ -76,6 +79,8 @@ export function memoryStores(): RunStores {
 /** Test and benchmark knobs; a run needs none of them. */
 export interface RunOptions {
   stores?: RunStores
+  /** engine: batch-operations: the S3 Control client (tests pass one for a local fake). */
+  control?: S3ControlClient
   pageSize?: number
   batch?: number
   walk?: WalkOptions
@@ -112,6 +117,7 @@ export async function rollback(
   const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
   let result: ScanResult
   let written = 0
+  let writers: Writers | undefined
   try {
     result = await log
       .group(resolving(bucket, prefix), async () => {
@@ -145,8 +151,31 @@ export async function rollback(
         `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
         `${result.actions.skip} skipped`,
     )
+    const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined
+    if (batch) writers = await splitOf(stores.plan, settings.copy)
     if (dryRun || planned === 0) {
       for await (const item of stores.plan.read()) await stores.outcomes.write(plannedOutcome(item))
+    } else if (batch && writers && writers.jobs.length > 0) {
+      const control = options.control ?? createControlClient(settings.s3)
+      const found = writers
+      written = await applyWithBatch(
+        s3,
+        control,
+        where,
+        settings.copy,
+        batch,
+        stores,
+        {
+          concurrency: settings.concurrency,
+          total: planned,
+          batch: options.batch,
+          walk: options.walk,
+        },
+        log,
+        found,
+      ).finally(() => {
+        if (!options.control) control.destroy()
+      })
     } else {
       written = await log.group(`Restoring ${planned} keys`, () =>
         applyPlan(
@@ -180,6 +209,7 @@ export async function rollback(
   const manifest = await manifestOf(settings, result, written, stores.outcomes)
   await cleanUp(stores)
   if (recorder) manifest.plan = await recorder.close()
+  if (writers) manifest.writers = describeWriters(writers)
   if (plan) manifest.appliedPlan = plan.digest
   return manifest
 }

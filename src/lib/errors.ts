@@ -51,6 +51,31 @@ export class StalePlanError extends Error {
   }
 }
 
+/** A Batch Operations job that did not copy every key it was given. */
+export class BatchJobError extends Error {
+  override name = 'BatchJobError'
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    readonly reasons: string[],
+    /** Tasks that failed, as the completion report names them. */
+    readonly failedTasks: { key: string; errorCode: string; message: string }[],
+    what: string,
+  ) {
+    const tasks = failedTasks
+      .slice(0, 20)
+      .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+      .join('')
+    const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : ''
+    super(
+      `Batch Operations job ${jobId} ${what} (status ${status}` +
+        (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+        ')' +
+        (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''),
+    )
+  }
+}
+
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 export class SnapshotError extends Error {
   override name = 'SnapshotError'
@@ -113,7 +138,12 @@ export class RestoreError extends Error {
 
 /** The steps of a run, as failure messages name them. */
 export type Phase =
-  'checking the bucket' | 'reading the target' | 'listing' | 'planning' | 'verifying'
+  | 'checking the bucket'
+  | 'reading the target'
+  | 'listing'
+  | 'planning'
+  | 'creating the copy jobs'
+  | 'verifying'
 
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -170,6 +200,7 @@ export function diagnose(
     VerifyError,
     RestoreError,
     ChainError,
+    BatchJobError,
   ]
   if (refused.some((type) => e instanceof type)) return { ...explained, kind: 'refused' }
   return explained

@@ -51,6 +51,9 @@ const IAM_ACTIONS: Record<string, string> = {
   PutObjectTagging: 's3:PutObjectTagging and s3:PutObjectVersionTagging',
   DeleteObject: 's3:DeleteObject',
   PutObject: 's3:PutObject',
+  CreateJob: 's3:CreateJob (and iam:PassRole on batch-role-arn)',
+  DescribeJob: 's3:DescribeJob',
+  UpdateJobStatus: 's3:UpdateJobStatus',
 }
 
 const CREDENTIAL_CODES = new Set([

@@ -72,6 +72,23 @@ export function closingLine(m: Manifest): string {
   return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`
 }
 
+/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
+export function writersLine(m: Manifest): string | undefined {
+  const w = m.writers
+  if (!w) return undefined
+  const jobs = w.jobs.map((j) => {
+    const state = j.status
+      ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
+      : ''
+    return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`
+  })
+  const verb = m.dryRun ? 'would write' : 'wrote'
+  return (
+    `Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
+    `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`
+  )
+}
+
 /** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
 export function planLine(m: Manifest): string | undefined {
   if (m.plan) {

@@ -36,7 +36,7 @@ export function createS3Client(settings: S3Settings): S3Client {
  * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
  * that an AccessDenied can name the IAM action the role lacks (lib/explain).
  */
-const nameOperation: InitializeMiddleware<object, MetadataBearer> =
+export const nameOperation: InitializeMiddleware<object, MetadataBearer> =
   (next, context) => async (args) => {
     try {
       return await next(args)

@@ -1,5 +1,5 @@
 import { InputError } from '../lib/errors.js'
-import { isHttpUrl, parseBoolean } from './parse.js'
+import { isHttpUrl, parseBoolean, parseSeconds } from './parse.js'
 import type { ChainSettings, Environment, InputReader, WorkflowInputValue } from './types.js'
 import { Inputs } from './names.js'
 
@@ -166,11 +166,3 @@ function parseApiUrl(value: string): string {
 }
 
 /** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
-function parseSeconds(input: string, value: string, fallback: number): number {
-  if (value === '') return fallback
-  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
-  if (!(seconds >= 1 && seconds <= 35 * 24 * 3600)) {
-    throw new InputError(input, value, 'a number of seconds from 1 to 3024000, such as 3600')
-  }
-  return seconds
-}

@@ -11,6 +11,7 @@ import {
   parseSize,
 } from './parse.js'
 import { parsePrefix } from './prefix.js'
+import { parseEngine } from './batch.js'
 import { checkTargetInputs, contextOf, parseSnapshotName, parseStore } from './snapshot.js'
 import type {
   CopySettings,
@@ -112,6 +113,7 @@ export function parseSettings(
     snapshot:
       mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
     context: contextOf(env),
+    engine: parseEngine(read, access.snapshotStore, bucket),
   }
 }
 

@@ -33,6 +33,13 @@ export const Inputs = {
   Snapshot: 'snapshot',
   SnapshotStore: 'snapshot-store',
   PlanFile: 'plan-file',
+  Engine: 'engine',
+  BatchRoleArn: 'batch-role-arn',
+  BatchAccountId: 'batch-account-id',
+  BatchPrefix: 'batch-prefix',
+  BatchPriority: 'batch-priority',
+  BatchPutBack: 'batch-put-back',
+  BatchTimeout: 'batch-timeout',
 } as const
 
 /** Every action output, by the name used in action.yml. */

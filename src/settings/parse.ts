@@ -107,3 +107,13 @@ export function parseCount(
   }
   return n
 }
+
+/** A number of seconds from 1 to 35 days (the inputs of waits and polls). */
+export function parseSeconds(input: string, value: string, fallback: number): number {
+  if (value === '') return fallback
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
+  if (!(seconds >= 1 && seconds <= 35 * 24 * 3600)) {
+    throw new InputError(input, value, 'a number of seconds from 1 to 3024000, such as 3600')
+  }
+  return seconds
+}

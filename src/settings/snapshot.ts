@@ -17,13 +17,17 @@ export function parseSnapshotName(input: string, value: string): string {
 }
 
 /** `s3://bucket/prefix/`; empty: DEFAULT_STORE_PREFIX in `bucket`. */
-export function parseStore(value: string, bucket: string): SnapshotStore {
+export function parseStore(
+  value: string,
+  bucket: string,
+  input: string = Inputs.SnapshotStore,
+): SnapshotStore {
   if (value === '') return { bucket, prefix: DEFAULT_STORE_PREFIX }
   const m = /^s3:\/\/([A-Za-z0-9][A-Za-z0-9._-]{1,254})\/?(.*)$/.exec(value)
   const prefix = m?.[2] ?? ''
   if (!m || (prefix !== '' && !prefix.endsWith('/')) || prefix.startsWith('/')) {
     throw new InputError(
-      Inputs.SnapshotStore,
+      input,
       value,
       `an S3 URI of a bucket and a prefix ending in /, such as s3://${bucket}/${DEFAULT_STORE_PREFIX}`,
     )

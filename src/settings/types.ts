@@ -90,6 +90,29 @@ export interface Settings {
   snapshot?: string
   /** Who and what runs (recorded in snapshots). */
   context: SnapshotContext
+  /** Who does the copies: this process, or an S3 Batch Operations job. */
+  engine: EngineSettings
+}
+
+/** The writer of a restore's copies. */
+export type EngineSettings = { kind: 'runner' } | BatchSettings
+
+/** `engine: batch-operations`: the job's copies, run by S3 (settings/batch.ts). */
+export interface BatchSettings {
+  kind: 'batch-operations'
+  /** The IAM role the job assumes (trusted by batchoperations.s3.amazonaws.com). */
+  roleArn: string
+  /** The account that runs the job (S3 Control's AccountId). */
+  accountId: string
+  /** Where the job's manifests and completion reports go. */
+  prefix: SnapshotStore
+  priority: number
+  /** On failure, put back every key changed (true), or report the state of each key. */
+  putBack: boolean
+  /** How long a job may take, from its creation. */
+  timeoutMs: number
+  /** The first pause between status checks (later pauses grow). */
+  pollIntervalMs: number
 }
 
 /**

@@ -1,0 +1,405 @@
+/**
+ * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
+ * can make (versions up to 5 GB, uploaded in one part, not archived) go to copy jobs, one per
+ * storage class (a job-level setting); delete markers and the rest are written by this process,
+ * as with the runner engine. The order keeps the all-or-nothing promise:
+ *
+ * 1. the jobs are created awaiting confirmation: a bad role, account or manifest is refused
+ *    before any key is written;
+ * 2. this process writes its part (and puts it back on failure, cancelling the jobs);
+ * 3. the jobs are confirmed, polled, and their completion reports read;
+ * 4. every key a job was given is confirmed from the listing, as a runner write is;
+ * 5. on any failure every key the jobs and this process changed is put back (or, with
+ *    `batch-put-back: false`, each key's state is reported for a re-run to converge).
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3ControlClient } from '@aws-sdk/client-s3-control'
+import { randomUUID } from 'node:crypto'
+import { BatchJobError, StepError, errorMessage } from '../lib/errors.js'
+import type { Logger } from '../lib/log.js'
+import type { Store } from '../lib/store.js'
+import {
+  FINAL_STATUSES,
+  createCopyJob,
+  describeJob,
+  setJobStatus,
+  type JobState,
+} from '../s3/control.js'
+import type { BatchSettings, CopySettings } from '../settings/types.js'
+import { applyPlan, type ApplyOptions, type ApplyStores } from './apply.js'
+import { confirmWrites, type Written } from './confirm.js'
+import { ARCHIVE_CLASSES, type PlanItem } from './eligibility.js'
+import { WriteGuard } from './guard.js'
+import { isMultipartETag } from './layout.js'
+import { plannedOutcome } from './manifest.js'
+import { putBack, type Candidate } from './putback.js'
+import type { Where } from './sources.js'
+import type { WritersSummary } from './manifest.js'
+import { fetchReport, type TaskRow } from './batch-report.js'
+
+/** Batch Operations copies objects up to this size (CopyObject's limit). */
+export const JOB_COPY_LIMIT = 5 * 1024 ** 3
+
+/**
+ * Pure: who writes a planned item. A job makes single CopyObjects, up to 5 GB; whatever needs a
+ * multipart copy (above `multipart-threshold`, at most 5 GiB) stays here.
+ */
+export function writerOf(item: PlanItem, copy: CopySettings): 'job' | 'runner' {
+  const wanted = item.wanted
+  if (item.action !== 'restore' || !wanted) return 'runner' // delete markers: not a copy
+  const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold)
+  if ((wanted.size ?? 0) > limit) return 'runner' // the job's copies stop at 5 GB
+  if (isMultipartETag(wanted.eTag)) return 'runner' // only the runner keeps the part layout
+  if (ARCHIVE_CLASSES.has(wanted.storageClass ?? '')) return 'runner' // a restored copy: runner
+  if (item.source?.sseCustomerAlgorithm) return 'runner' // SSE-C: not in Batch Operations
+  return 'job'
+}
+
+/** One copy job: its storage class, its keys, and what became of it. */
+export interface JobRun {
+  id: string
+  storageClass: string
+  keys: number
+  state?: JobState
+  failedTasks: TaskRow[]
+}
+
+/** Which writer took how many keys (the job summary says it). */
+export interface Writers {
+  jobs: JobRun[]
+  runner: number
+}
+
+export interface BatchRunStores extends ApplyStores {
+  plan: Store<PlanItem>
+}
+
+/** Writes the plan with copy jobs and this process; returns the keys written. */
+export async function applyWithBatch(
+  s3: S3Client,
+  control: S3ControlClient,
+  where: Where,
+  copy: CopySettings,
+  batch: BatchSettings,
+  stores: BatchRunStores,
+  options: ApplyOptions & { sleep?: (ms: number) => Promise<void> },
+  log: Logger,
+  writers: Writers,
+): Promise<number> {
+  const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+  const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`
+  const base = `${batch.prefix.prefix}${runId}/`
+  const jobs = await log.group('Creating the copy jobs', async () => {
+    const groups = await manifests(stores.plan, where.bucket, copy)
+    writers.runner = groups.runner
+    const created: JobRun[] = []
+    try {
+      for (const [storageClass, csv] of groups.byClass) {
+        const key = `${base}manifest-${storageClass}.csv`
+        const put = await s3.send(
+          new PutObjectCommand({
+            Bucket: batch.prefix.bucket,
+            Key: key,
+            Body: csv.text,
+            ContentType: 'text/csv',
+          }),
+        )
+        const id = await createCopyJob(control, {
+          accountId: batch.accountId,
+          roleArn: batch.roleArn,
+          priority: batch.priority,
+          bucket: where.bucket,
+          manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
+          report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
+          storageClass,
+          token: `${runId}-${storageClass}`.slice(0, 64),
+          description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
+        })
+        created.push({ id, storageClass, keys: csv.keys, failedTasks: [] })
+        log.info(
+          `Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`,
+        )
+      }
+      for (const job of created) {
+        job.state = await waitFor(
+          control,
+          batch,
+          job.id,
+          (s) => s === 'Suspended' || FINAL_STATUSES.has(s),
+          sleep,
+        )
+        if (job.state.status !== 'Suspended') {
+          throw new BatchJobError(
+            job.id,
+            job.state.status,
+            job.state.reasons,
+            [],
+            'was not created',
+          )
+        }
+      }
+    } catch (e) {
+      await cancel(control, batch, created, 'the rollback stopped before its first write')
+      throw e instanceof BatchJobError
+        ? e
+        : new StepError('creating the copy jobs', `s3://${where.bucket}`, e)
+    }
+    log.info(
+      `${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`,
+    )
+    return created
+  })
+  writers.jobs = jobs
+  const runnerItems = filtered(stores.plan, copy, 'runner')
+  try {
+    if (writers.runner > 0) {
+      await log.group(`Restoring ${writers.runner} keys here`, () =>
+        applyPlan(s3, where, copy, runnerItems, stores, { ...options, total: writers.runner }, log),
+      )
+    }
+  } catch (e) {
+    await cancel(control, batch, jobs, 'the rest of the rollback failed and was put back')
+    throw e
+  }
+  await log
+    .group(`Running ${jobs.length} copy job(s)`, async () => {
+      for (const job of jobs)
+        await setJobStatus(
+          control,
+          batch.accountId,
+          job.id,
+          'Ready',
+          's3-rollback: planned and checked',
+        )
+      for (const job of jobs) {
+        job.state = await waitFor(control, batch, job.id, (s) => FINAL_STATUSES.has(s), sleep, log)
+        job.failedTasks = (
+          await fetchReport(s3, batch.prefix.bucket, `${base}reports`, job.id)
+        ).filter((row) => row.status !== 'succeeded')
+        log.info(
+          `Job ${job.id}: ${job.state.status}, ${job.state.succeeded} succeeded, ${job.state.failed} failed` +
+            (job.state.reasons.length > 0 ? `: ${job.state.reasons.join('; ')}` : ''),
+        )
+      }
+    })
+    .catch(async (e: unknown) => {
+      // A job that failed to start, or did not finish in time: cancel it; the listing decides
+      // what landed, and the put-back undoes it.
+      await cancel(control, batch, jobs, 'waiting for the job failed')
+      for (const job of jobs) {
+        if (job.state && job.state.status === 'Complete') continue
+        job.state = {
+          ...(job.state ?? { succeeded: 0, failed: 0, total: 0 }),
+          status: job.state?.status ?? 'unknown',
+          reasons: [errorMessage(e)],
+        }
+      }
+    })
+  return confirmJobs(s3, where, copy, batch, jobs, stores, options, log)
+}
+
+/** Confirms every key given to a job; on any failure, puts back or reports. */
+async function confirmJobs(
+  s3: S3Client,
+  where: Where,
+  copy: CopySettings,
+  batch: BatchSettings,
+  jobs: JobRun[],
+  stores: BatchRunStores,
+  options: ApplyOptions,
+  log: Logger,
+): Promise<number> {
+  const failed: Candidate[] = []
+  const size = options.batch ?? 1000
+  let chunk: Written[] = []
+  const flush = async (): Promise<void> => {
+    for (const result of await confirmWrites(s3, where, chunk, options.walk)) {
+      const { item } = result.written
+      if ('error' in result) {
+        failed.push({ item, attempts: 2, unsure: true, error: result.error })
+        continue
+      }
+      await stores.journal.write({ item, newVersionId: result.newVersionId })
+      await stores.outcomes.write({
+        ...plannedOutcome(item),
+        newVersionId: result.newVersionId,
+        check: result.check,
+      })
+    }
+    chunk = []
+  }
+  await log.group("Confirming the jobs' copies from the listing", async () => {
+    for await (const item of filtered(stores.plan, copy, 'job')) {
+      // a job may retry a task: its copy can land more than once
+      chunk.push({ item, landed: { attempts: 2, uncertain: true } })
+      if (chunk.length >= size) await flush()
+    }
+    await flush()
+  })
+  const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0)
+  if (failed.length === 0 && !jobFailed) return stores.journal.count
+  const job = jobFailed ?? jobs[0]
+  const error = new BatchJobError(
+    job.id,
+    job.state?.status ?? 'unknown',
+    job.state?.reasons ?? [],
+    job.failedTasks,
+    failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed',
+  )
+  await stores.journal.flush()
+  if (!batch.putBack) {
+    throw await reportStates(stores, failed, error)
+  }
+  log.warning(`${errorMessage(error)}; putting back every key this run changed`)
+  throw await putBack(
+    s3,
+    where,
+    copy,
+    { guard: new WriteGuard(log), journal: stores.journal, candidates: failed },
+    { failure: { item: failed[0]?.item, error }, states: stores.states, ...options },
+    log,
+  )
+}
+
+/** `batch-put-back: false`: every key's state, and how a re-run converges. */
+async function reportStates(
+  stores: BatchRunStores,
+  failed: Candidate[],
+  error: BatchJobError,
+): Promise<Error> {
+  for await (const { item, newVersionId } of stores.journal.read()) {
+    await stores.states.write({ key: item.key, state: `restored (new version ${newVersionId})` })
+  }
+  for (const c of failed) {
+    await stores.states.write({ key: c.item.key, state: `not restored: ${errorMessage(c.error)}` })
+  }
+  await stores.states.close()
+  error.message +=
+    `\nNothing was put back (batch-put-back: false): ${stores.journal.count} key(s) are restored, ` +
+    `${failed.length} are not. Run the same rollback again: keys already at the target are left ` +
+    'as they are, and only the others are written.' +
+    (stores.states.path ? ` The state of every key is in ${stores.states.path}.` : '')
+  return error
+}
+
+/** The plan's items for one writer, read again from the plan store. */
+async function* filtered(
+  plan: Store<PlanItem>,
+  copy: CopySettings,
+  writer: 'job' | 'runner',
+): AsyncGenerator<PlanItem> {
+  for await (const item of plan.read()) if (writerOf(item, copy) === writer) yield item
+}
+
+/** The CSV manifests, one per storage class: `bucket,URL-encoded key,versionId` rows. */
+async function manifests(
+  plan: Store<PlanItem>,
+  bucket: string,
+  copy: CopySettings,
+): Promise<{ byClass: Map<string, { text: string; keys: number }>; runner: number }> {
+  const byClass = new Map<string, { rows: string[]; keys: number }>()
+  let runner = 0
+  for await (const item of plan.read()) {
+    if (writerOf(item, copy) === 'runner') {
+      runner++
+      continue
+    }
+    const wanted = item.wanted
+    if (!wanted) continue
+    const storageClass = wanted.storageClass ?? 'STANDARD'
+    const group = byClass.get(storageClass) ?? { rows: [], keys: 0 }
+    group.rows.push(`${bucket},${encodeURIComponent(item.key)},${wanted.versionId}`)
+    group.keys++
+    byClass.set(storageClass, group)
+  }
+  return {
+    byClass: new Map(
+      [...byClass].map(([k, g]) => [k, { text: `${g.rows.join('\n')}\n`, keys: g.keys }]),
+    ),
+    runner,
+  }
+}
+
+async function waitFor(
+  control: S3ControlClient,
+  batch: BatchSettings,
+  jobId: string,
+  done: (status: string) => boolean,
+  sleep: (ms: number) => Promise<void>,
+  log?: Logger,
+): Promise<JobState> {
+  const deadline = Date.now() + batch.timeoutMs
+  let pause = Math.min(batch.pollIntervalMs, 1000)
+  let last = ''
+  for (;;) {
+    const state = await describeJob(control, batch.accountId, jobId)
+    if (done(state.status)) return state
+    if (state.status !== last) {
+      log?.info(
+        `Job ${jobId} is ${state.status} (${state.succeeded + state.failed}/${state.total} tasks)`,
+      )
+      last = state.status
+    }
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      throw new BatchJobError(
+        jobId,
+        state.status,
+        state.reasons,
+        [],
+        `did not finish within batch-timeout`,
+      )
+    }
+    await sleep(Math.min(pause, left))
+    pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000))
+  }
+}
+
+async function cancel(
+  control: S3ControlClient,
+  batch: BatchSettings,
+  jobs: JobRun[],
+  why: string,
+): Promise<void> {
+  for (const job of jobs) {
+    if (job.state && FINAL_STATUSES.has(job.state.status)) continue
+    await setJobStatus(control, batch.accountId, job.id, 'Cancelled', `s3-rollback: ${why}`).catch(
+      () => undefined,
+    )
+  }
+}
+
+/** A dry run's (and a run's first) split: per storage class, the keys a job would copy. */
+export async function splitOf(plan: Store<PlanItem>, copy: CopySettings): Promise<Writers> {
+  const counts = new Map<string, number>()
+  let runner = 0
+  for await (const item of plan.read()) {
+    if (writerOf(item, copy) === 'runner') runner++
+    else {
+      const storageClass = item.wanted?.storageClass ?? 'STANDARD'
+      counts.set(storageClass, (counts.get(storageClass) ?? 0) + 1)
+    }
+  }
+  const jobs = [...counts].map(([storageClass, keys]) => ({
+    id: '',
+    storageClass,
+    keys,
+    failedTasks: [],
+  }))
+  return { jobs, runner }
+}
+
+/** The manifest's account of who wrote what. */
+export function describeWriters(w: Writers): WritersSummary {
+  return {
+    runner: w.runner,
+    jobs: w.jobs.map((j) => ({
+      ...(j.id ? { id: j.id } : {}),
+      storageClass: j.storageClass,
+      keys: j.keys,
+      ...(j.state
+        ? { status: j.state.status, succeeded: j.state.succeeded, failed: j.state.failed }
+        : {}),
+    })),
+  }
+}
