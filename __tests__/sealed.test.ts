@@ -117,10 +117,7 @@ describe('snapshot inputs', () => {
       { 'to-snapshot': 'x', prefix: 'data/' },
       /Input 'prefix' .* to be empty when 'to-snapshot' is set/,
     ],
-    [
-      { mode: 'verify', 'plan-file': 'p' },
-      /'plan-file' .* to be empty unless mode is 'restore'/,
-    ],
+    [{ mode: 'verify', 'plan-file': 'p' }, /'plan-file' .* to be empty unless mode is 'restore'/],
   ])('refuses %j', (inputs, message) => {
     const all: Record<string, string> = { bucket: 'b1', ...inputs }
     expect(() => parseSettings((n) => all[n] ?? '')).toThrow(message)
