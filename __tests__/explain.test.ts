@@ -74,6 +74,13 @@ describe('explain: the kind of an error and what to do', () => {
     [netError('ECONNREFUSED', 'connect'), 'network', /endpoint \(http:\/\/h:1\) is right/],
     [netError('ENOTFOUND', 'getaddrinfo'), 'network', /reachable/],
     [Object.assign(new Error('timeout'), { name: 'TimeoutError' }), 'network', /reachable/],
+    [
+      Object.assign(new Error('@aws-sdk XML parse error: unexpected end of input.'), {
+        $metadata: { httpStatusCode: 200 },
+      }),
+      'network',
+      /and that it is an S3 API/,
+    ],
     [s3Error('SlowDown', 503), 'server', /run again later/],
     [s3Error('InternalError', 500), 'server', /re-run is safe/],
     [new Error('a bug'), 'unexpected', undefined],

@@ -4,6 +4,8 @@
 import { PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
 import { EXIT } from '../src/cli/exit.js'
 import { runAction } from './helpers/action.js'
@@ -36,7 +38,17 @@ async function createOtherUser(): Promise<void> {
   )
 }
 
+/** A web server that answers every request with a page that is not S3's XML. */
+let notS3: Server
+let notS3Url = ''
+
 beforeAll(async () => {
+  notS3 = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<<<html><body>Sign in to the corporate proxy</body>')
+  })
+  await new Promise<void>((resolve) => notS3.listen(0, '127.0.0.1', resolve))
+  notS3Url = `http://127.0.0.1:${(notS3.address() as AddressInfo).port}`
   s3 = client()
   await createOtherUser()
   bucket = await newBucket(s3)
@@ -72,7 +84,10 @@ beforeAll(async () => {
     }),
   )
 }, 60_000)
-afterAll(() => s3?.destroy())
+afterAll(async () => {
+  s3?.destroy()
+  await new Promise((resolve) => notS3?.close(resolve))
+})
 
 interface Case {
   /** Action inputs (the CLI gets the same as flags). */
@@ -157,6 +172,12 @@ const CASES: Record<string, Case> = {
     exit: EXIT.unreachable,
     says: [/ECONNREFUSED 127\.0\.0\.1:9/, nothingWritten],
     fix: /Check that the S3 endpoint \(http:\/\/127\.0\.0\.1:9\) is right and reachable/,
+  },
+  'an endpoint that is not S3 (it answers a web page)': {
+    inputs: () => ({ ...base(), 'endpoint-url': notS3Url }),
+    exit: EXIT.unreachable,
+    says: [/XML parse error/, nothingWritten],
+    fix: /is right and reachable, and that it is an S3 API/,
   },
   'a host that does not resolve': {
     inputs: () => ({ ...base(), 'endpoint-url': 'http://no-such-host.invalid:7480' }),

@@ -148,11 +148,11 @@ export function explain(
         : `Check the role's IAM policy on${bucket || ' the bucket'} (README: Permissions).`,
     }
   }
-  if (NETWORK_CODES.has(code)) {
+  if (NETWORK_CODES.has(code) || notS3(rootCause(e))) {
     return {
       kind: 'network',
       ...facts,
-      fix: `Check that the S3 endpoint${where} is right and reachable.`,
+      fix: `Check that the S3 endpoint${where} is right and reachable, and that it is an S3 API.`,
     }
   }
   if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) {
@@ -163,6 +163,12 @@ export function explain(
     }
   }
   return { kind: 'unexpected', ...facts }
+}
+
+/** An answer that is not S3's (an HTML page, a proxy's reply): the SDK could not parse it. */
+function notS3(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : ''
+  return /Deserialization error|XML parse error/.test(message)
 }
 
 /** The innermost error that carries S3 or system facts (wrappers keep theirs in `cause`). */
