@@ -68,6 +68,10 @@ describe('engine inputs', () => {
 
   it('defaults to the runner, and reads the batch inputs', () => {
     expect(parse({}).engine).toEqual({ kind: 'runner' })
+    // the runner passes every input's default (and a reusable workflow may pass a role anyway)
+    expect(parse({ 'batch-priority': '10', 'batch-role-arn': 'x' }).engine).toEqual({
+      kind: 'runner',
+    })
     expect(parse({ ...batch, 'poll-interval': '2' }).engine).toEqual({
       kind: 'batch-operations',
       roleArn: batch['batch-role-arn'],
@@ -87,10 +91,6 @@ describe('engine inputs', () => {
     [
       { engine: 'lambda' },
       /Input 'engine' has an invalid value "lambda": expected one of runner, batch-operations/,
-    ],
-    [
-      { 'batch-role-arn': 'x' },
-      /Input 'batch-role-arn' .*: expected to be empty unless 'engine' is batch-operations/,
     ],
     [
       { ...batch, 'batch-account-id': '' },

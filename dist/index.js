@@ -77116,22 +77116,9 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 function parseEngine(read, store, bucket) {
     const get = (name) => read(name).trim();
     const kind = parseChoice(Inputs.Engine, get(Inputs.Engine) || 'runner', ENGINES);
-    const batchInputs = [
-        Inputs.BatchRoleArn,
-        Inputs.BatchAccountId,
-        Inputs.BatchPrefix,
-        Inputs.BatchPriority,
-        Inputs.BatchPutBack,
-        Inputs.BatchTimeout,
-    ];
-    if (kind === 'runner') {
-        for (const name of batchInputs) {
-            if (get(name) !== '') {
-                throw new errors_InputError(name, get(name), `to be empty unless '${Inputs.Engine}' is batch-operations`);
-            }
-        }
+    // the runner passes every input's default: the batch inputs are simply not used here
+    if (kind === 'runner')
         return { kind };
-    }
     const accountId = get(Inputs.BatchAccountId);
     if (!/^\d{12}$/.test(accountId)) {
         throw new errors_InputError(Inputs.BatchAccountId, accountId, 'the 12-digit ID of the AWS account that runs the job');

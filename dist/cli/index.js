@@ -43780,22 +43780,9 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 function parseEngine(read, store, bucket) {
     const get = (name) => read(name).trim();
     const kind = (0,parse/* parseChoice */.HU)(names/* Inputs */.G.Engine, get(names/* Inputs */.G.Engine) || 'runner', ENGINES);
-    const batchInputs = [
-        names/* Inputs */.G.BatchRoleArn,
-        names/* Inputs */.G.BatchAccountId,
-        names/* Inputs */.G.BatchPrefix,
-        names/* Inputs */.G.BatchPriority,
-        names/* Inputs */.G.BatchPutBack,
-        names/* Inputs */.G.BatchTimeout,
-    ];
-    if (kind === 'runner') {
-        for (const name of batchInputs) {
-            if (get(name) !== '') {
-                throw new errors/* InputError */.dz(name, get(name), `to be empty unless '${names/* Inputs */.G.Engine}' is batch-operations`);
-            }
-        }
+    // the runner passes every input's default: the batch inputs are simply not used here
+    if (kind === 'runner')
         return { kind };
-    }
     const accountId = get(names/* Inputs */.G.BatchAccountId);
     if (!/^\d{12}$/.test(accountId)) {
         throw new errors/* InputError */.dz(names/* Inputs */.G.BatchAccountId, accountId, 'the 12-digit ID of the AWS account that runs the job');

@@ -17,26 +17,8 @@ export function parseEngine(
 ): EngineSettings {
   const get = (name: string): string => read(name).trim()
   const kind = parseChoice(Inputs.Engine, get(Inputs.Engine) || 'runner', ENGINES)
-  const batchInputs = [
-    Inputs.BatchRoleArn,
-    Inputs.BatchAccountId,
-    Inputs.BatchPrefix,
-    Inputs.BatchPriority,
-    Inputs.BatchPutBack,
-    Inputs.BatchTimeout,
-  ]
-  if (kind === 'runner') {
-    for (const name of batchInputs) {
-      if (get(name) !== '') {
-        throw new InputError(
-          name,
-          get(name),
-          `to be empty unless '${Inputs.Engine}' is batch-operations`,
-        )
-      }
-    }
-    return { kind }
-  }
+  // the runner passes every input's default: the batch inputs are simply not used here
+  if (kind === 'runner') return { kind }
   const accountId = get(Inputs.BatchAccountId)
   if (!/^\d{12}$/.test(accountId)) {
     throw new InputError(
