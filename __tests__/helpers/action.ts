@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 
 export interface ActionRun {
   code: number | null
@@ -13,6 +15,19 @@ export interface ActionRun {
 
 /** The Node binary that runs the bundle: ACTION_NODE (Node 24, the runtime) or this one. */
 export const actionNode = process.env.ACTION_NODE || process.execPath
+
+/** action.yml's defaults, as the runner passes them (no token outside a workflow run). */
+function defaults(): Record<string, string> {
+  const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { default?: string }>
+  }
+  return Object.fromEntries(
+    Object.entries(action.inputs).map(([name, { default: value = '' }]) => [
+      name,
+      value.startsWith('${{') ? '' : value,
+    ]),
+  )
+}
 
 export async function runAction(
   inputs: Record<string, string>,
@@ -26,8 +41,9 @@ export async function runAction(
     await writeFile(outputFile, '')
     await writeFile(summaryFile, '')
     const inputEnv: Record<string, string> = {}
-    // The runner keeps hyphens: `to-time` becomes INPUT_TO-TIME.
-    for (const [name, value] of Object.entries(inputs)) {
+    // The runner passes every input, with action.yml's default where the step gives none, and
+    // keeps hyphens: `to-time` becomes INPUT_TO-TIME.
+    for (const [name, value] of Object.entries({ ...defaults(), ...inputs })) {
       inputEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
     const child = spawn(actionNode, ['dist/index.js'], {
