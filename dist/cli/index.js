@@ -40880,6 +40880,12 @@ function unknown(c, error) {
 
 
 
+/** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
+async function recordWrite(stores, item, confirmed) {
+    const { newVersionId, check } = confirmed;
+    await stores.journal.write({ item, newVersionId });
+    await stores.outcomes.write({ ...(0,engine_manifest/* plannedOutcome */.pV)(item), newVersionId, check });
+}
 /** Writes every planned key, all or nothing. Returns the number of keys written. */
 async function applyPlan(s3, where, settings, plan, stores, options, log) {
     const guard = new engine_guard/* WriteGuard */.j(log);
@@ -40897,12 +40903,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
                 failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
                 continue;
             }
-            await stores.journal.write({ item, newVersionId: result.newVersionId });
-            await stores.outcomes.write({
-                ...(0,engine_manifest/* plannedOutcome */.pV)(item),
-                newVersionId: result.newVersionId,
-                check: result.check,
-            });
+            await recordWrite(stores, item, result);
             log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
         }
         const [first] = failed;
@@ -41266,7 +41267,6 @@ function parseCsv(input) {
 
 
 
-
 /** Batch Operations copies objects up to this size (CopyObject's limit). */
 const JOB_COPY_LIMIT = 5 * 1024 ** 3;
 /**
@@ -41386,12 +41386,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
                 continue;
             }
-            await stores.journal.write({ item, newVersionId: result.newVersionId });
-            await stores.outcomes.write({
-                ...(0,engine_manifest/* plannedOutcome */.pV)(item),
-                newVersionId: result.newVersionId,
-                check: result.check,
-            });
+            await recordWrite(stores, item, result);
         }
         chunk = [];
     };
@@ -41610,6 +41605,12 @@ async function rollback(s3, asked, log, options = {}) {
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
             `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
             `${result.actions.skip} skipped`);
+        const applyOptions = {
+            concurrency: settings.concurrency,
+            total: planned,
+            batch: options.batch,
+            walk: options.walk,
+        };
         const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
         if (batch)
             writers = await splitOf(stores.plan, settings.copy);
@@ -41620,23 +41621,13 @@ async function rollback(s3, asked, log, options = {}) {
         else if (batch && writers && writers.jobs.length > 0) {
             const control = options.control ?? createControlClient(settings.s3);
             const found = writers;
-            written = await applyWithBatch(s3, control, where, settings.copy, batch, stores, {
-                concurrency: settings.concurrency,
-                total: planned,
-                batch: options.batch,
-                walk: options.walk,
-            }, log, found).finally(() => {
+            written = await applyWithBatch(s3, control, where, settings.copy, batch, stores, applyOptions, log, found).finally(() => {
                 if (!options.control)
                     control.destroy();
             });
         }
         else {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, {
-                concurrency: settings.concurrency,
-                total: planned,
-                batch: options.batch,
-                walk: options.walk,
-            }, log));
+            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log));
         }
     }
     catch (e) {

@@ -44,6 +44,17 @@ export interface ApplyOptions {
   walk?: WalkOptions
 }
 
+/** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
+export async function recordWrite(
+  stores: Omit<ApplyStores, 'states'>,
+  item: PlanItem,
+  confirmed: { newVersionId: string; check: string },
+): Promise<void> {
+  const { newVersionId, check } = confirmed
+  await stores.journal.write({ item, newVersionId })
+  await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check })
+}
+
 /** Writes every planned key, all or nothing. Returns the number of keys written. */
 export async function applyPlan(
   s3: S3Client,
@@ -68,12 +79,7 @@ export async function applyPlan(
         failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result })
         continue
       }
-      await stores.journal.write({ item, newVersionId: result.newVersionId })
-      await stores.outcomes.write({
-        ...plannedOutcome(item),
-        newVersionId: result.newVersionId,
-        check: result.check,
-      })
+      await recordWrite(stores, item, result)
       log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`)
     }
     const [first] = failed

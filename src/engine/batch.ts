@@ -26,12 +26,11 @@ import {
   type JobState,
 } from '../s3/control.js'
 import type { BatchSettings, CopySettings } from '../settings/types.js'
-import { applyPlan, type ApplyOptions, type ApplyStores } from './apply.js'
+import { applyPlan, recordWrite, type ApplyOptions, type ApplyStores } from './apply.js'
 import { confirmWrites, type Written } from './confirm.js'
 import { ARCHIVE_CLASSES, type PlanItem } from './eligibility.js'
 import { WriteGuard } from './guard.js'
 import { isMultipartETag } from './layout.js'
-import { plannedOutcome } from './manifest.js'
 import { putBack, type Candidate } from './putback.js'
 import type { Where } from './sources.js'
 import type { WritersSummary } from './manifest.js'
@@ -219,12 +218,7 @@ async function confirmJobs(
         failed.push({ item, attempts: 2, unsure: true, error: result.error })
         continue
       }
-      await stores.journal.write({ item, newVersionId: result.newVersionId })
-      await stores.outcomes.write({
-        ...plannedOutcome(item),
-        newVersionId: result.newVersionId,
-        check: result.check,
-      })
+      await recordWrite(stores, item, result)
     }
     chunk = []
   }

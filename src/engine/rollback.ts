@@ -151,6 +151,12 @@ export async function rollback(
         `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
         `${result.actions.skip} skipped`,
     )
+    const applyOptions = {
+      concurrency: settings.concurrency,
+      total: planned,
+      batch: options.batch,
+      walk: options.walk,
+    }
     const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined
     if (batch) writers = await splitOf(stores.plan, settings.copy)
     if (dryRun || planned === 0) {
@@ -165,12 +171,7 @@ export async function rollback(
         settings.copy,
         batch,
         stores,
-        {
-          concurrency: settings.concurrency,
-          total: planned,
-          batch: options.batch,
-          walk: options.walk,
-        },
+        applyOptions,
         log,
         found,
       ).finally(() => {
@@ -178,20 +179,7 @@ export async function rollback(
       })
     } else {
       written = await log.group(`Restoring ${planned} keys`, () =>
-        applyPlan(
-          s3,
-          where,
-          settings.copy,
-          stores.plan.read(),
-          stores,
-          {
-            concurrency: settings.concurrency,
-            total: planned,
-            batch: options.batch,
-            walk: options.walk,
-          },
-          log,
-        ),
+        applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log),
       )
     }
   } catch (e) {
