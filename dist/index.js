@@ -79373,7 +79373,8 @@ async function createCopyJob(control, r) {
             Bucket: `arn:aws:s3:::${r.report.bucket}`,
             Prefix: r.report.prefix.replace(/\/$/, ''),
             Format: 'Report_CSV_20180820',
-            ReportScope: 'AllTasks',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
         },
         Priority: r.priority,
         RoleArn: r.roleArn,
@@ -79521,6 +79522,11 @@ function parseCsv(input) {
 
 
 
+
+
+
+
+
 /** Batch Operations copies objects up to this size (CopyObject's limit). */
 const JOB_COPY_LIMIT = 5 * 1024 ** 3;
 /**
@@ -79548,7 +79554,11 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
     const base = `${batch.prefix.prefix}${runId}/`;
     const jobs = await log.group('Creating the copy jobs', async () => {
-        const groups = await manifests(stores.plan, where.bucket, copy);
+        const dir = await runDirectory();
+        const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(async (e) => {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            throw e;
+        });
         writers.runner = groups.runner;
         const created = [];
         try {
@@ -79557,7 +79567,8 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
                 const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
                     Bucket: batch.prefix.bucket,
                     Key: key,
-                    Body: csv.text,
+                    Body: (0,external_node_fs_.createReadStream)(csv.file),
+                    ContentLength: (await (0,promises_.stat)(csv.file)).size,
                     ContentType: 'text/csv',
                 }));
                 const id = await createCopyJob(control, {
@@ -79586,6 +79597,9 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             throw e instanceof BatchJobError
                 ? e
                 : new StepError('creating the copy jobs', `s3://${where.bucket}`, e);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
         log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
         return created;
@@ -79687,8 +79701,11 @@ async function* filtered(plan, copy, writer) {
         if (writerOf(item, copy) === writer)
             yield item;
 }
-/** The CSV manifests, one per storage class: `bucket,URL-encoded key,versionId` rows. */
-async function manifests(plan, bucket, copy) {
+/**
+ * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
+ * rows, written as the plan is read (memory: one row at a time).
+ */
+async function manifests(plan, bucket, copy, dir) {
     const byClass = new Map();
     let runner = 0;
     for await (const item of plan.read()) {
@@ -79700,19 +79717,29 @@ async function manifests(plan, bucket, copy) {
         if (!wanted)
             continue;
         const storageClass = wanted.storageClass ?? 'STANDARD';
-        const group = byClass.get(storageClass) ?? { rows: [], keys: 0 };
-        group.rows.push(`${bucket},${encodeURIComponent(item.key)},${wanted.versionId}`);
+        let group = byClass.get(storageClass);
+        if (!group) {
+            const file = (0,external_node_path_.join)(dir, `manifest-${storageClass}.csv`);
+            group = { file, keys: 0, out: (0,external_node_fs_.createWriteStream)(file) };
+            byClass.set(storageClass, group);
+        }
+        const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`;
+        if (!group.out.write(row))
+            await (0,external_node_events_.once)(group.out, 'drain');
         group.keys++;
-        byClass.set(storageClass, group);
+    }
+    for (const { out } of byClass.values()) {
+        out.end();
+        await (0,external_node_events_.once)(out, 'close');
     }
     return {
-        byClass: new Map([...byClass].map(([k, g]) => [k, { text: `${g.rows.join('\n')}\n`, keys: g.keys }])),
+        byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
         runner,
     };
 }
 async function waitFor(control, batch, jobId, done, sleep, log) {
     const deadline = Date.now() + batch.timeoutMs;
-    let pause = Math.min(batch.pollIntervalMs, 1000);
+    let pause = batch.pollIntervalMs;
     let last = '';
     for (;;) {
         const state = await describeJob(control, batch.accountId, jobId);

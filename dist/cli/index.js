@@ -39542,8 +39542,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var jsonl = __nccwpck_require__(489);
 // EXTERNAL MODULE: ./src/lib/progress.ts
 var lib_progress = __nccwpck_require__(6300);
-// EXTERNAL MODULE: ./src/lib/sealed.ts + 1 modules
-var sealed = __nccwpck_require__(5605);
+// EXTERNAL MODULE: ./src/lib/sealed.ts
+var sealed = __nccwpck_require__(9295);
 // EXTERNAL MODULE: ./src/s3/objects.ts
 var objects = __nccwpck_require__(8154);
 // EXTERNAL MODULE: ./src/engine/eligibility.ts
@@ -40481,7 +40481,7 @@ function undoLine(o) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5605);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9295);
 /* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
 /**
  * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
@@ -40613,8 +40613,8 @@ var promises_ = __nccwpck_require__(1455);
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
 var jsonl = __nccwpck_require__(489);
-// EXTERNAL MODULE: ./src/lib/sealed.ts + 1 modules
-var sealed = __nccwpck_require__(5605);
+// EXTERNAL MODULE: ./src/lib/sealed.ts
+var sealed = __nccwpck_require__(9295);
 ;// CONCATENATED MODULE: ./src/lib/store.ts
 /**
  * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
@@ -41052,6 +41052,10 @@ var planfile = __nccwpck_require__(2709);
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
 var client_s3_control_dist_cjs = __nccwpck_require__(2619);
 // EXTERNAL MODULE: ./src/s3/client.ts
@@ -41117,7 +41121,8 @@ async function createCopyJob(control, r) {
             Bucket: `arn:aws:s3:::${r.report.bucket}`,
             Prefix: r.report.prefix.replace(/\/$/, ''),
             Format: 'Report_CSV_20180820',
-            ReportScope: 'AllTasks',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
         },
         Priority: r.priority,
         RoleArn: r.roleArn,
@@ -41267,6 +41272,11 @@ function parseCsv(input) {
 
 
 
+
+
+
+
+
 /** Batch Operations copies objects up to this size (CopyObject's limit). */
 const JOB_COPY_LIMIT = 5 * 1024 ** 3;
 /**
@@ -41294,7 +41304,11 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
     const base = `${batch.prefix.prefix}${runId}/`;
     const jobs = await log.group('Creating the copy jobs', async () => {
-        const groups = await manifests(stores.plan, where.bucket, copy);
+        const dir = await (0,jsonl/* runDirectory */.xw)();
+        const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(async (e) => {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            throw e;
+        });
         writers.runner = groups.runner;
         const created = [];
         try {
@@ -41303,7 +41317,8 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
                 const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
                     Bucket: batch.prefix.bucket,
                     Key: key,
-                    Body: csv.text,
+                    Body: (0,external_node_fs_.createReadStream)(csv.file),
+                    ContentLength: (await (0,promises_.stat)(csv.file)).size,
                     ContentType: 'text/csv',
                 }));
                 const id = await createCopyJob(control, {
@@ -41332,6 +41347,9 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             throw e instanceof errors/* BatchJobError */.g5
                 ? e
                 : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
         log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
         return created;
@@ -41433,8 +41451,11 @@ async function* filtered(plan, copy, writer) {
         if (writerOf(item, copy) === writer)
             yield item;
 }
-/** The CSV manifests, one per storage class: `bucket,URL-encoded key,versionId` rows. */
-async function manifests(plan, bucket, copy) {
+/**
+ * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
+ * rows, written as the plan is read (memory: one row at a time).
+ */
+async function manifests(plan, bucket, copy, dir) {
     const byClass = new Map();
     let runner = 0;
     for await (const item of plan.read()) {
@@ -41446,19 +41467,29 @@ async function manifests(plan, bucket, copy) {
         if (!wanted)
             continue;
         const storageClass = wanted.storageClass ?? 'STANDARD';
-        const group = byClass.get(storageClass) ?? { rows: [], keys: 0 };
-        group.rows.push(`${bucket},${encodeURIComponent(item.key)},${wanted.versionId}`);
+        let group = byClass.get(storageClass);
+        if (!group) {
+            const file = (0,external_node_path_.join)(dir, `manifest-${storageClass}.csv`);
+            group = { file, keys: 0, out: (0,external_node_fs_.createWriteStream)(file) };
+            byClass.set(storageClass, group);
+        }
+        const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`;
+        if (!group.out.write(row))
+            await (0,external_node_events_.once)(group.out, 'drain');
         group.keys++;
-        byClass.set(storageClass, group);
+    }
+    for (const { out } of byClass.values()) {
+        out.end();
+        await (0,external_node_events_.once)(out, 'close');
     }
     return {
-        byClass: new Map([...byClass].map(([k, g]) => [k, { text: `${g.rows.join('\n')}\n`, keys: g.keys }])),
+        byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
         runner,
     };
 }
 async function waitFor(control, batch, jobId, done, sleep, log) {
     const deadline = Date.now() + batch.timeoutMs;
-    let pause = Math.min(batch.pollIntervalMs, 1000);
+    let pause = batch.pollIntervalMs;
     let last = '';
     for (;;) {
         const state = await describeJob(control, batch.accountId, jobId);
@@ -42310,7 +42341,7 @@ function singleCopy(s3, where, request, guard) {
 /* harmony export */ });
 /* unused harmony export ChainError */
 /* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
-/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5605);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9295);
 
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
@@ -42910,28 +42941,24 @@ function duration(seconds) {
 
 /***/ }),
 
-/***/ 5605:
+/***/ 9295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  DS: () => (/* binding */ SealedFileError),
-  S1: () => (/* binding */ SealedWriter),
-  j5: () => (/* binding */ openSealed)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-// EXTERNAL MODULE: external "node:readline"
-var external_node_readline_ = __nccwpck_require__(481);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/lib/sealed.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DS: () => (/* binding */ SealedFileError),
+/* harmony export */   S1: () => (/* binding */ SealedWriter),
+/* harmony export */   j5: () => (/* binding */ openSealed)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8474);
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_events__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(481);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_readline__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8522);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_4__);
 /**
  * Sealed JSON Lines: the file format of saved plans and snapshots. The first line is a header
  * naming the format and its version, then one JSON value per line, then a trailer with the line
@@ -42953,7 +42980,7 @@ class SealedWriter {
     path;
     out;
     file;
-    hash = (0,external_node_crypto_.createHash)('sha256');
+    hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
     lines = 0;
     constructor(path, out, file) {
         this.path = path;
@@ -42961,9 +42988,9 @@ class SealedWriter {
         this.file = file;
     }
     static async create(path, header, { gzip = false } = {}) {
-        const file = (0,external_node_fs_.createWriteStream)(path, { mode: 0o600 });
-        await (0,external_node_events_namespaceObject.once)(file, 'open');
-        const out = gzip ? (0,external_node_zlib_.createGzip)() : file;
+        const file = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createWriteStream)(path, { mode: 0o600 });
+        await (0,node_events__WEBPACK_IMPORTED_MODULE_2__.once)(file, 'open');
+        const out = gzip ? (0,node_zlib__WEBPACK_IMPORTED_MODULE_4__.createGzip)() : file;
         if (gzip)
             out.pipe(file);
         const writer = new SealedWriter(path, out, file);
@@ -42982,14 +43009,14 @@ class SealedWriter {
         this.hash.update(text);
         this.lines++;
         if (!this.out.write(text))
-            await (0,external_node_events_namespaceObject.once)(this.out, 'drain');
+            await (0,node_events__WEBPACK_IMPORTED_MODULE_2__.once)(this.out, 'drain');
     }
     /** Writes the trailer and closes the file; returns the SHA-256 (hex) that seals it. */
     async close() {
         const sha256 = this.hash.digest('hex');
         const trailer = { end: true, lines: this.lines, sha256 };
         this.out.end(`${JSON.stringify(trailer)}\n`);
-        await (0,external_node_events_namespaceObject.once)(this.file, 'close');
+        await (0,node_events__WEBPACK_IMPORTED_MODULE_2__.once)(this.file, 'close');
         return sha256;
     }
 }
@@ -42998,13 +43025,13 @@ class SealedWriter {
  * `format` and `version` must be the expected ones. `describe` names the file in errors.
  */
 async function openSealed(input, expected) {
-    const stream = typeof input === 'string' ? (0,external_node_fs_.createReadStream)(input) : input;
+    const stream = typeof input === 'string' ? (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(input) : input;
     const lines = readLines(stream, expected.gzip ?? false)[Symbol.asyncIterator]();
     const first = await lines.next();
     const what = expected.describe;
     if (first.done)
         throw new SealedFileError(`${what} is empty`);
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(`${first.value}\n`);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(`${first.value}\n`);
     const header = parse(first.value, what, 1);
     if (header.format !== expected.format) {
         throw new SealedFileError(`${what} is not a ${expected.format} file (its format is ${JSON.stringify(header.format)})`);
@@ -43041,9 +43068,9 @@ async function openSealed(input, expected) {
 }
 /** Lines of a stream, gunzipped first when asked. */
 async function* readLines(stream, gzip) {
-    const text = gzip ? stream.pipe((0,external_node_zlib_.createGunzip)()) : stream;
+    const text = gzip ? stream.pipe((0,node_zlib__WEBPACK_IMPORTED_MODULE_4__.createGunzip)()) : stream;
     stream.on('error', (e) => text.destroy(e));
-    const rl = (0,external_node_readline_.createInterface)({ input: text, crlfDelay: Infinity });
+    const rl = (0,node_readline__WEBPACK_IMPORTED_MODULE_3__.createInterface)({ input: text, crlfDelay: Infinity });
     try {
         for await (const line of rl)
             if (line !== '')
@@ -44409,7 +44436,7 @@ function parseSide(input, value, now) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5605);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
 /* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
 /**
  * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
@@ -45315,6 +45342,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_p
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 

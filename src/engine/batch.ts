@@ -15,6 +15,11 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runDirectory } from '../lib/jsonl.js'
 import { BatchJobError, StepError, errorMessage } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import type { Store } from '../lib/store.js'
@@ -89,7 +94,13 @@ export async function applyWithBatch(
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`
   const base = `${batch.prefix.prefix}${runId}/`
   const jobs = await log.group('Creating the copy jobs', async () => {
-    const groups = await manifests(stores.plan, where.bucket, copy)
+    const dir = await runDirectory()
+    const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(
+      async (e: unknown) => {
+        await rm(dir, { recursive: true, force: true })
+        throw e
+      },
+    )
     writers.runner = groups.runner
     const created: JobRun[] = []
     try {
@@ -99,7 +110,8 @@ export async function applyWithBatch(
           new PutObjectCommand({
             Bucket: batch.prefix.bucket,
             Key: key,
-            Body: csv.text,
+            Body: createReadStream(csv.file),
+            ContentLength: (await stat(csv.file)).size,
             ContentType: 'text/csv',
           }),
         )
@@ -142,6 +154,8 @@ export async function applyWithBatch(
       throw e instanceof BatchJobError
         ? e
         : new StepError('creating the copy jobs', `s3://${where.bucket}`, e)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
     log.info(
       `${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`,
@@ -285,13 +299,17 @@ async function* filtered(
   for await (const item of plan.read()) if (writerOf(item, copy) === writer) yield item
 }
 
-/** The CSV manifests, one per storage class: `bucket,URL-encoded key,versionId` rows. */
+/**
+ * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
+ * rows, written as the plan is read (memory: one row at a time).
+ */
 async function manifests(
   plan: Store<PlanItem>,
   bucket: string,
   copy: CopySettings,
-): Promise<{ byClass: Map<string, { text: string; keys: number }>; runner: number }> {
-  const byClass = new Map<string, { rows: string[]; keys: number }>()
+  dir: string,
+): Promise<{ byClass: Map<string, { file: string; keys: number }>; runner: number }> {
+  const byClass = new Map<string, { file: string; keys: number; out: WriteStream }>()
   let runner = 0
   for await (const item of plan.read()) {
     if (writerOf(item, copy) === 'runner') {
@@ -301,15 +319,22 @@ async function manifests(
     const wanted = item.wanted
     if (!wanted) continue
     const storageClass = wanted.storageClass ?? 'STANDARD'
-    const group = byClass.get(storageClass) ?? { rows: [], keys: 0 }
-    group.rows.push(`${bucket},${encodeURIComponent(item.key)},${wanted.versionId}`)
+    let group = byClass.get(storageClass)
+    if (!group) {
+      const file = join(dir, `manifest-${storageClass}.csv`)
+      group = { file, keys: 0, out: createWriteStream(file) }
+      byClass.set(storageClass, group)
+    }
+    const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`
+    if (!group.out.write(row)) await once(group.out, 'drain')
     group.keys++
-    byClass.set(storageClass, group)
+  }
+  for (const { out } of byClass.values()) {
+    out.end()
+    await once(out, 'close')
   }
   return {
-    byClass: new Map(
-      [...byClass].map(([k, g]) => [k, { text: `${g.rows.join('\n')}\n`, keys: g.keys }]),
-    ),
+    byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
     runner,
   }
 }
@@ -323,7 +348,7 @@ async function waitFor(
   log?: Logger,
 ): Promise<JobState> {
   const deadline = Date.now() + batch.timeoutMs
-  let pause = Math.min(batch.pollIntervalMs, 1000)
+  let pause = batch.pollIntervalMs
   let last = ''
   for (;;) {
     const state = await describeJob(control, batch.accountId, jobId)

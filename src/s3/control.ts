@@ -86,7 +86,8 @@ export async function createCopyJob(control: S3ControlClient, r: CopyJobRequest)
         Bucket: `arn:aws:s3:::${r.report.bucket}`,
         Prefix: r.report.prefix.replace(/\/$/, ''),
         Format: 'Report_CSV_20180820',
-        ReportScope: 'AllTasks',
+        // the report names failed tasks only: a run that succeeds reads almost nothing
+        ReportScope: 'FailedTasksOnly',
       },
       Priority: r.priority,
       RoleArn: r.roleArn,
