@@ -39303,7 +39303,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
 /* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6102);
-/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7370);
+/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9794);
 /* harmony import */ var _engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6165);
 /* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(511);
 /* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1908);
@@ -40594,7 +40594,7 @@ async function loadPlan(file, bucket) {
 
 /***/ }),
 
-/***/ 7370:
+/***/ 9794:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41052,8 +41052,6 @@ var planfile = __nccwpck_require__(2709);
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
@@ -41157,8 +41155,6 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
-// EXTERNAL MODULE: ./src/engine/layout.ts
-var layout = __nccwpck_require__(3638);
 ;// CONCATENATED MODULE: ./src/engine/batch-report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
@@ -41246,6 +41242,118 @@ function parseCsv(input) {
     return rows.filter((r) => r.length > 1 || r[0] !== '');
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+// EXTERNAL MODULE: ./src/engine/layout.ts
+var layout = __nccwpck_require__(3638);
+;// CONCATENATED MODULE: ./src/engine/batch-split.ts
+/**
+ * Which writer takes each key of a plan under `engine: batch-operations`, and the jobs'
+ * manifests: one CSV per storage class, written to a file as the plan is read.
+ */
+
+
+
+
+
+/** Batch Operations copies objects up to this size (CopyObject's limit). */
+const JOB_COPY_LIMIT = 5 * 1024 ** 3;
+/**
+ * Pure: who writes a planned item. A job makes single CopyObjects, up to 5 GB; whatever needs a
+ * multipart copy (above `multipart-threshold`, at most 5 GiB) stays here.
+ */
+function writerOf(item, copy) {
+    const wanted = item.wanted;
+    if (item.action !== 'restore' || !wanted)
+        return 'runner'; // delete markers: not a copy
+    const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold);
+    if ((wanted.size ?? 0) > limit)
+        return 'runner'; // the job's copies stop at 5 GB
+    if ((0,layout/* isMultipartETag */.aL)(wanted.eTag))
+        return 'runner'; // only the runner keeps the part layout
+    if (eligibility/* ARCHIVE_CLASSES */.CP.has(wanted.storageClass ?? ''))
+        return 'runner'; // a restored copy: runner
+    if (item.source?.sseCustomerAlgorithm)
+        return 'runner'; // SSE-C: not in Batch Operations
+    return 'job';
+}
+/** The plan's items for one writer, read again from the plan store. */
+async function* filtered(plan, copy, writer) {
+    for await (const item of plan.read())
+        if (writerOf(item, copy) === writer)
+            yield item;
+}
+/**
+ * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
+ * rows, written as the plan is read (memory: one row at a time).
+ */
+async function manifests(plan, bucket, copy, dir) {
+    const byClass = new Map();
+    let runner = 0;
+    for await (const item of plan.read()) {
+        if (writerOf(item, copy) === 'runner') {
+            runner++;
+            continue;
+        }
+        const wanted = item.wanted;
+        if (!wanted)
+            continue;
+        const storageClass = wanted.storageClass ?? 'STANDARD';
+        let group = byClass.get(storageClass);
+        if (!group) {
+            const file = (0,external_node_path_.join)(dir, `manifest-${storageClass}.csv`);
+            group = { file, keys: 0, out: (0,external_node_fs_.createWriteStream)(file) };
+            byClass.set(storageClass, group);
+        }
+        const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`;
+        if (!group.out.write(row))
+            await (0,external_node_events_.once)(group.out, 'drain');
+        group.keys++;
+    }
+    for (const { out } of byClass.values()) {
+        out.end();
+        await (0,external_node_events_.once)(out, 'close');
+    }
+    return {
+        byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
+        runner,
+    };
+}
+/** A dry run's (and a run's first) split: per storage class, the keys a job would copy. */
+async function splitOf(plan, copy) {
+    const counts = new Map();
+    let runner = 0;
+    for await (const item of plan.read()) {
+        if (writerOf(item, copy) === 'runner')
+            runner++;
+        else {
+            const storageClass = item.wanted?.storageClass ?? 'STANDARD';
+            counts.set(storageClass, (counts.get(storageClass) ?? 0) + 1);
+        }
+    }
+    const jobs = [...counts].map(([storageClass, keys]) => ({
+        id: '',
+        storageClass,
+        keys,
+        failedTasks: [],
+    }));
+    return { jobs, runner };
+}
+/** The manifest's account of who wrote what. */
+function describeWriters(w) {
+    return {
+        runner: w.runner,
+        jobs: w.jobs.map((j) => ({
+            ...(j.id ? { id: j.id } : {}),
+            storageClass: j.storageClass,
+            keys: j.keys,
+            ...(j.state
+                ? { status: j.state.status, succeeded: j.state.succeeded, failed: j.state.failed }
+                : {}),
+        })),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/batch.ts
 /**
  * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
@@ -41275,29 +41383,6 @@ function parseCsv(input) {
 
 
 
-
-
-/** Batch Operations copies objects up to this size (CopyObject's limit). */
-const JOB_COPY_LIMIT = 5 * 1024 ** 3;
-/**
- * Pure: who writes a planned item. A job makes single CopyObjects, up to 5 GB; whatever needs a
- * multipart copy (above `multipart-threshold`, at most 5 GiB) stays here.
- */
-function writerOf(item, copy) {
-    const wanted = item.wanted;
-    if (item.action !== 'restore' || !wanted)
-        return 'runner'; // delete markers: not a copy
-    const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold);
-    if ((wanted.size ?? 0) > limit)
-        return 'runner'; // the job's copies stop at 5 GB
-    if ((0,layout/* isMultipartETag */.aL)(wanted.eTag))
-        return 'runner'; // only the runner keeps the part layout
-    if (eligibility/* ARCHIVE_CLASSES */.CP.has(wanted.storageClass ?? ''))
-        return 'runner'; // a restored copy: runner
-    if (item.source?.sseCustomerAlgorithm)
-        return 'runner'; // SSE-C: not in Batch Operations
-    return 'job';
-}
 /** Writes the plan with copy jobs and this process; returns the keys written. */
 async function applyWithBatch(s3, control, where, copy, batch, stores, options, log, writers) {
     const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -41445,48 +41530,6 @@ async function reportStates(stores, failed, error) {
             (stores.states.path ? ` The state of every key is in ${stores.states.path}.` : '');
     return error;
 }
-/** The plan's items for one writer, read again from the plan store. */
-async function* filtered(plan, copy, writer) {
-    for await (const item of plan.read())
-        if (writerOf(item, copy) === writer)
-            yield item;
-}
-/**
- * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
- * rows, written as the plan is read (memory: one row at a time).
- */
-async function manifests(plan, bucket, copy, dir) {
-    const byClass = new Map();
-    let runner = 0;
-    for await (const item of plan.read()) {
-        if (writerOf(item, copy) === 'runner') {
-            runner++;
-            continue;
-        }
-        const wanted = item.wanted;
-        if (!wanted)
-            continue;
-        const storageClass = wanted.storageClass ?? 'STANDARD';
-        let group = byClass.get(storageClass);
-        if (!group) {
-            const file = (0,external_node_path_.join)(dir, `manifest-${storageClass}.csv`);
-            group = { file, keys: 0, out: (0,external_node_fs_.createWriteStream)(file) };
-            byClass.set(storageClass, group);
-        }
-        const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`;
-        if (!group.out.write(row))
-            await (0,external_node_events_.once)(group.out, 'drain');
-        group.keys++;
-    }
-    for (const { out } of byClass.values()) {
-        out.end();
-        await (0,external_node_events_.once)(out, 'close');
-    }
-    return {
-        byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
-        runner,
-    };
-}
 async function waitFor(control, batch, jobId, done, sleep, log) {
     const deadline = Date.now() + batch.timeoutMs;
     let pause = batch.pollIntervalMs;
@@ -41513,40 +41556,6 @@ async function cancel(control, batch, jobs, why) {
             continue;
         await setJobStatus(control, batch.accountId, job.id, 'Cancelled', `s3-rollback: ${why}`).catch(() => undefined);
     }
-}
-/** A dry run's (and a run's first) split: per storage class, the keys a job would copy. */
-async function splitOf(plan, copy) {
-    const counts = new Map();
-    let runner = 0;
-    for await (const item of plan.read()) {
-        if (writerOf(item, copy) === 'runner')
-            runner++;
-        else {
-            const storageClass = item.wanted?.storageClass ?? 'STANDARD';
-            counts.set(storageClass, (counts.get(storageClass) ?? 0) + 1);
-        }
-    }
-    const jobs = [...counts].map(([storageClass, keys]) => ({
-        id: '',
-        storageClass,
-        keys,
-        failedTasks: [],
-    }));
-    return { jobs, runner };
-}
-/** The manifest's account of who wrote what. */
-function describeWriters(w) {
-    return {
-        runner: w.runner,
-        jobs: w.jobs.map((j) => ({
-            ...(j.id ? { id: j.id } : {}),
-            storageClass: j.storageClass,
-            keys: j.keys,
-            ...(j.state
-                ? { status: j.state.status, succeeded: j.state.succeeded, failed: j.state.failed }
-                : {}),
-        })),
-    };
 }
 
 // EXTERNAL MODULE: ./src/engine/target.ts

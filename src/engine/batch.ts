@@ -15,10 +15,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { runDirectory } from '../lib/jsonl.js'
 import { BatchJobError, StepError, errorMessage } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
@@ -33,46 +31,14 @@ import {
 import type { BatchSettings, CopySettings } from '../settings/types.js'
 import { applyPlan, recordWrite, type ApplyOptions, type ApplyStores } from './apply.js'
 import { confirmWrites, type Written } from './confirm.js'
-import { ARCHIVE_CLASSES, type PlanItem } from './eligibility.js'
+import type { PlanItem } from './eligibility.js'
 import { WriteGuard } from './guard.js'
-import { isMultipartETag } from './layout.js'
 import { putBack, type Candidate } from './putback.js'
 import type { Where } from './sources.js'
-import type { WritersSummary } from './manifest.js'
-import { fetchReport, type TaskRow } from './batch-report.js'
+import { fetchReport } from './batch-report.js'
+import { filtered, manifests, type JobRun, type Writers } from './batch-split.js'
 
-/** Batch Operations copies objects up to this size (CopyObject's limit). */
-export const JOB_COPY_LIMIT = 5 * 1024 ** 3
-
-/**
- * Pure: who writes a planned item. A job makes single CopyObjects, up to 5 GB; whatever needs a
- * multipart copy (above `multipart-threshold`, at most 5 GiB) stays here.
- */
-export function writerOf(item: PlanItem, copy: CopySettings): 'job' | 'runner' {
-  const wanted = item.wanted
-  if (item.action !== 'restore' || !wanted) return 'runner' // delete markers: not a copy
-  const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold)
-  if ((wanted.size ?? 0) > limit) return 'runner' // the job's copies stop at 5 GB
-  if (isMultipartETag(wanted.eTag)) return 'runner' // only the runner keeps the part layout
-  if (ARCHIVE_CLASSES.has(wanted.storageClass ?? '')) return 'runner' // a restored copy: runner
-  if (item.source?.sseCustomerAlgorithm) return 'runner' // SSE-C: not in Batch Operations
-  return 'job'
-}
-
-/** One copy job: its storage class, its keys, and what became of it. */
-export interface JobRun {
-  id: string
-  storageClass: string
-  keys: number
-  state?: JobState
-  failedTasks: TaskRow[]
-}
-
-/** Which writer took how many keys (the job summary says it). */
-export interface Writers {
-  jobs: JobRun[]
-  runner: number
-}
+export { describeWriters, splitOf, writerOf, type JobRun, type Writers } from './batch-split.js'
 
 export interface BatchRunStores extends ApplyStores {
   plan: Store<PlanItem>
@@ -290,55 +256,6 @@ async function reportStates(
   return error
 }
 
-/** The plan's items for one writer, read again from the plan store. */
-async function* filtered(
-  plan: Store<PlanItem>,
-  copy: CopySettings,
-  writer: 'job' | 'runner',
-): AsyncGenerator<PlanItem> {
-  for await (const item of plan.read()) if (writerOf(item, copy) === writer) yield item
-}
-
-/**
- * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
- * rows, written as the plan is read (memory: one row at a time).
- */
-async function manifests(
-  plan: Store<PlanItem>,
-  bucket: string,
-  copy: CopySettings,
-  dir: string,
-): Promise<{ byClass: Map<string, { file: string; keys: number }>; runner: number }> {
-  const byClass = new Map<string, { file: string; keys: number; out: WriteStream }>()
-  let runner = 0
-  for await (const item of plan.read()) {
-    if (writerOf(item, copy) === 'runner') {
-      runner++
-      continue
-    }
-    const wanted = item.wanted
-    if (!wanted) continue
-    const storageClass = wanted.storageClass ?? 'STANDARD'
-    let group = byClass.get(storageClass)
-    if (!group) {
-      const file = join(dir, `manifest-${storageClass}.csv`)
-      group = { file, keys: 0, out: createWriteStream(file) }
-      byClass.set(storageClass, group)
-    }
-    const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`
-    if (!group.out.write(row)) await once(group.out, 'drain')
-    group.keys++
-  }
-  for (const { out } of byClass.values()) {
-    out.end()
-    await once(out, 'close')
-  }
-  return {
-    byClass: new Map([...byClass].map(([k, g]) => [k, { file: g.file, keys: g.keys }])),
-    runner,
-  }
-}
-
 async function waitFor(
   control: S3ControlClient,
   batch: BatchSettings,
@@ -385,40 +302,5 @@ async function cancel(
     await setJobStatus(control, batch.accountId, job.id, 'Cancelled', `s3-rollback: ${why}`).catch(
       () => undefined,
     )
-  }
-}
-
-/** A dry run's (and a run's first) split: per storage class, the keys a job would copy. */
-export async function splitOf(plan: Store<PlanItem>, copy: CopySettings): Promise<Writers> {
-  const counts = new Map<string, number>()
-  let runner = 0
-  for await (const item of plan.read()) {
-    if (writerOf(item, copy) === 'runner') runner++
-    else {
-      const storageClass = item.wanted?.storageClass ?? 'STANDARD'
-      counts.set(storageClass, (counts.get(storageClass) ?? 0) + 1)
-    }
-  }
-  const jobs = [...counts].map(([storageClass, keys]) => ({
-    id: '',
-    storageClass,
-    keys,
-    failedTasks: [],
-  }))
-  return { jobs, runner }
-}
-
-/** The manifest's account of who wrote what. */
-export function describeWriters(w: Writers): WritersSummary {
-  return {
-    runner: w.runner,
-    jobs: w.jobs.map((j) => ({
-      ...(j.id ? { id: j.id } : {}),
-      storageClass: j.storageClass,
-      keys: j.keys,
-      ...(j.state
-        ? { status: j.state.status, succeeded: j.state.succeeded, failed: j.state.failed }
-        : {}),
-    })),
   }
 }
