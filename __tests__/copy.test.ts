@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareCopy } from '../src/engine/content.js'
-import { partRanges, sourceLayout } from '../src/engine/layout.js'
-import { copySource } from '../src/engine/requests.js'
+import { compareCopy } from '../src/history/content.js'
+import { partRanges, sourceLayout } from '../src/engine/write/parts.js'
+import { copySource } from '../src/engine/write/requests.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
 
 describe('copySource encodes the key segment by segment', () => {

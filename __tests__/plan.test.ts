@@ -7,7 +7,7 @@ import {
   needsSourceCheck,
   sameByListing,
   sourceProblem,
-} from '../src/engine/eligibility.js'
+} from '../src/engine/plan/decide.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
 
 const T0 = '2021-12-13T15:00:00Z'

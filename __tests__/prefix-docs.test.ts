@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY } from '../src/settings/index.js'
-import type { PrefixSummary } from '../src/engine/manifest.js'
+import type { PrefixSummary } from '../src/engine/plan/manifest.js'
 import { Inputs, Outputs } from '../src/settings/names.js'
 import { prefixTotals } from '../src/report/rollback.js'
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import { PlanError, RestoreError } from '../src/lib/errors.js'
 import { silentLogger } from '../src/lib/log.js'
-import { INLINE_KEYS } from '../src/engine/manifest.js'
+import { INLINE_KEYS } from '../src/engine/plan/manifest.js'
 import { rollback } from '../src/engine/rollback.js'
 import {
   added,

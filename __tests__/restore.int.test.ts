@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { BucketError, PlanError, RaceError, RestoreError } from '../src/lib/errors.js'
 import { keyHistories, keyHistory } from '../src/s3/listing.js'
 import { silentLogger } from '../src/lib/log.js'
-import { undoVersionIds } from '../src/engine/manifest.js'
+import { undoVersionIds } from '../src/engine/plan/manifest.js'
 import { rollback } from '../src/engine/rollback.js'
 import {
   added,

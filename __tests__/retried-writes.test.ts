@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkWrite, ownCopies, sameWrite } from '../src/engine/confirm.js'
-import { examine, type Candidate } from '../src/engine/putback.js'
-import type { Landed } from '../src/engine/requests.js'
+import { checkWrite, ownCopies, sameWrite } from '../src/engine/write/confirm.js'
+import { examine, type Candidate } from '../src/engine/write/putback.js'
+import type { Landed } from '../src/engine/write/requests.js'
 import type { VersionEntry } from '../src/s3/listing.js'
 
 const MD5_A = '0cc175b9c0f1b6a831c399e269772661'

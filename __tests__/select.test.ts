@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseInstant } from '../src/settings/parse.js'
 import type { VersionEntry } from '../src/s3/listing.js'
-import { currentEntry, entryAt } from '../src/engine/select.js'
+import { currentEntry, entryAt } from '../src/history/select.js'
 
 /** Builds a history newest first, as S3 lists it: [versionId, time, 'marker'?]. */
 function history(...rows: Array<[string, string, 'marker'?]>): VersionEntry[] {

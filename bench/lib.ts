@@ -292,7 +292,7 @@ export async function mismatches(
   at: string,
 ): Promise<number> {
   const { keyHistories } = await import('../src/s3/listing.js')
-  const { currentEntry, entryAt, isAbsent } = await import('../src/engine/select.js')
+  const { currentEntry, entryAt, isAbsent } = await import('../src/history/select.js')
   let wrong = 0
   for await (const { entries } of keyHistories(s3, { bucket, prefix })) {
     const wanted = entryAt(entries, new Date(at))

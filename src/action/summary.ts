@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { ChainReport } from '../chain/index.js'
-import type { Manifest } from '../engine/manifest.js'
+import type { Manifest } from '../engine/plan/manifest.js'
 import {
   HEADER,
   chainLine,

@@ -10,7 +10,7 @@ import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { rollback } from '../engine/rollback.js'
-import { undoVersionIds, type Manifest } from '../engine/manifest.js'
+import { undoVersionIds, type Manifest } from '../engine/plan/manifest.js'
 import { createS3Client } from '../s3/client.js'
 import {
   HEADER,

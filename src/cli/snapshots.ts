@@ -16,7 +16,7 @@ import { parsePrefix } from '../settings/prefix.js'
 import { parseSide, parseSnapshotName } from '../settings/snapshot.js'
 import { createSnapshot } from '../snapshot/create.js'
 import { diff, type DiffResult, type KeyState } from '../snapshot/diff.js'
-import { listPointers, openSnapshot, resolveRef, uriOf } from '../snapshot/store.js'
+import { listPointers, openSnapshot, resolveRef, uriOf } from '../history/snapshots.js'
 import type { SnapshotAction } from './args.js'
 import { formatTable } from './table.js'
 

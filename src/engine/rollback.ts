@@ -21,8 +21,8 @@ import type { Logger } from '../lib/log.js'
 import { FileStore, MemoryStore, type Store } from '../lib/store.js'
 import { requireVersioning } from '../s3/objects.js'
 import type { Settings } from '../settings/types.js'
-import { applyPlan, type JournalEntry } from './apply.js'
-import type { PlanItem } from './eligibility.js'
+import { applyPlan, type JournalEntry } from './write/apply.js'
+import type { PlanItem } from './plan/decide.js'
 import {
   INLINE_KEYS,
   buildManifest,
@@ -31,15 +31,15 @@ import {
   type KeyOutcome,
   type Manifest,
   type PrefixSummary,
-} from './manifest.js'
-import { scan, type ScanResult } from './scan.js'
-import { PlanRecorder } from './planfile.js'
-import { applyWithBatch, splitOf, describeWriters, type Writers } from './batch.js'
+} from './plan/manifest.js'
+import { scan, type ScanResult } from './plan/scan.js'
+import { PlanRecorder } from './plan/saved-plan.js'
+import { applyWithBatch, splitOf, describeWriters, type Writers } from './batch/jobs.js'
 import { createControlClient } from '../s3/control.js'
 import type { S3ControlClient } from '@aws-sdk/client-s3-control'
-import { histories, prefixSelection, type Selection } from './sources.js'
-import { resolveTarget, type ResolvedSettings } from './target.js'
-import type { WalkOptions } from './confirm.js'
+import { histories, prefixSelection, type Selection } from '../history/sources.js'
+import { resolveTarget, type ResolvedSettings } from './plan/target.js'
+import type { WalkOptions } from './write/confirm.js'
 
 /** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
 export interface RunStores {

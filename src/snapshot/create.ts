@@ -14,16 +14,16 @@ import { Progress } from '../lib/progress.js'
 import { SealedWriter } from '../lib/sealed.js'
 import { requireVersioning } from '../s3/objects.js'
 import type { Settings } from '../settings/types.js'
-import { NO_SUCH_KEY } from '../engine/eligibility.js'
-import { currentEntry, isAbsent } from '../engine/select.js'
-import { histories, prefixSelection } from '../engine/sources.js'
+import { NO_SUCH_KEY } from '../engine/plan/decide.js'
+import { currentEntry, isAbsent } from '../history/select.js'
+import { histories, prefixSelection } from '../history/sources.js'
 import {
   SNAPSHOT_FORMAT,
   saveSnapshot,
   uriOf,
   type SnapshotHeader,
   type SnapshotLine,
-} from './store.js'
+} from '../history/snapshots.js'
 
 /** What a snapshot run recorded. */
 export interface SnapshotSummary {

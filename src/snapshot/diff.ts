@@ -8,10 +8,10 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { SnapshotError } from '../lib/errors.js'
 import type { Access } from '../settings/index.js'
 import type { DiffSide } from '../settings/snapshot.js'
-import { currentEntry, entryAt, isAbsent } from '../engine/select.js'
-import { histories, prefixSelection, type Selection } from '../engine/sources.js'
+import { currentEntry, entryAt, isAbsent } from '../history/select.js'
+import { histories, prefixSelection, type Selection } from '../history/sources.js'
 import type { VersionEntry } from '../s3/listing.js'
-import { openSnapshot, resolveRef, type SnapshotHeader } from './store.js'
+import { openSnapshot, resolveRef, type SnapshotHeader } from '../history/snapshots.js'
 
 /** One side of a diff. */
 export type Side = DiffSide

@@ -4,11 +4,11 @@
  * check), then delete exactly the scratch versions the drill created. The real keys are only read.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { WriteGuard } from '../engine/guard.js'
-import { confirmWrites } from '../engine/confirm.js'
-import type { PlanItem } from '../engine/eligibility.js'
-import type { CopyRequest } from '../engine/requests.js'
-import { copyVersion } from '../engine/write.js'
+import { WriteGuard } from '../engine/write/guard.js'
+import { confirmWrites } from '../engine/write/confirm.js'
+import type { PlanItem } from '../engine/plan/decide.js'
+import type { CopyRequest } from '../engine/write/requests.js'
+import { copyVersion } from '../engine/write/write.js'
 import { eachLimit } from '../lib/pool.js'
 import { DrillLedger, deleteScratchVersion } from './drill-cleanup.js'
 import { VerifyError, errorMessage } from '../lib/errors.js'

@@ -1,7 +1,7 @@
 /** Verify mode, per key: the entry at the target, its readability and class, and its window. */
 import type { LifecycleRule, S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../lib/errors.js'
-import type { ResolvedSettings } from '../engine/target.js'
+import type { ResolvedSettings } from '../engine/plan/target.js'
 import {
   describeRule,
   guaranteedWindow,
@@ -18,8 +18,8 @@ import {
   restoredCopy,
   sameByListing,
   sourceProblem,
-} from '../engine/eligibility.js'
-import { currentEntry, entryAt, isAbsent } from '../engine/select.js'
+} from '../engine/plan/decide.js'
+import { currentEntry, entryAt, isAbsent } from '../history/select.js'
 import type { KeyReport } from './types.js'
 
 /** A key report, plus the source facts a drill needs (removed before the report is returned). */

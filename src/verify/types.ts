@@ -1,5 +1,5 @@
 /** The verify report's types: what verify mode finds, per key and for the bucket. */
-import type { Action } from '../engine/plan.js'
+import type { Action } from '../engine/plan/resolve.js'
 import type { BucketFacts } from '../s3/bucket.js'
 import type { DrillOutcome } from './drill.js'
 import type { WindowLimit } from './lifecycle.js'

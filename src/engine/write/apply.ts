@@ -4,17 +4,17 @@
  * writes, and then every key this run may have changed is put back (putback.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Logger } from '../lib/log.js'
-import { eachLimit } from '../lib/pool.js'
-import { Progress } from '../lib/progress.js'
-import type { Store } from '../lib/store.js'
-import type { CopySettings } from '../settings/types.js'
+import type { Logger } from '../../lib/log.js'
+import { eachLimit } from '../../lib/pool.js'
+import { Progress } from '../../lib/progress.js'
+import type { Store } from '../../lib/store.js'
+import type { CopySettings } from '../../settings/types.js'
 import { confirmWrites, type WalkOptions, type Written } from './confirm.js'
-import type { PlanItem } from './eligibility.js'
+import type { PlanItem } from '../plan/decide.js'
 import { WriteGuard } from './guard.js'
-import { plannedOutcome, type KeyOutcome } from './manifest.js'
+import { plannedOutcome, type KeyOutcome } from '../plan/manifest.js'
 import { putBack, type Candidate, type FinalStates } from './putback.js'
-import type { Where } from './sources.js'
+import type { Where } from '../../history/sources.js'
 import { writeItem } from './write.js'
 
 /** One line of the journal: a confirmed write, and what was current before it (in `item`). */

@@ -5,13 +5,13 @@
 import { once } from 'node:events'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
-import type { Store } from '../lib/store.js'
-import type { JobState } from '../s3/control.js'
-import type { CopySettings } from '../settings/types.js'
-import { ARCHIVE_CLASSES, type PlanItem } from './eligibility.js'
-import { isMultipartETag } from './layout.js'
-import type { WritersSummary } from './manifest.js'
-import type { TaskRow } from './batch-report.js'
+import type { Store } from '../../lib/store.js'
+import type { JobState } from '../../s3/control.js'
+import type { CopySettings } from '../../settings/types.js'
+import { ARCHIVE_CLASSES, type PlanItem } from '../plan/decide.js'
+import { isMultipartETag } from '../write/parts.js'
+import type { WritersSummary } from '../plan/manifest.js'
+import type { TaskRow } from './report.js'
 
 /** Batch Operations copies objects up to this size (CopyObject's limit). */
 export const JOB_COPY_LIMIT = 5 * 1024 ** 3

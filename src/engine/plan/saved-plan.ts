@@ -5,12 +5,12 @@
  * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
 import { join } from 'node:path'
-import { StalePlanError } from '../lib/errors.js'
-import { SealedFileError, SealedWriter, openSealed, type SealedHeader } from '../lib/sealed.js'
-import type { VersionEntry } from '../s3/listing.js'
-import type { IfMissing, ResolvedTarget, SnapshotOrigin } from '../settings/types.js'
-import type { Action, PlanItem } from './eligibility.js'
-import { isAbsent } from './select.js'
+import { StalePlanError } from '../../lib/errors.js'
+import { SealedFileError, SealedWriter, openSealed, type SealedHeader } from '../../lib/sealed.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import type { IfMissing, ResolvedTarget, SnapshotOrigin } from '../../settings/types.js'
+import type { Action, PlanItem } from './decide.js'
+import { isAbsent } from '../../history/select.js'
 
 const FORMAT = { format: 's3-rollback-plan', version: 1 } as const
 

@@ -4,11 +4,11 @@
  * A write only lands; confirm.ts then checks it against the listing.
  */
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import type { VersionEntry } from '../s3/listing.js'
-import type { CopySettings } from '../settings/types.js'
-import type { PlanItem } from './eligibility.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import type { CopySettings } from '../../settings/types.js'
+import type { PlanItem } from '../plan/decide.js'
 import { guarded, type WriteGuard } from './guard.js'
-import { isMultipartETag } from './layout.js'
+import { isMultipartETag } from './parts.js'
 import { multipartCopy } from './multipart.js'
 import {
   copySource,

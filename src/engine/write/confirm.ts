@@ -6,19 +6,19 @@
  * both decides). Anything else is another writer's doing, reported as a race.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { RaceError, VerifyError } from '../lib/errors.js'
-import type { VersionEntry } from '../s3/listing.js'
-import { headVersion } from '../s3/objects.js'
-import { unquote, type PlanItem } from './eligibility.js'
-import { silentLogger } from '../lib/log.js'
+import { RaceError, VerifyError } from '../../lib/errors.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import { headVersion } from '../../s3/objects.js'
+import { unquote, type PlanItem } from '../plan/decide.js'
+import { silentLogger } from '../../lib/log.js'
 import { WriteGuard } from './guard.js'
 import type { Landed } from './requests.js'
 import { copyVersion } from './write.js'
-import { describe } from './select.js'
-import { compareCopy } from './content.js'
-import { walkKeys, type WalkOptions, type Where } from './sources.js'
+import { describe } from '../../history/select.js'
+import { compareCopy } from '../../history/content.js'
+import { walkKeys, type WalkOptions, type Where } from '../../history/sources.js'
 
-export type { WalkOptions } from './sources.js'
+export type { WalkOptions } from '../../history/sources.js'
 
 /** A write that landed (as far as the store said), waiting for the listing to confirm it. */
 export interface Written {

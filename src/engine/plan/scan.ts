@@ -4,16 +4,16 @@
  * one listing page and the keys in flight, whatever the number of keys.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { StepError, type KeyProblem } from '../lib/errors.js'
-import type { Logger } from '../lib/log.js'
-import { eachLimit } from '../lib/pool.js'
-import { Progress } from '../lib/progress.js'
-import type { Store } from '../lib/store.js'
-import type { KeyHistory } from '../s3/listing.js'
-import type { Action, PlanItem } from './eligibility.js'
+import { StepError, type KeyProblem } from '../../lib/errors.js'
+import type { Logger } from '../../lib/log.js'
+import { eachLimit } from '../../lib/pool.js'
+import { Progress } from '../../lib/progress.js'
+import type { Store } from '../../lib/store.js'
+import type { KeyHistory } from '../../s3/listing.js'
+import type { Action, PlanItem } from './decide.js'
 import { plannedOutcome, type KeyOutcome } from './manifest.js'
-import { resolveKey, type ResolveRequest } from './plan.js'
-import { describe } from './select.js'
+import { resolveKey, type ResolveRequest } from './resolve.js'
+import { describe } from '../../history/select.js'
 
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 export const PROBLEMS_KEPT = 100

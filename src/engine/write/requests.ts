@@ -1,7 +1,7 @@
 /** What a write is asked to do and what it answers: the shapes shared by the copy paths. */
 import type { ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3'
-import type { VersionEntry } from '../s3/listing.js'
-import type { ObjectFacts } from '../s3/objects.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import type { ObjectFacts } from '../../s3/objects.js'
 
 /** The bucket written to. */
 export interface Bucket {

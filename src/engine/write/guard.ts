@@ -1,10 +1,10 @@
 /** The race guard on writes: conditional headers where the store honours them. */
-import { RaceError } from '../lib/errors.js'
-import type { Logger } from '../lib/log.js'
-import { keyHistory, type VersionEntry } from '../s3/listing.js'
-import { httpStatus } from '../s3/objects.js'
+import { RaceError } from '../../lib/errors.js'
+import type { Logger } from '../../lib/log.js'
+import { keyHistory, type VersionEntry } from '../../s3/listing.js'
+import { httpStatus } from '../../s3/objects.js'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { describe } from './select.js'
+import { describe } from '../../history/select.js'
 
 /**
  * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).

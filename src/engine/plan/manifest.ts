@@ -1,6 +1,6 @@
-import type { ResolvedTarget } from '../settings/types.js'
-import type { PlanItem } from './eligibility.js'
-import { isAbsent } from './select.js'
+import type { ResolvedTarget } from '../../settings/types.js'
+import type { PlanItem } from './decide.js'
+import { isAbsent } from '../../history/select.js'
 
 export type OutcomeAction = 'restored' | 'deleted' | 'unchanged' | 'skipped'
 

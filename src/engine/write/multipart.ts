@@ -15,13 +15,13 @@ import {
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { errorMessage } from '../lib/errors.js'
-import { eachLimit } from '../lib/pool.js'
-import { keyHistory } from '../s3/listing.js'
-import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../s3/objects.js'
-import type { CopySettings } from '../settings/types.js'
+import { errorMessage } from '../../lib/errors.js'
+import { eachLimit } from '../../lib/pool.js'
+import { keyHistory } from '../../s3/listing.js'
+import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../../s3/objects.js'
+import type { CopySettings } from '../../settings/types.js'
 import { guarded, type WriteGuard } from './guard.js'
-import { partRanges, sourceLayout, type Range } from './layout.js'
+import { partRanges, sourceLayout, type Range } from './parts.js'
 import {
   copySource,
   storageAndEncryption,

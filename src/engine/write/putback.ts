@@ -6,18 +6,18 @@
  * A key whose listing keeps failing is reported as unknown, with what to run to converge.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { RaceError, RestoreError, errorMessage, type FinalState } from '../lib/errors.js'
-import type { Logger } from '../lib/log.js'
-import { eachLimit } from '../lib/pool.js'
-import type { Store } from '../lib/store.js'
-import type { VersionEntry } from '../s3/listing.js'
-import type { CopySettings } from '../settings/types.js'
+import { RaceError, RestoreError, errorMessage, type FinalState } from '../../lib/errors.js'
+import type { Logger } from '../../lib/log.js'
+import { eachLimit } from '../../lib/pool.js'
+import type { Store } from '../../lib/store.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import type { CopySettings } from '../../settings/types.js'
 import { confirmWrites, ownCopies, sameWrite, type WalkOptions, type Written } from './confirm.js'
-import { walkKeys } from './sources.js'
-import type { PlanItem } from './eligibility.js'
+import { walkKeys } from '../../history/sources.js'
+import type { PlanItem } from '../plan/decide.js'
 import type { WriteGuard } from './guard.js'
-import { describe, isAbsent } from './select.js'
-import type { Where } from './sources.js'
+import { describe, isAbsent } from '../../history/select.js'
+import type { Where } from '../../history/sources.js'
 import { writeItem } from './write.js'
 
 /** A write that may have changed its key. */

@@ -4,7 +4,7 @@
  * TaskStatus, HTTPStatusCode, ErrorCode, ResultMessage.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { httpStatus } from '../s3/objects.js'
+import { httpStatus } from '../../s3/objects.js'
 
 /** One task of a job, as its report gives it. */
 export interface TaskRow {

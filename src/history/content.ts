@@ -1,6 +1,6 @@
 /** Whether a new version holds its source's bytes, from two HeadObjects (pure). */
 import type { ObjectFacts } from '../s3/objects.js'
-import { unquote } from './eligibility.js'
+import { unquote } from '../engine/plan/decide.js'
 
 /**
  * Pure: checks a new version against its source: size always; the full-object checksum where

@@ -1,9 +1,9 @@
 /** Resolving one key: the decision from its listing, plus a HeadObject where only that can tell. */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { errorMessage, type KeyProblem } from '../lib/errors.js'
-import type { VersionEntry } from '../s3/listing.js'
-import { headVersion, type ObjectFacts } from '../s3/objects.js'
-import type { IfMissing, ResolvedTarget } from '../settings/types.js'
+import { errorMessage, type KeyProblem } from '../../lib/errors.js'
+import type { VersionEntry } from '../../s3/listing.js'
+import { headVersion, type ObjectFacts } from '../../s3/objects.js'
+import type { IfMissing, ResolvedTarget } from '../../settings/types.js'
 import {
   decide,
   mayBeSame,
@@ -11,9 +11,9 @@ import {
   sameContent,
   sourceProblem,
   type PlanItem,
-} from './eligibility.js'
+} from './decide.js'
 
-export type { Action, PlanItem } from './eligibility.js'
+export type { Action, PlanItem } from './decide.js'
 
 /** Where and to what keys are resolved. */
 export interface ResolveRequest {

@@ -4,11 +4,11 @@
  * before anything else happens.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { InputError } from '../lib/errors.js'
-import { Inputs } from '../settings/names.js'
-import type { ResolvedTarget, Settings } from '../settings/types.js'
-import { openSnapshot, resolveRef } from '../snapshot/store.js'
-import { loadPlan, type LoadedPlan } from './planfile.js'
+import { InputError } from '../../lib/errors.js'
+import { Inputs } from '../../settings/names.js'
+import type { ResolvedTarget, Settings } from '../../settings/types.js'
+import { openSnapshot, resolveRef } from '../../history/snapshots.js'
+import { loadPlan, type LoadedPlan } from './saved-plan.js'
 
 /** Settings whose target is a time or versions. */
 export type ResolvedSettings = Settings & { target: ResolvedTarget }

@@ -17,28 +17,28 @@ import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
-import { runDirectory } from '../lib/jsonl.js'
-import { BatchJobError, StepError, errorMessage } from '../lib/errors.js'
-import type { Logger } from '../lib/log.js'
-import type { Store } from '../lib/store.js'
+import { runDirectory } from '../../lib/jsonl.js'
+import { BatchJobError, StepError, errorMessage } from '../../lib/errors.js'
+import type { Logger } from '../../lib/log.js'
+import type { Store } from '../../lib/store.js'
 import {
   FINAL_STATUSES,
   createCopyJob,
   describeJob,
   setJobStatus,
   type JobState,
-} from '../s3/control.js'
-import type { BatchSettings, CopySettings } from '../settings/types.js'
-import { applyPlan, recordWrite, type ApplyOptions, type ApplyStores } from './apply.js'
-import { confirmWrites, type Written } from './confirm.js'
-import type { PlanItem } from './eligibility.js'
-import { WriteGuard } from './guard.js'
-import { putBack, type Candidate } from './putback.js'
-import type { Where } from './sources.js'
-import { fetchReport } from './batch-report.js'
-import { filtered, manifests, type JobRun, type Writers } from './batch-split.js'
+} from '../../s3/control.js'
+import type { BatchSettings, CopySettings } from '../../settings/types.js'
+import { applyPlan, recordWrite, type ApplyOptions, type ApplyStores } from '../write/apply.js'
+import { confirmWrites, type Written } from '../write/confirm.js'
+import type { PlanItem } from '../plan/decide.js'
+import { WriteGuard } from '../write/guard.js'
+import { putBack, type Candidate } from '../write/putback.js'
+import type { Where } from '../../history/sources.js'
+import { fetchReport } from './report.js'
+import { filtered, manifests, type JobRun, type Writers } from './split.js'
 
-export { describeWriters, splitOf, writerOf, type JobRun, type Writers } from './batch-split.js'
+export { describeWriters, splitOf, writerOf, type JobRun, type Writers } from './split.js'
 
 export interface BatchRunStores extends ApplyStores {
   plan: Store<PlanItem>
