@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { parseCsv } from '../src/engine/batch/report.js'
 import { writerOf } from '../src/engine/batch/jobs.js'
 import type { PlanItem } from '../src/engine/plan/decide.js'
-import { BatchJobError } from '../src/lib/errors.js'
+import { BatchJobError } from '../src/engine/errors.js'
 import { parseSettings } from '../src/settings/index.js'
 import type { VersionEntry } from '../src/s3/listing.js'
 

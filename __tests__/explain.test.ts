@@ -1,13 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { exitCodeOf, EXIT } from '../src/cli/exit.js'
-import {
-  InputError,
-  PlanError,
-  RestoreError,
-  StepError,
-  diagnose,
-  errorMessage,
-} from '../src/lib/errors.js'
+import { InputError, StepError, diagnose, errorMessage } from '../src/lib/errors.js'
+import { PlanError, RestoreError } from '../src/engine/errors.js'
 import { explain, rootCause } from '../src/lib/explain.js'
 
 /** An error shaped as the AWS SDK shapes a service error (RGW sends no message: UnknownError). */

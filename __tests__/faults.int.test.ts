@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { describe, expect, it } from '@jest/globals'
-import { RestoreError } from '../src/lib/errors.js'
+import { RestoreError } from '../src/engine/errors.js'
 import { silentLogger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'
 import { createS3Client, MAX_ATTEMPTS } from '../src/s3/client.js'

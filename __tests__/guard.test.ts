@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
-import { RaceError, RestoreError, VerifyError } from '../src/lib/errors.js'
+import { RaceError, RestoreError, VerifyError } from '../src/engine/errors.js'
 import { parseSettings } from '../src/settings/index.js'
 import { silentLogger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'

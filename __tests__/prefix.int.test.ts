@@ -1,7 +1,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
-import { PlanError, RestoreError } from '../src/lib/errors.js'
+import { PlanError, RestoreError } from '../src/engine/errors.js'
 import { silentLogger } from '../src/lib/log.js'
 import { INLINE_KEYS } from '../src/engine/plan/manifest.js'
 import { rollback } from '../src/engine/rollback.js'

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { PlanError, RestoreError, StepError, diagnose, errorMessage } from '../lib/errors.js'
+import { StepError, diagnose, errorMessage } from '../lib/errors.js'
+import { PlanError, RestoreError } from '../engine/errors.js'
 import type { InputReader } from '../settings/index.js'
 import { Inputs } from '../settings/names.js'
 

@@ -7,14 +7,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { dirname, join } from 'node:path'
 import { open, rm } from 'node:fs/promises'
-import {
-  InputError,
-  PlanError,
-  RestoreError,
-  SnapshotError,
-  StepError,
-  type FinalState,
-} from '../lib/errors.js'
+import { InputError, SnapshotError, StepError } from '../lib/errors.js'
+import { PlanError, RestoreError, type FinalState } from './errors.js'
 import { reviveDates, runDirectory } from '../lib/jsonl.js'
 import { SealedFileError } from '../lib/sealed.js'
 import type { Logger } from '../lib/log.js'

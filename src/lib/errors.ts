@@ -17,65 +17,6 @@ export class InputError extends Error {
   }
 }
 
-/** One key that cannot be rolled back as asked. */
-export interface KeyProblem {
-  key: string
-  problem: string
-}
-
-/** Planning found keys that cannot be restored; nothing was written. */
-export class PlanError extends Error {
-  override name = 'PlanError'
-  constructor(readonly problems: KeyProblem[]) {
-    super(
-      `Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-        problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'),
-    )
-  }
-}
-
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-export class StalePlanError extends Error {
-  override name = 'StalePlanError'
-  constructor(
-    readonly file: string,
-    readonly moved: KeyProblem[],
-    readonly count: number,
-  ) {
-    super(
-      `The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-        'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-        moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-        (count > moved.length ? `\n  (${count - moved.length} more)` : ''),
-    )
-  }
-}
-
-/** A Batch Operations job that did not copy every key it was given. */
-export class BatchJobError extends Error {
-  override name = 'BatchJobError'
-  constructor(
-    readonly jobId: string,
-    readonly status: string,
-    readonly reasons: string[],
-    /** Tasks that failed, as the completion report names them. */
-    readonly failedTasks: { key: string; errorCode: string; message: string }[],
-    what: string,
-  ) {
-    const tasks = failedTasks
-      .slice(0, 20)
-      .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-      .join('')
-    const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : ''
-    super(
-      `Batch Operations job ${jobId} ${what} (status ${status}` +
-        (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-        ')' +
-        (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''),
-    )
-  }
-}
-
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 export class SnapshotError extends Error {
   override name = 'SnapshotError'
@@ -86,55 +27,12 @@ export class BucketError extends Error {
   override name = 'BucketError'
 }
 
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-export class RaceError extends Error {
-  override name = 'RaceError'
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`)
-  }
-}
-
-/** A new version does not match its source (size or checksum). */
-export class VerifyError extends Error {
-  override name = 'VerifyError'
-  constructor(
-    readonly key: string,
-    message: string,
-    /** The version that was written and does not match. */
-    readonly newVersionId?: string,
-  ) {
-    super(`${key}: ${message}`)
-  }
-}
-
-/** The final state of one key after a failed run. */
-export interface FinalState {
-  key: string
-  state: string
-}
-
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-export class RestoreError extends Error {
-  override name = 'RestoreError'
-  constructor(
-    override readonly cause: unknown,
-    readonly failedKey: string,
-    readonly finalStates: FinalState[],
-    /** The file with every key's final state (a prefix run). */
-    readonly statesFile?: string,
-  ) {
-    super(
-      `Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-        'The keys this run changed were put back. Final state of every key' +
-        (statesFile ? ` (all in ${statesFile})` : '') +
-        ':\n' +
-        finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'),
-    )
-  }
-}
+/**
+ * A run that was refused, or failed and was put back, for a reason that is not the user's
+ * input: the engine's errors extend it, so the ground floor can tell them apart without
+ * knowing them.
+ */
+export class RefusedError extends Error {}
 
 /** The steps of a run, as failure messages name them. */
 export type Phase =
@@ -190,18 +88,7 @@ export function diagnose(
 ): Omit<Explained, 'kind'> & { kind: Explained['kind'] | 'usage' } {
   if (e instanceof InputError) return { kind: 'usage' }
   const explained = explain(e, context)
-  const refused = [
-    PlanError,
-    StalePlanError,
-    SnapshotError,
-    SealedFileError,
-    BucketError,
-    RaceError,
-    VerifyError,
-    RestoreError,
-    ChainError,
-    BatchJobError,
-  ]
+  const refused = [RefusedError, SnapshotError, SealedFileError, BucketError, ChainError]
   if (refused.some((type) => e instanceof type)) return { ...explained, kind: 'refused' }
   return explained
 }

@@ -4,7 +4,7 @@
  * Pure: data in, data out. The listing answers most keys; `needsSourceCheck` says when only a
  * HeadObject of the version can.
  */
-import type { KeyProblem } from '../../lib/errors.js'
+import type { KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import type { ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'

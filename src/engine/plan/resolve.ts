@@ -1,6 +1,7 @@
 /** Resolving one key: the decision from its listing, plus a HeadObject where only that can tell. */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { errorMessage, type KeyProblem } from '../../lib/errors.js'
+import { errorMessage } from '../../lib/errors.js'
+import { type KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { headVersion, type ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'

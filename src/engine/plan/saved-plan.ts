@@ -5,7 +5,7 @@
  * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
 import { join } from 'node:path'
-import { StalePlanError } from '../../lib/errors.js'
+import { StalePlanError } from '../errors.js'
 import { SealedFileError, SealedWriter, openSealed, type SealedHeader } from '../../lib/sealed.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import type { IfMissing, ResolvedTarget, SnapshotOrigin } from '../../settings/types.js'

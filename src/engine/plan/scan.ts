@@ -4,7 +4,8 @@
  * one listing page and the keys in flight, whatever the number of keys.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { StepError, type KeyProblem } from '../../lib/errors.js'
+import { StepError } from '../../lib/errors.js'
+import { type KeyProblem } from '../errors.js'
 import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import { Progress } from '../../lib/progress.js'

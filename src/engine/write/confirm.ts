@@ -6,7 +6,7 @@
  * both decides). Anything else is another writer's doing, reported as a race.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { RaceError, VerifyError } from '../../lib/errors.js'
+import { RaceError, VerifyError } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { headVersion } from '../../s3/objects.js'
 import { unquote, type PlanItem } from '../plan/decide.js'

@@ -1,5 +1,5 @@
 /** The race guard on writes: conditional headers where the store honours them. */
-import { RaceError } from '../../lib/errors.js'
+import { RaceError } from '../errors.js'
 import type { Logger } from '../../lib/log.js'
 import { keyHistory, type VersionEntry } from '../../s3/listing.js'
 import { httpStatus } from '../../s3/objects.js'

@@ -6,7 +6,8 @@
  * A key whose listing keeps failing is reported as unknown, with what to run to converge.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { RaceError, RestoreError, errorMessage, type FinalState } from '../../lib/errors.js'
+import { errorMessage } from '../../lib/errors.js'
+import { RaceError, RestoreError, type FinalState } from '../errors.js'
 import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import type { Store } from '../../lib/store.js'
