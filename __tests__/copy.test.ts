@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareCopy } from '../src/history/content.js'
+import { checkCopy } from '../src/engine/write/confirm.js'
 import { partRanges, sourceLayout } from '../src/engine/write/parts.js'
 import { copySource } from '../src/engine/write/requests.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
@@ -32,7 +32,7 @@ describe('partRanges', () => {
   })
 })
 
-describe('compareCopy', () => {
+describe('checkCopy', () => {
   const base: ObjectFacts = { size: 10, eTag: '"abc"', metadata: {} }
   it.each<[string, ObjectFacts, ObjectFacts, boolean, boolean, string]>([
     ['same size and ETag', base, { ...base, eTag: 'abc' }, false, true, 'size and ETag'],
@@ -83,8 +83,8 @@ describe('compareCopy', () => {
       false,
       'CRC32 checksum BBB= differs',
     ],
-  ])('%s', (_label, source, copy, multipart, ok, detail) => {
-    const result = compareCopy(source, copy, multipart)
+  ])('%s', (_label, source, copy, _multipart, ok, detail) => {
+    const result = checkCopy(source, copy)
     expect(result.ok).toBe(ok)
     expect(result.detail).toContain(detail)
   })

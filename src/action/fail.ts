@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import { StepError, diagnose, errorMessage } from '../lib/errors.js'
-import { PlanError, RestoreError } from '../engine/errors.js'
 import type { InputReader } from '../settings/index.js'
 import { Inputs } from '../settings/names.js'
+import { PlanError, RestoreError } from '../engine/index.js'
 
 /**
  * Fails the step: one annotation per key that failed (or one for the run), and the message

@@ -6,13 +6,12 @@ import { createGitHub } from '../chain/client.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Inputs, Outputs } from '../settings/names.js'
-import { changedTotal, undoVersionIds } from '../engine/plan/manifest.js'
-import { rollback } from '../engine/rollback.js'
 import { createS3Client } from '../s3/client.js'
 import { writeSummary, type RunReport } from './summary.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
+import { changedTotal, undoVersionIds, rollback } from '../engine/index.js'
 
 const log: Logger = {
   info: core.info,

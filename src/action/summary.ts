@@ -1,6 +1,5 @@
 import * as core from '@actions/core'
 import type { ChainReport } from '../chain/index.js'
-import type { Manifest } from '../engine/plan/manifest.js'
 import {
   HEADER,
   chainLine,
@@ -11,6 +10,7 @@ import {
   summaryRows,
   summaryTitle,
 } from '../report/rollback.js'
+import type { Manifest } from '../engine/index.js'
 
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
 export interface RunReport {

@@ -9,8 +9,6 @@ import { parseCli, UsageError } from './args.js'
 import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
-import { rollback } from '../engine/rollback.js'
-import { undoVersionIds, type Manifest } from '../engine/plan/manifest.js'
 import { createS3Client } from '../s3/client.js'
 import {
   HEADER,
@@ -29,6 +27,7 @@ import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { Inputs } from '../settings/names.js'
+import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
   const write = (line: string): void => void process.stderr.write(`${line}\n`)

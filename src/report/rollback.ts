@@ -1,6 +1,6 @@
 /** The rows and lines that report a rollback (pure: data in, text out; no toolkit). */
 import type { ChainReport } from '../chain/index.js'
-import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/plan/manifest.js'
+import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/index.js'
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
 

@@ -7,14 +7,12 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PlanError, type KeyProblem } from '../engine/errors.js'
 import { runDirectory } from '../lib/jsonl.js'
 import type { Logger } from '../lib/log.js'
 import { Progress } from '../lib/progress.js'
 import { SealedWriter } from '../lib/sealed.js'
 import { requireVersioning } from '../s3/objects.js'
 import type { Settings } from '../settings/types.js'
-import { NO_SUCH_KEY } from '../engine/plan/decide.js'
 import { currentEntry, isAbsent } from '../history/select.js'
 import { histories, prefixSelection } from '../history/sources.js'
 import {
@@ -24,6 +22,7 @@ import {
   type SnapshotHeader,
   type SnapshotLine,
 } from '../history/snapshots.js'
+import { PlanError, NO_SUCH_KEY, type KeyProblem } from '../engine/index.js'
 
 /** What a snapshot run recorded. */
 export interface SnapshotSummary {

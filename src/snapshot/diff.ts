@@ -5,6 +5,7 @@
  * same version, or versions with the same size and ETag (an earlier rollback's copy).
  */
 import type { S3Client } from '@aws-sdk/client-s3'
+import { sameBytes } from '../history/content.js'
 import { SnapshotError } from '../lib/errors.js'
 import type { Access } from '../settings/index.js'
 import type { DiffSide } from '../settings/snapshot.js'
@@ -108,8 +109,7 @@ export function classify(
   if (!before) return 'added'
   if (!after) return 'removed'
   if (before.versionId === after.versionId) return 'unchanged'
-  const same = before.size === after.size && !!before.eTag && before.eTag === after.eTag
-  return same ? 'unchanged' : 'changed'
+  return sameBytes(before, after, 'listing').same === true ? 'unchanged' : 'changed'
 }
 
 async function load(s3: S3Client, access: Access, side: Side): Promise<Loaded | undefined> {

@@ -4,19 +4,14 @@
  * check), then delete exactly the scratch versions the drill created. The real keys are only read.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { WriteGuard } from '../engine/write/guard.js'
-import { confirmWrites } from '../engine/write/confirm.js'
-import type { PlanItem } from '../engine/plan/decide.js'
-import type { CopyRequest } from '../engine/write/requests.js'
-import { copyVersion } from '../engine/write/write.js'
 import { eachLimit } from '../lib/pool.js'
 import { DrillLedger, deleteScratchVersion } from './drill-cleanup.js'
 import { errorMessage } from '../lib/errors.js'
-import { VerifyError } from '../engine/errors.js'
 import type { CopySettings } from '../settings/types.js'
 import { keyHistory } from '../s3/listing.js'
 import type { Logger } from '../lib/log.js'
 import type { ObjectFacts } from '../s3/objects.js'
+import { WriteGuard, VerifyError, copyConfirmed } from '../engine/index.js'
 
 /** One version to drill: `versionId` of `key`, copied to `prefix + key`. */
 export interface DrillItem {
@@ -98,7 +93,7 @@ export async function runDrill(
           eTag: item.source.eTag,
           storageClass: item.source.storageClass,
         }
-        const written = await copyChecked(
+        const written = await copyConfirmed(
           s3,
           { bucket, expectedBucketOwner },
           {
@@ -108,8 +103,7 @@ export async function runDrill(
             source: item.source,
             expected: undefined,
           },
-          copy,
-          guard,
+          { copy, guard },
         )
         ledger.record(scratchKey, written.newVersionId)
         Object.assign(outcome, {
@@ -166,26 +160,4 @@ async function cleanUp(
   }
   if (leftBehind.length > 0) log.warning(`Drill cleanup left ${leftBehind.length} entries behind`)
   else log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`)
-}
-
-/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
-async function copyChecked(
-  s3: S3Client,
-  where: { bucket: string; expectedBucketOwner?: string },
-  request: CopyRequest,
-  settings: CopySettings,
-  guard: WriteGuard,
-): Promise<{ newVersionId: string; check: string; multipart: boolean }> {
-  const landed = await copyVersion(s3, where, request, settings, guard)
-  const item: PlanItem = {
-    key: request.key,
-    action: 'restore',
-    current: request.expected,
-    wanted: request.wanted,
-    source: request.source,
-  }
-  const [result] = await confirmWrites(s3, where, [{ item, landed }])
-  if (!result) throw new Error(`${request.key}: the copy could not be confirmed`)
-  if ('error' in result) throw result.error
-  return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart }
 }

@@ -9,11 +9,11 @@ import { eachLimit } from '../lib/pool.js'
 import { runDrill } from './drill.js'
 import { DAY_MS, formatDays } from '../settings/duration.js'
 import type { ResolvedTarget, Settings } from '../settings/types.js'
-import { resolveTarget, type ResolvedSettings } from '../engine/plan/target.js'
 import { checkKey, shortest, type Checked } from './key-checks.js'
 import { describeRule, type WindowLimit } from './lifecycle.js'
 import type { Logger } from '../lib/log.js'
 import type { KeyReport, VerifyReport } from './types.js'
+import { resolveTarget, type ResolvedSettings } from '../engine/index.js'
 
 export type * from './types.js'
 

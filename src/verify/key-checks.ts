@@ -1,7 +1,6 @@
 /** Verify mode, per key: the entry at the target, its readability and class, and its window. */
 import type { LifecycleRule, S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../lib/errors.js'
-import type { ResolvedSettings } from '../engine/plan/target.js'
 import {
   describeRule,
   guaranteedWindow,
@@ -12,15 +11,16 @@ import {
 } from './lifecycle.js'
 import { keyHistory, type VersionEntry } from '../s3/listing.js'
 import { headVersion, tagsOf, type ObjectFacts } from '../s3/objects.js'
+import { currentEntry, entryAt, isAbsent } from '../history/select.js'
+import type { KeyReport } from './types.js'
 import {
   NO_SUCH_KEY,
   archiveOf,
   restoredCopy,
   sameByListing,
   sourceProblem,
-} from '../engine/plan/decide.js'
-import { currentEntry, entryAt, isAbsent } from '../history/select.js'
-import type { KeyReport } from './types.js'
+  type ResolvedSettings,
+} from '../engine/index.js'
 
 /** A key report, plus the source facts a drill needs (removed before the report is returned). */
 export type Checked = KeyReport & { source?: ObjectFacts }

@@ -3,7 +3,7 @@
  * rollback is guaranteed to reach under them.
  */
 import type { LifecycleRule, Tag } from '@aws-sdk/client-s3'
-import { ARCHIVE_CLASSES } from '../engine/plan/decide.js'
+import { ARCHIVE_CLASSES } from '../engine/index.js'
 
 /** What a lifecycle filter is matched against: one version of a key. */
 export interface RuleSubject {

@@ -1,8 +1,8 @@
 /** The verify report's types: what verify mode finds, per key and for the bucket. */
-import type { Action } from '../engine/plan/resolve.js'
 import type { BucketFacts } from '../s3/bucket.js'
 import type { DrillOutcome } from './drill.js'
 import type { WindowLimit } from './lifecycle.js'
+import type { Action } from '../engine/index.js'
 
 /**
  * The state of a key at the target.

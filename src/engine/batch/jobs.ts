@@ -193,7 +193,7 @@ async function confirmJobs(
   const size = options.batch ?? 1000
   let chunk: Written[] = []
   const flush = async (): Promise<void> => {
-    for (const result of await confirmWrites(s3, where, chunk, options.walk)) {
+    for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
       const { item } = result.written
       if ('error' in result) {
         failed.push({ item, attempts: 2, unsure: true, error: result.error })

@@ -8,6 +8,7 @@ import type { KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import type { ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'
+import { sameBytes } from '../../history/content.js'
 import { currentEntry, entryAt, isAbsent } from '../../history/select.js'
 
 /**
@@ -88,27 +89,23 @@ export function decide(
 
 /**
  * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
- * its source's ETag, multipart copies included, as they follow the source's part layout).
- * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
  */
 export function sameByListing(current: VersionEntry | undefined, wanted: VersionEntry): boolean {
   if (!current || current.isDeleteMarker) return false
   if (current.versionId === wanted.versionId) return true
-  return (
-    current.size === wanted.size &&
-    wanted.eTag !== undefined &&
-    unquote(current.eTag) === unquote(wanted.eTag)
-  )
+  return sameBytes(current, wanted, 'listing').same === true
 }
 
 /**
- * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
- * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
- * HeadObject (a full-object checksum) can tell.
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
  */
 export function mayBeSame(current: VersionEntry | undefined, wanted: VersionEntry): boolean {
-  return !!current && !current.isDeleteMarker && current.size === wanted.size
+  if (!current || current.isDeleteMarker) return false
+  return sameBytes(current, wanted, 'listing').same !== false
 }
 
 /**
@@ -149,21 +146,3 @@ export function archiveOf(facts: ObjectFacts): string | undefined {
 export function restoredCopy(facts: ObjectFacts): boolean {
   return facts.restore?.includes('ongoing-request="false"') === true
 }
-
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-export function sameContent(a: ObjectFacts, b: ObjectFacts): boolean {
-  if (a.size !== b.size || a.contentType !== b.contentType) return false
-  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
-  const x = a.checksum
-  const y = b.checksum
-  if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-    return x.value === y.value
-  }
-  return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
-}
-
-/** An ETag without its quotes. */
-export const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '')
-
-const sorted = (m: Record<string, string>): Array<[string, string]> =>
-  Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1))

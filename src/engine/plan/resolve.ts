@@ -3,16 +3,10 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../../lib/errors.js'
 import { type KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
+import { sameBytes } from '../../history/content.js'
 import { headVersion, type ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'
-import {
-  decide,
-  mayBeSame,
-  needsSourceCheck,
-  sameContent,
-  sourceProblem,
-  type PlanItem,
-} from './decide.js'
+import { decide, mayBeSame, needsSourceCheck, sourceProblem, type PlanItem } from './decide.js'
 
 export type { Action, PlanItem } from './decide.js'
 
@@ -54,7 +48,7 @@ export async function resolveKey(
   const problem = sourceProblem(wanted.versionId, source)
   if (problem) return { key, problem }
   decided.source = source
-  if (same && current && sameContent(await head(s3, request, current), source)) {
+  if (same && current && sameObject(await head(s3, request, current), source)) {
     decided.action = 'unchanged'
   }
   return decided
@@ -68,3 +62,16 @@ function head(s3: S3Client, request: ResolveRequest, entry: VersionEntry): Promi
     expectedBucketOwner: request.expectedBucketOwner,
   })
 }
+
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+export function sameObject(a: ObjectFacts, b: ObjectFacts): boolean {
+  if (a.contentType !== b.contentType) return false
+  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
+  return sameBytes(a, b, 'head').same === true
+}
+
+const sorted = (m: Record<string, string>): Array<[string, string]> =>
+  Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1))

@@ -73,7 +73,10 @@ export async function applyPlan(
   const confirmPending = async (): Promise<void> => {
     const batch = pending.splice(0)
     if (batch.length === 0) return
-    for (const result of await confirmWrites(s3, where, batch, options.walk)) {
+    for (const result of await confirmWrites(s3, where, batch, {
+      copy: settings,
+      walk: options.walk,
+    })) {
       const { item, landed } = result.written
       if ('error' in result) {
         failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result })

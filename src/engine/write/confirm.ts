@@ -9,13 +9,15 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { RaceError, VerifyError } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { headVersion } from '../../s3/objects.js'
-import { unquote, type PlanItem } from '../plan/decide.js'
+import type { PlanItem } from '../plan/decide.js'
 import { silentLogger } from '../../lib/log.js'
 import { WriteGuard } from './guard.js'
 import type { Landed } from './requests.js'
-import { copyVersion } from './write.js'
+import { copyVersion, type CopyRequest } from './write.js'
 import { describe } from '../../history/select.js'
-import { compareCopy } from '../../history/content.js'
+import { sameBytes } from '../../history/content.js'
+import type { ObjectFacts } from '../../s3/objects.js'
+import type { CopySettings } from '../../settings/types.js'
 import { walkKeys, type WalkOptions, type Where } from '../../history/sources.js'
 
 export type { WalkOptions } from '../../history/sources.js'
@@ -72,17 +74,8 @@ export function checkWrite(
     return { newVersionId: newest.versionId, proven: true }
   }
   if (newest.isDeleteMarker) throw new RaceError(key, `${describe(newest)} is not our copy`)
-  return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) }
-}
-
-/** Pure: a listing entry has the size and ETag of the version it copies. */
-function sameBytes(entry: VersionEntry, wanted: VersionEntry | undefined): boolean {
-  return (
-    wanted !== undefined &&
-    entry.size === wanted.size &&
-    wanted.eTag !== undefined &&
-    unquote(entry.eTag) === unquote(wanted.eTag)
-  )
+  const proven = !!item.wanted && sameBytes(item.wanted, newest, 'listing').same === true
+  return { newVersionId: newest.versionId, proven }
 }
 
 /**
@@ -108,10 +101,16 @@ export function ownCopies(
   return n
 }
 
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+/** Two entries that one write would make: both delete markers, or the same bytes. */
 export function sameWrite(a: VersionEntry, b: VersionEntry): boolean {
   if (a.isDeleteMarker || b.isDeleteMarker) return a.isDeleteMarker && b.isDeleteMarker
-  return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag)
+  return sameBytes(a, b, 'listing').same === true
+}
+
+/** How writes are confirmed: the run's copy settings (for a corrective copy) and listing retries. */
+export interface ConfirmOptions {
+  copy: CopySettings
+  walk?: WalkOptions
 }
 
 /** Confirms a batch of writes with one listing walk over their keys. */
@@ -119,7 +118,7 @@ export async function confirmWrites(
   s3: S3Client,
   where: Where,
   batch: readonly Written[],
-  options: WalkOptions = {},
+  options: ConfirmOptions,
 ): Promise<Confirmation[]> {
   const byKey = new Map(batch.map((w) => [w.item.key, w]))
   const results: Confirmation[] = []
@@ -127,7 +126,7 @@ export async function confirmWrites(
     s3,
     where,
     [...byKey.keys()],
-    options,
+    options.walk ?? {},
     async ({ key, entries }) => {
       const written = byKey.get(key)
       if (!written) return
@@ -171,16 +170,16 @@ async function settle(
   where: Where,
   written: Written,
   newVersionId: string,
-  options: WalkOptions,
+  options: ConfirmOptions,
 ): Promise<{ newVersionId: string; check: string }> {
-  const { item, landed } = written
+  const { item } = written
   const wanted = item.wanted
   if (!wanted) throw new Error(`${item.key}: a restore without a version to copy`)
   const source =
     item.source ??
     (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }))
   const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId })
-  const check = compareCopy(source, copy, landed.multipart === true)
+  const check = checkCopy(source, copy)
   if (check.ok) return { newVersionId, check: check.detail }
   if (check.encryption && !written.corrective) {
     const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true }
@@ -190,7 +189,7 @@ async function settle(
       s3,
       where,
       { key: item.key, wanted, source, expected: ours },
-      COPY,
+      options.copy,
       guard,
     )
     const [result] = await confirmWrites(
@@ -213,5 +212,60 @@ async function settle(
   throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId)
 }
 
-/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
-const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 }
+/**
+ * One copy of a version to a key, confirmed from the listing as a rollback's writes are: the
+ * path a restore drill takes into a scratch key. Throws what the confirmation found.
+ */
+export async function copyConfirmed(
+  s3: S3Client,
+  where: Where,
+  request: CopyRequest,
+  options: { copy: CopySettings; guard: WriteGuard },
+): Promise<{ newVersionId: string; check: string; multipart: boolean }> {
+  const landed = await copyVersion(s3, where, request, options.copy, options.guard)
+  const item: PlanItem = {
+    key: request.key,
+    action: 'restore',
+    current: request.expected,
+    wanted: request.wanted,
+    source: request.source,
+  }
+  const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy })
+  if (!result) throw new Error(`${request.key}: the copy could not be confirmed`)
+  if ('error' in result) throw result.error
+  return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart }
+}
+
+/**
+ * Pure: checks a new version against its source from two HeadObjects: the content rule (size,
+ * then a full-object checksum, then an ETag that is the content's MD5; unproven beyond size
+ * when neither can tell), and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+export function checkCopy(
+  source: ObjectFacts,
+  copy: ObjectFacts,
+): { ok: boolean; detail: string; encryption?: boolean } {
+  if (source.size !== copy.size) {
+    return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` }
+  }
+  if (
+    (source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+    source.kmsKeyId !== copy.kmsKeyId
+  ) {
+    const what = (f: ObjectFacts): string =>
+      [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ')
+    return {
+      ok: false,
+      encryption: true,
+      detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+    }
+  }
+  const verdict = sameBytes(source, copy, 'head')
+  if (verdict.same === false) {
+    return {
+      ok: false,
+      detail: verdict.how.replace(' differs from ', " differs from the source's "),
+    }
+  }
+  return { ok: true, detail: verdict.same ? verdict.how : 'size' }
+}

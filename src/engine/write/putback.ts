@@ -193,7 +193,10 @@ async function writeBack(
         failed.push({ ours, item, error })
       }
     })
-    for (const result of await confirmWrites(s3, where, written, options.walk)) {
+    for (const result of await confirmWrites(s3, where, written, {
+      copy: settings,
+      walk: options.walk,
+    })) {
       const { item } = result.written
       await record({
         key: item.key,

@@ -10,13 +10,14 @@ const RANK: Record<string, number> = {
   lib: 0,
   settings: 1,
   s3: 2,
-  engine: 3,
-  snapshot: 3,
-  chain: 3,
-  verify: 4,
-  report: 5,
-  action: 6,
-  cli: 6,
+  history: 3,
+  engine: 4,
+  chain: 4,
+  snapshot: 5,
+  verify: 5,
+  report: 6,
+  action: 7,
+  cli: 7,
 }
 
 const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
@@ -46,6 +47,17 @@ describe('source layout', () => {
         .map((to) => `${f} -> ${to}`),
     )
     expect(upward).toEqual([])
+  })
+
+  it('the engine is entered only by its front door, engine/index.ts', () => {
+    const inward = files.flatMap((f) =>
+      importsOf(f)
+        .filter((to) => layer(f) !== 'engine' && layer(to) === 'engine')
+        .filter((to) => to !== 'engine/index.ts')
+        .map((to) => `${f} -> ${to}`),
+    )
+    expect(inward).toEqual([])
+    expect(files.filter((f) => importsOf(f).includes('engine/index.ts')).length).toBeGreaterThan(5)
   })
 
   it('there is no import cycle', () => {
