@@ -82,7 +82,7 @@ describe('decide', () => {
       'restore old',
     ],
   ])('%s', (_label, entries, target, ifMissing, expected) => {
-    const result = decide('k', entries, target, ifMissing)
+    const result = decide('k', entries, target, { ifMissing })
     expect(
       'problem' in result ? result.problem : `${result.action} ${result.wanted?.versionId ?? '-'}`,
     ).toBe(expected)
@@ -114,7 +114,7 @@ describe('decide', () => {
     ],
     ['no history at all, explicit absent', [], ids(null), 'delete', /^no such key/],
   ])('problem: %s', (_label, entries, target, ifMissing, message) => {
-    const result = decide('k', entries, target, ifMissing)
+    const result = decide('k', entries, target, { ifMissing })
     expect('problem' in result && result.problem).toMatch(message)
   })
 })

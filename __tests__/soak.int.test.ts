@@ -41,5 +41,5 @@ describe('randomized fault soak (small)', () => {
     expect(putBack.length).toBeGreaterThan(0)
     // Multipart restores ran.
     expect(report.runs.some((r) => r.multipart && (r.ops['PUT part-copy'] ?? 0) > 0)).toBe(true)
-  }, 180_000)
+  }, 900_000)
 })

@@ -199,7 +199,9 @@ describe('verify: the version at the target', () => {
     const report = await run({ bucket, keys: 'old.csv\nnew.csv', 'to-time': at })
     expect(report.restorable).toBe(false)
     expect(byKey(report, 'old.csv')).toMatchObject({ state: 'deleted', action: null })
-    expect(byKey(report, 'old.csv').problems[0]).toMatch(/^has a delete marker \(.+\) current at /)
+    expect(byKey(report, 'old.csv').problems[0]).toMatch(
+      /^has no version at .+ \(it was deleted then: delete marker .+\)/,
+    )
     const missing = await run({ bucket, keys: 'new.csv', 'to-time': before })
     expect(byKey(missing, 'new.csv')).toMatchObject({ state: 'missing', versionId: null })
     expect(byKey(missing, 'new.csv').problems[0]).toContain('has no version at')

@@ -11,13 +11,12 @@ import {
 } from './lifecycle.js'
 import { keyHistory, type VersionEntry } from '../s3/listing.js'
 import { headVersion, tagsOf, type ObjectFacts } from '../s3/objects.js'
-import { currentEntry, entryAt, isAbsent } from '../history/select.js'
+import { currentEntry } from '../history/select.js'
 import type { KeyReport } from './types.js'
 import {
-  NO_SUCH_KEY,
   archiveOf,
+  decide,
   restoredCopy,
-  sameByListing,
   sourceProblem,
   type ResolvedSettings,
 } from '../engine/index.js'
@@ -45,67 +44,58 @@ export async function checkKey(
     await addWindow(s3, ref, rules, bucketLimits, [], now, report)
     return report
   }
-  if (entries.length === 0 && settings.ifMissing !== 'skip') {
-    report.state = 'missing'
-    report.problems.push(NO_SUCH_KEY)
-    await addWindow(s3, ref, rules, bucketLimits, [], now, report)
-    return report
-  }
+  const { decided, ...judged } = judge(key, entries, settings)
+  Object.assign(report, judged)
   const current = currentEntry(entries)
-  const { target } = settings
-  const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined
-  const wanted =
-    target.kind === 'time'
-      ? entryAt(entries, target.at)
-      : entries.find((e) => e.versionId === wantedId)
-  if (wanted) {
-    report.versionId = wanted.versionId
-    report.lastModified = wanted.lastModified.toISOString()
-  }
-  const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids'
-  if (target.kind === 'versions' && wantedId && !wanted) {
-    report.state = 'missing'
-    report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`)
-  } else if (isAbsent(wanted)) {
-    // Stricter than a rollback, which leaves a key absent then and now unchanged: without
-    // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
-    if (settings.ifMissing !== 'fail') {
-      report.state = 'absent'
-      report.action = isAbsent(current)
-        ? 'unchanged'
-        : settings.ifMissing === 'delete'
-          ? 'delete'
-          : 'skip'
-    } else {
-      report.state = wanted ? 'deleted' : 'missing'
-      const why =
-        target.kind === 'versions'
-          ? 'is to be absent (key=)'
-          : wanted
-            ? `has a delete marker (${wanted.versionId}) current ${when}`
-            : `has no version ${when} (it did not exist yet)`
-      report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`)
-    }
-  } else if (wanted) {
-    await checkVersion(s3, ref, wanted, current, report)
+  const wanted = decided.wanted
+  if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
+    await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report)
   }
   await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report)
   return report
 }
 
 /**
- * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
- * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
- * content check) means a rollback leaves it as is, archived or not.
+ * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
+ * stance: the entry at the target, the state, what a rollback would do (`restore` and
+ * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
+ */
+export function judge(
+  key: string,
+  entries: readonly VersionEntry[],
+  settings: Pick<ResolvedSettings, 'target' | 'ifMissing'>,
+): Pick<KeyReport, 'state' | 'action' | 'versionId' | 'lastModified' | 'problems'> & {
+  decided: ReturnType<typeof decide>
+} {
+  const decided = decide(key, entries, settings.target, {
+    ifMissing: settings.ifMissing,
+    strict: true,
+  })
+  const wanted = decided.wanted
+  const at = {
+    versionId: wanted?.versionId ?? null,
+    lastModified: wanted?.lastModified.toISOString() ?? null,
+  }
+  if ('problem' in decided) {
+    const state = decided.cause === 'deleted' ? 'deleted' : 'missing'
+    return { decided, ...at, state, action: null, problems: [decided.problem] }
+  }
+  const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable'
+  return { decided, ...at, state, action: decided.action, problems: [] }
+}
+
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (decide.ts
+ * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
+ * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
  */
 async function checkVersion(
   s3: S3Client,
   ref: { bucket: string; key: string; expectedBucketOwner?: string },
   wanted: VersionEntry,
-  current: VersionEntry | undefined,
+  isCurrent: boolean,
   report: Checked,
 ): Promise<void> {
-  const isCurrent = sameByListing(current, wanted)
   let facts: ObjectFacts
   try {
     facts = await headVersion(s3, { ...ref, versionId: wanted.versionId })

@@ -1,8 +1,8 @@
 /**
- * The one decision of what to do with a key, shared by restore and verify: which entry the key
- * should have, whether that is already so, and whether the version can be copied at all.
- * Pure: data in, data out. The listing answers most keys; `needsSourceCheck` says when only a
- * HeadObject of the version can.
+ * The one decision of what to do with a key, asked by restore, its dry run, saved plans, verify
+ * and the drill: which entry the key should have, whether that is already so, and whether the
+ * version can be copied at all (`sourceProblem`). Pure: data in, data out. The listing answers
+ * most keys; `needsSourceCheck` says when only a HeadObject of the version can.
  */
 import type { KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
@@ -40,19 +40,40 @@ export const NO_SUCH_KEY =
   'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
   "case-sensitive); set 'if-missing' to skip to allow this"
 
+/** How strictly `decide()` treats a key that should be absent. */
+export interface DecideRule {
+  /** A key with no version at the target: fail, delete (add a delete marker) or skip. */
+  ifMissing: IfMissing
+  /**
+   * Verify's stance: a key with nothing to roll back to is a problem unless `ifMissing` allows
+   * it, even when it is absent now as well (a rollback leaves such a key unchanged; a check of
+   * what can be restored reports it, as it is most often a typo in `keys`).
+   */
+  strict?: boolean
+}
+
+/** Why a key cannot be rolled back as asked, for callers that report a state per key. */
+export interface Refusal extends KeyProblem {
+  cause: 'no-such-key' | 'no-such-version' | 'not-yet' | 'deleted' | 'to-be-absent'
+  /** The entry at the target, when there is one (a delete marker). */
+  wanted?: VersionEntry
+}
+
 /**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ * Pure: the one decision of what to do with a key, given its history (newest first) and the
+ * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
+ * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
  */
 export function decide(
   key: string,
   entries: readonly VersionEntry[],
   target: ResolvedTarget,
-  ifMissing: IfMissing,
-): PlanItem | KeyProblem {
+  rule: DecideRule,
+): PlanItem | Refusal {
+  const { ifMissing } = rule
   if (entries.length === 0) {
     if (ifMissing === 'skip') return { key, action: 'skip' }
-    return { key, problem: NO_SUCH_KEY }
+    return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' }
   }
   const current = currentEntry(entries)
   let wanted: VersionEntry | undefined
@@ -63,28 +84,39 @@ export function decide(
     if (versionId !== null && versionId !== undefined) {
       wanted = entries.find((e) => e.versionId === versionId)
       if (!wanted) {
-        return {
-          key,
-          problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-        }
+        const problem = `version ${versionId} does not exist (${entries.length} entries listed)`
+        return { key, problem, cause: 'no-such-version' }
       }
     }
   }
   if (isAbsent(wanted)) {
-    if (isAbsent(current)) return { key, action: 'unchanged', current }
-    if (ifMissing === 'fail') {
-      const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target'
-      const why = wanted ? 'it was deleted then' : 'it did not exist yet'
-      return {
-        key,
-        problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-      }
+    if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
+      return { key, action: 'unchanged', current }
     }
+    if (ifMissing === 'fail') return absentRefusal(key, target, wanted)
     return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current }
   }
   if (!wanted) return { key, action: 'unchanged', current }
   if (sameByListing(current, wanted)) return { key, action: 'unchanged', current, wanted }
   return { key, action: 'restore', current, wanted }
+}
+
+/** A key that should be absent at the target, while `if-missing` is fail. */
+function absentRefusal(
+  key: string,
+  target: ResolvedTarget,
+  marker: VersionEntry | undefined,
+): Refusal {
+  const allow = "; set 'if-missing' to delete or skip to allow this"
+  if (target.kind === 'versions') {
+    return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' }
+  }
+  const at = `at ${target.at.toISOString()}`
+  if (marker) {
+    const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`
+    return { key, problem, cause: 'deleted', wanted: marker }
+  }
+  return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' }
 }
 
 /**

@@ -34,8 +34,9 @@ export async function resolveKey(
   key: string,
   entries: readonly VersionEntry[],
 ): Promise<PlanItem | KeyProblem> {
-  const decided = decide(key, entries, request.target, request.ifMissing)
-  if ('problem' in decided || decided.action !== 'restore' || !decided.wanted) return decided
+  const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing })
+  if ('problem' in decided) return { key, problem: decided.problem }
+  if (decided.action !== 'restore' || !decided.wanted) return decided
   const { wanted, current } = decided
   const same = mayBeSame(current, wanted)
   if (!request.checkSources && !needsSourceCheck(wanted) && !same) return decided
