@@ -175,3 +175,40 @@ export function verify(
   }
   return undefined
 }
+
+/**
+ * A new Authorization header for a signed request from which a proxy removed some headers (the
+ * ones in `headers` are what will be sent): the same key, date, scope and payload hash, signing
+ * the headers it signed that are still there. A body signed chunk by chunk
+ * (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) cannot be re-signed this way: each chunk's signature chains
+ * from the header's, so that throws.
+ */
+export function resign(req: SignableRequest, credentials: Credentials): string {
+  const auth = req.headers.authorization ?? ''
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8}\/[^/]+\/[^/]+\/aws4_request), ?SignedHeaders=([a-z0-9;-]+), ?Signature=[0-9a-f]{64}$/.exec(
+      auth,
+    )
+  if (!m) throw new Error(`resign: not a SigV4 Authorization header: ${auth || '(none)'}`)
+  const [, keyId, scope, signedList] = m
+  if (keyId !== credentials.accessKeyId) {
+    throw new Error(
+      `resign: signed by ${keyId}, but the credentials are ${credentials.accessKeyId}`,
+    )
+  }
+  const claimed = req.headers['x-amz-content-sha256']
+  if (claimed?.startsWith('STREAMING-') && claimed !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') {
+    throw new Error(`resign: a chunk-signed body (${claimed}) cannot be re-signed`)
+  }
+  const signed = signedList.split(';').filter((h) => req.headers[h] !== undefined)
+  const amzDate = req.headers['x-amz-date'] ?? ''
+  const sig = signature(
+    req,
+    signed,
+    claimed ?? sha256(req.body),
+    amzDate,
+    scope,
+    credentials.secretAccessKey,
+  )
+  return `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${sig}`
+}
