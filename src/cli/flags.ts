@@ -57,6 +57,13 @@ export const FLAGS: readonly Flag[] = [
     group: 'target',
   },
   {
+    name: Inputs.KeysFile,
+    value: 'PATH',
+    help: 'a file of keys, one per line (for long lists)',
+    commands: ALL,
+    group: 'target',
+  },
+  {
     name: Inputs.Prefix,
     value: 'PREFIX',
     help: "every key under PREFIX ('*' for the whole bucket)",
@@ -82,9 +89,16 @@ export const FLAGS: readonly Flag[] = [
   {
     name: Inputs.VersionIds,
     value: 'TEXT',
-    help: 'KEY=ID lines, e.g. an earlier run\'s undo file: "$(cat undo.txt)"',
+    help: 'KEY=ID lines (for long lists, --version-ids-file)',
     commands: BOTH,
     repeat: true,
+    group: 'target',
+  },
+  {
+    name: Inputs.VersionIdsFile,
+    value: 'PATH',
+    help: "a file of KEY=ID lines, e.g. an earlier run's undo.txt (for long lists)",
+    commands: BOTH,
     group: 'target',
   },
   {

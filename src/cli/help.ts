@@ -16,7 +16,7 @@ const ABOUT: Record<Command, { summary: string; usage: string[]; examples: strin
         '    --to-time 2021-12-13T15:00:00Z --dry-run',
       's3-rollback restore --bucket justice40-data --prefix data-pipeline/ \\\n' +
         '    --to-time 2021-12-13T15:00:00Z --undo-file undo.txt',
-      's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
+      's3-rollback restore --bucket justice40-data --version-ids-file undo.txt --if-missing delete',
     ],
   },
   snapshot: {

@@ -4,15 +4,10 @@ import { InputError } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import { formatBytes } from '../report/rollback.js'
 import { snapshotLine } from '../report/snapshot.js'
-import {
-  parseAccess,
-  parseKeys,
-  parseSettings,
-  type InputReader,
-  type S3Settings,
-} from '../settings/index.js'
+import { parseAccess, parseSettings, type InputReader, type S3Settings } from '../settings/index.js'
 import { Inputs } from '../settings/names.js'
 import { parsePrefix } from '../settings/prefix.js'
+import { checkListInputs, readKeys } from '../settings/lists.js'
 import { parseSide, parseSnapshotName } from '../settings/snapshot.js'
 import { createSnapshot } from '../snapshot/create.js'
 import { diff, type DiffResult, type KeyState } from '../snapshot/diff.js'
@@ -88,7 +83,8 @@ export function snapshotCommand(action: SnapshotAction, read: InputReader): Stor
 export function diffCommand(read: InputReader, fromFlag: string, toFlag: string): StoreCommand {
   const now = new Date()
   const access = parseAccess(read)
-  const keys = parseKeys(read(Inputs.Keys))
+  checkListInputs(read)
+  const { keys } = readKeys(read, process.env)
   const prefix = parsePrefix(read(Inputs.Prefix), { keys, toTime: 'now', versionIds: '' })
   if (fromFlag === '') {
     throw new InputError('from', '', 'the earlier state: a snapshot name or ID, a time, or now')

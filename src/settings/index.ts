@@ -3,7 +3,6 @@ import { parseChain } from './chain.js'
 import { Inputs } from './names.js'
 import {
   isHttpUrl,
-  lines,
   parseBoolean,
   parseChoice,
   parseCount,
@@ -11,6 +10,13 @@ import {
   parseSize,
 } from './parse.js'
 import { parsePrefix } from './prefix.js'
+import {
+  checkListInputs,
+  givenVersionIds,
+  readKeys,
+  readVersionIds,
+  type KeyList,
+} from './lists.js'
 import { parseEngine } from './batch.js'
 import { checkTargetInputs, contextOf, parseSnapshotName, parseStore } from './snapshot.js'
 import type {
@@ -25,6 +31,7 @@ import type {
 import { MODES, parseVerify, windowStart } from './verify.js'
 
 export type * from './types.js'
+export { parseKeys, parseVersionIds } from './lists.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -48,8 +55,8 @@ export function parseSettings(
   const get = (name: string): string => read(name).trim()
   const access = parseAccess(read)
   const { bucket } = access
-  const keys = parseKeys(read(Inputs.Keys))
   const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES)
+  checkListInputs(read)
   checkTargetInputs(read, mode)
   const verify = parseVerify(read, mode, now)
   if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
@@ -59,16 +66,22 @@ export function parseSettings(
       "to be empty in verify mode (verify checks the listed 'keys')",
     )
   }
+  const keyList = readKeys(read, env)
+  const { keys } = keyList
   const prefix = parsePrefix(read(Inputs.Prefix), {
     keys,
     toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
     versionIds: read(Inputs.VersionIds),
   })
-  const target = parseAnyTarget(read, mode, keys, now, verify)
+  const target = parseAnyTarget(read, env, mode, keyList, now, verify)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
   const fromFile = target.kind === 'plan' || target.kind === 'snapshot'
   if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-    throw new InputError(Inputs.Keys, '', 'at least one object key, one per line')
+    throw new InputError(
+      Inputs.Keys,
+      '',
+      `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`,
+    )
   }
   const copy: CopySettings = {
     multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -120,8 +133,9 @@ export function parseSettings(
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
 function parseAnyTarget(
   read: InputReader,
+  env: Environment,
   mode: Mode,
-  keys: string[],
+  keys: KeyList,
   now: Date,
   verify: VerifySettings | undefined,
 ): Target {
@@ -134,7 +148,7 @@ function parseAnyTarget(
     return { kind: 'snapshot', ref: parseSnapshotName(snapshot, get(snapshot)) }
   }
   if (verify?.atWindowStart) return windowStart(verify, now)
-  return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now)
+  return parseTarget(read, env, keys, now)
 }
 
 /** What reaching a bucket and its snapshot store takes (the CLI's snapshot list/show, diff). */
@@ -167,25 +181,13 @@ function parseBucket(value: string): string {
   return value
 }
 
-/** Non-empty lines, trimmed; a key may not appear twice. */
-export function parseKeys(value: string): string[] {
-  const keys = lines(value)
-  const seen = new Set<string>()
-  for (const key of keys) {
-    if (seen.has(key)) {
-      throw new InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)')
-    }
-    seen.add(key)
-  }
-  return keys
-}
-
-function parseTarget(toTime: string, versionIds: string, keys: string[], now: Date): Target {
-  const hasVersions = versionIds.trim() !== ''
-  if (toTime !== '' && hasVersions) {
+function parseTarget(read: InputReader, env: Environment, keys: KeyList, now: Date): Target {
+  const toTime = read(Inputs.ToTime).trim()
+  const given = givenVersionIds(read)
+  if (toTime !== '' && given) {
     throw new InputError(
-      Inputs.VersionIds,
-      versionIds.trim(),
+      given.input,
+      given.value,
       `to be empty when '${Inputs.ToTime}' is set: give exactly one target`,
     )
   }
@@ -201,48 +203,29 @@ function parseTarget(toTime: string, versionIds: string, keys: string[], now: Da
     }
     return { kind: 'time', at, text: toTime }
   }
-  if (!hasVersions) {
+  if (!given) {
     throw new InputError(
       Inputs.ToTime,
       '',
-      `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`,
+      `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone), '${Inputs.VersionIds}' or ` +
+        `'${Inputs.VersionIdsFile}'`,
     )
   }
-  const versions = parseVersionIds(versionIds)
-  if (keys.length > 0) {
-    const missing = keys.filter((k) => !versions.has(k))
-    const extra = [...versions.keys()].filter((k) => !keys.includes(k))
+  const versions = readVersionIds(read, env)
+  if (keys.keys.length > 0) {
+    const listed = new Set(keys.keys)
+    const missing = keys.keys.filter((k) => !versions.has(k))
+    const extra = [...versions.keys()].filter((k) => !listed.has(k))
     if (missing.length > 0 || extra.length > 0) {
+      const odd = [...missing, ...extra]
       throw new InputError(
-        Inputs.Keys,
-        [...missing, ...extra].join(', '),
-        `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`,
+        keys.input,
+        odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''),
+        `the same keys as '${given.input}' (or leave '${keys.input}' empty)`,
       )
     }
   }
   return { kind: 'versions', versions }
-}
-
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-export function parseVersionIds(value: string): Map<string, string | null> {
-  const versions = new Map<string, string | null>()
-  for (const line of lines(value)) {
-    const at = line.lastIndexOf('=')
-    const key = at < 0 ? '' : line.slice(0, at).trim()
-    if (key === '') {
-      throw new InputError(Inputs.VersionIds, line, 'one key=versionId line per key')
-    }
-    if (versions.has(key)) {
-      throw new InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)')
-    }
-    const versionId = line.slice(at + 1).trim()
-    versions.set(key, versionId === '' ? null : versionId)
-  }
-  return versions
 }
 
 function parseAccountId(value: string): string | undefined {

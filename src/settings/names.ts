@@ -4,6 +4,8 @@ export const Inputs = {
   Keys: 'keys',
   ToTime: 'to-time',
   VersionIds: 'version-ids',
+  VersionIdsFile: 'version-ids-file',
+  KeysFile: 'keys-file',
   IfMissing: 'if-missing',
   DryRun: 'dry-run',
   Region: 'region',

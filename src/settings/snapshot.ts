@@ -61,16 +61,31 @@ export function checkTargetInputs(read: InputReader, mode: Mode): void {
   }
   exclusive(
     Inputs.PlanFile,
-    [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix],
+    [
+      Inputs.ToTime,
+      Inputs.VersionIds,
+      Inputs.VersionIdsFile,
+      Inputs.ToSnapshot,
+      Inputs.Keys,
+      Inputs.KeysFile,
+      Inputs.Prefix,
+    ],
     `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`,
   )
   exclusive(
     Inputs.ToSnapshot,
-    [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix],
+    [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix],
     `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`,
   )
   if (mode === 'snapshot') {
-    for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
+    const targets = [
+      Inputs.ToTime,
+      Inputs.VersionIds,
+      Inputs.VersionIdsFile,
+      Inputs.ToSnapshot,
+      Inputs.PlanFile,
+    ]
+    for (const other of targets) {
       if (given(other) !== '') {
         throw new InputError(
           other,

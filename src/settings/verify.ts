@@ -24,9 +24,13 @@ export function parseVerify(read: InputReader, mode: Mode, now: Date): VerifySet
   return {
     minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
     minWindow,
-    atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every(
-      (name) => get(name) === '',
-    ),
+    atWindowStart: [
+      Inputs.ToTime,
+      Inputs.VersionIds,
+      Inputs.VersionIdsFile,
+      Inputs.ToSnapshot,
+      Inputs.Snapshot,
+    ].every((name) => get(name) === ''),
     drill,
     drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
   }
