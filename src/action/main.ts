@@ -1,4 +1,6 @@
 import * as core from '@actions/core'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { chainOutputs, newChainReport, runChain } from '../chain/index.js'
 import { systemClock } from '../lib/clock.js'
 import { errorMessage } from '../lib/errors.js'
@@ -11,7 +13,9 @@ import { writeSummary, type RunReport } from './summary.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
-import { changedTotal, undoVersionIds, rollback } from '../engine/index.js'
+import { changedTotal, undoVersionIds, rollback, type Manifest } from '../engine/index.js'
+import { undoStep } from '../report/undo.js'
+import { runDirectory } from '../lib/jsonl.js'
 
 const log: Logger = {
   info: core.info,
@@ -40,7 +44,14 @@ export async function run(): Promise<void> {
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
     core.setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys))
     if (manifest.summary) core.setOutput(Outputs.ManifestFile, manifest.summary.manifestFile)
-    if (manifest.summary?.undoFile) core.setOutput(Outputs.UndoFile, manifest.summary.undoFile)
+    const undoFile = await undoFileOf(manifest)
+    if (undoFile) {
+      core.setOutput(Outputs.UndoFile, undoFile)
+      report.undo = undoStep(settings, undoFile)
+      core.info(
+        `To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`,
+      )
+    }
     if (manifest.plan) core.setOutput(Outputs.PlanFile, manifest.plan.file)
     const digest = manifest.plan?.digest ?? manifest.appliedPlan
     if (digest) core.setOutput(Outputs.PlanDigest, digest)
@@ -64,4 +75,18 @@ export async function run(): Promise<void> {
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),
     )
   }
+}
+
+/**
+ * The file of undo lines: a prefix run's, or for listed keys one written here (the lines of the
+ * keys changed), so that a run of any size can be undone through `version-ids-file`.
+ */
+async function undoFileOf(manifest: Manifest): Promise<string | undefined> {
+  if (manifest.dryRun) return undefined
+  if (manifest.summary) return manifest.summary.undoFile
+  const changed = manifest.keys.filter((k) => k.newVersionId !== null)
+  if (changed.length === 0) return undefined
+  const file = join(await runDirectory(), 'undo.txt')
+  await writeFile(file, `${undoVersionIds(changed)}\n`)
+  return file
 }

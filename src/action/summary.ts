@@ -19,6 +19,8 @@ export interface RunReport {
   error?: string
   /** The downstream workflow run, once chaining started. */
   chain?: ChainReport
+  /** The `with:` block of a step that undoes the run (the run wrote). */
+  undo?: string
 }
 
 /** Writes the job summary (when the runner provides one). */
@@ -37,6 +39,13 @@ export async function writeSummary(report: RunReport): Promise<void> {
       HEADER.map((data) => ({ data, header: true })),
       ...summaryRows(manifest.keys, manifest.dryRun),
     ])
+  }
+  if (report.undo) {
+    summary.addRaw(
+      'To undo: upload the <code>undo-file</code> output as an artifact, and run this action',
+      true,
+    )
+    summary.addCodeBlock(report.undo, 'yaml')
   }
   if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)

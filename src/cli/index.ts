@@ -4,7 +4,9 @@
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
  * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
+import { realpathSync } from 'node:fs'
 import { copyFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { parseCli, UsageError } from './args.js'
 import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
@@ -19,6 +21,8 @@ import {
   writersLine,
 } from '../report/rollback.js'
 import { formatTable } from './table.js'
+import { INLINE_UNDO_CHARS, undoCommand, type UndoOf } from '../report/undo.js'
+import { runDirectory } from '../lib/jsonl.js'
 import { verificationFailed, verify } from '../verify/index.js'
 import { KEY_HEADER, bucketRows, keyRows, verdict } from '../report/verify.js'
 import { EXIT, exitCodeOf } from './exit.js'
@@ -64,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (options.command === 'snapshot') {
       command = snapshotCommand(options.action ?? 'list', options.read)
     } else {
-      command = restoreOrVerify(parseSettings(options.read), options.undoFile)
+      command = restoreOrVerify(parseSettings(options.read), options)
     }
   } catch (e) {
     if (!(e instanceof UsageError || e instanceof InputError)) throw e
@@ -96,7 +100,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
-function restoreOrVerify(settings: Settings, undoFile: string | undefined): StoreCommand {
+function restoreOrVerify(
+  settings: Settings,
+  left: { undoFile?: string; profile?: string },
+): StoreCommand {
   return {
     s3: settings.s3,
     run: async (s3, log, print, json) => {
@@ -118,7 +125,7 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
       const closing = [
         closingLine(manifest),
         ...extra.map(inFlags),
-        ...(await leftFor(manifest, undoFile)),
+        ...(await leftFor(manifest, settings, left)),
       ]
       if (json) {
         print(JSON.stringify(manifest, null, 2))
@@ -138,10 +145,16 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
 }
 
 /**
- * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
- * to `--undo-file`, or next to the manifest, or (a few listed keys) shown as flags.
+ * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
+ * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
+ * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
+ * run's way to the bucket, and a file rather than an argument too long for the system.
  */
-async function leftFor(manifest: Manifest, undoFile: string | undefined): Promise<string[]> {
+async function leftFor(
+  manifest: Manifest,
+  settings: Settings,
+  { undoFile, profile }: { undoFile?: string; profile?: string },
+): Promise<string[]> {
   const lines: string[] = []
   const { summary } = manifest
   if (summary) lines.push(`Manifest (one JSON line per key): ${summary.manifestFile}`)
@@ -149,30 +162,30 @@ async function leftFor(manifest: Manifest, undoFile: string | undefined): Promis
   let undoAt = summary?.undoFile
   if (undoFile && undoAt) {
     await copyFile(undoAt, undoFile)
-    undoAt = undoFile
+    undoAt = resolve(undoFile)
   } else if (undoFile) {
     await writeFile(undoFile, `${undoVersionIds(manifest.keys)}\n`)
-    undoAt = undoFile
+    undoAt = resolve(undoFile)
   }
-  const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`
-  if (undoAt) {
-    lines.push(`Undo lines: ${undoAt}`)
-    lines.push(`To undo: ${undo} --version-ids "$(cat ${quote(undoAt)})"`)
-  } else {
+  const of: UndoOf = {
+    bucket: manifest.bucket,
+    s3: settings.s3,
+    expectedBucketOwner: settings.expectedBucketOwner,
+    profile,
+  }
+  const cli = ['node', realpathSync(process.argv[1])]
+  if (!undoAt) {
     const changed = manifest.keys.filter((k) => k.newVersionId !== null)
-    if (changed.length > 0) {
-      const flags = changed.map(
-        (k) => `--version-id ${quote(`${k.key}=${k.previousVersionId ?? ''}`)}`,
-      )
-      lines.push(`To undo: ${undo} ${flags.join(' ')}`)
-    }
+    if (changed.length === 0) return lines
+    const versionIds = undoVersionIds(changed).split('\n')
+    const inline = undoCommand(cli, of, { versionIds })
+    if (inline.length <= INLINE_UNDO_CHARS) return [...lines, `To undo: ${inline}`]
+    undoAt = join(await runDirectory(), 'undo.txt')
+    await writeFile(undoAt, `${versionIds.join('\n')}\n`)
   }
+  lines.push(`Undo lines: ${undoAt}`)
+  lines.push(`To undo: ${undoCommand(cli, of, { file: undoAt })}`)
   return lines
-}
-
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
 process.exitCode = await main(process.argv.slice(2)).catch((e: unknown) => {
