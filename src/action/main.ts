@@ -11,6 +11,8 @@ import { writeSummary, type RunReport } from './summary.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
+import { Cancellation, cancelOnSignals, wasCancelled } from '../lib/cancel.js'
+import { cancelNotice, cancelled } from '../report/cancel.js'
 import { changedTotal, undoVersionIds, rollback } from '../engine/index.js'
 
 const log: Logger = {
@@ -31,10 +33,14 @@ export async function run(): Promise<void> {
   }
   const report: RunReport = {}
   const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
+  const cancel = new Cancellation()
+  const stopListening = cancelOnSignals(cancel, {
+    onSignal: (signal) => core.warning(cancelNotice(signal, cancel)),
+  })
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
-    const manifest = await rollback(createS3Client(settings.s3), settings, log)
+    const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel })
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
@@ -56,7 +62,9 @@ export async function run(): Promise<void> {
     }
   } catch (e) {
     report.error = failWith(e, read)
+    if (wasCancelled(e)) report.cancelled = cancelled(e, cancel)
   } finally {
+    stopListening()
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
     }

@@ -27,6 +27,8 @@ import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { Inputs } from '../settings/names.js'
+import { Cancellation, cancelOnSignals } from '../lib/cancel.js'
+import { cancelNotice } from '../report/cancel.js'
 import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
@@ -43,6 +45,8 @@ function stderrLogger(verbose: boolean): Logger {
 }
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`)
+/** The run's stop switch: Ctrl-C (SIGINT) or SIGTERM put back what the run changed. */
+const cancel = new Cancellation()
 const say = (text: string): void => void process.stderr.write(`${text}\n`)
 
 /** Runs one command line; returns the exit code. */
@@ -77,6 +81,9 @@ async function main(argv: string[]): Promise<number> {
   if (options.profile) process.env.AWS_PROFILE = options.profile
   const log = stderrLogger(options.verbose)
   const s3 = createS3Client(command.s3)
+  const stopListening = cancelOnSignals(cancel, {
+    onSignal: (signal) => say(`s3-rollback: ${cancelNotice(signal, cancel)}`),
+  })
   try {
     return (await command.run(s3, log, print, options.json)) ?? EXIT.ok
   } catch (e) {
@@ -91,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.verbose && e instanceof Error && e.stack) say(e.stack)
     return exitCodeOf(e)
   } finally {
+    stopListening()
     s3.destroy()
   }
 }
@@ -113,7 +121,7 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
         }
         return verificationFailed(report) ? EXIT.failed : EXIT.ok
       }
-      const manifest = await rollback(s3, settings, log)
+      const manifest = await rollback(s3, settings, log, { cancel })
       const extra = [planLine(manifest), writersLine(manifest)].filter((l) => l !== undefined)
       const closing = [
         closingLine(manifest),
