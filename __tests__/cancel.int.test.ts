@@ -75,6 +75,20 @@ async function writesSeen(n: number, timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/** The built CLI against the proxy, as an operator runs it. */
+function cli(args: string[]) {
+  const child = spawn(
+    actionNode,
+    ['dist/cli/index.js', ...args, '--endpoint-url', proxy.url, '--force-path-style'],
+    { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  const code = new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { process: child, code, output: () => output }
+}
+
 /** The runner's cancel sequence; returns how the process ended. */
 async function cancelAsRunner(child: ReturnType<typeof spawn>): Promise<void> {
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
@@ -158,6 +172,29 @@ describe('a cancelled run puts everything back', () => {
     expect(currentBodies(after)).toEqual(currentBodies(before))
     expect(output).toMatch(/Cancelled by SIGINT/)
     expect(output).toMatch(/put back/)
+  }, 120_000)
+
+  it("verify's drill, interrupted, removes the scratch versions it made and exits 130", async () => {
+    const { bucket, at } = await overwritten()
+    proxy.resetStats()
+    const child = cli([
+      'verify',
+      '--bucket',
+      bucket,
+      '--keys',
+      Array.from({ length: 200 }, (_, i) => keyOf(i)).join('\n'),
+      '--to-time',
+      at,
+      '--drill',
+      '--drill-prefix',
+      'scratch/',
+    ])
+    await writesSeen(20)
+    child.process.kill('SIGINT')
+    expect(await child.code).toBe(130)
+    const scratch = (await allVersions(s3, bucket)).filter((e) => e.key.startsWith('scratch/'))
+    expect(scratch).toEqual([])
+    expect(child.output()).toMatch(/Cancelled by SIGINT/)
   }, 120_000)
 
   it('a cancel before the first write leaves nothing behind', async () => {

@@ -80647,6 +80647,7 @@ async function writeSummary(report) {
 
 
 
+
 /** A new snapshot ID: its UTC time and 6 random hex digits (20261123T043012Z-a1b2c3). */
 function newSnapshotId(now) {
     const stamp = now
@@ -80655,7 +80656,8 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, now = new Date()) {
+async function createSnapshot(s3, settings, log, options = {}) {
+    const now = options.now ?? new Date();
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -80680,7 +80682,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const problems = [];
         const progress = new Progress('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
-            for await (const { key, entries } of histories(s3, { bucket, expectedBucketOwner }, selection)) {
+            const source = histories(s3, { bucket, expectedBucketOwner }, selection);
+            for await (const { key, entries } of untilCancelled(source, options.cancel)) {
                 const current = currentEntry(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: NO_SUCH_KEY });
@@ -80706,6 +80709,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         await writer.close();
         if (problems.length > 0)
             throw new PlanError(problems);
+        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => saveSnapshot(s3, store, file, {
             name,
             id,
@@ -80767,12 +80772,12 @@ function failWith(e, read) {
 
 
 
-async function runSnapshot(read, log) {
+async function runSnapshot(read, { log, cancel }) {
     let summary;
     let error;
     try {
         const settings = parseSettings(read);
-        summary = await createSnapshot(createS3Client(settings.s3), settings, log);
+        summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.SnapshotId, summary.id);
     }
     catch (e) {
@@ -80906,8 +80911,10 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, copy, log) {
+async function runDrill(s3, request, options, log) {
+    const { copy } = options;
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new WriteGuard(log);
@@ -80919,7 +80926,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await eachLimit(request.items.keys(), 4, async (i) => {
+        await eachLimit(untilCancelled(request.items.keys(), options.cancel), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -81344,6 +81351,7 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -81353,7 +81361,8 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, now = new Date()) {
+async function verify(s3, asked, log, options = {}) {
+    const now = options.now ?? new Date();
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -81379,7 +81388,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await eachLimit(settings.keys.keys(), 8, async (i) => {
+        await eachLimit(untilCancelled(settings.keys.keys(), options.cancel), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -81390,7 +81399,7 @@ async function verify(s3, asked, log, now = new Date()) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -81474,11 +81483,12 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, log) {
+async function drillKeys(s3, settings, prefix, keys, run) {
+    const { log } = run;
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -81567,12 +81577,12 @@ function windowOutput(days) {
 
 
 
-async function runVerify(read, log) {
+async function runVerify(read, { log, cancel }) {
     let report;
     let error;
     try {
         const settings = parseSettings(read);
-        report = await verify(createS3Client(settings.s3), settings, log);
+        report = await verify(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.Report, JSON.stringify(report));
         setOutput(Outputs.Restorable, String(report.restorable));
         setOutput(Outputs.Window, windowOutput(report.window));
@@ -81633,19 +81643,26 @@ const log = {
 };
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 async function run() {
-    const mode = getInput(Inputs.Mode).trim();
-    if (mode === 'verify') {
-        return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    if (mode === 'snapshot') {
-        return runSnapshot((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    const report = {};
-    const read = (name) => getInput(name, { trimWhitespace: false });
     const cancel = new Cancellation();
     const stopListening = cancelOnSignals(cancel, {
         onSignal: (signal) => warning(cancelNotice(signal, cancel)),
     });
+    const read = (name) => getInput(name, { trimWhitespace: false });
+    try {
+        const mode = getInput(Inputs.Mode).trim();
+        if (mode === 'verify')
+            return await runVerify(read, { log, cancel });
+        if (mode === 'snapshot')
+            return await runSnapshot(read, { log, cancel });
+        return await runRestore(read, { log, cancel });
+    }
+    finally {
+        stopListening();
+    }
+}
+/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
+async function runRestore(read, { log, cancel }) {
+    const report = {};
     try {
         const settings = parseSettings(read);
         if (settings.chain)
@@ -81682,7 +81699,6 @@ async function run() {
             report.cancelled = cancelled(e, cancel);
     }
     finally {
-        stopListening();
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
             setOutput(name, value);
         }

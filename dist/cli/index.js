@@ -38673,6 +38673,20 @@ function parserMessage(e) {
 
 /***/ }),
 
+/***/ 7824:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ cancel)
+/* harmony export */ });
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
+/** The CLI process's one stop switch: Ctrl-C (SIGINT) or SIGTERM ask the command to stop. */
+
+const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation */ .mT();
+
+
+/***/ }),
+
 /***/ 8921:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39313,25 +39327,27 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7155);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
 /* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3401);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7917);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(7917);
 /* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4458);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3976);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(3976);
 /* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3018);
 /* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5235);
 /* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8921);
 /* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1037);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3272);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(3272);
 /* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9532);
 /* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6411);
 /* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5603);
 /* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(5067);
-/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(3512);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3890);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7824);
+/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3512);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3890);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
  * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
+
 
 
 
@@ -39363,8 +39379,6 @@ function stderrLogger(verbose) {
     };
 }
 const print = (text) => void process.stdout.write(`${text}\n`);
-/** The run's stop switch: Ctrl-C (SIGINT) or SIGTERM put back what the run changed. */
-const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__/* .Cancellation */ .mT();
 const say = (text) => void process.stderr.write(`${text}\n`);
 /** Runs one command line; returns the exit code. */
 async function main(argv) {
@@ -39373,11 +39387,11 @@ async function main(argv) {
     try {
         options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_15__/* .VERSION */ .x));
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x));
             return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_15__/* .VERSION */ .x}`);
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x}`);
             return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
@@ -39402,9 +39416,9 @@ async function main(argv) {
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_16__/* .createS3Client */ .qo)(command.s3);
-    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__/* .cancelOnSignals */ .dJ)(cancel, {
-        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancelNotice */ .bu)(signal, cancel)}`),
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_17__/* .createS3Client */ .qo)(command.s3);
+    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z, {
+        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_14__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z)}`),
     });
     try {
         return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
@@ -39434,13 +39448,13 @@ function restoreOrVerify(settings, undoFile) {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log);
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
                         print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(problem)}`);
                     print('');
@@ -39448,7 +39462,7 @@ function restoreOrVerify(settings, undoFile) {
                 }
                 return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_14__/* .rollback */ .dU)(s3, settings, log, { cancel });
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z });
             const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
             const closing = [
                 (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .closingLine */ .oM)(manifest),
@@ -39464,7 +39478,7 @@ function restoreOrVerify(settings, undoFile) {
             print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
@@ -39490,7 +39504,7 @@ async function leftFor(manifest, undoFile) {
         undoAt = undoFile;
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_14__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
         undoAt = undoFile;
     }
     const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
@@ -39550,6 +39564,8 @@ var names = __nccwpck_require__(5603);
 var settings_prefix = __nccwpck_require__(3035);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
 var snapshot = __nccwpck_require__(795);
+// EXTERNAL MODULE: ./src/cli/cancel.ts
+var cancel = __nccwpck_require__(7824);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39560,6 +39576,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var jsonl = __nccwpck_require__(155);
 // EXTERNAL MODULE: ./src/lib/progress.ts
 var lib_progress = __nccwpck_require__(8434);
+// EXTERNAL MODULE: ./src/lib/cancel.ts
+var lib_cancel = __nccwpck_require__(5067);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
 var sealed = __nccwpck_require__(7769);
 // EXTERNAL MODULE: ./src/s3/objects.ts
@@ -39584,6 +39602,7 @@ var engine = __nccwpck_require__(3890);
 
 
 
+
 /** A new snapshot ID: its UTC time and 6 random hex digits (20261123T043012Z-a1b2c3). */
 function newSnapshotId(now) {
     const stamp = now
@@ -39592,7 +39611,8 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, now = new Date()) {
+async function createSnapshot(s3, settings, log, options = {}) {
+    const now = options.now ?? new Date();
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -39617,7 +39637,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const problems = [];
         const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshots/* uriOf */.S_)({ bucket, prefix })}`, async () => {
-            for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
+            const source = (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection);
+            for await (const { key, entries } of (0,lib_cancel/* untilCancelled */.c8)(source, options.cancel)) {
                 const current = (0,history_select/* currentEntry */.ES)(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: engine/* NO_SUCH_KEY */.yQ });
@@ -39643,6 +39664,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         await writer.close();
         if (problems.length > 0)
             throw new engine/* PlanError */.W6(problems);
+        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshots/* saveSnapshot */.Os)(s3, store, file, {
             name,
             id,
@@ -39779,6 +39802,7 @@ var table = __nccwpck_require__(3976);
 
 
 
+
 /** Parses what the command needs (InputError on a bad flag); `run` then does it. */
 function snapshotCommand(action, read) {
     if (action === 'create') {
@@ -39786,7 +39810,7 @@ function snapshotCommand(action, read) {
         return {
             s3: settings.s3,
             run: async (s3, log, print, json) => {
-                const summary = await createSnapshot(s3, settings, log);
+                const summary = await createSnapshot(s3, settings, log, { cancel: cancel/* cancel */.Z });
                 print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary));
             },
         };
@@ -44812,6 +44836,8 @@ function isNoSuchBucket(e) {
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
 var pool = __nccwpck_require__(4591);
+// EXTERNAL MODULE: ./src/lib/cancel.ts
+var cancel = __nccwpck_require__(5067);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -44880,8 +44906,10 @@ var engine = __nccwpck_require__(3890);
 
 
 
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, copy, log) {
+async function runDrill(s3, request, options, log) {
+    const { copy } = options;
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new engine/* WriteGuard */.jF(log);
@@ -44893,7 +44921,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await (0,pool/* eachLimit */.h)(request.items.keys(), 4, async (i) => {
+        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(request.items.keys(), options.cancel), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -45322,6 +45350,7 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -45331,7 +45360,8 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, now = new Date()) {
+async function verify(s3, asked, log, options = {}) {
+    const now = options.now ?? new Date();
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -45357,7 +45387,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await (0,pool/* eachLimit */.h)(settings.keys.keys(), 8, async (i) => {
+        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(settings.keys.keys(), options.cancel), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -45368,7 +45398,7 @@ async function verify(s3, asked, log, now = new Date()) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -45452,11 +45482,12 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, log) {
+async function drillKeys(s3, settings, prefix, keys, run) {
+    const { log } = run;
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)

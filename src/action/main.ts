@@ -24,19 +24,27 @@ const log: Logger = {
 
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 export async function run(): Promise<void> {
-  const mode = core.getInput(Inputs.Mode).trim()
-  if (mode === 'verify') {
-    return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
-  }
-  if (mode === 'snapshot') {
-    return runSnapshot((name) => core.getInput(name, { trimWhitespace: false }), log)
-  }
-  const report: RunReport = {}
-  const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
   const cancel = new Cancellation()
   const stopListening = cancelOnSignals(cancel, {
     onSignal: (signal) => core.warning(cancelNotice(signal, cancel)),
   })
+  const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
+  try {
+    const mode = core.getInput(Inputs.Mode).trim()
+    if (mode === 'verify') return await runVerify(read, { log, cancel })
+    if (mode === 'snapshot') return await runSnapshot(read, { log, cancel })
+    return await runRestore(read, { log, cancel })
+  } finally {
+    stopListening()
+  }
+}
+
+/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
+async function runRestore(
+  read: InputReader,
+  { log, cancel }: { log: Logger; cancel: Cancellation },
+): Promise<void> {
+  const report: RunReport = {}
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
@@ -64,7 +72,6 @@ export async function run(): Promise<void> {
     report.error = failWith(e, read)
     if (wasCancelled(e)) report.cancelled = cancelled(e, cancel)
   } finally {
-    stopListening()
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
     }

@@ -27,7 +27,8 @@ import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { Inputs } from '../settings/names.js'
-import { Cancellation, cancelOnSignals } from '../lib/cancel.js'
+import { cancelOnSignals } from '../lib/cancel.js'
+import { cancel } from './cancel.js'
 import { cancelNotice } from '../report/cancel.js'
 import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
@@ -45,8 +46,6 @@ function stderrLogger(verbose: boolean): Logger {
 }
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`)
-/** The run's stop switch: Ctrl-C (SIGINT) or SIGTERM put back what the run changed. */
-const cancel = new Cancellation()
 const say = (text: string): void => void process.stderr.write(`${text}\n`)
 
 /** Runs one command line; returns the exit code. */
@@ -109,7 +108,7 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
     s3: settings.s3,
     run: async (s3, log, print, json) => {
       if (settings.mode === 'verify') {
-        const report = await verify(s3, settings, log)
+        const report = await verify(s3, settings, log, { cancel })
         if (json) print(JSON.stringify(report, null, 2))
         else {
           print(formatTable(['Bucket', ''], bucketRows(report)))
