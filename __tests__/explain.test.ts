@@ -98,7 +98,11 @@ describe('explain: the kind of an error and what to do', () => {
 
 describe('exit codes', () => {
   const restoreError = (cause: unknown): RestoreError =>
-    new RestoreError(cause, 'a.csv', [{ key: 'a.csv', state: 'not changed' }])
+    new RestoreError({
+      cause,
+      failedKey: 'a.csv',
+      finalStates: [{ key: 'a.csv', state: 'not changed' }],
+    })
   it.each([
     [new InputError('bucket', '', 'a name'), EXIT.usage],
     [new PlanError([{ key: 'a', problem: 'no such key' }]), EXIT.failed],

@@ -67727,7 +67727,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3109);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2996);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3109:
+/***/ 2996:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70690,10 +70690,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/lib/explain.ts
@@ -76454,8 +76450,6 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
-    VersionIdsFile: 'version-ids-file',
-    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -76927,214 +76921,6 @@ function parsePrefix(value, others) {
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
 
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/settings/lists.ts
-/**
- * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
- * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
- * format and the same checks as the inline value, and its errors name the file and the line.
- * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
- * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
- * entries, not copies of the text), before anything is written.
- */
-
-
-
-
-
-/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
-const MAX_LINE = 16 * 1024;
-const BLOCK = 64 * 1024;
-/** The inline input and the file input of each list. */
-const PAIRS = [
-    { inline: Inputs.Keys, file: Inputs.KeysFile },
-    { inline: Inputs.VersionIds, file: Inputs.VersionIdsFile },
-];
-/**
- * Refuses what can be told without reading a file: a list given both inline and as a file,
- * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
- */
-function checkListInputs(read) {
-    const given = (name) => read(name).trim();
-    for (const { inline, file } of PAIRS) {
-        if (given(inline) !== '' && given(file) !== '') {
-            throw new errors_InputError(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
-        }
-    }
-    if (given(Inputs.Prefix) === '')
-        return;
-    for (const { file } of PAIRS) {
-        if (given(file) !== '') {
-            throw new errors_InputError(file, given(file), `to be empty when '${Inputs.Prefix}' is set: a prefix run lists its keys and goes back to '${Inputs.ToTime}'`);
-        }
-    }
-}
-/** Which of `version-ids` and `version-ids-file` was given, if either. */
-function givenVersionIds(read) {
-    for (const input of [Inputs.VersionIds, Inputs.VersionIdsFile]) {
-        const value = read(input).trim();
-        if (value !== '')
-            return { input, value };
-    }
-    return undefined;
-}
-/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
-function readKeys(read, env) {
-    const path = read(Inputs.KeysFile).trim();
-    if (path === '')
-        return { input: Inputs.Keys, keys: parseKeys(read(Inputs.Keys)) };
-    const keys = parseKeyLines(fileLines(Inputs.KeysFile, path, env), fileFail(Inputs.KeysFile, path));
-    if (keys.length === 0)
-        throw emptyFile(Inputs.KeysFile, path, env);
-    return { input: Inputs.KeysFile, keys };
-}
-/** `version-ids`, or the lines of `version-ids-file`. */
-function readVersionIds(read, env) {
-    const path = read(Inputs.VersionIdsFile).trim();
-    if (path === '')
-        return parseVersionIds(read(Inputs.VersionIds));
-    const input = Inputs.VersionIdsFile;
-    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
-    if (versions.size === 0)
-        throw emptyFile(input, path, env);
-    return versions;
-}
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors_InputError(Inputs.Keys, line, expected);
-    });
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors_InputError(Inputs.VersionIds, line, expected);
-    });
-}
-/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
-function inputPath(path, env) {
-    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
-}
-function parseKeyLines(lines, fail) {
-    const keys = new Set();
-    lines((key, n) => {
-        if (key === '')
-            return;
-        if (keys.has(key)) {
-            const earlier = firstLine(lines, (line) => line === key);
-            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        keys.add(key);
-    });
-    return [...keys];
-}
-function parseVersionLines(lines, fail) {
-    const versions = new Map();
-    const keyOf = (line) => {
-        const at = line.lastIndexOf('=');
-        return at < 0 ? '' : line.slice(0, at).trim();
-    };
-    lines((line, n) => {
-        if (line === '')
-            return;
-        const key = keyOf(line);
-        if (key === '')
-            fail(line, n, 'one key=versionId line per key');
-        if (versions.has(key)) {
-            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
-            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    });
-    return versions;
-}
-/** The number of the first line that matches (read again: only an error needs it). */
-function firstLine(lines, matches) {
-    let first = 0;
-    lines((line, n) => {
-        if (first === 0 && matches(line))
-            first = n;
-    });
-    return first;
-}
-function inlineLines(value) {
-    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
-}
-/** A bad line of a file: the value names the file and the line number. */
-function fileFail(input, path) {
-    return (line, n, expected) => {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-        throw new errors_InputError(input, `${path} line ${n}: ${shown}`, expected);
-    };
-}
-/** What a file input holds, for its errors. */
-function fileForm(input, env) {
-    const what = input === Inputs.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
-    const base = env.GITHUB_WORKSPACE
-        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
-        : `the current directory (${process.cwd()})`;
-    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
-}
-function emptyFile(input, path, env) {
-    return new errors_InputError(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
-}
-/**
- * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
- * cannot be opened or read is an InputError naming the input, the path and what was expected.
- */
-function fileLines(input, path, env) {
-    const absolute = inputPath(path, env);
-    const unreadable = (e) => new errors_InputError(input, path, `${fileForm(input, env)} (${e.message})`);
-    return (onLine) => {
-        let fd;
-        try {
-            fd = (0,external_node_fs_.openSync)(absolute, 'r');
-        }
-        catch (e) {
-            throw unreadable(e);
-        }
-        try {
-            const block = Buffer.alloc(BLOCK);
-            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-            let rest = '';
-            let n = 0;
-            for (;;) {
-                let size;
-                try {
-                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
-                }
-                catch (e) {
-                    throw unreadable(e);
-                }
-                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
-                const lines = text.split('\n');
-                rest = size === 0 ? '' : (lines.pop() ?? '');
-                for (const line of lines) {
-                    n++;
-                    if (line.length > MAX_LINE) {
-                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
-                    }
-                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
-                }
-                if (rest.length > MAX_LINE) {
-                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
-                }
-                if (size === 0)
-                    return;
-            }
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/settings/snapshot.ts
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
@@ -77186,25 +76972,10 @@ function checkTargetInputs(read, mode) {
                 throw new errors_InputError(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(Inputs.PlanFile, [
-        Inputs.ToTime,
-        Inputs.VersionIds,
-        Inputs.VersionIdsFile,
-        Inputs.ToSnapshot,
-        Inputs.Keys,
-        Inputs.KeysFile,
-        Inputs.Prefix,
-    ], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(Inputs.PlanFile, [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        const targets = [
-            Inputs.ToTime,
-            Inputs.VersionIds,
-            Inputs.VersionIdsFile,
-            Inputs.ToSnapshot,
-            Inputs.PlanFile,
-        ];
-        for (const other of targets) {
+        for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
             if (given(other) !== '') {
                 throw new errors_InputError(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -77335,13 +77106,7 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [
-            Inputs.ToTime,
-            Inputs.VersionIds,
-            Inputs.VersionIdsFile,
-            Inputs.ToSnapshot,
-            Inputs.Snapshot,
-        ].every((name) => get(name) === ''),
+        atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
     };
@@ -77377,8 +77142,6 @@ function parseDrillPrefix(value, now) {
 
 
 
-
-
 const settings_KiB = 1024;
 const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
@@ -77397,25 +77160,23 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
+    const keys = parseKeys(read(Inputs.Keys));
     const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
-    checkListInputs(read);
     checkTargetInputs(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
         throw new errors_InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
-    const keyList = readKeys(read, env);
-    const { keys } = keyList;
     const prefix = parsePrefix(read(Inputs.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
     });
-    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
+    const target = parseAnyTarget(read, mode, keys, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors_InputError(Inputs.Keys, '', `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`);
+        throw new errors_InputError(Inputs.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
         multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -77463,7 +77224,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, env, mode, keys, now, verify) {
+function parseAnyTarget(read, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -77475,7 +77236,7 @@ function parseAnyTarget(read, env, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(read, env, keys, now);
+    return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -77497,11 +77258,22 @@ function parseBucket(value) {
     }
     return value;
 }
-function parseTarget(read, env, keys, now) {
-    const toTime = read(Inputs.ToTime).trim();
-    const given = givenVersionIds(read);
-    if (toTime !== '' && given) {
-        throw new errors_InputError(given.input, given.value, `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    const keys = lines(value);
+    const seen = new Set();
+    for (const key of keys) {
+        if (seen.has(key)) {
+            throw new errors_InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
+        }
+        seen.add(key);
+    }
+    return keys;
+}
+function parseTarget(toTime, versionIds, keys, now) {
+    const hasVersions = versionIds.trim() !== '';
+    if (toTime !== '' && hasVersions) {
+        throw new errors_InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = parse_parseInstant(Inputs.ToTime, toTime);
@@ -77511,21 +77283,39 @@ function parseTarget(read, env, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!given) {
-        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone), '${Inputs.VersionIds}' or ` +
-            `'${Inputs.VersionIdsFile}'`);
+    if (!hasVersions) {
+        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
     }
-    const versions = readVersionIds(read, env);
-    if (keys.keys.length > 0) {
-        const listed = new Set(keys.keys);
-        const missing = keys.keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !listed.has(k));
+    const versions = parseVersionIds(versionIds);
+    if (keys.length > 0) {
+        const missing = keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
         if (missing.length > 0 || extra.length > 0) {
-            const odd = [...missing, ...extra];
-            throw new errors_InputError(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
+            throw new errors_InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
         }
     }
     return { kind: 'versions', versions };
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    const versions = new Map();
+    for (const line of lines(value)) {
+        const at = line.lastIndexOf('=');
+        const key = at < 0 ? '' : line.slice(0, at).trim();
+        if (key === '') {
+            throw new errors_InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
+        }
+        if (versions.has(key)) {
+            throw new errors_InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
+        }
+        const versionId = line.slice(at + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    }
+    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -77699,38 +77489,230 @@ function rollback_escape(text) {
     return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-;// CONCATENATED MODULE: ./src/action/summary.ts
+;// CONCATENATED MODULE: ./src/lib/cancel.ts
+/**
+ * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
+ * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
+ * asks the run to start no new write, let the writes in flight finish and put back what it
+ * changed; a second signal, or the deadline, cuts the put-back short so the run can still
+ * record every key's state and exit before it is killed.
+ */
 
-
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
+/** A run's stop switch, passed down to the stages that start writes. */
+class Cancellation {
+    signal;
+    hurried = false;
+    waiters = [];
+    /** The signal that asked the run to stop (SIGINT, SIGTERM), once one has. */
+    get requested() {
+        return this.signal;
+    }
+    /** True once the put-back itself must stop: a second signal, or the deadline. */
+    get urgent() {
+        return this.hurried;
+    }
+    request(signal) {
+        if (this.signal === undefined) {
+            this.signal = signal;
+            for (const wake of this.waiters.splice(0))
+                wake();
         }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
+        else {
+            this.hurried = true;
+        }
     }
-    if (report.undo) {
-        summary.addRaw('To undo: upload the <code>undo-file</code> output as an artifact, and run this action', true);
-        summary.addCodeBlock(report.undo, 'yaml');
+    hurry() {
+        this.hurried = true;
     }
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
+    /** Throws CancelledError once the run was asked to stop: call before starting a write. */
+    throwIfRequested() {
+        if (this.signal !== undefined)
+            throw new CancelledError(this.signal);
+    }
+    /** Resolves when the run is asked to stop (to cut a pause short). */
+    whenRequested() {
+        if (this.signal !== undefined)
+            return Promise.resolve();
+        return new Promise((resolve) => this.waiters.push(resolve));
+    }
+}
+/** The run was cancelled (a signal): nothing more was started; what it changed was put back. */
+class CancelledError extends RefusedError {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`cancelled by ${signal}`);
+        this.signal = signal;
+    }
+}
+/** True when `e` is, or was caused by, a cancellation. */
+function wasCancelled(e) {
+    for (let cause = e, depth = 0; cause && depth < 5; depth++) {
+        if (cause instanceof CancelledError)
+            return true;
+        cause = cause.cause;
+    }
+    return false;
+}
+/**
+ * Seconds from the first signal to the point where the put-back stops starting writes: the
+ * runner's SIGTERM comes 7.5 s after SIGINT and its kill 2.5 s later, so 6.5 s leaves time for
+ * the writes in flight, the final states, the summary and the outputs.
+ */
+const PUT_BACK_DEADLINE_MS = 6500;
+/**
+ * Turns SIGINT and SIGTERM into `cancel.request()` for the life of a run, and hurries the
+ * put-back at the deadline. Returns a function that removes the handlers.
+ */
+function cancelOnSignals(cancel, options = {}) {
+    let timer;
+    const handler = (signal) => {
+        const first = cancel.requested === undefined;
+        cancel.request(signal);
+        options.onSignal?.(signal);
+        if (first) {
+            timer = setTimeout(() => cancel.hurry(), options.deadlineMs ?? PUT_BACK_DEADLINE_MS);
+            timer.unref();
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+        if (timer)
+            clearTimeout(timer);
+    };
+}
+/**
+ * Yields the items of `source` until the run is asked to stop, then throws CancelledError: a
+ * pool over it starts nothing more, lets the tasks in flight finish, and fails with that error.
+ */
+async function* untilCancelled(source, cancel) {
+    for await (const item of source) {
+        cancel?.throwIfRequested();
+        yield item;
+    }
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends RefusedError {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends RefusedError {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends RefusedError {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(jobId, status, reasons, 
+    /** Tasks that failed, as the completion report names them. */
+    failedTasks, what) {
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends RefusedError {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends RefusedError {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/**
+ * A write failed, or the run was cancelled, after the run had written: the keys it changed were
+ * put back. Lists every key's final state.
+ */
+class RestoreError extends RefusedError {
+    name = 'RestoreError';
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    putBack;
+    notPutBack;
+    constructor(failure) {
+        const { cause, failedKey, finalStates, statesFile } = failure;
+        const notPutBack = failure.notPutBack ?? 0;
+        const cancelled = cause instanceof CancelledError;
+        const what = cancelled
+            ? `Cancelled by ${cause.signal} while writing`
+            : `Writing failed at ${failedKey}: ${errorMessage(cause)}`;
+        const back = notPutBack > 0
+            ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
+            : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`;
+        super(`${what}\n${back} Final state of every key` +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+        this.putBack = failure.putBack ?? 0;
+        this.notPutBack = notPutBack;
+    }
 }
 
 // EXTERNAL MODULE: external "node:os"
@@ -77810,83 +77792,65 @@ function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
 }
 
-;// CONCATENATED MODULE: ./src/lib/progress.ts
+;// CONCATENATED MODULE: ./src/lib/store.ts
 /**
- * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
- * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
  */
-class Progress {
-    label;
-    total;
-    log;
-    done = 0;
-    started;
-    lastAt;
-    lastPercent = 0;
-    lastDone = -1;
-    everyMs;
-    everyPercent;
-    now;
-    constructor(label, total, log, options = {}) {
-        this.label = label;
-        this.total = total;
-        this.log = log;
-        this.now = options.now ?? Date.now;
-        this.everyMs = options.everyMs ?? 10_000;
-        this.everyPercent = options.everyPercent ?? 10;
-        this.started = this.now();
-        this.lastAt = this.started;
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
     }
-    /** Counts `n` more items done and logs a line when one is due. */
-    add(n = 1, detail) {
-        this.done += n;
-        const at = this.now();
-        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
-        const stepped = this.total !== undefined &&
-            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
-        if (stepped || at - this.lastAt >= this.everyMs) {
-            this.lastAt = at;
-            this.lastPercent = percent;
-            this.lastDone = this.done;
-            this.log.info(this.line(at, detail));
-        }
+    async write(value) {
+        this.values.push(value);
     }
-    /** The final line (unless the last line already said the same count, with no detail). */
-    finish(detail) {
-        if (this.done === this.lastDone && detail === undefined)
-            return;
-        this.lastDone = this.done;
-        this.log.info(this.line(this.now(), detail));
+    async *read() {
+        yield* this.values;
     }
-    /** One progress line (pure given the counts and the clock). */
-    line(at, detail) {
-        const seconds = Math.max((at - this.started) / 1000, 0.001);
-        const rate = this.done / seconds;
-        const parts = [`${this.label}: ${this.done}`];
-        if (this.total !== undefined) {
-            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
-            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
-        }
-        parts.push(`${rate.toFixed(1)}/s`);
-        if (this.total !== undefined && this.done < this.total && rate > 0) {
-            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
-        }
-        else {
-            parts.push(`elapsed ${duration(seconds)}`);
-        }
-        if (detail)
-            parts.push(detail);
-        return parts.join(', ');
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
     }
 }
-/** 45s, 3m05s, 1h02m. */
-function duration(seconds) {
-    const s = Math.round(seconds);
-    if (s < 60)
-        return `${s}s`;
-    if (s < 3600)
-        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/s3/objects.ts
@@ -77968,30 +77932,142 @@ function httpStatus(e) {
     return e?.$metadata?.httpStatusCode;
 }
 
-;// CONCATENATED MODULE: ./src/history/select.ts
+;// CONCATENATED MODULE: ./src/lib/pool.ts
 /**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
+ * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
+ * slots free up (so a streamed source is never read far ahead). The first failure stops new
+ * starts; tasks already running finish; then the first error is thrown.
  */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+async function eachLimit(items, limit, task) {
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    let failed = false;
+    let error;
+    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
+    let turn = Promise.resolve();
+    const next = () => {
+        const result = turn.then(() => iterator.next());
+        turn = result.catch(() => undefined);
+        return result;
+    };
+    const worker = async () => {
+        while (!failed) {
+            let step;
+            try {
+                step = await next();
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+                return;
+            }
+            if (step.done)
+                return;
+            try {
+                await task(step.value);
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
 }
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
+
+;// CONCATENATED MODULE: ./src/lib/progress.ts
+/**
+ * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
+ * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ */
+class Progress {
+    label;
+    total;
+    log;
+    done = 0;
+    started;
+    lastAt;
+    lastPercent = 0;
+    lastDone = -1;
+    everyMs;
+    everyPercent;
+    now;
+    constructor(label, total, log, options = {}) {
+        this.label = label;
+        this.total = total;
+        this.log = log;
+        this.now = options.now ?? Date.now;
+        this.everyMs = options.everyMs ?? 10_000;
+        this.everyPercent = options.everyPercent ?? 10;
+        this.started = this.now();
+        this.lastAt = this.started;
+    }
+    /** Counts `n` more items done and logs a line when one is due. */
+    add(n = 1, detail) {
+        this.done += n;
+        const at = this.now();
+        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
+        const stepped = this.total !== undefined &&
+            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
+        if (stepped || at - this.lastAt >= this.everyMs) {
+            this.lastAt = at;
+            this.lastPercent = percent;
+            this.lastDone = this.done;
+            this.log.info(this.line(at, detail));
+        }
+    }
+    /** The final line (unless the last line already said the same count, with no detail). */
+    finish(detail) {
+        if (this.done === this.lastDone && detail === undefined)
+            return;
+        this.lastDone = this.done;
+        this.log.info(this.line(this.now(), detail));
+    }
+    /** One progress line (pure given the counts and the clock). */
+    line(at, detail) {
+        const seconds = Math.max((at - this.started) / 1000, 0.001);
+        const rate = this.done / seconds;
+        const parts = [`${this.label}: ${this.done}`];
+        if (this.total !== undefined) {
+            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
+            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+        }
+        parts.push(`${rate.toFixed(1)}/s`);
+        if (this.total !== undefined && this.done < this.total && rate > 0) {
+            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
+        }
+        else {
+            parts.push(`elapsed ${duration(seconds)}`);
+        }
+        if (detail)
+            parts.push(detail);
+        return parts.join(', ');
+    }
 }
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
+/** 45s, 3m05s, 1h02m. */
+function duration(seconds) {
+    const s = Math.round(seconds);
+    if (s < 60)
+        return `${s}s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
-/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
-}
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
 
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
@@ -78138,449 +78214,30 @@ function byteOrder(a, b) {
     return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-;// CONCATENATED MODULE: ./src/history/sources.ts
-
-/** The history of every selected key, in key order. */
-function histories(s3, where, selection) {
-    if (!('prefix' in selection))
-        return historiesOf(s3, where, selection.keys);
-    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
-    const { exclude } = selection;
-    return exclude ? without(all, exclude) : all;
-}
-async function* without(source, exclude) {
-    for await (const history of source)
-        if (!history.key.startsWith(exclude))
-            yield history;
-}
+;// CONCATENATED MODULE: ./src/history/select.ts
 /**
- * A prefix selection that leaves out the snapshot store when it lives in the same bucket
- * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
  */
-function prefixSelection(prefix, bucket, store) {
-    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
-    return inside ? { prefix, exclude: store.prefix } : { prefix };
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
 }
-/**
- * The history of exactly each of `keys` (a key that never existed has no entries), in key
- * order. Keys that sit close together share listing pages: the walk lists the keys' common
- * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
- * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
- * what a prefix listing costs, and a sparse one about one request per key.
- */
-async function* historiesOf(s3, where, keys) {
-    const wanted = [...new Set(keys)].sort(byteOrder);
-    let i = 0;
-    let pending;
-    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
-    function* passTo(key) {
-        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
-            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
-            pending = undefined;
-            i++;
-        }
-    }
-    while (i < wanted.length) {
-        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
-        let keyMarker = markerBefore(wanted[i]);
-        let versionIdMarker;
-        for (;;) {
-            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
-            for (const entry of page.entries) {
-                yield* passTo(entry.key);
-                if (i >= wanted.length)
-                    return;
-                if (entry.key !== wanted[i])
-                    continue;
-                pending ??= { key: entry.key, entries: [] };
-                pending.entries.push(entry);
-            }
-            if (!page.truncated) {
-                yield* passTo(undefined);
-                return;
-            }
-            keyMarker = page.nextKeyMarker;
-            versionIdMarker = page.nextVersionIdMarker;
-            const jump = markerBefore(wanted[i]);
-            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
-            if (pending === undefined && behind)
-                break; // the next wanted key is further on: jump there
-        }
-    }
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
 }
-/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
-function markerBefore(key) {
-    const chars = Array.from(key);
-    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
 }
-/** The longest common prefix of two keys, whole characters only. */
-function commonPrefix(a, b) {
-    const x = Array.from(a);
-    const y = Array.from(b);
-    let n = 0;
-    while (n < x.length && n < y.length && x[n] === y[n])
-        n++;
-    return x.slice(0, n).join('');
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
 }
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-async function walkKeys(s3, where, keys, options, visit) {
-    let left = new Set(keys);
-    const retries = options.retries ?? 5;
-    let pause = options.pauseMs ?? 2000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            for await (const history of historiesOf(s3, where, [...left])) {
-                await visit(history);
-                left.delete(history.key);
-            }
-            return new Map();
-        }
-        catch (error) {
-            if (attempt >= retries)
-                return new Map([...left].map((key) => [key, error]));
-            await new Promise((resolve) => setTimeout(resolve, pause));
-            pause *= 2;
-            left = new Set(left);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/history/snapshots.ts
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,external_node_fs_.createReadStream)(file),
-        ContentLength: (await (0,promises_.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await openSealed(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
-}
-
-;// CONCATENATED MODULE: ./src/engine/errors.ts
-/**
- * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
- * or a write that failed and was put back (RestoreError, with every key's final state), and the
- * causes a write can fail for (another writer, a copy that does not match, a copy job).
- */
-
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends RefusedError {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends RefusedError {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends RefusedError {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends RefusedError {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends RefusedError {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-class RestoreError extends RefusedError {
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/store.ts
-/**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
- */
-
-
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
-    }
-    async write(value) {
-        this.values.push(value);
-    }
-    async *read() {
-        yield* this.values;
-    }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
-    }
-}
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
-    }
-    static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
-    }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return readJsonLines(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/pool.ts
-/**
- * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
- * slots free up (so a streamed source is never read far ahead). The first failure stops new
- * starts; tasks already running finish; then the first error is thrown.
- */
-async function eachLimit(items, limit, task) {
-    const iterator = Symbol.asyncIterator in items
-        ? items[Symbol.asyncIterator]()
-        : items[Symbol.iterator]();
-    let failed = false;
-    let error;
-    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
-    let turn = Promise.resolve();
-    const next = () => {
-        const result = turn.then(() => iterator.next());
-        turn = result.catch(() => undefined);
-        return result;
-    };
-    const worker = async () => {
-        while (!failed) {
-            let step;
-            try {
-                step = await next();
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-                return;
-            }
-            if (step.done)
-                return;
-            try {
-                await task(step.value);
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
-    if (failed) {
-        await iterator.return?.();
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
 
 ;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
@@ -78983,6 +78640,117 @@ function md5Of(facts) {
 /** An ETag without its quotes. */
 const unquote = (etag) => etag?.replace(/^"|"$/g, '');
 
+;// CONCATENATED MODULE: ./src/history/sources.ts
+
+/** The history of every selected key, in key order. */
+function histories(s3, where, selection) {
+    if (!('prefix' in selection))
+        return historiesOf(s3, where, selection.keys);
+    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
+    const { exclude } = selection;
+    return exclude ? without(all, exclude) : all;
+}
+async function* without(source, exclude) {
+    for await (const history of source)
+        if (!history.key.startsWith(exclude))
+            yield history;
+}
+/**
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ */
+function prefixSelection(prefix, bucket, store) {
+    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
+    return inside ? { prefix, exclude: store.prefix } : { prefix };
+}
+/**
+ * The history of exactly each of `keys` (a key that never existed has no entries), in key
+ * order. Keys that sit close together share listing pages: the walk lists the keys' common
+ * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
+ * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
+ * what a prefix listing costs, and a sparse one about one request per key.
+ */
+async function* historiesOf(s3, where, keys) {
+    const wanted = [...new Set(keys)].sort(byteOrder);
+    let i = 0;
+    let pending;
+    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
+    function* passTo(key) {
+        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
+            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
+            pending = undefined;
+            i++;
+        }
+    }
+    while (i < wanted.length) {
+        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
+        let keyMarker = markerBefore(wanted[i]);
+        let versionIdMarker;
+        for (;;) {
+            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
+            for (const entry of page.entries) {
+                yield* passTo(entry.key);
+                if (i >= wanted.length)
+                    return;
+                if (entry.key !== wanted[i])
+                    continue;
+                pending ??= { key: entry.key, entries: [] };
+                pending.entries.push(entry);
+            }
+            if (!page.truncated) {
+                yield* passTo(undefined);
+                return;
+            }
+            keyMarker = page.nextKeyMarker;
+            versionIdMarker = page.nextVersionIdMarker;
+            const jump = markerBefore(wanted[i]);
+            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
+            if (pending === undefined && behind)
+                break; // the next wanted key is further on: jump there
+        }
+    }
+}
+/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
+function markerBefore(key) {
+    const chars = Array.from(key);
+    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
+}
+/** The longest common prefix of two keys, whole characters only. */
+function commonPrefix(a, b) {
+    const x = Array.from(a);
+    const y = Array.from(b);
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n])
+        n++;
+    return x.slice(0, n).join('');
+}
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 5;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                await visit(history);
+                left.delete(history.key);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
 
 
@@ -79239,10 +79007,15 @@ const STATES_KEPT = 100;
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
 async function putBack(s3, where, settings, run, options, log) {
     const kept = [];
+    const tally = { putBack: 0, notPutBack: 0 };
     const record = async (state) => {
         await options.states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
+        if (state.state.startsWith('put back to'))
+            tally.putBack++;
+        if (/^(NOT put back|unknown)/.test(state.state))
+            tally.notPutBack++;
     };
     log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
@@ -79275,7 +79048,13 @@ async function putBack(s3, where, settings, run, options, log) {
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
     const { failure } = options;
-    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
+    return new RestoreError({
+        cause: failure.error,
+        failedKey: failure.item?.key ?? '(unknown)',
+        finalStates: shown,
+        statesFile: options.states.path,
+        ...tally,
+    });
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -79340,6 +79119,10 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         const written = [];
         const failed = [];
         await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
+            if (options.cancel?.urgent) {
+                await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
+                return;
+            }
             try {
                 written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
@@ -79360,6 +79143,11 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         todo = [];
         if (failed.length === 0)
             break;
+        if (options.cancel?.urgent) {
+            for (const f of failed)
+                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
+            break;
+        }
         if (round >= retries) {
             for (const f of failed)
                 await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
@@ -79385,6 +79173,8 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         }
     }
 }
+/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
+const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
 function putBackTo(back, newVersionId) {
     return (`put back to ${select_describe(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
@@ -79409,6 +79199,7 @@ function unknown(c, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/apply.ts
+
 
 
 
@@ -79450,7 +79241,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
             throw first.error;
     };
     try {
-        await eachLimit(plan, options.concurrency, async (item) => {
+        await eachLimit(untilCancelled(plan, options.cancel), options.concurrency, async (item) => {
             try {
                 pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
@@ -79465,7 +79256,9 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         await confirmPending();
     }
     catch (error) {
-        progress.finish('stopped by a failed write');
+        progress.finish(options.cancel?.requested
+            ? `stopped by ${options.cancel.requested}`
+            : 'stopped by a failed write');
         await stores.journal.flush();
         const unconfirmed = pending.splice(0).map(({ item, landed }) => ({
             item,
@@ -80328,6 +80121,118 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/history/snapshots.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/plan/target.ts
 
 
@@ -80402,6 +80307,7 @@ async function fromSnapshot(s3, settings, ref) {
 
 
 
+
 /** Revives the Date fields of a PlanItem read back from JSON. */
 const revivePlanItem = reviveDates(['lastModified', 'expires']);
 /** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
@@ -80456,14 +80362,16 @@ async function rollback(s3, asked, log, options = {}) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
             const request = { ...settings, checkSources: dryRun };
-            const source = histories(s3, where, selection);
+            const source = untilCancelled(histories(s3, where, selection), options.cancel);
             const each = prefix === undefined;
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
             await stores.plan.close();
             return found;
         })
             .catch((e) => {
-            throw e instanceof StepError ? e : new StepError('listing', subject, e);
+            throw e instanceof StepError || e instanceof CancelledError
+                ? e
+                : new StepError('listing', subject, e);
         });
         check(result, prefix);
         plan?.finish();
@@ -80476,6 +80384,7 @@ async function rollback(s3, asked, log, options = {}) {
             total: planned,
             batch: options.batch,
             walk: options.walk,
+            cancel: options.cancel,
         };
         const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
         if (batch)
@@ -80656,7 +80565,78 @@ async function writeUndo(outcomes) {
 
 
 
+;// CONCATENATED MODULE: ./src/report/cancel.ts
+/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
+
+
+/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
+function cancelNotice(signal, cancel) {
+    if (cancel.urgent) {
+        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
+            'in the final states');
+    }
+    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
+        'every key this run changed is put back');
+}
+/** What a cancelled run's error says of it. */
+function cancelled(e, cancel) {
+    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
+    if (e instanceof RestoreError) {
+        return {
+            signal,
+            wrote: true,
+            putBack: e.putBack,
+            notPutBack: e.notPutBack,
+            statesFile: e.statesFile,
+        };
+    }
+    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
+}
+/** One line for the top of the job summary (Markdown). */
+function cancelLine(c) {
+    if (!c.wrote)
+        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
+    const cut = c.notPutBack > 0
+        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
+        : ' Every other key was not changed.';
+    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+
+/** Writes the job summary (when the runner provides one). */
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback', 2);
+    if (report.cancelled)
+        summary.addRaw(cancelLine(report.cancelled), true).addBreak();
+    if (report.manifest) {
+        const { manifest } = report;
+        summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
+        for (const line of [planLine(manifest), writersLine(manifest)]) {
+            if (line)
+                summary.addRaw(line, true).addBreak();
+        }
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
+        summary.addTable([
+            HEADER.map((data) => ({ data, header: true })),
+            ...summaryRows(manifest.keys, manifest.dryRun),
+        ]);
+    }
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
+    if (report.error)
+        summary.addCodeBlock(report.error);
+    await summary.write();
+}
+
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
+
 
 
 
@@ -80676,7 +80656,8 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, now = new Date()) {
+async function createSnapshot(s3, settings, log, options = {}) {
+    const now = options.now ?? new Date();
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -80701,7 +80682,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const problems = [];
         const progress = new Progress('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
-            for await (const { key, entries } of histories(s3, { bucket, expectedBucketOwner }, selection)) {
+            const source = histories(s3, { bucket, expectedBucketOwner }, selection);
+            for await (const { key, entries } of untilCancelled(source, options.cancel)) {
                 const current = currentEntry(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: NO_SUCH_KEY });
@@ -80727,6 +80709,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         await writer.close();
         if (problems.length > 0)
             throw new PlanError(problems);
+        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => saveSnapshot(s3, store, file, {
             name,
             id,
@@ -80788,12 +80772,12 @@ function failWith(e, read) {
 
 
 
-async function runSnapshot(read, log) {
+async function runSnapshot(read, { log, cancel }) {
     let summary;
     let error;
     try {
         const settings = parseSettings(read);
-        summary = await createSnapshot(createS3Client(settings.s3), settings, log);
+        summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.SnapshotId, summary.id);
     }
     catch (e) {
@@ -80927,8 +80911,10 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, copy, log) {
+async function runDrill(s3, request, options, log) {
+    const { copy } = options;
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new WriteGuard(log);
@@ -80940,7 +80926,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await eachLimit(request.items.keys(), 4, async (i) => {
+        await eachLimit(untilCancelled(request.items.keys(), options.cancel), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -81365,6 +81351,7 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -81374,7 +81361,8 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, now = new Date()) {
+async function verify(s3, asked, log, options = {}) {
+    const now = options.now ?? new Date();
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -81400,7 +81388,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await eachLimit(settings.keys.keys(), 8, async (i) => {
+        await eachLimit(untilCancelled(settings.keys.keys(), options.cancel), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -81411,7 +81399,7 @@ async function verify(s3, asked, log, now = new Date()) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -81495,11 +81483,12 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, log) {
+async function drillKeys(s3, settings, prefix, keys, run) {
+    const { log } = run;
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -81588,12 +81577,12 @@ function windowOutput(days) {
 
 
 
-async function runVerify(read, log) {
+async function runVerify(read, { log, cancel }) {
     let report;
     let error;
     try {
         const settings = parseSettings(read);
-        report = await verify(createS3Client(settings.s3), settings, log);
+        report = await verify(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.Report, JSON.stringify(report));
         setOutput(Outputs.Restorable, String(report.restorable));
         setOutput(Outputs.Window, windowOutput(report.window));
@@ -81630,69 +81619,7 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/report/undo.ts
-/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
-const INLINE_UNDO_CHARS = 2048;
-/** The action inputs that undo the run, in the order a step lists them. */
-function undoInputs(of, lines) {
-    const inputs = [['bucket', of.bucket]];
-    if ('file' in lines)
-        inputs.push(['version-ids-file', lines.file]);
-    else
-        inputs.push(['version-ids', lines.versionIds.join('\n')]);
-    inputs.push(['if-missing', 'delete']);
-    if (of.s3.region)
-        inputs.push(['region', of.s3.region]);
-    if (of.s3.endpoint)
-        inputs.push(['endpoint-url', of.s3.endpoint]);
-    if (of.s3.forcePathStyle)
-        inputs.push(['force-path-style', 'true']);
-    if (of.expectedBucketOwner)
-        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
-    return inputs;
-}
-/**
- * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
- * the absolute path of its script), so it runs from any directory, in a clone or an install.
- */
-function undoCommand(cli, of, lines) {
-    const words = [...cli, 'restore'];
-    for (const [name, value] of undoInputs(of, lines)) {
-        if (name === 'version-ids') {
-            for (const line of value.split('\n'))
-                words.push('--version-id', line);
-        }
-        else if (name === 'force-path-style') {
-            words.push(`--${name}`);
-        }
-        else {
-            words.push(`--${name}`, value);
-        }
-    }
-    if (of.profile)
-        words.push('--profile', of.profile);
-    return words.map(quote).join(' ');
-}
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
-    return ['with:', ...rows].join('\n');
-}
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function yamlScalar(value) {
-    if (value === 'true')
-        return value;
-    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
-        ? value
-        : JSON.stringify(value);
-}
-
 ;// CONCATENATED MODULE: ./src/action/main.ts
-
-
 
 
 
@@ -81716,32 +81643,39 @@ const log = {
 };
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 async function run() {
-    const mode = getInput(Inputs.Mode).trim();
-    if (mode === 'verify') {
-        return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    if (mode === 'snapshot') {
-        return runSnapshot((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    const report = {};
+    const cancel = new Cancellation();
+    const stopListening = cancelOnSignals(cancel, {
+        onSignal: (signal) => warning(cancelNotice(signal, cancel)),
+    });
     const read = (name) => getInput(name, { trimWhitespace: false });
+    try {
+        const mode = getInput(Inputs.Mode).trim();
+        if (mode === 'verify')
+            return await runVerify(read, { log, cancel });
+        if (mode === 'snapshot')
+            return await runSnapshot(read, { log, cancel });
+        return await runRestore(read, { log, cancel });
+    }
+    finally {
+        stopListening();
+    }
+}
+/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
+async function runRestore(read, { log, cancel }) {
+    const report = {};
     try {
         const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
-        const manifest = await rollback(createS3Client(settings.s3), settings, log);
+        const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel });
         report.manifest = manifest;
         setOutput(Outputs.Manifest, JSON.stringify(manifest));
         setOutput(Outputs.Changed, String(changedTotal(manifest)));
         setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys));
         if (manifest.summary)
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
-        const undoFile = await undoFileOf(manifest);
-        if (undoFile) {
-            setOutput(Outputs.UndoFile, undoFile);
-            report.undo = undoStep(settings, undoFile);
-            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
-        }
+        if (manifest.summary?.undoFile)
+            setOutput(Outputs.UndoFile, manifest.summary.undoFile);
         if (manifest.plan)
             setOutput(Outputs.PlanFile, manifest.plan.file);
         const digest = manifest.plan?.digest ?? manifest.appliedPlan;
@@ -81761,6 +81695,8 @@ async function run() {
     }
     catch (e) {
         report.error = failWith(e, read);
+        if (wasCancelled(e))
+            report.cancelled = cancelled(e, cancel);
     }
     finally {
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
@@ -81768,22 +81704,6 @@ async function run() {
         }
         await writeSummary(report).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
-}
-/**
- * The file of undo lines: a prefix run's, or for listed keys one written here (the lines of the
- * keys changed), so that a run of any size can be undone through `version-ids-file`.
- */
-async function undoFileOf(manifest) {
-    if (manifest.dryRun)
-        return undefined;
-    if (manifest.summary)
-        return manifest.summary.undoFile;
-    const changed = manifest.keys.filter((k) => k.newVersionId !== null);
-    if (changed.length === 0)
-        return undefined;
-    const file = (0,external_node_path_.join)(await runDirectory(), 'undo.txt');
-    await (0,promises_.writeFile)(file, `${undoVersionIds(changed)}\n`);
-    return file;
 }
 
 

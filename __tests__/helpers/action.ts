@@ -1,5 +1,5 @@
 /** Runs the bundled action (dist/index.js) exactly as the runner does. */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,47 +33,64 @@ export async function runAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
 ): Promise<ActionRun> {
+  return (await startAction(inputs, env)).done
+}
+
+/** A run of the bundle under way: its process (to signal it, as a runner cancels) and its end. */
+export interface StartedAction {
+  child: ChildProcess
+  done: Promise<ActionRun>
+}
+
+/** Starts the bundled action as the runner does; `done` resolves once it exits and is read. */
+export async function startAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<StartedAction> {
   // GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP of this run, removed once read
   const dir = await mkdtemp(join(tmpdir(), 's3-rollback-e2e-'))
-  try {
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary')
-    await writeFile(outputFile, '')
-    await writeFile(summaryFile, '')
-    const inputEnv: Record<string, string> = {}
-    // The runner passes every input, with action.yml's default where the step gives none, and
-    // keeps hyphens: `to-time` becomes INPUT_TO-TIME.
-    for (const [name, value] of Object.entries({ ...defaults(), ...inputs })) {
-      inputEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-    }
-    const child = spawn(actionNode, ['dist/index.js'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
-        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_STEP_SUMMARY: summaryFile,
-        RUNNER_TEMP: dir,
-        ...inputEnv,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    return {
-      code,
-      stdout,
-      outputs: parseOutputs(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8'),
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const inputEnv: Record<string, string> = {}
+  // The runner passes every input, with action.yml's default where the step gives none, and
+  // keeps hyphens: `to-time` becomes INPUT_TO-TIME.
+  for (const [name, value] of Object.entries({ ...defaults(), ...inputs })) {
+    inputEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
+  const child = spawn(actionNode, ['dist/index.js'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TEMP: dir,
+      ...inputEnv,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (stdout += d.toString()))
+  const done = (async (): Promise<ActionRun> => {
+    try {
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      return {
+        code,
+        stdout,
+        outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+        summary: await readFile(summaryFile, 'utf8'),
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })()
+  return { child, done }
 }
 
 /** Parses the `name<<DELIMITER` blocks that @actions/core writes to GITHUB_OUTPUT. */

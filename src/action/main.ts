@@ -13,9 +13,11 @@ import { writeSummary, type RunReport } from './summary.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
-import { changedTotal, undoVersionIds, rollback, type Manifest } from '../engine/index.js'
 import { undoStep } from '../report/undo.js'
 import { runDirectory } from '../lib/jsonl.js'
+import { Cancellation, cancelOnSignals, wasCancelled } from '../lib/cancel.js'
+import { cancelNotice, cancelled } from '../report/cancel.js'
+import { changedTotal, undoVersionIds, rollback, type Manifest } from '../engine/index.js'
 
 const log: Logger = {
   info: core.info,
@@ -26,19 +28,31 @@ const log: Logger = {
 
 /** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
 export async function run(): Promise<void> {
-  const mode = core.getInput(Inputs.Mode).trim()
-  if (mode === 'verify') {
-    return runVerify((name) => core.getInput(name, { trimWhitespace: false }), log)
-  }
-  if (mode === 'snapshot') {
-    return runSnapshot((name) => core.getInput(name, { trimWhitespace: false }), log)
-  }
-  const report: RunReport = {}
+  const cancel = new Cancellation()
+  const stopListening = cancelOnSignals(cancel, {
+    onSignal: (signal) => core.warning(cancelNotice(signal, cancel)),
+  })
   const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
+  try {
+    const mode = core.getInput(Inputs.Mode).trim()
+    if (mode === 'verify') return await runVerify(read, { log, cancel })
+    if (mode === 'snapshot') return await runSnapshot(read, { log, cancel })
+    return await runRestore(read, { log, cancel })
+  } finally {
+    stopListening()
+  }
+}
+
+/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
+async function runRestore(
+  read: InputReader,
+  { log, cancel }: { log: Logger; cancel: Cancellation },
+): Promise<void> {
+  const report: RunReport = {}
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
-    const manifest = await rollback(createS3Client(settings.s3), settings, log)
+    const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel })
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
@@ -67,6 +81,7 @@ export async function run(): Promise<void> {
     }
   } catch (e) {
     report.error = failWith(e, read)
+    if (wasCancelled(e)) report.cancelled = cancelled(e, cancel)
   } finally {
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)

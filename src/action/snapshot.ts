@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { errorMessage } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
+import type { Cancellation } from '../lib/cancel.js'
 import { createS3Client } from '../s3/client.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import { Outputs } from '../settings/names.js'
@@ -9,12 +10,15 @@ import { createSnapshot, type SnapshotSummary } from '../snapshot/create.js'
 import { snapshotLine } from '../report/snapshot.js'
 import { failWith } from './fail.js'
 
-export async function runSnapshot(read: InputReader, log: Logger): Promise<void> {
+export async function runSnapshot(
+  read: InputReader,
+  { log, cancel }: { log: Logger; cancel: Cancellation },
+): Promise<void> {
   let summary: SnapshotSummary | undefined
   let error: string | undefined
   try {
     const settings = parseSettings(read)
-    summary = await createSnapshot(createS3Client(settings.s3), settings, log)
+    summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel })
     core.setOutput(Outputs.SnapshotId, summary.id)
   } catch (e) {
     error = failWith(e, read)

@@ -11,6 +11,7 @@ import {
   summaryTitle,
 } from '../report/rollback.js'
 import type { Manifest } from '../engine/index.js'
+import { cancelLine, type CancelReport } from '../report/cancel.js'
 
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
 export interface RunReport {
@@ -21,12 +22,15 @@ export interface RunReport {
   chain?: ChainReport
   /** The `with:` block of a step that undoes the run (the run wrote). */
   undo?: string
+  /** Set when a signal cancelled the run. */
+  cancelled?: CancelReport
 }
 
 /** Writes the job summary (when the runner provides one). */
 export async function writeSummary(report: RunReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const summary = core.summary.addHeading('s3-rollback', 2)
+  if (report.cancelled) summary.addRaw(cancelLine(report.cancelled), true).addBreak()
   if (report.manifest) {
     const { manifest } = report
     summary.addRaw(summaryTitle(manifest), true).addBreak()

@@ -4,17 +4,21 @@ import { errorMessage } from '../lib/errors.js'
 import { failWith } from './fail.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
+import type { Cancellation } from '../lib/cancel.js'
 import { Outputs } from '../settings/names.js'
 import { createS3Client } from '../s3/client.js'
 import { verificationFailed, verify, type VerifyReport } from '../verify/index.js'
 import { KEY_HEADER, bucketRows, keyRows, verdict, windowOutput } from '../report/verify.js'
 
-export async function runVerify(read: InputReader, log: Logger): Promise<void> {
+export async function runVerify(
+  read: InputReader,
+  { log, cancel }: { log: Logger; cancel: Cancellation },
+): Promise<void> {
   let report: VerifyReport | undefined
   let error: string | undefined
   try {
     const settings = parseSettings(read)
-    report = await verify(createS3Client(settings.s3), settings, log)
+    report = await verify(createS3Client(settings.s3), settings, log, { cancel })
     core.setOutput(Outputs.Report, JSON.stringify(report))
     core.setOutput(Outputs.Restorable, String(report.restorable))
     core.setOutput(Outputs.Window, windowOutput(report.window))

@@ -2,6 +2,7 @@
  * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
  * the README's table with this one, and runs each row).
  */
+import { wasCancelled } from '../lib/cancel.js'
 import { diagnose } from '../lib/errors.js'
 import type { Kind } from '../lib/explain.js'
 
@@ -11,6 +12,7 @@ export const EXIT = {
   usage: 2,
   unreachable: 3,
   unexpected: 4,
+  cancelled: 130,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -39,6 +41,12 @@ export const EXIT_CODES: readonly { code: ExitCode; meaning: string }[] = [
     code: EXIT.unexpected,
     meaning: 'An unexpected error (a bug): please report it with the output of --verbose.',
   },
+  {
+    code: EXIT.cancelled,
+    meaning:
+      'Cancelled (Ctrl-C, SIGINT or SIGTERM): no new write was started and what the run had ' +
+      'changed was put back; the final states say so for every key.',
+  },
 ]
 
 const BY_KIND: Record<Kind | 'usage', ExitCode> = {
@@ -54,5 +62,6 @@ const BY_KIND: Record<Kind | 'usage', ExitCode> = {
 
 /** The exit code of a run that threw `e`. */
 export function exitCodeOf(e: unknown): ExitCode {
+  if (wasCancelled(e)) return EXIT.cancelled
   return BY_KIND[diagnose(e).kind]
 }

@@ -31,6 +31,9 @@ import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { Inputs } from '../settings/names.js'
+import { cancelOnSignals } from '../lib/cancel.js'
+import { cancel } from './cancel.js'
+import { cancelNotice } from '../report/cancel.js'
 import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
@@ -81,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
   if (options.profile) process.env.AWS_PROFILE = options.profile
   const log = stderrLogger(options.verbose)
   const s3 = createS3Client(command.s3)
+  const stopListening = cancelOnSignals(cancel, {
+    onSignal: (signal) => say(`s3-rollback: ${cancelNotice(signal, cancel)}`),
+  })
   try {
     return (await command.run(s3, log, print, options.json)) ?? EXIT.ok
   } catch (e) {
@@ -95,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.verbose && e instanceof Error && e.stack) say(e.stack)
     return exitCodeOf(e)
   } finally {
+    stopListening()
     s3.destroy()
   }
 }
@@ -108,7 +115,7 @@ function restoreOrVerify(
     s3: settings.s3,
     run: async (s3, log, print, json) => {
       if (settings.mode === 'verify') {
-        const report = await verify(s3, settings, log)
+        const report = await verify(s3, settings, log, { cancel })
         if (json) print(JSON.stringify(report, null, 2))
         else {
           print(formatTable(['Bucket', ''], bucketRows(report)))
@@ -120,7 +127,7 @@ function restoreOrVerify(
         }
         return verificationFailed(report) ? EXIT.failed : EXIT.ok
       }
-      const manifest = await rollback(s3, settings, log)
+      const manifest = await rollback(s3, settings, log, { cancel })
       const extra = [planLine(manifest), writersLine(manifest)].filter((l) => l !== undefined)
       const closing = [
         closingLine(manifest),

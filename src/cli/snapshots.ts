@@ -9,6 +9,7 @@ import { Inputs } from '../settings/names.js'
 import { parsePrefix } from '../settings/prefix.js'
 import { checkListInputs, readKeys } from '../settings/lists.js'
 import { parseSide, parseSnapshotName } from '../settings/snapshot.js'
+import { cancel } from './cancel.js'
 import { createSnapshot } from '../snapshot/create.js'
 import { diff, type DiffResult, type KeyState } from '../snapshot/diff.js'
 import { listPointers, openSnapshot, resolveRef, uriOf } from '../history/snapshots.js'
@@ -31,7 +32,7 @@ export function snapshotCommand(action: SnapshotAction, read: InputReader): Stor
     return {
       s3: settings.s3,
       run: async (s3, log, print, json) => {
-        const summary = await createSnapshot(s3, settings, log)
+        const summary = await createSnapshot(s3, settings, log, { cancel })
         print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary))
       },
     }

@@ -3,6 +3,7 @@
  * or a write that failed and was put back (RestoreError, with every key's final state), and the
  * causes a write can fail for (another writer, a copy that does not match, a copy job).
  */
+import { CancelledError } from '../lib/cancel.js'
 import { RefusedError, errorMessage } from '../lib/errors.js'
 
 /** One key that cannot be rolled back as asked. */
@@ -94,22 +95,55 @@ export interface FinalState {
   state: string
 }
 
-/** A write failed; keys already changed were put back. Lists every key's final state. */
+/** How a failed (or cancelled) run ended: what stopped it, and every key's final state. */
+export interface RestoreFailure {
+  cause: unknown
+  /** The key whose write failed; '(unknown)' when the run was stopped, not failed. */
+  failedKey: string
+  /** The first final states (all of them are in `statesFile`). */
+  finalStates: FinalState[]
+  /** The file with every key's final state (a prefix run). */
+  statesFile?: string
+  /** Keys put back to their state before the run. */
+  putBack?: number
+  /** Keys this run changed that could not be put back (the put-back was cut short, or failed). */
+  notPutBack?: number
+}
+
+/**
+ * A write failed, or the run was cancelled, after the run had written: the keys it changed were
+ * put back. Lists every key's final state.
+ */
 export class RestoreError extends RefusedError {
   override name = 'RestoreError'
-  constructor(
-    override readonly cause: unknown,
-    readonly failedKey: string,
-    readonly finalStates: FinalState[],
-    /** The file with every key's final state (a prefix run). */
-    readonly statesFile?: string,
-  ) {
+  override readonly cause: unknown
+  readonly failedKey: string
+  readonly finalStates: FinalState[]
+  readonly statesFile?: string
+  readonly putBack: number
+  readonly notPutBack: number
+  constructor(failure: RestoreFailure) {
+    const { cause, failedKey, finalStates, statesFile } = failure
+    const notPutBack = failure.notPutBack ?? 0
+    const cancelled = cause instanceof CancelledError
+    const what = cancelled
+      ? `Cancelled by ${cause.signal} while writing`
+      : `Writing failed at ${failedKey}: ${errorMessage(cause)}`
+    const back =
+      notPutBack > 0
+        ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
+        : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`
     super(
-      `Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-        'The keys this run changed were put back. Final state of every key' +
+      `${what}\n${back} Final state of every key` +
         (statesFile ? ` (all in ${statesFile})` : '') +
         ':\n' +
         finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'),
     )
+    this.cause = cause
+    this.failedKey = failedKey
+    this.finalStates = finalStates
+    this.statesFile = statesFile
+    this.putBack = failure.putBack ?? 0
+    this.notPutBack = notPutBack
   }
 }

@@ -11,6 +11,7 @@ import { InputError, SnapshotError, StepError } from '../lib/errors.js'
 import { PlanError, RestoreError, type FinalState } from './errors.js'
 import { reviveDates, runDirectory } from '../lib/jsonl.js'
 import { SealedFileError } from '../lib/sealed.js'
+import { CancelledError, untilCancelled, type Cancellation } from '../lib/cancel.js'
 import type { Logger } from '../lib/log.js'
 import { FileStore, MemoryStore, type Store } from '../lib/store.js'
 import { requireVersioning } from '../s3/objects.js'
@@ -78,6 +79,8 @@ export interface RunOptions {
   pageSize?: number
   batch?: number
   walk?: WalkOptions
+  /** The run's stop switch (the action and the CLI turn SIGINT and SIGTERM into it). */
+  cancel?: Cancellation
 }
 
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
@@ -119,7 +122,7 @@ export async function rollback(
           log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
         }
         const request = { ...settings, checkSources: dryRun }
-        const source = histories(s3, where, selection)
+        const source = untilCancelled(histories(s3, where, selection), options.cancel)
         const each = prefix === undefined
         const found = await scan(
           s3,
@@ -135,7 +138,9 @@ export async function rollback(
         return found
       })
       .catch((e: unknown) => {
-        throw e instanceof StepError ? e : new StepError('listing', subject, e)
+        throw e instanceof StepError || e instanceof CancelledError
+          ? e
+          : new StepError('listing', subject, e)
       })
     check(result, prefix)
     plan?.finish()
@@ -150,6 +155,7 @@ export async function rollback(
       total: planned,
       batch: options.batch,
       walk: options.walk,
+      cancel: options.cancel,
     }
     const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined
     if (batch) writers = await splitOf(stores.plan, settings.copy)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { runDirectory } from '../lib/jsonl.js'
 import type { Logger } from '../lib/log.js'
 import { Progress } from '../lib/progress.js'
+import { untilCancelled, type Cancellation } from '../lib/cancel.js'
 import { SealedWriter } from '../lib/sealed.js'
 import { requireVersioning } from '../s3/objects.js'
 import type { Settings } from '../settings/types.js'
@@ -50,8 +51,9 @@ export async function createSnapshot(
   s3: S3Client,
   settings: Settings,
   log: Logger,
-  now: Date = new Date(),
+  options: { now?: Date; cancel?: Cancellation } = {},
 ): Promise<SnapshotSummary> {
+  const now = options.now ?? new Date()
   const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings
   const name = settings.snapshot
   if (!name) throw new Error("createSnapshot() needs settings with mode 'snapshot'")
@@ -78,11 +80,8 @@ export async function createSnapshot(
     await log.group(
       `Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`,
       async () => {
-        for await (const { key, entries } of histories(
-          s3,
-          { bucket, expectedBucketOwner },
-          selection,
-        )) {
+        const source = histories(s3, { bucket, expectedBucketOwner }, selection)
+        for await (const { key, entries } of untilCancelled(source, options.cancel)) {
           const current = currentEntry(entries)
           if (entries.length === 0 && settings.ifMissing !== 'skip') {
             problems.push({ key, problem: NO_SUCH_KEY })
@@ -106,6 +105,8 @@ export async function createSnapshot(
     )
     await writer.close()
     if (problems.length > 0) throw new PlanError(problems)
+    // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+    options.cancel?.throwIfRequested()
     const uri = await log.group(`Saving snapshot ${id} as ${name}`, () =>
       saveSnapshot(s3, store, file, {
         name,

@@ -5,6 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { eachLimit } from '../lib/pool.js'
+import { untilCancelled, type Cancellation } from '../lib/cancel.js'
 import { DrillLedger, deleteScratchVersion } from './drill-cleanup.js'
 import { errorMessage } from '../lib/errors.js'
 import type { CopySettings } from '../settings/types.js'
@@ -59,9 +60,10 @@ export interface DrillReport {
 export async function runDrill(
   s3: S3Client,
   request: DrillRequest,
-  copy: CopySettings,
+  options: { copy: CopySettings; cancel?: Cancellation },
   log: Logger,
 ): Promise<DrillReport> {
+  const { copy } = options
   const { bucket, prefix, expectedBucketOwner } = request
   const ledger = new DrillLedger(prefix)
   const guard = new WriteGuard(log)
@@ -73,7 +75,7 @@ export async function runDrill(
   }))
   const leftBehind: string[] = []
   try {
-    await eachLimit(request.items.keys(), 4, async (i) => {
+    await eachLimit(untilCancelled(request.items.keys(), options.cancel), 4, async (i) => {
       const item = request.items[i]
       const outcome = outcomes[i]
       const { scratchKey } = outcome

@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { readBucketFacts, type BucketFacts } from '../s3/bucket.js'
 import { eachLimit } from '../lib/pool.js'
+import { untilCancelled, type Cancellation } from '../lib/cancel.js'
 import { runDrill } from './drill.js'
 import { DAY_MS, formatDays } from '../settings/duration.js'
 import type { ResolvedTarget, Settings } from '../settings/types.js'
@@ -31,8 +32,9 @@ export async function verify(
   s3: S3Client,
   asked: Settings,
   log: Logger,
-  now: Date = new Date(),
+  options: { now?: Date; cancel?: Cancellation } = {},
 ): Promise<VerifyReport> {
+  const now = options.now ?? new Date()
   const v = asked.verify
   if (!v) throw new Error("verify() needs settings with mode 'verify'")
   const { bucket, expectedBucketOwner } = asked
@@ -56,7 +58,7 @@ export async function verify(
   const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
     const reports: Checked[] = new Array(settings.keys.length)
     let done = 0
-    await eachLimit(settings.keys.keys(), 8, async (i) => {
+    await eachLimit(untilCancelled(settings.keys.keys(), options.cancel), 8, async (i) => {
       const key = settings.keys[i]
       reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now)
       const r = reports[i]
@@ -70,7 +72,7 @@ export async function verify(
   let drill: VerifyReport['drill'] = null
   if (v.drill) {
     drill = await log.group(`Drill into ${v.drillPrefix}`, () =>
-      drillKeys(s3, settings, v.drillPrefix, keys, log),
+      drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }),
     )
   }
   for (const k of keys) {
@@ -161,8 +163,9 @@ async function drillKeys(
   settings: Settings,
   prefix: string,
   keys: Checked[],
-  log: Logger,
+  run: { log: Logger; cancel?: Cancellation },
 ): Promise<{ prefix: string; leftBehind: string[] }> {
+  const { log } = run
   const items = keys.flatMap((k) =>
     k.state === 'restorable' && k.source && k.versionId
       ? [{ key: k.key, versionId: k.versionId, source: k.source }]
@@ -171,7 +174,7 @@ async function drillKeys(
   const drill = await runDrill(
     s3,
     { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items },
-    settings.copy,
+    { copy: settings.copy, cancel: run.cancel },
     log,
   )
   for (const outcome of drill.outcomes) {

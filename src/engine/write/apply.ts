@@ -4,6 +4,7 @@
  * writes, and then every key this run may have changed is put back (putback.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3'
+import { untilCancelled, type Cancellation } from '../../lib/cancel.js'
 import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import { Progress } from '../../lib/progress.js'
@@ -42,6 +43,8 @@ export interface ApplyOptions {
   batch?: number
   /** Retries of a failed listing walk (tests shorten the pauses). */
   walk?: WalkOptions
+  /** Stops new writes when set, and then the put-back once urgent. */
+  cancel?: Cancellation
 }
 
 /** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
@@ -89,7 +92,7 @@ export async function applyPlan(
     if (first) throw first.error
   }
   try {
-    await eachLimit(plan, options.concurrency, async (item) => {
+    await eachLimit(untilCancelled(plan, options.cancel), options.concurrency, async (item) => {
       try {
         pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) })
       } catch (error) {
@@ -101,7 +104,11 @@ export async function applyPlan(
     })
     await confirmPending()
   } catch (error) {
-    progress.finish('stopped by a failed write')
+    progress.finish(
+      options.cancel?.requested
+        ? `stopped by ${options.cancel.requested}`
+        : 'stopped by a failed write',
+    )
     await stores.journal.flush()
     const unconfirmed = pending.splice(0).map(({ item, landed }): Candidate => ({
       item,

@@ -8,6 +8,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../../lib/errors.js'
 import { RaceError, RestoreError, type FinalState } from '../errors.js'
+import type { Cancellation } from '../../lib/cancel.js'
 import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import type { Store } from '../../lib/store.js'
@@ -54,6 +55,8 @@ export interface PutBackOptions {
   concurrency: number
   batch?: number
   walk?: WalkOptions
+  /** Once urgent (a second signal, or the deadline), no more put-back writes are started. */
+  cancel?: Cancellation
 }
 
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
@@ -66,9 +69,12 @@ export async function putBack(
   log: Logger,
 ): Promise<RestoreError> {
   const kept: FinalState[] = []
+  const tally = { putBack: 0, notPutBack: 0 }
   const record = async (state: FinalState): Promise<void> => {
     await options.states.write(state)
     if (kept.length < STATES_KEPT) kept.push(state)
+    if (state.state.startsWith('put back to')) tally.putBack++
+    if (/^(NOT put back|unknown)/.test(state.state)) tally.notPutBack++
   }
   log.warning(
     `Putting back the keys this run changed (${run.journal.count} confirmed, ` +
@@ -101,12 +107,13 @@ export async function putBack(
   }
   shown.push({ key: '(every other key)', state: 'not changed' })
   const { failure } = options
-  return new RestoreError(
-    failure.error,
-    failure.item?.key ?? '(unknown)',
-    shown,
-    options.states.path,
-  )
+  return new RestoreError({
+    cause: failure.error,
+    failedKey: failure.item?.key ?? '(unknown)',
+    finalStates: shown,
+    statesFile: options.states.path,
+    ...tally,
+  })
 }
 
 /** What the listing says of a candidate before putting it back. */
@@ -187,6 +194,10 @@ async function writeBack(
     const written: Written[] = []
     const failed: Array<{ ours: VersionEntry; item: PlanItem; error: unknown }> = []
     await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
+      if (options.cancel?.urgent) {
+        await record({ key: item.key, state: notPutBack(item, CUT_SHORT) })
+        return
+      }
       try {
         written.push({ item, landed: await writeItem(s3, where, item, settings, guard) })
       } catch (error) {
@@ -206,6 +217,10 @@ async function writeBack(
     }
     todo = []
     if (failed.length === 0) break
+    if (options.cancel?.urgent) {
+      for (const f of failed) await record({ key: f.item.key, state: notPutBack(f.item, f.error) })
+      break
+    }
     if (round >= retries) {
       for (const f of failed) await record({ key: f.item.key, state: notPutBack(f.item, f.error) })
       break
@@ -229,6 +244,11 @@ async function writeBack(
     }
   }
 }
+
+/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
+const CUT_SHORT = new Error(
+  'the put-back was cut short (a second signal, or the time before the runner kills the step ran out)',
+)
 
 function putBackTo(back: PlanItem, newVersionId: string): string {
   return (
