@@ -5,23 +5,18 @@ import type { PlanItem } from '../src/engine/plan/decide.js'
 import { BatchJobError } from '../src/engine/errors.js'
 import { parseSettings } from '../src/settings/index.js'
 import type { VersionEntry } from '../src/s3/listing.js'
+import { inputReader, version } from './helpers/builders.js'
 
 const GiB = 1024 ** 3
 const copy = { multipartThreshold: 5 * GiB, partSize: 512 * 1024 ** 2, partConcurrency: 8 }
-const version = (extra: Partial<VersionEntry> = {}): VersionEntry => ({
-  key: 'k',
-  versionId: 'v1',
-  isDeleteMarker: false,
-  isLatest: false,
-  lastModified: new Date('2021-12-01T00:00:00Z'),
-  size: 10,
-  eTag: '"d41d8cd98f00b204e9800998ecf8427e"',
-  ...extra,
-})
 const restore = (wanted: Partial<VersionEntry> = {}, more: Partial<PlanItem> = {}): PlanItem => ({
   key: 'k',
   action: 'restore',
-  wanted: version(wanted),
+  wanted: version('k', 'v1', '2021-12-01T00:00:00Z', {
+    size: 10,
+    eTag: '"d41d8cd98f00b204e9800998ecf8427e"',
+    ...wanted,
+  }),
   ...more,
 })
 
@@ -58,7 +53,7 @@ describe('engine inputs', () => {
       'to-time': '2021-12-13T15:00:00Z',
       ...inputs,
     }
-    return parseSettings((n) => all[n] ?? '')
+    return parseSettings(inputReader(all))
   }
   const batch = {
     engine: 'batch-operations',

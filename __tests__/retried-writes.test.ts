@@ -3,22 +3,15 @@ import { checkWrite, ownCopies, sameWrite } from '../src/engine/write/confirm.js
 import { examine, type Candidate } from '../src/engine/write/putback.js'
 import type { Landed } from '../src/engine/write/requests.js'
 import type { VersionEntry } from '../src/s3/listing.js'
+import { marker as deleteMarker, version } from './helpers/builders.js'
 
 const MD5_A = '0cc175b9c0f1b6a831c399e269772661'
 const MD5_B = '92eb5ffee6ae2fec3ad71c777531578f'
 
-const entry = (versionId: string, extra: Partial<VersionEntry> = {}): VersionEntry => ({
-  key: 'k',
-  versionId,
-  isDeleteMarker: false,
-  isLatest: false,
-  lastModified: new Date(0),
-  size: 1,
-  eTag: `"${MD5_A}"`,
-  ...extra,
-})
-const marker = (versionId: string): VersionEntry =>
-  entry(versionId, { isDeleteMarker: true, size: undefined, eTag: undefined })
+/** An entry of the key 'k': one byte, ETag MD5_A, unless `extra` says otherwise. */
+const entry = (versionId: string, extra: Partial<VersionEntry> = {}): VersionEntry =>
+  version('k', versionId, 0, { size: 1, eTag: `"${MD5_A}"`, ...extra })
+const marker = (versionId: string): VersionEntry => deleteMarker('k', versionId, 0)
 describe('a retried write that landed more than once', () => {
   it.each<[string, VersionEntry[], number, string | undefined, number]>([
     ['one attempt: only the newest', [entry('n2'), entry('n1'), entry('p')], 1, 'p', 1],

@@ -7,6 +7,7 @@ import { SealedWriter, openSealed } from '../src/lib/sealed.js'
 import { classify, type KeyState } from '../src/snapshot/diff.js'
 import { parseSide, parseStore } from '../src/settings/snapshot.js'
 import { parseSettings } from '../src/settings/index.js'
+import { inputReader, readAll } from './helpers/builders.js'
 
 let dir: string
 beforeAll(async () => {
@@ -28,21 +29,19 @@ async function write(name: string, values: unknown[], gzip = false): Promise<str
   return path
 }
 
-async function readAll(path: string, gzip = false): Promise<unknown[]> {
+async function readSealed(path: string, gzip = false): Promise<unknown[]> {
   const { values } = await openSealed<{ format: string; version: number }, unknown>(path, {
     ...FORMAT,
     gzip,
   })
-  const out: unknown[] = []
-  for await (const v of values) out.push(v)
-  return out
+  return readAll(values)
 }
 
 describe('sealed JSON Lines', () => {
   it.each([false, true])('round-trips (gzip %s), and reports the seal', async (gzip) => {
     const values = [{ key: 'a' }, { key: 'b', n: 2 }, 'text']
     const path = await write(`round-${gzip}`, values, gzip)
-    expect(await readAll(path, gzip)).toEqual(values)
+    expect(await readSealed(path, gzip)).toEqual(values)
     const text = gzip ? gunzipSync(await readFile(path)).toString() : await readFile(path, 'utf8')
     expect(text.split('\n')[0]).toBe('{"format":"test-format","version":1}')
     expect(JSON.parse(text.trim().split('\n').at(-1) ?? '')).toMatchObject({ end: true, lines: 4 })
@@ -72,7 +71,7 @@ describe('sealed JSON Lines', () => {
   ])('refuses a file that is %s', async (_name, change, message) => {
     const path = await write('base', [{ key: 'a' }, { key: 'b' }])
     await writeFile(path, change(await readFile(path, 'utf8')))
-    await expect(readAll(path)).rejects.toThrow(message)
+    await expect(readSealed(path)).rejects.toThrow(message)
   })
 })
 
@@ -120,7 +119,7 @@ describe('snapshot inputs', () => {
     [{ mode: 'verify', 'plan-file': 'p' }, /'plan-file' .* to be empty unless mode is 'restore'/],
   ])('refuses %j', (inputs, message) => {
     const all: Record<string, string> = { bucket: 'b1', ...inputs }
-    expect(() => parseSettings((n) => all[n] ?? '')).toThrow(message)
+    expect(() => parseSettings(inputReader(all))).toThrow(message)
   })
 
   it('records the run context from the runner', () => {
@@ -136,7 +135,7 @@ describe('snapshot inputs', () => {
       snapshot: 'x',
       keys: 'a',
     }
-    const s = parseSettings((n) => inputs[n] ?? '', { env })
+    const s = parseSettings(inputReader(inputs), { env })
     expect(s.context).toEqual({ commit: 'abc', runUrl: 'https://github.com/o/r/actions/runs/7' })
     expect(s.snapshot).toBe('x')
   })
