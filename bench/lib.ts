@@ -87,6 +87,9 @@ async function deleteVersions(s3: S3Client, bucket: string, concurrency: number)
   if (failure !== undefined) throw failure
 }
 
+/** Whether the module at `url` (its import.meta.url) is the script node was started with. */
+export const isMain = (url: string): boolean => url === `file://${process.argv[1]}`
+
 /** Runs jobs with at most `limit` at a time. */
 export async function parallel(jobs: Array<() => Promise<unknown>>, limit: number): Promise<void> {
   let next = 0
