@@ -1,7 +1,7 @@
 /**
  * The randomized fault soak: runs the bundled CLI (dist/cli/index.js, under Node 24) many times
  * against the local S3 through fault proxies and checks the invariants after every run (see
- * bench/soak-lib.ts). Prints the figures, writes them to bench/results/soak-<time>.txt, and
+ * bench/soak-run.ts). Prints the figures, writes them to bench/results/soak-<time>.txt, and
  * exits non-zero on any violation.
  *
  *   npm run soak
@@ -19,7 +19,7 @@ import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { envInt } from './lib.js'
 import { machine, writeResults } from './results-writer.js'
-import { runLine, soak, summarize, type Mode } from './soak-lib.js'
+import { runLine, soak, summarize, type Mode } from './soak-run.js'
 
 // This process's own SDK (seeding, checks) warns about Node 20 on every start: not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
