@@ -4,7 +4,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { soak, summarize, type RunChoice } from '../bench/soak-run.js'
+import { summarize } from '../bench/soak-report.js'
+import { soak } from '../bench/soak-run.js'
+import type { RunChoice } from '../bench/soak-types.js'
 import { actionNode } from './helpers/action.js'
 
 const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))

@@ -19,7 +19,9 @@ import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { envInt } from './lib.js'
 import { machine, writeResults } from './results-writer.js'
-import { runLine, soak, summarize, type Mode } from './soak-run.js'
+import { runLine, summarize } from './soak-report.js'
+import { soak } from './soak-run.js'
+import type { Mode } from './soak-types.js'
 
 // This process's own SDK (seeding, checks) warns about Node 20 on every start: not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
