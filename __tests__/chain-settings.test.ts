@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/lib/errors.js'
 import { parseSettings } from '../src/settings/index.js'
+import { inputReader } from './helpers/builders.js'
 
 const base = {
   bucket: 'justice40-data',
@@ -14,7 +15,7 @@ const env = {
 }
 
 const parse = (inputs: Record<string, string>, environment: Record<string, string> = env) =>
-  parseSettings((name) => inputs[name] ?? '', { env: environment })
+  parseSettings(inputReader(inputs), { env: environment })
 
 function inputError(
   inputs: Record<string, string>,

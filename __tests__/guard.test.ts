@@ -15,11 +15,12 @@ import { RaceError, RestoreError, VerifyError } from '../src/engine/errors.js'
 import { parseSettings } from '../src/settings/index.js'
 import { silentLogger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'
+import { inputReader } from './helpers/builders.js'
 
 const s3mock = mockClient(S3Client)
 const s3 = new S3Client({ region: 'us-east-1' })
 const settings = parseSettings(
-  (name) => ({ bucket: 'b-1', keys: 'usa.csv', 'to-time': '2021-12-13T15:00:00Z' })[name] ?? '',
+  inputReader({ bucket: 'b-1', keys: 'usa.csv', 'to-time': '2021-12-13T15:00:00Z' }),
 )
 
 const GOOD = {

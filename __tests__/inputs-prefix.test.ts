@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/lib/errors.js'
 import { parseSettings } from '../src/settings/index.js'
-
-const reader =
-  (inputs: Record<string, string>) =>
-  (name: string): string =>
-    inputs[name] ?? ''
+import { inputReader } from './helpers/builders.js'
 
 const base = {
   bucket: 'justice40-data',
@@ -15,7 +11,7 @@ const base = {
 
 describe('prefix, concurrency and part-concurrency inputs', () => {
   it('reads a prefix run with defaults', () => {
-    const s = parseSettings(reader(base))
+    const s = parseSettings(inputReader(base))
     expect(s).toMatchObject({ prefix: 'data-sources/', keys: [], concurrency: 16 })
     expect(s.copy.partConcurrency).toBe(8)
     expect(s.target).toMatchObject({ kind: 'time' })
@@ -27,17 +23,19 @@ describe('prefix, concurrency and part-concurrency inputs', () => {
     ['  tiles/2021/  ', 'tiles/2021/'],
     ['*', ''],
   ])('prefix %j means %j', (value, prefix) => {
-    expect(parseSettings(reader({ ...base, prefix: value })).prefix).toBe(prefix)
+    expect(parseSettings(inputReader({ ...base, prefix: value })).prefix).toBe(prefix)
   })
 
   it('leaves prefix undefined for a keys run', () => {
-    const s = parseSettings(reader({ bucket: 'b-1', keys: 'a.csv', 'to-time': base['to-time'] }))
+    const s = parseSettings(
+      inputReader({ bucket: 'b-1', keys: 'a.csv', 'to-time': base['to-time'] }),
+    )
     expect(s.prefix).toBeUndefined()
     expect(s.keys).toEqual(['a.csv'])
   })
 
   it('reads concurrency and part-concurrency', () => {
-    const s = parseSettings(reader({ ...base, concurrency: '64', 'part-concurrency': '4' }))
+    const s = parseSettings(inputReader({ ...base, concurrency: '64', 'part-concurrency': '4' }))
     expect(s.concurrency).toBe(64)
     expect(s.copy.partConcurrency).toBe(4)
   })
@@ -56,7 +54,7 @@ describe('prefix, concurrency and part-concurrency inputs', () => {
   ])('rejects a bad %s, naming it', (input, inputs, message) => {
     let error: unknown
     try {
-      parseSettings(reader(inputs))
+      parseSettings(inputReader(inputs))
     } catch (e) {
       error = e
     }

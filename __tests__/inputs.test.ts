@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/lib/errors.js'
 import { parseSettings } from '../src/settings/index.js'
-
-const reader =
-  (inputs: Record<string, string>) =>
-  (name: string): string =>
-    inputs[name] ?? ''
+import { inputReader } from './helpers/builders.js'
 
 const base = {
   bucket: 'justice40-data',
@@ -15,7 +11,7 @@ const base = {
 
 describe('parseSettings', () => {
   it('reads a time target with defaults', () => {
-    const s = parseSettings(reader(base))
+    const s = parseSettings(inputReader(base))
     expect(s.keys).toEqual(['data-sources/census.zip', 'usa.csv'])
     expect(s.target).toMatchObject({ kind: 'time', at: new Date('2021-12-13T15:00:00Z') })
     expect(s).toMatchObject({
@@ -27,7 +23,7 @@ describe('parseSettings', () => {
 
   it('reads version IDs, with null and empty versions and keys containing =', () => {
     const s = parseSettings(
-      reader({ bucket: 'b-1', 'version-ids': 'a=v1\nb=null\nc=\nx=y.csv=v2' }),
+      inputReader({ bucket: 'b-1', 'version-ids': 'a=v1\nb=null\nc=\nx=y.csv=v2' }),
     )
     expect(s.keys).toEqual(['a', 'b', 'c', 'x=y.csv'])
     expect(s.target).toEqual({
@@ -65,7 +61,7 @@ describe('parseSettings', () => {
   ])('rejects a bad %s, naming it', (input, inputs, message) => {
     let error: unknown
     try {
-      parseSettings(reader(inputs))
+      parseSettings(inputReader(inputs))
     } catch (e) {
       error = e
     }
@@ -76,7 +72,7 @@ describe('parseSettings', () => {
 
   it('accepts sizes with units and zones with offsets', () => {
     const s = parseSettings(
-      reader({
+      inputReader({
         ...base,
         'to-time': '2021-12-13T10:00:00.5-0500',
         'multipart-threshold': '64MiB',

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JsonLinesWriter, readJsonLines, reviveDates, runDirectory } from '../src/lib/jsonl.js'
+import { readAll } from './helpers/builders.js'
 
 describe('JSON Lines files', () => {
   it('writes values in order across many flushes and reads them back with dates', async () => {
@@ -18,13 +19,12 @@ describe('JSON Lines files', () => {
       await writer.close()
       await writer.close() // a second close does nothing
       expect(writer.count).toBe(5000)
-      const read: Array<{ i: number; lastModified: Date }> = []
-      for await (const v of readJsonLines<{ i: number; lastModified: Date }>(
-        writer.path,
-        reviveDates(['lastModified']),
-      )) {
-        read.push(v)
-      }
+      const read = await readAll(
+        readJsonLines<{ i: number; lastModified: Date }>(
+          writer.path,
+          reviveDates(['lastModified']),
+        ),
+      )
       expect(read.map((v) => v.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i))
       expect(read[42].lastModified).toEqual(when)
       expect((await readFile(writer.path, 'utf8')).split('\n')).toHaveLength(5001)

@@ -24,6 +24,7 @@ import {
   settings,
   sleep,
 } from './helpers/s3.js'
+import { readAll } from './helpers/builders.js'
 
 let s3: S3Client
 beforeAll(() => {
@@ -74,8 +75,7 @@ describe('selection (semantic 1)', () => {
       written.push(out.VersionId ?? '?')
     }
     await put(s3, bucket, 'k.bak', 'neighbour')
-    const histories = []
-    for await (const h of keyHistories(s3, { bucket, prefix: 'k', pageSize: 3 })) histories.push(h)
+    const histories = await readAll(keyHistories(s3, { bucket, prefix: 'k', pageSize: 3 }))
     expect(histories.map((h) => h.key)).toEqual(['k', 'k.bak'])
     expect(histories[0].entries.map((e) => e.versionId)).toEqual([...written].reverse())
     expect(histories[0].entries.map((e) => e.isDeleteMarker)).toEqual(

@@ -1,10 +1,12 @@
-// A small randomized fault soak (bench/soak-lib.ts; `npm run soak` runs 200): the bundled CLI
+// A small randomized fault soak (bench/soak-run.ts; `npm run soak` runs 200): the bundled CLI
 // (dist/cli/index.js) under faults, SIGKILL and retry-exhausting schedules, in keys and prefix
 // mode, with every invariant checked against the real server after every run.
 import { describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { soak, summarize, type RunChoice } from '../bench/soak-lib.js'
+import { summarize } from '../bench/soak-report.js'
+import { soak } from '../bench/soak-run.js'
+import type { RunChoice } from '../bench/soak-types.js'
 import { actionNode } from './helpers/action.js'
 
 const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))

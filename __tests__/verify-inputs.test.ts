@@ -2,11 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { DAY_MS, HOUR_MS, MINUTE_MS, formatDays, parseDuration } from '../src/settings/duration.js'
 import { InputError } from '../src/lib/errors.js'
 import { parseSettings } from '../src/settings/index.js'
+import { inputReader } from './helpers/builders.js'
 
-const reader =
-  (inputs: Record<string, string>) =>
-  (name: string): string =>
-    inputs[name] ?? ''
 const NOW = new Date('2024-06-01T12:00:00Z')
 const base = { bucket: 'justice40-data', keys: 'data-sources/census.zip', mode: 'verify' }
 
@@ -46,13 +43,13 @@ describe('parseDuration', () => {
 
 describe('parseSettings in verify mode', () => {
   it('defaults: restore mode, no verify settings', () => {
-    const s = parseSettings(reader({ ...base, mode: '', 'to-time': '2021-12-13T15:00:00Z' }))
+    const s = parseSettings(inputReader({ ...base, mode: '', 'to-time': '2021-12-13T15:00:00Z' }))
     expect(s.mode).toBe('restore')
     expect(s.verify).toBeUndefined()
   })
 
   it('without a target, aims at the start of the window (now − min-window)', () => {
-    const s = parseSettings(reader({ ...base, 'min-window': '36h' }), { now: NOW })
+    const s = parseSettings(inputReader({ ...base, 'min-window': '36h' }), { now: NOW })
     expect(s.mode).toBe('verify')
     expect(s.target).toEqual({
       kind: 'time',
@@ -69,10 +66,12 @@ describe('parseSettings in verify mode', () => {
   })
 
   it('takes to-time or version-ids as the target; min-window defaults to 7d', () => {
-    const t = parseSettings(reader({ ...base, 'to-time': '2021-12-13T15:00:00Z' }), { now: NOW })
+    const t = parseSettings(inputReader({ ...base, 'to-time': '2021-12-13T15:00:00Z' }), {
+      now: NOW,
+    })
     expect(t.target).toMatchObject({ kind: 'time', at: new Date('2021-12-13T15:00:00Z') })
     expect(t.verify).toMatchObject({ atWindowStart: false, minWindowMs: 7 * DAY_MS })
-    const v = parseSettings(reader({ bucket: 'b-1', mode: 'verify', 'version-ids': 'a=v1' }), {
+    const v = parseSettings(inputReader({ bucket: 'b-1', mode: 'verify', 'version-ids': 'a=v1' }), {
       now: NOW,
     })
     expect(v.target).toEqual({ kind: 'versions', versions: new Map([['a', 'v1']]) })
@@ -80,9 +79,12 @@ describe('parseSettings in verify mode', () => {
   })
 
   it('reads a drill with its prefix', () => {
-    const s = parseSettings(reader({ ...base, drill: 'true', 'drill-prefix': 'scratch/drill/' }), {
-      now: NOW,
-    })
+    const s = parseSettings(
+      inputReader({ ...base, drill: 'true', 'drill-prefix': 'scratch/drill/' }),
+      {
+        now: NOW,
+      },
+    )
     expect(s.verify).toMatchObject({ drill: true, drillPrefix: 'scratch/drill/' })
   })
 
@@ -104,7 +106,7 @@ describe('parseSettings in verify mode', () => {
   ])('rejects a bad %s', (input, inputs, expected) => {
     let error: unknown
     try {
-      parseSettings(reader(inputs), { now: NOW })
+      parseSettings(inputReader(inputs), { now: NOW })
     } catch (e) {
       error = e
     }

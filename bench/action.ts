@@ -4,11 +4,10 @@
  * Usage: node build/bench/action.js '{"bucket": "...", "prefix": "p/", "to-time": "..."}'
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { parseSettings } from '../src/settings/index.js'
 import type { Logger } from '../src/lib/log.js'
 import { rollback } from '../src/engine/rollback.js'
 import { createS3Client } from '../src/s3/client.js'
-import { endpoint } from './lib.js'
+import { settings as settingsOf } from './lib.js'
 
 /** Counts every request the client sends (each attempt), by command. */
 export function countRequests(s3: S3Client): Record<string, number> {
@@ -36,12 +35,7 @@ const stderrLogger: Logger = {
 
 async function main(): Promise<void> {
   const inputs = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>
-  const all: Record<string, string> = {
-    'endpoint-url': endpoint(),
-    'force-path-style': 'true',
-    ...inputs,
-  }
-  const settings = parseSettings((name) => all[name] ?? '')
+  const settings = settingsOf(inputs)
   const s3 = createS3Client(settings.s3)
   const requests = countRequests(s3)
   const started = process.hrtime.bigint()

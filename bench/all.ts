@@ -3,11 +3,10 @@
  * npm run bench (BENCH_ONLY=ops,large,prefix,scaling,sidebyside picks some; see each script for
  * its sizes). snapshots runs only when named: BENCH_ONLY=snapshots (or npm run bench:snapshots).
  */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
 import { large } from './large.js'
 import { ops } from './ops.js'
 import { prefix } from './prefix.js'
+import { elapsed, machine, writeResults } from './results-writer.js'
 import { scaling } from './scaling.js'
 import { sidebyside } from './sidebyside.js'
 import { snapshots } from './snapshots.js'
@@ -28,12 +27,8 @@ const only = (
     .filter((name) => !optIn.has(name))
     .join(',')
 ).split(',')
-const machine =
-  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-  `node ${process.version}, local Ceph RGW (memstore)`
-console.log(`machine: ${machine}\n`)
-const out = new URL('./results/', new URL('../../bench/', import.meta.url))
-await mkdir(out, { recursive: true })
+const host = machine()
+console.log(`machine: ${host}\n`)
 for (const name of only) {
   const bench = benches[name.trim()]
   if (!bench)
@@ -41,9 +36,5 @@ for (const name of only) {
   console.log(`\n### ${name}\n`)
   const started = Date.now()
   const text = await bench()
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  await writeFile(
-    new URL(`${name}-${stamp}.txt`, out),
-    `${machine}\n${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s\n\n${text}\n`,
-  )
+  await writeResults(name, [host, elapsed(started)], text)
 }

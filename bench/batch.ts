@@ -28,8 +28,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import type { MiddlewareStack } from '@smithy/types'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
 import { type FakeJob, type FakeS3Control, start } from '../__tests__/helpers/s3control.js'
 import { rollback } from '../src/engine/rollback.js'
 import type { Logger } from '../src/lib/log.js'
@@ -43,14 +41,15 @@ import {
   envList,
   fixed,
   instant,
+  isMain,
   mismatches,
   newBucket,
   parallel,
   put,
   removeBucket,
-  table,
   total,
 } from './lib.js'
+import { elapsed, machine, transcript, writeResults } from './results-writer.js'
 
 const ACCOUNT = '123456789012'
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-rollback-batch`
@@ -112,14 +111,7 @@ const PUT_CLASS = new Set([
 const FREE = new Set(['DeleteObject', 'DeleteObjects', 'AbortMultipartUpload'])
 
 /** Everything printed, for the results file. */
-const printed: string[] = []
-function say(text = ''): void {
-  console.log(text)
-  printed.push(text)
-}
-function show(header: string[], rows: Array<Array<string | number>>): void {
-  printed.push(table(header, rows))
-}
+const { printed, say, show } = transcript()
 
 /** One request as the instrumented client saw it. */
 interface Sent {
@@ -525,19 +517,10 @@ export async function batch(): Promise<string> {
   return printed.join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const root = new URL('../../', import.meta.url)
-  const machine =
-    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-    `node ${process.version}, local Ceph RGW (memstore)`
-  console.log(`machine: ${machine}\n`)
+if (isMain(import.meta.url)) {
+  const host = machine()
+  console.log(`machine: ${host}\n`)
   const started = Date.now()
   const text = await batch()
-  const out = new URL('bench/results/', root)
-  await mkdir(out, { recursive: true })
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  await writeFile(
-    new URL(`batch-${stamp}.txt`, out),
-    `${machine}\n${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s\n\n${text}\n`,
-  )
+  await writeResults('batch', [host, elapsed(started)], text)
 }

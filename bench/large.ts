@@ -22,6 +22,7 @@ import {
   envList,
   fixed,
   instant,
+  isMain,
   newBucket,
   put,
   removeBucket,
@@ -174,6 +175,6 @@ export async function large(): Promise<string> {
   return table(['MiB', 'method', 'seconds', 'MiB/s', 'vs runbook', 'peak RSS MiB'], rows)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await large()
 }

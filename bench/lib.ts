@@ -3,40 +3,27 @@
  * the local S3 from scripts/local-s3.sh: S3_ENDPOINT_URL and the AWS_* variables.
  */
 import {
-  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { createS3Client } from '../src/s3/client.js'
+import {
+  client,
+  endpoint,
+  newBucket as newTestBucket,
+  put,
+  settings,
+  sleep,
+} from '../__tests__/helpers/s3.js'
 
-export function endpoint(): string {
-  const url = process.env.S3_ENDPOINT_URL
-  if (!url || !process.env.AWS_ACCESS_KEY_ID) {
-    throw new Error('Benchmarks need the local S3: eval "$(scripts/local-s3.sh env)" first.')
-  }
-  return url
-}
+// The local S3's client, endpoint, writes and settings are the integration tests' own.
+export { client, endpoint, put, settings, sleep }
 
-export function client(): S3Client {
-  return createS3Client({ endpoint: endpoint(), forcePathStyle: true })
-}
-
-export async function newBucket(s3: S3Client, label: string): Promise<string> {
-  const bucket = `bench-${label}-${randomBytes(4).toString('hex')}`
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }))
-  await s3.send(
-    new PutBucketVersioningCommand({
-      Bucket: bucket,
-      VersioningConfiguration: { Status: 'Enabled' },
-    }),
-  )
-  return bucket
+/** A new versioned bucket, named bench-<label>-<random>. */
+export function newBucket(s3: S3Client, label: string): Promise<string> {
+  return newTestBucket(s3, 'Enabled', `bench-${label}`)
 }
 
 /**
@@ -100,15 +87,8 @@ async function deleteVersions(s3: S3Client, bucket: string, concurrency: number)
   if (failure !== undefined) throw failure
 }
 
-export async function put(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Uint8Array,
-): Promise<string> {
-  const out = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
-  return out.VersionId ?? 'null'
-}
+/** Whether the module at `url` (its import.meta.url) is the script node was started with. */
+export const isMain = (url: string): boolean => url === `file://${process.argv[1]}`
 
 /** Runs jobs with at most `limit` at a time. */
 export async function parallel(jobs: Array<() => Promise<unknown>>, limit: number): Promise<void> {
@@ -119,8 +99,6 @@ export async function parallel(jobs: Array<() => Promise<unknown>>, limit: numbe
     }),
   )
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** A moment strictly between writes: waits, takes the time, waits again. */
 export async function instant(): Promise<string> {

@@ -10,7 +10,17 @@ import {
   ListObjectVersionsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
-import { client, envInt, fixed, newBucket, parallel, put, removeBucket, table } from './lib.js'
+import {
+  client,
+  envInt,
+  fixed,
+  isMain,
+  newBucket,
+  parallel,
+  put,
+  removeBucket,
+  table,
+} from './lib.js'
 
 export async function ops(): Promise<string> {
   const s3 = client()
@@ -82,6 +92,6 @@ export async function ops(): Promise<string> {
   return table(['request', 'count', 'seconds', 'per second', 'ms each (latency)'], rows)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await ops()
 }

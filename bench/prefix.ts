@@ -16,6 +16,7 @@ import {
   client,
   envInt,
   fixed,
+  isMain,
   mismatches,
   newBucket,
   rcloneEnv,
@@ -136,6 +137,6 @@ export async function prefix(): Promise<string> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await prefix()
 }

@@ -8,6 +8,7 @@ import {
   envInt,
   envList,
   fixed,
+  isMain,
   mismatches,
   newBucket,
   removeBucket,
@@ -80,6 +81,6 @@ export async function scaling(): Promise<string> {
   )
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await scaling()
 }

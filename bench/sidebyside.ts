@@ -25,8 +25,8 @@
  */
 import { DeleteObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3'
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FaultProxy, startFaultProxy } from '../__tests__/helpers/faultproxy.js'
 import {
@@ -37,15 +37,16 @@ import {
   envList,
   fixed,
   instant,
+  isMain,
   newBucket,
   parallel,
   put,
   removeBucket,
-  table,
   timed,
   toolEnv,
   total,
 } from './lib.js'
+import { runAndWrite, transcript } from './results-writer.js'
 
 /** The repository root (this file runs from build/bench/). */
 const root = new URL('../../', import.meta.url)
@@ -54,14 +55,8 @@ const RCLONE = '/usr/bin/rclone'
 const PREFIX = 'p/'
 
 /** Everything printed, for the results file. */
-const printed: string[] = []
-function say(text = ''): void {
-  console.log(text)
-  printed.push(text)
-}
-function show(header: string[], rows: Array<Array<string | number>>): void {
-  printed.push(table(header, rows))
-}
+const printout = transcript()
+const { printed, say, show } = printout
 
 type Tool = 's3-rollback' | 'rclone'
 
@@ -664,27 +659,6 @@ export async function sidebyside(): Promise<string> {
   return printed.slice(start).join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const machine =
-    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-    `local Ceph RGW (memstore)`
-  const started = Date.now()
-  let failure: unknown
-  try {
-    await sidebyside()
-  } catch (e) {
-    failure = e
-    printed.push(`\nFAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-  }
-  const out = new URL('bench/results/', root)
-  await mkdir(out, { recursive: true })
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const file = new URL(`sidebyside-${stamp}.txt`, out)
-  await writeFile(
-    file,
-    `${machine}\n${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s\n\n` +
-      `${printed.join('\n')}\n`,
-  )
-  console.log(`\nwritten to ${file.pathname}`)
-  if (failure) throw failure
+if (isMain(import.meta.url)) {
+  await runAndWrite('sidebyside', sidebyside, printout)
 }

@@ -32,8 +32,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { parseOutputs } from '../__tests__/helpers/action.js'
@@ -44,16 +44,17 @@ import {
   envInt,
   envList,
   fixed,
+  isMain,
   mismatches,
   newBucket,
   parallel,
   put,
   removeBucket,
   seedPrefix,
-  table,
   timed,
   type Timed,
 } from './lib.js'
+import { runAndWrite, transcript } from './results-writer.js'
 
 /** The repository root (this file runs from build/bench/). */
 const root = new URL('../../', import.meta.url)
@@ -64,14 +65,8 @@ const NAME = 'bench'
 const STORE = '.s3-rollback/'
 
 /** Everything printed, for the results file. */
-const printed: string[] = []
-function say(text = ''): void {
-  console.log(text)
-  printed.push(text)
-}
-function show(header: string[], rows: Array<Array<string | number>>): void {
-  printed.push(table(header, rows))
-}
+const printout = transcript()
+const { printed, say, show } = printout
 
 /** The Node binary that runs the bundle: ACTION_NODE, else Node 24 (the action's runtime). */
 function node24(): string {
@@ -481,27 +476,6 @@ export async function snapshots(): Promise<string> {
   return printed.slice(start).join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const machine =
-    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-    `local Ceph RGW (memstore)`
-  const started = Date.now()
-  let failure: unknown
-  try {
-    await snapshots()
-  } catch (e) {
-    failure = e
-    printed.push(`\nFAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-  }
-  const out = new URL('bench/results/', root)
-  await mkdir(out, { recursive: true })
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const file = new URL(`snapshots-${stamp}.txt`, out)
-  await writeFile(
-    file,
-    `${machine}\n${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s\n\n` +
-      `${printed.join('\n')}\n`,
-  )
-  console.log(`\nwritten to ${file.pathname}`)
-  if (failure) throw failure
+if (isMain(import.meta.url)) {
+  await runAndWrite('snapshots', snapshots, printout)
 }

@@ -1,7 +1,7 @@
 /**
  * The randomized fault soak: runs the bundled CLI (dist/cli/index.js, under Node 24) many times
  * against the local S3 through fault proxies and checks the invariants after every run (see
- * bench/soak-lib.ts). Prints the figures, writes them to bench/results/soak-<time>.txt, and
+ * bench/soak-run.ts). Prints the figures, writes them to bench/results/soak-<time>.txt, and
  * exits non-zero on any violation.
  *
  *   npm run soak
@@ -15,11 +15,13 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { envInt } from './lib.js'
-import { runLine, soak, summarize, type Mode } from './soak-lib.js'
+import { machine, writeResults } from './results-writer.js'
+import { runLine, summarize } from './soak-report.js'
+import { soak } from './soak-run.js'
+import type { Mode } from './soak-types.js'
 
 // This process's own SDK (seeding, checks) warns about Node 20 on every start: not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -57,10 +59,8 @@ const options = {
 if (options.logDir) await mkdir(options.logDir, { recursive: true })
 
 const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
-const machine =
-  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-  `CLI under node ${nodeVersion}, local Ceph RGW`
-console.log(`machine: ${machine}`)
+const host = machine(`CLI under node ${nodeVersion}, local Ceph RGW`)
+console.log(`machine: ${host}`)
 console.log(`bundle: ${cli}`)
 console.log(
   `SOAK_SEED=${seed} SOAK_RUNS=${options.runs} SOAK_MODE=${options.modes.join('+')} ` +
@@ -71,12 +71,11 @@ const report = await soak(options)
 const text = summarize(report, options)
 console.log(`\n${text}`)
 
-const out = new URL('bench/results/', root)
-await mkdir(out, { recursive: true })
-const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-const file = new URL(`soak-${stamp}.txt`, out)
 const perRun = report.runs.map((r) => `${runLine(r)}\n    ${r.schedule}`).join('\n')
-const header = `${machine}\nbundle: ${cli}\n${new Date().toISOString()}`
-await writeFile(file, `${header}\n\n${text}\n\nruns:\n${perRun}\n`)
-console.log(`\nwritten to ${fileURLToPath(file)}`)
+const file = await writeResults(
+  'soak',
+  [host, `bundle: ${cli}`, new Date().toISOString()],
+  `${text}\n\nruns:\n${perRun}`,
+)
+console.log(`\nwritten to ${file}`)
 process.exitCode = report.violations.length > 0 ? 1 : 0

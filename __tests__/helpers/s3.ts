@@ -1,6 +1,6 @@
 /**
- * Test helpers for the real local S3 (Ceph RGW started by scripts/local-s3.sh).
- * Integration tests fail, not skip, when it is not running.
+ * Helpers for the real local S3 (Ceph RGW started by scripts/local-s3.sh), shared by the
+ * integration tests and bench/. Integration tests fail, not skip, when it is not running.
  */
 import {
   CreateBucketCommand,
@@ -19,7 +19,7 @@ export function endpoint(): string {
   const url = process.env.S3_ENDPOINT_URL
   if (!url || !process.env.AWS_ACCESS_KEY_ID) {
     throw new Error(
-      'Integration tests need the local S3: run `scripts/local-s3.sh start` and ' +
+      'Integration tests and benchmarks need the local S3: run `scripts/local-s3.sh start` and ' +
         '`eval "$(scripts/local-s3.sh env)"` (scripts/test.sh does both).',
     )
   }
@@ -30,12 +30,13 @@ export function client(): S3Client {
   return createS3Client({ endpoint: endpoint(), forcePathStyle: true })
 }
 
-/** A new bucket with a unique name; versioning Enabled unless told otherwise. */
+/** A new bucket with a unique name (`<prefix>-<random>`); versioning Enabled unless told otherwise. */
 export async function newBucket(
   s3: S3Client,
   versioning: 'Enabled' | 'Suspended' | 'none' = 'Enabled',
+  prefix = 'it',
 ): Promise<string> {
-  const bucket = `it-${randomBytes(6).toString('hex')}`
+  const bucket = `${prefix}-${randomBytes(6).toString('hex')}`
   await s3.send(new CreateBucketCommand({ Bucket: bucket }))
   if (versioning !== 'none') {
     await s3.send(

@@ -1,21 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseInstant } from '../src/settings/parse.js'
-import type { VersionEntry } from '../src/s3/listing.js'
 import { currentEntry, entryAt } from '../src/history/select.js'
-
-/** Builds a history newest first, as S3 lists it: [versionId, time, 'marker'?]. */
-function history(...rows: Array<[string, string, 'marker'?]>): VersionEntry[] {
-  return rows.map(([versionId, time, marker], i) => ({
-    key: 'usa.csv',
-    versionId,
-    isDeleteMarker: marker === 'marker',
-    isLatest: i === 0,
-    lastModified: new Date(time),
-  }))
-}
+import { history } from './helpers/builders.js'
 
 describe('entryAt picks the entry current at the target', () => {
   const h = history(
+    'usa.csv',
     ['v4', '2021-12-13T15:23:49Z'],
     ['dm', '2021-12-13T15:00:00Z', 'marker'],
     ['v3', '2021-12-13T15:00:00Z'], // same second as the marker: S3 lists the newer first
@@ -44,14 +34,14 @@ describe('entryAt picks the entry current at the target', () => {
   })
 
   it('same-second versions keep listing order, not input sorting', () => {
-    const tie = history(['b', '2021-12-13T15:00:00Z'], ['a', '2021-12-13T15:00:00Z'])
+    const tie = history('usa.csv', ['b', '2021-12-13T15:00:00Z'], ['a', '2021-12-13T15:00:00Z'])
     expect(entryAt(tie, new Date('2021-12-13T15:00:00Z'))?.versionId).toBe('b')
   })
 })
 
 describe('currentEntry', () => {
   it('is the entry S3 marks latest', () => {
-    const h = history(['v2', '2021-12-13T15:00:00Z'], ['v1', '2021-12-12T15:00:00Z'])
+    const h = history('usa.csv', ['v2', '2021-12-13T15:00:00Z'], ['v1', '2021-12-12T15:00:00Z'])
     expect(currentEntry(h)?.versionId).toBe('v2')
     expect(currentEntry([])).toBeUndefined()
   })

@@ -9,18 +9,12 @@ import {
   sourceProblem,
 } from '../src/engine/plan/decide.js'
 import type { ObjectFacts } from '../src/s3/objects.js'
+import { marker, version } from './helpers/builders.js'
 
 const T0 = '2021-12-13T15:00:00Z'
-function entry(versionId: string, time: string, extra: Partial<VersionEntry> = {}): VersionEntry {
-  return {
-    key: 'k',
-    versionId,
-    isDeleteMarker: false,
-    isLatest: false,
-    lastModified: new Date(time),
-    ...extra,
-  }
-}
+/** An entry of the key 'k'. */
+const entry = (versionId: string, time: string, extra: Partial<VersionEntry> = {}) =>
+  version('k', versionId, time, extra)
 const at = (iso: string): Target => ({ kind: 'time', at: new Date(iso), text: iso })
 const ids = (versionId: string | null): Target => ({
   kind: 'versions',
@@ -29,17 +23,17 @@ const ids = (versionId: string | null): Target => ({
 
 const good = entry('good', '2021-12-01T00:00:00Z', { eTag: '"e1"' })
 const bad = entry('bad', '2021-12-14T00:00:00Z', { isLatest: true, eTag: '"e2"' })
-const marker = entry('dm', '2021-12-14T00:00:00Z', { isLatest: true, isDeleteMarker: true })
+const deleted = marker('k', 'dm', '2021-12-14T00:00:00Z', { isLatest: true })
 const glacier = entry('old', '2021-12-01T00:00:00Z', { storageClass: 'GLACIER' })
 
 describe('decide', () => {
   it.each<[string, VersionEntry[], Target, IfMissing, string]>([
     ['corrupted since: restore', [bad, good], at(T0), 'fail', 'restore good'],
     ['already current: unchanged', [{ ...good, isLatest: true }], at(T0), 'fail', 'unchanged good'],
-    ['deleted since: restore', [marker, good], at(T0), 'fail', 'restore good'],
+    ['deleted since: restore', [deleted, good], at(T0), 'fail', 'restore good'],
     ['created later, delete', [bad], at(T0), 'delete', 'delete -'],
     ['created later, skip', [bad], at(T0), 'skip', 'skip -'],
-    ['absent then and now: unchanged', [marker], at(T0), 'fail', 'unchanged -'],
+    ['absent then and now: unchanged', [deleted], at(T0), 'fail', 'unchanged -'],
     ['no history at all, skip: skip', [], at(T0), 'skip', 'skip -'],
     ['no history at all, explicit versions, skip: skip', [], ids(null), 'skip', 'skip -'],
     ['explicit version', [bad, good], ids('good'), 'fail', 'restore good'],
@@ -51,7 +45,7 @@ describe('decide', () => {
       'restore null',
     ],
     ['explicit absent, delete', [bad, good], ids(null), 'delete', 'delete -'],
-    ['explicit delete marker means absent', [bad, marker, good], ids('dm'), 'delete', 'delete -'],
+    ['explicit delete marker means absent', [bad, deleted, good], ids('dm'), 'delete', 'delete -'],
     [
       'an earlier copy (same size and ETag) is current: unchanged',
       [
@@ -98,7 +92,7 @@ describe('decide', () => {
     ],
     [
       'deleted at the target with if-missing fail',
-      [bad, { ...marker, isLatest: false, lastModified: new Date('2021-12-01T00:00:00Z') }],
+      [bad, { ...deleted, isLatest: false, lastModified: new Date('2021-12-01T00:00:00Z') }],
       at(T0),
       'fail',
       /it was deleted then/,

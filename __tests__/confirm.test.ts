@@ -1,24 +1,18 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkWrite, ownCopies, sameWrite } from '../src/engine/write/confirm.js'
-import { examine, type Candidate } from '../src/engine/write/putback.js'
+import { checkCopy, checkWrite, ownCopies, sameWrite } from '../src/engine/write/confirm.js'
 import type { Landed } from '../src/engine/write/requests.js'
 import type { VersionEntry } from '../src/s3/listing.js'
+import type { ObjectFacts } from '../src/s3/objects.js'
+import { marker as deleteMarker, version } from './helpers/builders.js'
 
 const MD5_A = '0cc175b9c0f1b6a831c399e269772661'
 const MD5_B = '92eb5ffee6ae2fec3ad71c777531578f'
 
-const entry = (versionId: string, extra: Partial<VersionEntry> = {}): VersionEntry => ({
-  key: 'k',
-  versionId,
-  isDeleteMarker: false,
-  isLatest: false,
-  lastModified: new Date(0),
-  size: 1,
-  eTag: `"${MD5_A}"`,
-  ...extra,
-})
-const marker = (versionId: string): VersionEntry =>
-  entry(versionId, { isDeleteMarker: true, size: undefined, eTag: undefined })
+/** An entry of the key 'k': one byte, ETag MD5_A, unless `extra` says otherwise. */
+const entry = (versionId: string, extra: Partial<VersionEntry> = {}): VersionEntry =>
+  version('k', versionId, 0, { size: 1, eTag: `"${MD5_A}"`, ...extra })
+const marker = (versionId: string): VersionEntry => deleteMarker('k', versionId, 0)
+
 describe('a retried write that landed more than once', () => {
   it.each<[string, VersionEntry[], number, string | undefined, number]>([
     ['one attempt: only the newest', [entry('n2'), entry('n1'), entry('p')], 1, 'p', 1],
@@ -101,43 +95,60 @@ describe('checking a write against the listing', () => {
   })
 })
 
-describe('what a put-back finds for each write that may have landed', () => {
-  const before = entry('p', { eTag: `"${MD5_B}"`, size: 2 })
-  const wanted = entry('w')
-  const item = { key: 'k', action: 'restore' as const, current: before, wanted }
-  const found = (entries: VersionEntry[], c: Partial<Candidate>): string => {
-    const r = examine(entries, { item, attempts: 1, ...c })
-    return 'ours' in r ? `put back ${r.ours.versionId}` : r.state
-  }
-  it('a confirmed write that is current is put back', () => {
-    expect(found([entry('n1'), before], { newVersionId: 'n1' })).toBe('put back n1')
-  })
-  it('a failed write whose reply was lost but which landed is put back', () => {
-    expect(found([entry('n1'), before], { error: new Error('ECONNRESET'), unsure: true })).toBe(
-      'put back n1',
-    )
-  })
-  it('two failed writes that both landed are both found (each key on its own)', () => {
-    const other = { ...item, key: 'k2' }
-    const r = examine([entry('m1', { key: 'k2' }), before], {
-      item: other,
-      attempts: 8,
-      error: new Error('reset'),
-      unsure: true,
-    })
-    expect('ours' in r).toBe(true)
-    expect(found([entry('n1'), entry('n0'), before], { attempts: 8, unsure: true })).toBe(
-      'put back n1',
-    )
-  })
-  it('a failed write that did not land is reported unchanged', () => {
-    expect(found([before], { error: new Error('SlowDown'), unsure: true })).toMatch(
-      /^not changed \(the write failed: SlowDown/,
-    )
-  })
-  it("another writer's entry on top is left as is", () => {
-    expect(found([entry('x', { size: 9 }), entry('n1'), before], { newVersionId: 'n1' })).toMatch(
-      /^left as is: changed by another writer after this run \(now version x\)/,
-    )
+describe('checkCopy', () => {
+  const base: ObjectFacts = { size: 10, eTag: '"abc"', metadata: {} }
+  it.each<[string, ObjectFacts, ObjectFacts, boolean, boolean, string]>([
+    ['same size and ETag', base, { ...base, eTag: 'abc' }, false, true, 'size and ETag'],
+    ['size differs', base, { ...base, size: 9 }, false, false, 'size 9 differs'],
+    ['ETag differs', base, { ...base, eTag: '"x"' }, false, false, 'ETag "x" differs'],
+    ['multipart copy: size only', base, { ...base, eTag: '"x-2"' }, true, true, 'size'],
+    [
+      'multipart source: size only',
+      { ...base, eTag: '"abc-3"' },
+      { ...base, eTag: '"y"' },
+      false,
+      true,
+      'size',
+    ],
+    [
+      'KMS: ETag is not an MD5',
+      { ...base, serverSideEncryption: 'aws:kms' },
+      { ...base, eTag: '"z"', serverSideEncryption: 'aws:kms' },
+      false,
+      true,
+      'size',
+    ],
+    [
+      'KMS source, copy with the bucket default encryption',
+      { ...base, serverSideEncryption: 'aws:kms', kmsKeyId: 'k1' },
+      { ...base, eTag: '"z"', serverSideEncryption: 'AES256' },
+      false,
+      false,
+      "encryption AES256 differs from the source's aws:kms k1",
+    ],
+    [
+      'checksum matches',
+      { ...base, checksum: { algorithm: 'CRC32', value: 'AAA=', type: 'FULL_OBJECT' } },
+      {
+        ...base,
+        eTag: '"z-2"',
+        checksum: { algorithm: 'CRC32', value: 'AAA=', type: 'FULL_OBJECT' },
+      },
+      true,
+      true,
+      'size and CRC32 checksum',
+    ],
+    [
+      'checksum differs',
+      { ...base, checksum: { algorithm: 'CRC32', value: 'AAA=' } },
+      { ...base, checksum: { algorithm: 'CRC32', value: 'BBB=' } },
+      false,
+      false,
+      'CRC32 checksum BBB= differs',
+    ],
+  ])('%s', (_label, source, copy, _multipart, ok, detail) => {
+    const result = checkCopy(source, copy)
+    expect(result.ok).toBe(ok)
+    expect(result.detail).toContain(detail)
   })
 })
