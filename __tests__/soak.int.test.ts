@@ -11,7 +11,7 @@ import { actionNode } from './helpers/action.js'
 
 const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))
 
-/** Keys and prefix; failures that must be put back; a kill; multipart restores. */
+/** Keys and prefix; failures that must be put back; a kill; a cancel; multipart restores. */
 const RUNS: RunChoice[] = [
   { mode: 'keys', kind: 'key-down', multipart: false, keys: 20 },
   { mode: 'prefix', kind: 'lost-answers', multipart: false, keys: 20 },
@@ -19,6 +19,7 @@ const RUNS: RunChoice[] = [
   { mode: 'keys', kind: 'random', multipart: true, keys: 20 },
   { mode: 'prefix', kind: 'phase', multipart: false, keys: 20 },
   { mode: 'keys', kind: 'random', multipart: false, keys: 20 },
+  { mode: 'prefix', kind: 'cancel', multipart: false, keys: 20 },
 ]
 
 describe('randomized fault soak (small)', () => {

@@ -11,6 +11,8 @@ import type { SoakOptions } from './soak-types.js'
 export interface CliRun {
   code: number | null
   killed: boolean
+  /** The runner's cancel sequence started (SIGINT sent). */
+  cancelled: boolean
   timedOut: boolean
   stdout: string
   stderr: string
@@ -21,8 +23,9 @@ export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
   outer: FaultProxy,
-  kill?: Schedule['kill'],
+  stop: Pick<Schedule, 'kill' | 'cancel'> = {},
 ): Promise<CliRun> {
+  const { kill, cancel } = stop
   return new Promise((resolve, reject) => {
     const child = spawn(options.node, [options.cli, ...args], {
       env,
@@ -33,21 +36,35 @@ export function runCli(
     let stderr = ''
     let killed = false
     let timedOut = false
+    let cancelledAt: number | undefined
+    let termSent = false
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const timer = setInterval(() => {
       if (child.exitCode !== null || child.signalCode !== null) return
       const elapsed = Date.now() - started
+      const reached = (at: { afterWrites: number } | { afterMs: number }): boolean =>
+        'afterMs' in at
+          ? elapsed >= at.afterMs
+          : writeCount(outer.stats.byOperation) >= at.afterWrites
+      if (cancelledAt !== undefined) {
+        // The runner: SIGTERM 7.5 s after SIGINT, SIGKILL 2.5 s after that.
+        const since = Date.now() - cancelledAt
+        if (since >= 10_000 && !killed) {
+          killed = true
+          child.kill('SIGKILL')
+        } else if (since >= 7500 && !termSent) {
+          termSent = true
+          child.kill('SIGTERM')
+        }
+      } else if (cancel && reached(cancel)) {
+        cancelledAt = Date.now()
+        child.kill('SIGINT')
+      }
       if (elapsed > (options.timeoutMs ?? 180_000)) {
         timedOut = true
         child.kill('SIGKILL')
-      } else if (
-        kill &&
-        !killed &&
-        ('afterMs' in kill
-          ? elapsed >= kill.afterMs
-          : writeCount(outer.stats.byOperation) >= kill.afterWrites)
-      ) {
+      } else if (kill && !killed && reached(kill)) {
         killed = true
         child.kill('SIGKILL')
       }
@@ -61,6 +78,7 @@ export function runCli(
       resolve({
         code,
         killed: killed && signal === 'SIGKILL',
+        cancelled: cancelledAt !== undefined,
         timedOut,
         stdout,
         stderr,
@@ -106,4 +124,14 @@ export function engineSaid(stderr: string, wrong: readonly Mismatch[]): string {
   )
   for (const state of states.filter((l) => l !== '').slice(0, 2)) said.push(state.slice(0, 300))
   return said.join('; ')
+}
+
+/** Keys the final states in the CLI's error admit were not put back (a put-back cut short). */
+export function admittedKeys(stderr: string): Set<string> {
+  const keys = new Set<string>()
+  for (const line of stderr.split('\n')) {
+    const m = /^\s+(.+?): (NOT put back|left as is)/.exec(line)
+    if (m) keys.add(m[1])
+  }
+  return keys
 }

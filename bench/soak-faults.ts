@@ -30,6 +30,8 @@ export interface Schedule {
   /** From the victim's first fault, for `ms`: listings (or every request) are reset. */
   outage?: { what: 'listings' | 'all'; ms: number }
   kill?: { afterWrites: number } | { afterMs: number }
+  /** Cancel as a runner does: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. */
+  cancel?: { afterWrites: number } | { afterMs: number }
 }
 
 export function describeSchedule(s: Schedule): string {
@@ -56,6 +58,15 @@ export function describeSchedule(s: Schedule): string {
       'afterWrites' in s.kill
         ? `SIGKILL after ${s.kill.afterWrites} writes`
         : `SIGKILL after ${s.kill.afterMs} ms`,
+    )
+  }
+  if (s.cancel) {
+    parts.push(
+      `cancelled as a runner does (SIGINT, SIGTERM +7.5 s, SIGKILL +2.5 s) ${
+        'afterWrites' in s.cancel
+          ? `after ${s.cancel.afterWrites} writes`
+          : `after ${s.cancel.afterMs} ms`
+      }`,
     )
   }
   return parts.join('; ')
@@ -87,6 +98,7 @@ function randomFaults(rng: Rng, rate: number, seed: number): Faults {
 export const SCHEDULE_WEIGHTS: Record<ScheduleKind, number> = {
   random: 25,
   kill: 15,
+  cancel: 15,
   'key-down': 20,
   'lost-answers': 15,
   phase: 25,
@@ -100,7 +112,7 @@ export function schedule(
 ): Schedule {
   const writable = plans.filter((p) => p.selected && needsWrite(p)).map((p) => p.key)
   // Without a key to write there is nothing to fail on.
-  const kind = writable.length === 0 && wanted !== 'kill' ? 'random' : wanted
+  const kind = writable.length === 0 && wanted !== 'kill' && wanted !== 'cancel' ? 'random' : wanted
   const rate = kind === 'random' ? rng.next() * 0.3 : rng.next() * 0.1
   const base: Schedule = {
     kind,
@@ -117,6 +129,16 @@ export function schedule(
       const victim =
         rng.chance(0.4) && writable.length > 0 ? { keys: [rng.pick(writable)] } : undefined
       return { ...base, kill, victim }
+    }
+    case 'cancel': {
+      // At a random moment: planning (0 writes, or a few ms in), writing, confirming, or
+      // putting back after a failure the background faults or a victim caused.
+      const cancel = rng.chance(0.6)
+        ? { afterWrites: rng.int(0, Math.max(1, writable.length)) }
+        : { afterMs: rng.int(20, 3000) }
+      const victim =
+        rng.chance(0.3) && writable.length > 0 ? { keys: [rng.pick(writable)] } : undefined
+      return { ...base, cancel, victim }
     }
     case 'key-down':
       return { ...base, victim: { keys: rng.shuffle(writable).slice(0, rng.int(1, 2)) } }

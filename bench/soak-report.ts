@@ -109,6 +109,18 @@ export function summarize(
           count(runs, (r) => r.killed),
         ],
         [
+          'cancelled (SIGINT, SIGTERM +7.5 s, SIGKILL +2.5 s)',
+          count(runs, (r) => r.cancelled && r.mode === 'keys'),
+          count(runs, (r) => r.cancelled && r.mode === 'prefix'),
+          count(runs, (r) => r.cancelled),
+        ],
+        [
+          '  of which exited 130 (put back, or nothing written)',
+          count(runs, (r) => r.cancelled && r.exit === 130 && r.mode === 'keys'),
+          count(runs, (r) => r.cancelled && r.exit === 130 && r.mode === 'prefix'),
+          count(runs, (r) => r.cancelled && r.exit === 130),
+        ],
+        [
           '  uploads a kill left open (lifecycle rule)',
           sumOf(
             runs.filter((r) => r.mode === 'keys'),

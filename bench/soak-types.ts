@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 /** The prefix of a prefix run; keys mode picks keys under it too. */
 export const PREFIX = 'p/'
 export type Mode = 'keys' | 'prefix'
-export type ScheduleKind = 'random' | 'kill' | 'key-down' | 'lost-answers' | 'phase'
+export type ScheduleKind = 'random' | 'kill' | 'cancel' | 'key-down' | 'lost-answers' | 'phase'
 export type FaultKind = keyof ProxyStats['faults']
 export const FAULT_KINDS: readonly FaultKind[] = ['resetBefore', 'resetAfter', 'slowDown', 'stall']
 
@@ -82,6 +82,8 @@ export interface RunResult {
   toWrite: number
   exit: number | null
   killed: boolean
+  /** The runner's cancel sequence was sent (SIGINT, then SIGTERM and SIGKILL if still running). */
+  cancelled: boolean
   /** Multipart uploads a SIGKILLed run left open (for the bucket's lifecycle rule to abort). */
   leftOpenByKill?: number
   /** Entries the faulty run added (before a failure: what the put-back had to undo). */

@@ -6,6 +6,7 @@
  *
  *   npm run soak
  *   SOAK_RUNS=200 SOAK_SEED=42 SOAK_MODE=keys|prefix|both SOAK_ONLY=17,31 npm run soak
+ *   SOAK_KIND=cancel gives every run that schedule (random, kill, cancel, key-down, ...).
  *   SOAK_PARALLEL=1 runs one at a time (default 2, each run with its own proxies);
  *   SOAK_LOG_DIR=/tmp/soak-logs keeps each CLI invocation's stdout and stderr.
  *
@@ -18,6 +19,8 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { envInt } from './lib.js'
+import { SCHEDULE_WEIGHTS } from './soak-faults.js'
+import type { ScheduleKind } from './soak-types.js'
 import { machine, writeResults } from './results-writer.js'
 import { runLine, summarize } from './soak-report.js'
 import { soak } from './soak-run.js'
@@ -45,7 +48,12 @@ const seed = /^\d+$/.test(seedText) ? Number(seedText) : Math.floor(Math.random(
 const only = process.env.SOAK_ONLY?.split(',')
   .map((v) => Number(v.trim()))
   .filter((n) => Number.isInteger(n) && n > 0)
+const kind = process.env.SOAK_KIND as ScheduleKind | undefined
+if (kind !== undefined && !(kind in SCHEDULE_WEIGHTS)) {
+  throw new Error(`SOAK_KIND must be one of ${Object.keys(SCHEDULE_WEIGHTS).join(', ')}`)
+}
 const options = {
+  choose: kind ? () => ({ kind }) : undefined,
   runs: Math.max(envInt('SOAK_RUNS', 200), ...(only ?? [])),
   seed,
   modes: modes(process.env.SOAK_MODE ?? 'both'),

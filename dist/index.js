@@ -67727,7 +67727,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2996);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9672);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2996:
+/***/ 9672:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70690,6 +70690,10 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/lib/explain.ts
@@ -76450,6 +76454,8 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
+    VersionIdsFile: 'version-ids-file',
+    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -76921,6 +76927,214 @@ function parsePrefix(value, others) {
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
 
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/settings/lists.ts
+/**
+ * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
+ * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
+ * format and the same checks as the inline value, and its errors name the file and the line.
+ * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
+ * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
+ * entries, not copies of the text), before anything is written.
+ */
+
+
+
+
+
+/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
+const MAX_LINE = 16 * 1024;
+const BLOCK = 64 * 1024;
+/** The inline input and the file input of each list. */
+const PAIRS = [
+    { inline: Inputs.Keys, file: Inputs.KeysFile },
+    { inline: Inputs.VersionIds, file: Inputs.VersionIdsFile },
+];
+/**
+ * Refuses what can be told without reading a file: a list given both inline and as a file,
+ * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
+ */
+function checkListInputs(read) {
+    const given = (name) => read(name).trim();
+    for (const { inline, file } of PAIRS) {
+        if (given(inline) !== '' && given(file) !== '') {
+            throw new errors_InputError(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
+        }
+    }
+    if (given(Inputs.Prefix) === '')
+        return;
+    for (const { file } of PAIRS) {
+        if (given(file) !== '') {
+            throw new errors_InputError(file, given(file), `to be empty when '${Inputs.Prefix}' is set: a prefix run lists its keys and goes back to '${Inputs.ToTime}'`);
+        }
+    }
+}
+/** Which of `version-ids` and `version-ids-file` was given, if either. */
+function givenVersionIds(read) {
+    for (const input of [Inputs.VersionIds, Inputs.VersionIdsFile]) {
+        const value = read(input).trim();
+        if (value !== '')
+            return { input, value };
+    }
+    return undefined;
+}
+/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
+function readKeys(read, env) {
+    const path = read(Inputs.KeysFile).trim();
+    if (path === '')
+        return { input: Inputs.Keys, keys: parseKeys(read(Inputs.Keys)) };
+    const keys = parseKeyLines(fileLines(Inputs.KeysFile, path, env), fileFail(Inputs.KeysFile, path));
+    if (keys.length === 0)
+        throw emptyFile(Inputs.KeysFile, path, env);
+    return { input: Inputs.KeysFile, keys };
+}
+/** `version-ids`, or the lines of `version-ids-file`. */
+function readVersionIds(read, env) {
+    const path = read(Inputs.VersionIdsFile).trim();
+    if (path === '')
+        return parseVersionIds(read(Inputs.VersionIds));
+    const input = Inputs.VersionIdsFile;
+    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
+    if (versions.size === 0)
+        throw emptyFile(input, path, env);
+    return versions;
+}
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors_InputError(Inputs.Keys, line, expected);
+    });
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors_InputError(Inputs.VersionIds, line, expected);
+    });
+}
+/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
+function inputPath(path, env) {
+    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
+}
+function parseKeyLines(lines, fail) {
+    const keys = new Set();
+    lines((key, n) => {
+        if (key === '')
+            return;
+        if (keys.has(key)) {
+            const earlier = firstLine(lines, (line) => line === key);
+            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        keys.add(key);
+    });
+    return [...keys];
+}
+function parseVersionLines(lines, fail) {
+    const versions = new Map();
+    const keyOf = (line) => {
+        const at = line.lastIndexOf('=');
+        return at < 0 ? '' : line.slice(0, at).trim();
+    };
+    lines((line, n) => {
+        if (line === '')
+            return;
+        const key = keyOf(line);
+        if (key === '')
+            fail(line, n, 'one key=versionId line per key');
+        if (versions.has(key)) {
+            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
+            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    });
+    return versions;
+}
+/** The number of the first line that matches (read again: only an error needs it). */
+function firstLine(lines, matches) {
+    let first = 0;
+    lines((line, n) => {
+        if (first === 0 && matches(line))
+            first = n;
+    });
+    return first;
+}
+function inlineLines(value) {
+    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
+}
+/** A bad line of a file: the value names the file and the line number. */
+function fileFail(input, path) {
+    return (line, n, expected) => {
+        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
+        throw new errors_InputError(input, `${path} line ${n}: ${shown}`, expected);
+    };
+}
+/** What a file input holds, for its errors. */
+function fileForm(input, env) {
+    const what = input === Inputs.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
+    const base = env.GITHUB_WORKSPACE
+        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
+        : `the current directory (${process.cwd()})`;
+    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
+}
+function emptyFile(input, path, env) {
+    return new errors_InputError(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
+}
+/**
+ * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
+ * cannot be opened or read is an InputError naming the input, the path and what was expected.
+ */
+function fileLines(input, path, env) {
+    const absolute = inputPath(path, env);
+    const unreadable = (e) => new errors_InputError(input, path, `${fileForm(input, env)} (${e.message})`);
+    return (onLine) => {
+        let fd;
+        try {
+            fd = (0,external_node_fs_.openSync)(absolute, 'r');
+        }
+        catch (e) {
+            throw unreadable(e);
+        }
+        try {
+            const block = Buffer.alloc(BLOCK);
+            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+            let rest = '';
+            let n = 0;
+            for (;;) {
+                let size;
+                try {
+                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
+                }
+                catch (e) {
+                    throw unreadable(e);
+                }
+                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
+                const lines = text.split('\n');
+                rest = size === 0 ? '' : (lines.pop() ?? '');
+                for (const line of lines) {
+                    n++;
+                    if (line.length > MAX_LINE) {
+                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
+                    }
+                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
+                }
+                if (rest.length > MAX_LINE) {
+                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
+                }
+                if (size === 0)
+                    return;
+            }
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/settings/snapshot.ts
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
@@ -76972,10 +77186,25 @@ function checkTargetInputs(read, mode) {
                 throw new errors_InputError(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(Inputs.PlanFile, [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(Inputs.PlanFile, [
+        Inputs.ToTime,
+        Inputs.VersionIds,
+        Inputs.VersionIdsFile,
+        Inputs.ToSnapshot,
+        Inputs.Keys,
+        Inputs.KeysFile,
+        Inputs.Prefix,
+    ], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
+        const targets = [
+            Inputs.ToTime,
+            Inputs.VersionIds,
+            Inputs.VersionIdsFile,
+            Inputs.ToSnapshot,
+            Inputs.PlanFile,
+        ];
+        for (const other of targets) {
             if (given(other) !== '') {
                 throw new errors_InputError(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -77106,7 +77335,13 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every((name) => get(name) === ''),
+        atWindowStart: [
+            Inputs.ToTime,
+            Inputs.VersionIds,
+            Inputs.VersionIdsFile,
+            Inputs.ToSnapshot,
+            Inputs.Snapshot,
+        ].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
     };
@@ -77142,6 +77377,8 @@ function parseDrillPrefix(value, now) {
 
 
 
+
+
 const settings_KiB = 1024;
 const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
@@ -77160,23 +77397,25 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
-    const keys = parseKeys(read(Inputs.Keys));
     const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
+    checkListInputs(read);
     checkTargetInputs(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
         throw new errors_InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
+    const keyList = readKeys(read, env);
+    const { keys } = keyList;
     const prefix = parsePrefix(read(Inputs.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
     });
-    const target = parseAnyTarget(read, mode, keys, now, verify);
+    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors_InputError(Inputs.Keys, '', 'at least one object key, one per line');
+        throw new errors_InputError(Inputs.Keys, '', `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`);
     }
     const copy = {
         multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -77224,7 +77463,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, mode, keys, now, verify) {
+function parseAnyTarget(read, env, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -77236,7 +77475,7 @@ function parseAnyTarget(read, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
+    return parseTarget(read, env, keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -77258,22 +77497,11 @@ function parseBucket(value) {
     }
     return value;
 }
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    const keys = lines(value);
-    const seen = new Set();
-    for (const key of keys) {
-        if (seen.has(key)) {
-            throw new errors_InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
-        }
-        seen.add(key);
-    }
-    return keys;
-}
-function parseTarget(toTime, versionIds, keys, now) {
-    const hasVersions = versionIds.trim() !== '';
-    if (toTime !== '' && hasVersions) {
-        throw new errors_InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
+function parseTarget(read, env, keys, now) {
+    const toTime = read(Inputs.ToTime).trim();
+    const given = givenVersionIds(read);
+    if (toTime !== '' && given) {
+        throw new errors_InputError(given.input, given.value, `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = parse_parseInstant(Inputs.ToTime, toTime);
@@ -77283,39 +77511,21 @@ function parseTarget(toTime, versionIds, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!hasVersions) {
-        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
+    if (!given) {
+        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone), '${Inputs.VersionIds}' or ` +
+            `'${Inputs.VersionIdsFile}'`);
     }
-    const versions = parseVersionIds(versionIds);
-    if (keys.length > 0) {
-        const missing = keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
+    const versions = readVersionIds(read, env);
+    if (keys.keys.length > 0) {
+        const listed = new Set(keys.keys);
+        const missing = keys.keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !listed.has(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new errors_InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
+            const odd = [...missing, ...extra];
+            throw new errors_InputError(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
         }
     }
     return { kind: 'versions', versions };
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    const versions = new Map();
-    for (const line of lines(value)) {
-        const at = line.lastIndexOf('=');
-        const key = at < 0 ? '' : line.slice(0, at).trim();
-        if (key === '') {
-            throw new errors_InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
-        }
-        if (versions.has(key)) {
-            throw new errors_InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
-        }
-        const versionId = line.slice(at + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    }
-    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -77595,10 +77805,6 @@ async function* untilCancelled(source, cancel) {
     }
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
@@ -80628,6 +80834,10 @@ async function writeSummary(report) {
             ...summaryRows(manifest.keys, manifest.dryRun),
         ]);
     }
+    if (report.undo) {
+        summary.addRaw('To undo: upload the <code>undo-file</code> output as an artifact, and run this action', true);
+        summary.addCodeBlock(report.undo, 'yaml');
+    }
     if (report.chain)
         summary.addRaw(chainLine(report.chain), true);
     if (report.error)
@@ -81619,7 +81829,71 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
+;// CONCATENATED MODULE: ./src/report/undo.ts
+/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
+const INLINE_UNDO_CHARS = 2048;
+/** The action inputs that undo the run, in the order a step lists them. */
+function undoInputs(of, lines) {
+    const inputs = [['bucket', of.bucket]];
+    if ('file' in lines)
+        inputs.push(['version-ids-file', lines.file]);
+    else
+        inputs.push(['version-ids', lines.versionIds.join('\n')]);
+    inputs.push(['if-missing', 'delete']);
+    if (of.s3.region)
+        inputs.push(['region', of.s3.region]);
+    if (of.s3.endpoint)
+        inputs.push(['endpoint-url', of.s3.endpoint]);
+    if (of.s3.forcePathStyle)
+        inputs.push(['force-path-style', 'true']);
+    if (of.expectedBucketOwner)
+        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
+    return inputs;
+}
+/**
+ * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
+ * the absolute path of its script), so it runs from any directory, in a clone or an install.
+ */
+function undoCommand(cli, of, lines) {
+    const words = [...cli, 'restore'];
+    for (const [name, value] of undoInputs(of, lines)) {
+        if (name === 'version-ids') {
+            for (const line of value.split('\n'))
+                words.push('--version-id', line);
+        }
+        else if (name === 'force-path-style') {
+            words.push(`--${name}`);
+        }
+        else {
+            words.push(`--${name}`, value);
+        }
+    }
+    if (of.profile)
+        words.push('--profile', of.profile);
+    return words.map(quote).join(' ');
+}
+/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
+function undoStep(of, file) {
+    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+    return ['with:', ...rows].join('\n');
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function yamlScalar(value) {
+    if (value === 'true')
+        return value;
+    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
+        ? value
+        : JSON.stringify(value);
+}
+
 ;// CONCATENATED MODULE: ./src/action/main.ts
+
+
+
+
 
 
 
@@ -81674,8 +81948,12 @@ async function runRestore(read, { log, cancel }) {
         setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys));
         if (manifest.summary)
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
-        if (manifest.summary?.undoFile)
-            setOutput(Outputs.UndoFile, manifest.summary.undoFile);
+        const undoFile = await undoFileOf(manifest);
+        if (undoFile) {
+            setOutput(Outputs.UndoFile, undoFile);
+            report.undo = undoStep(settings, undoFile);
+            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
+        }
         if (manifest.plan)
             setOutput(Outputs.PlanFile, manifest.plan.file);
         const digest = manifest.plan?.digest ?? manifest.appliedPlan;
@@ -81704,6 +81982,22 @@ async function runRestore(read, { log, cancel }) {
         }
         await writeSummary(report).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
+}
+/**
+ * The file of undo lines: a prefix run's, or for listed keys one written here (the lines of the
+ * keys changed), so that a run of any size can be undone through `version-ids-file`.
+ */
+async function undoFileOf(manifest) {
+    if (manifest.dryRun)
+        return undefined;
+    if (manifest.summary)
+        return manifest.summary.undoFile;
+    const changed = manifest.keys.filter((k) => k.newVersionId !== null);
+    if (changed.length === 0)
+        return undefined;
+    const file = (0,external_node_path_.join)(await runDirectory(), 'undo.txt');
+    await (0,promises_.writeFile)(file, `${undoVersionIds(changed)}\n`);
+    return file;
 }
 
 

@@ -38809,6 +38809,13 @@ const FLAGS = [
         group: 'target',
     },
     {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.KeysFile,
+        value: 'PATH',
+        help: 'a file of keys, one per line (for long lists)',
+        commands: ALL,
+        group: 'target',
+    },
+    {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Prefix,
         value: 'PREFIX',
         help: "every key under PREFIX ('*' for the whole bucket)",
@@ -38834,9 +38841,16 @@ const FLAGS = [
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIds,
         value: 'TEXT',
-        help: 'KEY=ID lines, e.g. an earlier run\'s undo file: "$(cat undo.txt)"',
+        help: 'KEY=ID lines (for long lists, --version-ids-file)',
         commands: BOTH,
         repeat: true,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIdsFile,
+        value: 'PATH',
+        help: "a file of KEY=ID lines, e.g. an earlier run's undo.txt (for long lists)",
+        commands: BOTH,
         group: 'target',
     },
     {
@@ -39197,7 +39211,7 @@ const ABOUT = {
                 '    --to-time 2021-12-13T15:00:00Z --dry-run',
             's3-rollback restore --bucket justice40-data --prefix data-pipeline/ \\\n' +
                 '    --to-time 2021-12-13T15:00:00Z --undo-file undo.txt',
-            's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
+            's3-rollback restore --bucket justice40-data --version-ids-file undo.txt --if-missing delete',
         ],
     },
     snapshot: {
@@ -39322,26 +39336,32 @@ function wrap(text, width, indent) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7155);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3401);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(7917);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4458);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(3976);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3018);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5235);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8921);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1037);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(3272);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9532);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6411);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5603);
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(5067);
-/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7824);
-/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3512);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3890);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7155);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5950);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3401);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(7917);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4458);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3976);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(6328);
+/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(155);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3018);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5235);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8921);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1037);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(3272);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9532);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6411);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5603);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5067);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7824);
+/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3512);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(3890);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
@@ -39366,11 +39386,15 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
+
+
+
 function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -39385,57 +39409,57 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.usage;
+        return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_17__/* .createS3Client */ .qo)(command.s3);
-    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_12__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z, {
-        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_14__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z)}`),
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_20__/* .createS3Client */ .qo)(command.s3);
+    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z, {
+        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_17__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z)}`),
     });
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_7__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_10__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         stopListening();
@@ -39443,55 +39467,57 @@ async function main(argv) {
     }
 }
 /** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
-function restoreOrVerify(settings, undoFile) {
+function restoreOrVerify(settings, left) {
     return {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z });
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_13__/* .cancel */ .Z });
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
+            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r),
-                ...(await leftFor(manifest, undoFile)),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r),
+                ...(await leftFor(manifest, settings, left)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_18__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         },
     };
 }
 /**
- * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
- * to `--undo-file`, or next to the manifest, or (a few listed keys) shown as flags.
+ * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
+ * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
+ * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
+ * run's way to the bucket, and a file rather than an argument too long for the system.
  */
-async function leftFor(manifest, undoFile) {
+async function leftFor(manifest, settings, { undoFile, profile }) {
     const lines = [];
     const { summary } = manifest;
     if (summary)
@@ -39500,34 +39526,38 @@ async function leftFor(manifest, undoFile) {
         return lines;
     let undoAt = summary?.undoFile;
     if (undoFile && undoAt) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.copyFile)(undoAt, undoFile);
-        undoAt = undoFile;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.copyFile)(undoAt, undoFile);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
-        undoAt = undoFile;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
-    const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
-    if (undoAt) {
-        lines.push(`Undo lines: ${undoAt}`);
-        lines.push(`To undo: ${undo} --version-ids "$(cat ${quote(undoAt)})"`);
-    }
-    else {
+    const of = {
+        bucket: manifest.bucket,
+        s3: settings.s3,
+        expectedBucketOwner: settings.expectedBucketOwner,
+        profile,
+    };
+    const cli = ['node', (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(process.argv[1])];
+    if (!undoAt) {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
-        if (changed.length > 0) {
-            const flags = changed.map((k) => `--version-id ${quote(`${k.key}=${k.previousVersionId ?? ''}`)}`);
-            lines.push(`To undo: ${undo} ${flags.join(' ')}`);
-        }
+        if (changed.length === 0)
+            return lines;
+        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(changed).split('\n');
+        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { versionIds });
+        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .INLINE_UNDO_CHARS */ .dO)
+            return [...lines, `To undo: ${inline}`];
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__/* .runDirectory */ .xw)(), 'undo.txt');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
+    lines.push(`Undo lines: ${undoAt}`);
+    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.unexpected;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -39562,6 +39592,8 @@ var src_settings = __nccwpck_require__(3401);
 var names = __nccwpck_require__(5603);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
 var settings_prefix = __nccwpck_require__(3035);
+// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
+var lists = __nccwpck_require__(2218);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
 var snapshot = __nccwpck_require__(795);
 // EXTERNAL MODULE: ./src/cli/cancel.ts
@@ -39803,6 +39835,7 @@ var table = __nccwpck_require__(3976);
 
 
 
+
 /** Parses what the command needs (InputError on a bad flag); `run` then does it. */
 function snapshotCommand(action, read) {
     if (action === 'create') {
@@ -39863,7 +39896,8 @@ function snapshotCommand(action, read) {
 function diffCommand(read, fromFlag, toFlag) {
     const now = new Date();
     const access = (0,src_settings/* parseAccess */.Cz)(read);
-    const keys = (0,src_settings/* parseKeys */.Ss)(read(names/* Inputs */.G.Keys));
+    (0,lists/* checkListInputs */.CR)(read);
+    const { keys } = (0,lists/* readKeys */.x4)(read, process.env);
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), { keys, toTime: 'now', versionIds: '' });
     if (fromFlag === '') {
         throw new errors/* InputError */.dz('from', '', 'the earlier state: a snapshot name or ID, a time, or now');
@@ -43563,6 +43597,76 @@ function escape(text) {
 
 /***/ }),
 
+/***/ 6328:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Eb: () => (/* binding */ undoCommand),
+/* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS)
+/* harmony export */ });
+/* unused harmony exports undoInputs, undoStep, quote */
+/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
+const INLINE_UNDO_CHARS = 2048;
+/** The action inputs that undo the run, in the order a step lists them. */
+function undoInputs(of, lines) {
+    const inputs = [['bucket', of.bucket]];
+    if ('file' in lines)
+        inputs.push(['version-ids-file', lines.file]);
+    else
+        inputs.push(['version-ids', lines.versionIds.join('\n')]);
+    inputs.push(['if-missing', 'delete']);
+    if (of.s3.region)
+        inputs.push(['region', of.s3.region]);
+    if (of.s3.endpoint)
+        inputs.push(['endpoint-url', of.s3.endpoint]);
+    if (of.s3.forcePathStyle)
+        inputs.push(['force-path-style', 'true']);
+    if (of.expectedBucketOwner)
+        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
+    return inputs;
+}
+/**
+ * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
+ * the absolute path of its script), so it runs from any directory, in a clone or an install.
+ */
+function undoCommand(cli, of, lines) {
+    const words = [...cli, 'restore'];
+    for (const [name, value] of undoInputs(of, lines)) {
+        if (name === 'version-ids') {
+            for (const line of value.split('\n'))
+                words.push('--version-id', line);
+        }
+        else if (name === 'force-path-style') {
+            words.push(`--${name}`);
+        }
+        else {
+            words.push(`--${name}`, value);
+        }
+    }
+    if (of.profile)
+        words.push('--profile', of.profile);
+    return words.map(quote).join(' ');
+}
+/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
+function undoStep(of, file) {
+    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+    return ['with:', ...rows].join('\n');
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function yamlScalar(value) {
+    if (value === 'true')
+        return value;
+    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
+        ? value
+        : JSON.stringify(value);
+}
+
+
+/***/ }),
+
 /***/ 5235:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -44002,11 +44106,10 @@ function formatDays(days) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Cz: () => (/* binding */ parseAccess),
-  Ss: () => (/* binding */ parseKeys),
   P$: () => (/* binding */ parseSettings)
 });
 
-// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseVersionIds
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseKeys, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(5950);
@@ -44133,6 +44236,8 @@ function parseApiUrl(value) {
 
 // EXTERNAL MODULE: ./src/settings/prefix.ts
 var settings_prefix = __nccwpck_require__(3035);
+// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
+var lists = __nccwpck_require__(2218);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
 var settings_snapshot = __nccwpck_require__(795);
 ;// CONCATENATED MODULE: ./src/settings/batch.ts
@@ -44209,7 +44314,13 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: (0,duration/* parseDuration */.E9)(names/* Inputs */.G.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [names/* Inputs */.G.ToTime, names/* Inputs */.G.VersionIds, names/* Inputs */.G.ToSnapshot, names/* Inputs */.G.Snapshot].every((name) => get(name) === ''),
+        atWindowStart: [
+            names/* Inputs */.G.ToTime,
+            names/* Inputs */.G.VersionIds,
+            names/* Inputs */.G.VersionIdsFile,
+            names/* Inputs */.G.ToSnapshot,
+            names/* Inputs */.G.Snapshot,
+        ].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(names/* Inputs */.G.DrillPrefix), now),
     };
@@ -44245,6 +44356,8 @@ function parseDrillPrefix(value, now) {
 
 
 
+
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -44263,23 +44376,25 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
-    const keys = parseKeys(read(names/* Inputs */.G.Keys));
     const mode = (0,parse/* parseChoice */.HU)(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
+    (0,lists/* checkListInputs */.CR)(read);
     (0,settings_snapshot/* checkTargetInputs */.lx)(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(names/* Inputs */.G.Prefix).trim() !== '') {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, read(names/* Inputs */.G.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
+    const keyList = (0,lists/* readKeys */.x4)(read, env);
+    const { keys } = keyList;
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(names/* Inputs */.G.ToTime),
         versionIds: read(names/* Inputs */.G.VersionIds),
     });
-    const target = parseAnyTarget(read, mode, keys, now, verify);
+    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', `at least one object key, one per line (or a file of them in '${names/* Inputs */.G.KeysFile}')`);
     }
     const copy = {
         multipartThreshold: (0,parse/* parseSize */.DB)(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
@@ -44327,7 +44442,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, mode, keys, now, verify) {
+function parseAnyTarget(read, env, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -44339,7 +44454,7 @@ function parseAnyTarget(read, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
+    return parseTarget(read, env, keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -44361,22 +44476,11 @@ function parseBucket(value) {
     }
     return value;
 }
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    const keys = (0,parse/* lines */.Mn)(value);
-    const seen = new Set();
-    for (const key of keys) {
-        if (seen.has(key)) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, 'each object key once (this key is listed twice)');
-        }
-        seen.add(key);
-    }
-    return keys;
-}
-function parseTarget(toTime, versionIds, keys, now) {
-    const hasVersions = versionIds.trim() !== '';
-    if (toTime !== '' && hasVersions) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
+function parseTarget(read, env, keys, now) {
+    const toTime = read(names/* Inputs */.G.ToTime).trim();
+    const given = (0,lists/* givenVersionIds */.ao)(read);
+    if (toTime !== '' && given) {
+        throw new errors/* InputError */.dz(given.input, given.value, `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = (0,parse/* parseInstant */.nV)(names/* Inputs */.G.ToTime, toTime);
@@ -44386,39 +44490,21 @@ function parseTarget(toTime, versionIds, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!hasVersions) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone) or '${names/* Inputs */.G.VersionIds}'`);
+    if (!given) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone), '${names/* Inputs */.G.VersionIds}' or ` +
+            `'${names/* Inputs */.G.VersionIdsFile}'`);
     }
-    const versions = parseVersionIds(versionIds);
-    if (keys.length > 0) {
-        const missing = keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
+    const versions = (0,lists/* readVersionIds */.XO)(read, env);
+    if (keys.keys.length > 0) {
+        const listed = new Set(keys.keys);
+        const missing = keys.keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !listed.has(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, [...missing, ...extra].join(', '), `the same keys as '${names/* Inputs */.G.VersionIds}' (or leave '${names/* Inputs */.G.Keys}' empty)`);
+            const odd = [...missing, ...extra];
+            throw new errors/* InputError */.dz(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
         }
     }
     return { kind: 'versions', versions };
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    const versions = new Map();
-    for (const line of (0,parse/* lines */.Mn)(value)) {
-        const at = line.lastIndexOf('=');
-        const key = at < 0 ? '' : line.slice(0, at).trim();
-        if (key === '') {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'one key=versionId line per key');
-        }
-        if (versions.has(key)) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'each key once (this key is listed twice)');
-        }
-        const versionId = line.slice(at + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    }
-    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -44440,6 +44526,239 @@ function parseEndpoint(value) {
 
 /***/ }),
 
+/***/ 2218:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  CR: () => (/* binding */ checkListInputs),
+  ao: () => (/* binding */ givenVersionIds),
+  x4: () => (/* binding */ readKeys),
+  XO: () => (/* binding */ readVersionIds)
+});
+
+// UNUSED EXPORTS: inputPath, parseKeys, parseVersionIds
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(5950);
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(5603);
+;// CONCATENATED MODULE: ./src/settings/lists.ts
+/**
+ * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
+ * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
+ * format and the same checks as the inline value, and its errors name the file and the line.
+ * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
+ * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
+ * entries, not copies of the text), before anything is written.
+ */
+
+
+
+
+
+/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
+const MAX_LINE = 16 * 1024;
+const BLOCK = 64 * 1024;
+/** The inline input and the file input of each list. */
+const PAIRS = [
+    { inline: names/* Inputs */.G.Keys, file: names/* Inputs */.G.KeysFile },
+    { inline: names/* Inputs */.G.VersionIds, file: names/* Inputs */.G.VersionIdsFile },
+];
+/**
+ * Refuses what can be told without reading a file: a list given both inline and as a file,
+ * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
+ */
+function checkListInputs(read) {
+    const given = (name) => read(name).trim();
+    for (const { inline, file } of PAIRS) {
+        if (given(inline) !== '' && given(file) !== '') {
+            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
+        }
+    }
+    if (given(names/* Inputs */.G.Prefix) === '')
+        return;
+    for (const { file } of PAIRS) {
+        if (given(file) !== '') {
+            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${names/* Inputs */.G.Prefix}' is set: a prefix run lists its keys and goes back to '${names/* Inputs */.G.ToTime}'`);
+        }
+    }
+}
+/** Which of `version-ids` and `version-ids-file` was given, if either. */
+function givenVersionIds(read) {
+    for (const input of [names/* Inputs */.G.VersionIds, names/* Inputs */.G.VersionIdsFile]) {
+        const value = read(input).trim();
+        if (value !== '')
+            return { input, value };
+    }
+    return undefined;
+}
+/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
+function readKeys(read, env) {
+    const path = read(names/* Inputs */.G.KeysFile).trim();
+    if (path === '')
+        return { input: names/* Inputs */.G.Keys, keys: parseKeys(read(names/* Inputs */.G.Keys)) };
+    const keys = parseKeyLines(fileLines(names/* Inputs */.G.KeysFile, path, env), fileFail(names/* Inputs */.G.KeysFile, path));
+    if (keys.length === 0)
+        throw emptyFile(names/* Inputs */.G.KeysFile, path, env);
+    return { input: names/* Inputs */.G.KeysFile, keys };
+}
+/** `version-ids`, or the lines of `version-ids-file`. */
+function readVersionIds(read, env) {
+    const path = read(names/* Inputs */.G.VersionIdsFile).trim();
+    if (path === '')
+        return parseVersionIds(read(names/* Inputs */.G.VersionIds));
+    const input = names/* Inputs */.G.VersionIdsFile;
+    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
+    if (versions.size === 0)
+        throw emptyFile(input, path, env);
+    return versions;
+}
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, line, expected);
+    });
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, expected);
+    });
+}
+/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
+function inputPath(path, env) {
+    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
+}
+function parseKeyLines(lines, fail) {
+    const keys = new Set();
+    lines((key, n) => {
+        if (key === '')
+            return;
+        if (keys.has(key)) {
+            const earlier = firstLine(lines, (line) => line === key);
+            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        keys.add(key);
+    });
+    return [...keys];
+}
+function parseVersionLines(lines, fail) {
+    const versions = new Map();
+    const keyOf = (line) => {
+        const at = line.lastIndexOf('=');
+        return at < 0 ? '' : line.slice(0, at).trim();
+    };
+    lines((line, n) => {
+        if (line === '')
+            return;
+        const key = keyOf(line);
+        if (key === '')
+            fail(line, n, 'one key=versionId line per key');
+        if (versions.has(key)) {
+            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
+            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    });
+    return versions;
+}
+/** The number of the first line that matches (read again: only an error needs it). */
+function firstLine(lines, matches) {
+    let first = 0;
+    lines((line, n) => {
+        if (first === 0 && matches(line))
+            first = n;
+    });
+    return first;
+}
+function inlineLines(value) {
+    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
+}
+/** A bad line of a file: the value names the file and the line number. */
+function fileFail(input, path) {
+    return (line, n, expected) => {
+        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
+        throw new errors/* InputError */.dz(input, `${path} line ${n}: ${shown}`, expected);
+    };
+}
+/** What a file input holds, for its errors. */
+function fileForm(input, env) {
+    const what = input === names/* Inputs */.G.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
+    const base = env.GITHUB_WORKSPACE
+        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
+        : `the current directory (${process.cwd()})`;
+    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
+}
+function emptyFile(input, path, env) {
+    return new errors/* InputError */.dz(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
+}
+/**
+ * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
+ * cannot be opened or read is an InputError naming the input, the path and what was expected.
+ */
+function fileLines(input, path, env) {
+    const absolute = inputPath(path, env);
+    const unreadable = (e) => new errors/* InputError */.dz(input, path, `${fileForm(input, env)} (${e.message})`);
+    return (onLine) => {
+        let fd;
+        try {
+            fd = (0,external_node_fs_.openSync)(absolute, 'r');
+        }
+        catch (e) {
+            throw unreadable(e);
+        }
+        try {
+            const block = Buffer.alloc(BLOCK);
+            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+            let rest = '';
+            let n = 0;
+            for (;;) {
+                let size;
+                try {
+                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
+                }
+                catch (e) {
+                    throw unreadable(e);
+                }
+                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
+                const lines = text.split('\n');
+                rest = size === 0 ? '' : (lines.pop() ?? '');
+                for (const line of lines) {
+                    n++;
+                    if (line.length > MAX_LINE) {
+                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
+                    }
+                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
+                }
+                if (rest.length > MAX_LINE) {
+                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
+                }
+                if (size === 0)
+                    return;
+            }
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    };
+}
+
+
+/***/ }),
+
 /***/ 5603:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -44453,6 +44772,8 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
+    VersionIdsFile: 'version-ids-file',
+    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -44517,13 +44838,13 @@ const Outputs = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DB: () => (/* binding */ parseSize),
 /* harmony export */   HU: () => (/* binding */ parseChoice),
-/* harmony export */   Mn: () => (/* binding */ lines),
 /* harmony export */   fL: () => (/* binding */ parseSeconds),
 /* harmony export */   nV: () => (/* binding */ parseInstant),
 /* harmony export */   q$: () => (/* binding */ isHttpUrl),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
+/* unused harmony export lines */
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 /** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
@@ -44730,10 +45051,25 @@ function checkTargetInputs(read, mode) {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.KeysFile,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix,
+    ], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        for (const other of [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile]) {
+        const targets = [
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile,
+        ];
+        for (const other of targets) {
             if (given(other) !== '') {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
