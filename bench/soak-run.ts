@@ -212,8 +212,11 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     result.killed = faulty.killed
     result.cancelled = faulty.cancelled
     if (faulty.cancelled && !faulty.killed && faulty.code !== 0 && faulty.code !== 130) {
-      // A cancelled run exits 130 unless a fault had failed it first (then 1 or 3).
-      if (!/Cancelled by SIG/.test(faulty.stderr) && faulty.code !== 1 && faulty.code !== 3) {
+      // A cancelled run exits 130 unless a fault had failed it first (then 1 or 3). A signal
+      // that arrives while Node is still loading the bundle ends the process before any code
+      // of ours runs: acceptable only when nothing was written.
+      const early = faulty.code === null && result.added === 0
+      if (!early && faulty.code !== 1 && faulty.code !== 3) {
         violate('put-back', `cancelled run exit ${faulty.code}; ${engineSaid(faulty.stderr, [])}`)
       }
     }
