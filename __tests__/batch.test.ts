@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseCsv } from '../src/engine/batch/report.js'
-import { writerOf } from '../src/engine/batch/jobs.js'
+import { writerOf } from '../src/engine/batch/split.js'
 import type { PlanItem } from '../src/engine/plan/decide.js'
 import { BatchJobError } from '../src/engine/errors.js'
 import { parseSettings } from '../src/settings/index.js'

@@ -67727,7 +67727,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3351);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6282:
+/***/ 3351:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71014,57 +71014,6 @@ class errors_InputError extends Error {
         this.expected = expected;
     }
 }
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends Error {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends Error {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends Error {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 class SnapshotError extends Error {
     name = 'SnapshotError';
@@ -71073,48 +71022,12 @@ class SnapshotError extends Error {
 class BucketError extends Error {
     name = 'BucketError';
 }
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends Error {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends Error {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-class RestoreError extends Error {
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-    }
+/**
+ * A run that was refused, or failed and was put back, for a reason that is not the user's
+ * input: the engine's errors extend it, so the ground floor can tell them apart without
+ * knowing them.
+ */
+class RefusedError extends Error {
 }
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -71159,18 +71072,7 @@ function diagnose(e, context = {}) {
     if (e instanceof errors_InputError)
         return { kind: 'usage' };
     const explained = explain(e, context);
-    const refused = [
-        PlanError,
-        StalePlanError,
-        SnapshotError,
-        SealedFileError,
-        BucketError,
-        RaceError,
-        VerifyError,
-        RestoreError,
-        ChainError,
-        BatchJobError,
-    ];
+    const refused = [RefusedError, SnapshotError, SealedFileError, BucketError, ChainError];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -77432,90 +77334,195 @@ function parseEndpoint(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/engine/select.ts
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/s3/client.ts
+
 /**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
+ * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
+ * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
+ * socket timeouts) with backoff, and on throttling slows every request of the client down.
  */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+const MAX_ATTEMPTS = 8;
+/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
+const SOCKET_TIMEOUT_MS = 120_000;
+/**
+ * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
+ * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
+ * Checksums are only computed when an API requires them: copies send no body, and
+ * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
+ */
+function createS3Client(settings) {
+    const s3 = new dist_cjs/* S3Client */.YxF({
+        region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
+        endpoint: settings.endpoint,
+        forcePathStyle: settings.forcePathStyle,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
+    });
+    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    return s3;
 }
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
-}
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
-}
-/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
+/**
+ * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
+ * that an AccessDenied can name the IAM action the role lacks (lib/explain).
+ */
+const nameOperation = (next, context) => async (args) => {
+    try {
+        return await next(args);
+    }
+    catch (e) {
+        if (typeof e === 'object' && e !== null && context.commandName) {
+            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
+        }
+        throw e;
+    }
 };
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
+
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
+/** A dry run's table says what would happen. */
+const WOULD = {
+    restored: 'would restore',
+    deleted: 'would delete',
+    unchanged: 'unchanged',
+    skipped: 'would skip',
+};
+/** One row per key (a pure function, so the table can be tested without the toolkit). */
+function summaryRows(keys, dryRun = false) {
+    return keys.map((k) => [
+        k.key,
+        k.previousVersionId ?? '(none)',
+        k.restoredVersionId ?? '(none)',
+        k.newVersionId ?? '—',
+        k.size === null ? '—' : formatBytes(k.size),
+        dryRun ? WOULD[k.action] : k.action,
+    ]);
 }
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
+function summaryTitle(manifest) {
+    const t = manifest.target;
+    const target = 'toTime' in t
+        ? `to ${t.toTime}`
+        : 'snapshot' in t
+            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+            : 'to the given version IDs';
+    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
+    return `${verb} s3://${manifest.bucket} ${target}`;
 }
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+function totalsOf(m) {
+    if (m.summary) {
+        const { restored, deleted, unchanged, skipped } = m.summary;
+        return { restored, deleted, unchanged, skipped };
+    }
+    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
+    for (const k of m.keys)
+        totals[k.action]++;
+    return totals;
 }
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+function closingLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
+    if (m.dryRun) {
+        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+            `${t.deleted} to delete); ${rest}.`);
+    }
+    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
 }
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
+/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
+function writersLine(m) {
+    const w = m.writers;
+    if (!w)
+        return undefined;
+    const jobs = w.jobs.map((j) => {
+        const state = j.status
+            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
+            : '';
+        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
+    });
+    const verb = m.dryRun ? 'would write' : 'wrote';
+    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
+        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
+}
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+function planLine(m) {
+    if (m.plan) {
+        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+            "'plan-file' (refused if any key changes before then).");
+    }
+    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
+}
+/** One line of totals for a prefix run (its keys may be too many for a table). */
+function prefixTotals(t) {
+    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
+    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
+    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
+        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
+        `${t.written} written${listed}`);
+}
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+function chainLine(chain) {
+    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
+    if (chain.runId === undefined || chain.runUrl === undefined) {
+        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
+    }
+    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
+    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
+    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
+}
+function rollback_escape(text) {
+    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+/** Writes the job summary (when the runner provides one). */
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback', 2);
+    if (report.manifest) {
+        const { manifest } = report;
+        summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
+        for (const line of [planLine(manifest), writersLine(manifest)]) {
+            if (line)
+                summary.addRaw(line, true).addBreak();
+        }
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
+        summary.addTable([
+            HEADER.map((data) => ({ data, header: true })),
+            ...summaryRows(manifest.keys, manifest.dryRun),
+        ]);
+    }
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
+    if (report.error)
+        summary.addCodeBlock(report.error);
+    await summary.write();
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/lib/jsonl.ts
@@ -77591,198 +77598,6 @@ function reviveDates(fields) {
 /** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
 function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
-}
-
-;// CONCATENATED MODULE: ./src/lib/store.ts
-/**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
- */
-
-
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
-    }
-    async write(value) {
-        this.values.push(value);
-    }
-    async *read() {
-        yield* this.values;
-    }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
-    }
-}
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
-    }
-    static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
-    }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return readJsonLines(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./src/s3/objects.ts
-
-
-const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
-/** HeadObject of one version (with its checksum where the store keeps one). */
-async function headVersion(s3, ref) {
-    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        PartNumber: ref.partNumber,
-        ChecksumMode: 'ENABLED',
-    }));
-    return factsFromHead(out);
-}
-function factsFromHead(out) {
-    return {
-        versionId: out.VersionId,
-        size: out.ContentLength ?? 0,
-        eTag: out.ETag,
-        lastModified: out.LastModified,
-        storageClass: out.StorageClass,
-        contentType: out.ContentType,
-        cacheControl: out.CacheControl,
-        contentDisposition: out.ContentDisposition,
-        contentEncoding: out.ContentEncoding,
-        contentLanguage: out.ContentLanguage,
-        expires: out.Expires,
-        websiteRedirectLocation: out.WebsiteRedirectLocation,
-        metadata: out.Metadata ?? {},
-        serverSideEncryption: out.ServerSideEncryption,
-        kmsKeyId: out.SSEKMSKeyId,
-        bucketKeyEnabled: out.BucketKeyEnabled,
-        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
-        restore: out.Restore,
-        archiveStatus: out.ArchiveStatus,
-        partsCount: out.PartsCount,
-        checksum: checksumOf(out),
-    };
-}
-function checksumOf(out) {
-    for (const algorithm of CHECKSUMS) {
-        const value = out[`Checksum${algorithm}`];
-        if (value)
-            return { algorithm, value, type: out.ChecksumType };
-    }
-    return undefined;
-}
-/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
-async function tagsOf(s3, ref) {
-    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-    }));
-    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
-}
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
-async function requireVersioning(s3, bucket, expectedBucketOwner) {
-    let status;
-    try {
-        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
-        status = out.Status;
-    }
-    catch (e) {
-        throw new StepError('checking the bucket', `s3://${bucket}`, e);
-    }
-    if (status !== 'Enabled') {
-        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-            '(it restores old versions and must keep every version it replaces).');
-    }
-}
-/** An HTTP status from an SDK error, if any. */
-function httpStatus(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-
-;// CONCATENATED MODULE: ./src/lib/pool.ts
-/**
- * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
- * slots free up (so a streamed source is never read far ahead). The first failure stops new
- * starts; tasks already running finish; then the first error is thrown.
- */
-async function eachLimit(items, limit, task) {
-    const iterator = Symbol.asyncIterator in items
-        ? items[Symbol.asyncIterator]()
-        : items[Symbol.iterator]();
-    let failed = false;
-    let error;
-    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
-    let turn = Promise.resolve();
-    const next = () => {
-        const result = turn.then(() => iterator.next());
-        turn = result.catch(() => undefined);
-        return result;
-    };
-    const worker = async () => {
-        while (!failed) {
-            let step;
-            try {
-                step = await next();
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-                return;
-            }
-            if (step.done)
-                return;
-            try {
-                await task(step.value);
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
-    if (failed) {
-        await iterator.return?.();
-        throw error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/progress.ts
@@ -77864,143 +77679,109 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-;// CONCATENATED MODULE: ./src/engine/eligibility.ts
+;// CONCATENATED MODULE: ./src/s3/objects.ts
 
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, ifMissing) {
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
-    }
-    const current = currentEntry(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = entryAt(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if (isAbsent(wanted)) {
-        if (isAbsent(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
+
+const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/** HeadObject of one version (with its checksum where the store keeps one). */
+async function headVersion(s3, ref) {
+    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        PartNumber: ref.partNumber,
+        ChecksumMode: 'ENABLED',
+    }));
+    return factsFromHead(out);
 }
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
- * its source's ETag, multipart copies included, as they follow the source's part layout).
- * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return (current.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(current.eTag) === unquote(wanted.eTag));
+function factsFromHead(out) {
+    return {
+        versionId: out.VersionId,
+        size: out.ContentLength ?? 0,
+        eTag: out.ETag,
+        lastModified: out.LastModified,
+        storageClass: out.StorageClass,
+        contentType: out.ContentType,
+        cacheControl: out.CacheControl,
+        contentDisposition: out.ContentDisposition,
+        contentEncoding: out.ContentEncoding,
+        contentLanguage: out.ContentLanguage,
+        expires: out.Expires,
+        websiteRedirectLocation: out.WebsiteRedirectLocation,
+        metadata: out.Metadata ?? {},
+        serverSideEncryption: out.ServerSideEncryption,
+        kmsKeyId: out.SSEKMSKeyId,
+        bucketKeyEnabled: out.BucketKeyEnabled,
+        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
+        restore: out.Restore,
+        archiveStatus: out.ArchiveStatus,
+        partsCount: out.PartsCount,
+        checksum: checksumOf(out),
+    };
 }
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
- * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
- * HeadObject (a full-object checksum) can tell.
- */
-function mayBeSame(current, wanted) {
-    return !!current && !current.isDeleteMarker && current.size === wanted.size;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+function checksumOf(out) {
+    for (const algorithm of CHECKSUMS) {
+        const value = out[`Checksum${algorithm}`];
+        if (value)
+            return { algorithm, value, type: out.ChecksumType };
     }
     return undefined;
 }
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
+async function tagsOf(s3, ref) {
+    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+    }));
+    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
 }
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-function sameContent(a, b) {
-    if (a.size !== b.size || a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value;
+/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
+async function requireVersioning(s3, bucket, expectedBucketOwner) {
+    let status;
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
+        status = out.Status;
     }
-    return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+    catch (e) {
+        throw new StepError('checking the bucket', `s3://${bucket}`, e);
+    }
+    if (status !== 'Enabled') {
+        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
+            '(it restores old versions and must keep every version it replaces).');
+    }
 }
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+/** An HTTP status from an SDK error, if any. */
+function httpStatus(e) {
+    return e?.$metadata?.httpStatusCode;
+}
 
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
+;// CONCATENATED MODULE: ./src/history/select.ts
+/**
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
+ */
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+}
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
+}
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
+}
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+}
 
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
@@ -78147,7 +77928,451 @@ function byteOrder(a, b) {
     return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-;// CONCATENATED MODULE: ./src/engine/guard.ts
+;// CONCATENATED MODULE: ./src/history/sources.ts
+
+/** The history of every selected key, in key order. */
+function histories(s3, where, selection) {
+    if (!('prefix' in selection))
+        return historiesOf(s3, where, selection.keys);
+    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
+    const { exclude } = selection;
+    return exclude ? without(all, exclude) : all;
+}
+async function* without(source, exclude) {
+    for await (const history of source)
+        if (!history.key.startsWith(exclude))
+            yield history;
+}
+/**
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ */
+function prefixSelection(prefix, bucket, store) {
+    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
+    return inside ? { prefix, exclude: store.prefix } : { prefix };
+}
+/**
+ * The history of exactly each of `keys` (a key that never existed has no entries), in key
+ * order. Keys that sit close together share listing pages: the walk lists the keys' common
+ * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
+ * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
+ * what a prefix listing costs, and a sparse one about one request per key.
+ */
+async function* historiesOf(s3, where, keys) {
+    const wanted = [...new Set(keys)].sort(byteOrder);
+    let i = 0;
+    let pending;
+    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
+    function* passTo(key) {
+        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
+            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
+            pending = undefined;
+            i++;
+        }
+    }
+    while (i < wanted.length) {
+        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
+        let keyMarker = markerBefore(wanted[i]);
+        let versionIdMarker;
+        for (;;) {
+            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
+            for (const entry of page.entries) {
+                yield* passTo(entry.key);
+                if (i >= wanted.length)
+                    return;
+                if (entry.key !== wanted[i])
+                    continue;
+                pending ??= { key: entry.key, entries: [] };
+                pending.entries.push(entry);
+            }
+            if (!page.truncated) {
+                yield* passTo(undefined);
+                return;
+            }
+            keyMarker = page.nextKeyMarker;
+            versionIdMarker = page.nextVersionIdMarker;
+            const jump = markerBefore(wanted[i]);
+            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
+            if (pending === undefined && behind)
+                break; // the next wanted key is further on: jump there
+        }
+    }
+}
+/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
+function markerBefore(key) {
+    const chars = Array.from(key);
+    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
+}
+/** The longest common prefix of two keys, whole characters only. */
+function commonPrefix(a, b) {
+    const x = Array.from(a);
+    const y = Array.from(b);
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n])
+        n++;
+    return x.slice(0, n).join('');
+}
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 5;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                await visit(history);
+                left.delete(history.key);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/snapshots.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends RefusedError {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends RefusedError {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends RefusedError {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(jobId, status, reasons, 
+    /** Tasks that failed, as the completion report names them. */
+    failedTasks, what) {
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends RefusedError {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends RefusedError {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/** A write failed; keys already changed were put back. Lists every key's final state. */
+class RestoreError extends RefusedError {
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/pool.ts
+/**
+ * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
+ * slots free up (so a streamed source is never read far ahead). The first failure stops new
+ * starts; tasks already running finish; then the first error is thrown.
+ */
+async function eachLimit(items, limit, task) {
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    let failed = false;
+    let error;
+    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
+    let turn = Promise.resolve();
+    const next = () => {
+        const result = turn.then(() => iterator.next());
+        turn = result.catch(() => undefined);
+        return result;
+    };
+    const worker = async () => {
+        while (!failed) {
+            let step;
+            try {
+                step = await next();
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+                return;
+            }
+            if (step.done)
+                return;
+            try {
+                await task(step.value);
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
+
+;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
 
 
@@ -78207,16 +78432,16 @@ async function guarded(s3, target, guard, write) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/layout.ts
+;// CONCATENATED MODULE: ./src/engine/write/parts.ts
 /** Part layouts of multipart copies (pure). */
-const layout_MiB = 1024 * 1024;
+const parts_MiB = 1024 * 1024;
 /** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
 function isMultipartETag(eTag) {
     return /-\d+"?$/.test(eTag ?? '');
 }
 /** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
 function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / layout_MiB) * layout_MiB;
+    const minimum = Math.ceil(size / 10_000 / parts_MiB) * parts_MiB;
     const step = Math.max(partSize, minimum);
     const ranges = [];
     for (let start = 0; start < size; start += step) {
@@ -78225,7 +78450,7 @@ function partRanges(size, partSize) {
     return ranges;
 }
 /** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * layout_MiB);
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * parts_MiB);
 /**
  * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
  * every common uploader makes them: `firstPart` is part 1's size where the store says it
@@ -78234,12 +78459,12 @@ const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512]
 function sourceLayout(size, parts, firstPart) {
     const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
     const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / layout_MiB) * layout_MiB, Math.ceil(size / parts)].find(fits) ??
+        [Math.ceil(size / parts / parts_MiB) * parts_MiB, Math.ceil(size / parts)].find(fits) ??
         size;
     return partRanges(size, step).slice(0, parts);
 }
 
-;// CONCATENATED MODULE: ./src/engine/requests.ts
+;// CONCATENATED MODULE: ./src/engine/write/requests.ts
 /** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
 function copySource(bucket, key, versionId) {
     const path = key.split('/').map(encodeURIComponent).join('/');
@@ -78261,7 +78486,7 @@ function storageAndEncryption(wanted, source) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/multipart.ts
+;// CONCATENATED MODULE: ./src/engine/write/multipart.ts
 /**
  * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
  * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
@@ -78432,7 +78657,7 @@ async function ensureTags(s3, ref, tags) {
     }));
 }
 
-;// CONCATENATED MODULE: ./src/engine/write.ts
+;// CONCATENATED MODULE: ./src/engine/write/write.ts
 /**
  * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
  * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
@@ -78501,162 +78726,54 @@ function singleCopy(s3, where, request, guard) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/engine/content.ts
-
+;// CONCATENATED MODULE: ./src/history/content.ts
 /**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
  */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = unquote(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === unquote(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-
-;// CONCATENATED MODULE: ./src/engine/sources.ts
-
-/** The history of every selected key, in key order. */
-function histories(s3, where, selection) {
-    if (!('prefix' in selection))
-        return historiesOf(s3, where, selection.keys);
-    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
-    const { exclude } = selection;
-    return exclude ? without(all, exclude) : all;
-}
-async function* without(source, exclude) {
-    for await (const history of source)
-        if (!history.key.startsWith(exclude))
-            yield history;
-}
 /**
- * A prefix selection that leaves out the snapshot store when it lives in the same bucket
- * under that prefix: a rollback or a snapshot of a prefix never touches the store.
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
  */
-function prefixSelection(prefix, bucket, store) {
-    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
-    return inside ? { prefix, exclude: store.prefix } : { prefix };
-}
-/**
- * The history of exactly each of `keys` (a key that never existed has no entries), in key
- * order. Keys that sit close together share listing pages: the walk lists the keys' common
- * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
- * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
- * what a prefix listing costs, and a sparse one about one request per key.
- */
-async function* historiesOf(s3, where, keys) {
-    const wanted = [...new Set(keys)].sort(byteOrder);
-    let i = 0;
-    let pending;
-    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
-    function* passTo(key) {
-        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
-            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
-            pending = undefined;
-            i++;
-        }
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
     }
-    while (i < wanted.length) {
-        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
-        let keyMarker = markerBefore(wanted[i]);
-        let versionIdMarker;
-        for (;;) {
-            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
-            for (const entry of page.entries) {
-                yield* passTo(entry.key);
-                if (i >= wanted.length)
-                    return;
-                if (entry.key !== wanted[i])
-                    continue;
-                pending ??= { key: entry.key, entries: [] };
-                pending.entries.push(entry);
-            }
-            if (!page.truncated) {
-                yield* passTo(undefined);
-                return;
-            }
-            keyMarker = page.nextKeyMarker;
-            versionIdMarker = page.nextVersionIdMarker;
-            const jump = markerBefore(wanted[i]);
-            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
-            if (pending === undefined && behind)
-                break; // the next wanted key is further on: jump there
-        }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
     }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
 }
-/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
-function markerBefore(key) {
-    const chars = Array.from(key);
-    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
 }
-/** The longest common prefix of two keys, whole characters only. */
-function commonPrefix(a, b) {
-    const x = Array.from(a);
-    const y = Array.from(b);
-    let n = 0;
-    while (n < x.length && n < y.length && x[n] === y[n])
-        n++;
-    return x.slice(0, n).join('');
-}
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-async function walkKeys(s3, where, keys, options, visit) {
-    let left = new Set(keys);
-    const retries = options.retries ?? 5;
-    let pause = options.pauseMs ?? 2000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            for await (const history of historiesOf(s3, where, [...left])) {
-                await visit(history);
-                left.delete(history.key);
-            }
-            return new Map();
-        }
-        catch (error) {
-            if (attempt >= retries)
-                return new Map([...left].map((key) => [key, error]));
-            await new Promise((resolve) => setTimeout(resolve, pause));
-            pause *= 2;
-            left = new Set(left);
-        }
-    }
-}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
 
-;// CONCATENATED MODULE: ./src/engine/confirm.ts
-
+;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
 
 
 
@@ -78697,14 +78814,8 @@ function checkWrite(entries, written) {
     }
     if (newest.isDeleteMarker)
         throw new RaceError(key, `${select_describe(newest)} is not our copy`);
-    return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) };
-}
-/** Pure: a listing entry has the size and ETag of the version it copies. */
-function sameBytes(entry, wanted) {
-    return (wanted !== undefined &&
-        entry.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(entry.eTag) === unquote(wanted.eTag));
+    const proven = !!item.wanted && sameBytes(item.wanted, newest, 'listing').same === true;
+    return { newVersionId: newest.versionId, proven };
 }
 /**
  * How many entries on top are the same write (same kind, size and ETag as the newest), at
@@ -78723,17 +78834,17 @@ function ownCopies(entries, attempts, plannedOn) {
     }
     return n;
 }
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+/** Two entries that one write would make: both delete markers, or the same bytes. */
 function sameWrite(a, b) {
     if (a.isDeleteMarker || b.isDeleteMarker)
         return a.isDeleteMarker && b.isDeleteMarker;
-    return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+    return sameBytes(a, b, 'listing').same === true;
 }
 /** Confirms a batch of writes with one listing walk over their keys. */
-async function confirmWrites(s3, where, batch, options = {}) {
+async function confirmWrites(s3, where, batch, options) {
     const byKey = new Map(batch.map((w) => [w.item.key, w]));
     const results = [];
-    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async ({ key, entries }) => {
         const written = byKey.get(key);
         if (!written)
             return;
@@ -78775,21 +78886,21 @@ async function confirmWrites(s3, where, batch, options = {}) {
  * VerifyError when the bytes differ.
  */
 async function settle(s3, where, written, newVersionId, options) {
-    const { item, landed } = written;
+    const { item } = written;
     const wanted = item.wanted;
     if (!wanted)
         throw new Error(`${item.key}: a restore without a version to copy`);
     const source = item.source ??
         (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
     const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId });
-    const check = compareCopy(source, copy, landed.multipart === true);
+    const check = checkCopy(source, copy);
     if (check.ok)
         return { newVersionId, check: check.detail };
     if (check.encryption && !written.corrective) {
         const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
         const again = { ...item, current: ours, source };
         const guard = new WriteGuard(silentLogger);
-        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, COPY, guard);
+        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, options.copy, guard);
         const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
         if (result && 'newVersionId' in result) {
             return {
@@ -78802,10 +78913,111 @@ async function settle(s3, where, written, newVersionId, options) {
     }
     throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
 }
-/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
-const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
+/**
+ * One copy of a version to a key, confirmed from the listing as a rollback's writes are: the
+ * path a restore drill takes into a scratch key. Throws what the confirmation found.
+ */
+async function copyConfirmed(s3, where, request, options) {
+    const landed = await copyVersion(s3, where, request, options.copy, options.guard);
+    const item = {
+        key: request.key,
+        action: 'restore',
+        current: request.expected,
+        wanted: request.wanted,
+        source: request.source,
+    };
+    const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy });
+    if (!result)
+        throw new Error(`${request.key}: the copy could not be confirmed`);
+    if ('error' in result)
+        throw result.error;
+    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
+}
+/**
+ * Pure: checks a new version against its source from two HeadObjects: the content rule (size,
+ * then a full-object checksum, then an ETag that is the content's MD5; unproven beyond size
+ * when neither can tell), and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function checkCopy(source, copy) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const verdict = sameBytes(source, copy, 'head');
+    if (verdict.same === false) {
+        return {
+            ok: false,
+            detail: verdict.how.replace(' differs from ', " differs from the source's "),
+        };
+    }
+    return { ok: true, detail: verdict.same ? verdict.how : 'size' };
+}
 
-;// CONCATENATED MODULE: ./src/engine/putback.ts
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+
 
 
 
@@ -78925,7 +79137,10 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await confirmWrites(s3, where, written, options.walk)) {
+        for (const result of await confirmWrites(s3, where, written, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -78983,7 +79198,7 @@ function unknown(c, error) {
         `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/apply.ts
+;// CONCATENATED MODULE: ./src/engine/write/apply.ts
 
 
 
@@ -79008,7 +79223,10 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await confirmWrites(s3, where, batch, options.walk)) {
+        for (const result of await confirmWrites(s3, where, batch, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item, landed } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
@@ -79056,7 +79274,122 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     return stores.journal.count;
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
+    const current = currentEntry(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = entryAt(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if (isAbsent(wanted)) {
+        if (isAbsent(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return sameBytes(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return sameBytes(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
 
 
 
@@ -79084,7 +79417,7 @@ async function resolveKey(s3, request, key, entries) {
     if (problem)
         return { key, problem };
     decided.source = source;
-    if (same && current && sameContent(await head(s3, request, current), source)) {
+    if (same && current && sameObject(await head(s3, request, current), source)) {
         decided.action = 'unchanged';
     }
     return decided;
@@ -79097,8 +79430,20 @@ function head(s3, request, entry) {
         expectedBucketOwner: request.expectedBucketOwner,
     });
 }
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    return sameBytes(a, b, 'head').same === true;
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
-;// CONCATENATED MODULE: ./src/engine/scan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
 
 
 
@@ -79155,7 +79500,7 @@ observe) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/engine/planfile.ts
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
 /**
  * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
  * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
@@ -79266,52 +79611,6 @@ async function loadPlan(file, bucket) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
 var client_s3_control_dist_cjs = __nccwpck_require__(2619);
-;// CONCATENATED MODULE: ./src/s3/client.ts
-
-/**
- * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
- * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
- * socket timeouts) with backoff, and on throttling slows every request of the client down.
- */
-const MAX_ATTEMPTS = 8;
-/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
-const SOCKET_TIMEOUT_MS = 120_000;
-/**
- * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
- * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
- * Checksums are only computed when an API requires them: copies send no body, and
- * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
- */
-function createS3Client(settings) {
-    const s3 = new dist_cjs/* S3Client */.YxF({
-        region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
-        endpoint: settings.endpoint,
-        forcePathStyle: settings.forcePathStyle,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
-        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
-    });
-    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
-    return s3;
-}
-/**
- * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
- * that an AccessDenied can name the IAM action the role lacks (lib/explain).
- */
-const nameOperation = (next, context) => async (args) => {
-    try {
-        return await next(args);
-    }
-    catch (e) {
-        if (typeof e === 'object' && e !== null && context.commandName) {
-            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
-        }
-        throw e;
-    }
-};
-
 ;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
  * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
@@ -79409,7 +79708,7 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
-;// CONCATENATED MODULE: ./src/engine/batch-report.ts
+;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
  * report prefix lists the result files; each CSV row is Bucket, Key (URL-encoded), VersionId,
@@ -79419,7 +79718,7 @@ const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 /** Every task row of a job's report; none when the job wrote no report (it never ran). */
 async function fetchReport(s3, bucket, prefix, jobId) {
-    const manifest = await batch_report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
+    const manifest = await report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
     if (manifest === undefined)
         return [];
     const files = JSON.parse(manifest).Results ?? [];
@@ -79427,14 +79726,14 @@ async function fetchReport(s3, bucket, prefix, jobId) {
     for (const file of files) {
         if (!file.Key)
             continue;
-        for (const cells of parseCsv((await batch_report_text(s3, bucket, file.Key)) ?? '')) {
+        for (const cells of parseCsv((await report_text(s3, bucket, file.Key)) ?? '')) {
             const [, key = '', versionId = '', status = '', httpStatus = '', errorCode = '', message = '',] = cells;
             rows.push({ key: decodeKey(key), versionId, status, httpStatus, errorCode, message });
         }
     }
     return rows;
 }
-async function batch_report_text(s3, bucket, key) {
+async function report_text(s3, bucket, key) {
     try {
         const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
@@ -79496,7 +79795,7 @@ function parseCsv(input) {
     return rows.filter((r) => r.length > 1 || r[0] !== '');
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch-split.ts
+;// CONCATENATED MODULE: ./src/engine/batch/split.ts
 /**
  * Which writer takes each key of a plan under `engine: batch-operations`, and the jobs'
  * manifests: one CSV per storage class, written to a file as the plan is read.
@@ -79604,7 +79903,7 @@ function describeWriters(w) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch.ts
+;// CONCATENATED MODULE: ./src/engine/batch/jobs.ts
 /**
  * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
  * can make (versions up to 5 GB, uploaded in one part, not archived) go to copy jobs, one per
@@ -79733,7 +80032,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     const size = options.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await confirmWrites(s3, where, chunk, options.walk)) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -79808,119 +80107,7 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/snapshot/store.ts
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,external_node_fs_.createReadStream)(file),
-        ContentLength: (await (0,promises_.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await openSealed(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
-}
-
-;// CONCATENATED MODULE: ./src/engine/target.ts
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
 
 
 
@@ -79978,6 +80165,8 @@ async function fromSnapshot(s3, settings, ref) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
 
 
 
@@ -80226,145 +80415,28 @@ async function writeUndo(outcomes) {
     return path;
 }
 
-;// CONCATENATED MODULE: ./src/report/rollback.ts
-const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
-/** A dry run's table says what would happen. */
-const WOULD = {
-    restored: 'would restore',
-    deleted: 'would delete',
-    unchanged: 'unchanged',
-    skipped: 'would skip',
-};
-/** One row per key (a pure function, so the table can be tested without the toolkit). */
-function summaryRows(keys, dryRun = false) {
-    return keys.map((k) => [
-        k.key,
-        k.previousVersionId ?? '(none)',
-        k.restoredVersionId ?? '(none)',
-        k.newVersionId ?? '—',
-        k.size === null ? '—' : formatBytes(k.size),
-        dryRun ? WOULD[k.action] : k.action,
-    ]);
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-function summaryTitle(manifest) {
-    const t = manifest.target;
-    const target = 'toTime' in t
-        ? `to ${t.toTime}`
-        : 'snapshot' in t
-            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
-            : 'to the given version IDs';
-    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
-    return `${verb} s3://${manifest.bucket} ${target}`;
-}
-/** Keys by what the run did (or, in a dry run, would do) to them. */
-function totalsOf(m) {
-    if (m.summary) {
-        const { restored, deleted, unchanged, skipped } = m.summary;
-        return { restored, deleted, unchanged, skipped };
-    }
-    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
-    for (const k of m.keys)
-        totals[k.action]++;
-    return totals;
-}
-/** The closing line: how many keys changed (or would), stayed and were skipped. */
-function closingLine(m) {
-    const t = totalsOf(m);
-    const changed = t.restored + t.deleted;
-    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
-    if (m.dryRun) {
-        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
-            `${t.deleted} to delete); ${rest}.`);
-    }
-    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
-}
-/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
-function writersLine(m) {
-    const w = m.writers;
-    if (!w)
-        return undefined;
-    const jobs = w.jobs.map((j) => {
-        const state = j.status
-            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
-            : '';
-        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
-    });
-    const verb = m.dryRun ? 'would write' : 'wrote';
-    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
-        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
-}
-/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
-function planLine(m) {
-    if (m.plan) {
-        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
-            "'plan-file' (refused if any key changes before then).");
-    }
-    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
-}
-/** One line of totals for a prefix run (its keys may be too many for a table). */
-function prefixTotals(t) {
-    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
-    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
-    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
-        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
-        `${t.written} written${listed}`);
-}
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-function chainLine(chain) {
-    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
-    if (chain.runId === undefined || chain.runUrl === undefined) {
-        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
-    }
-    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
-    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
-    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
-}
-function rollback_escape(text) {
-    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
-;// CONCATENATED MODULE: ./src/action/summary.ts
+;// CONCATENATED MODULE: ./src/engine/index.ts
+/**
+ * The engine's front door: everything outside src/engine/ imports it from here, and nothing
+ * else (a test holds the line). How a rollback runs, in the order of the folders:
+ *
+ * - plan/: the target (a time, versions, a snapshot or a saved plan) → one history per key
+ *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
+ *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
+ * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
+ * - run/: a run's working files, what is kept of them, and its undo file.
+ */
 
 
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
-        }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
-    }
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
-}
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -80458,6 +80530,7 @@ function snapshotLine(s) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/fail.ts
+
 
 
 
@@ -80634,8 +80707,6 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
-
-
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
 async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
@@ -80669,13 +80740,13 @@ async function runDrill(s3, request, copy, log) {
                     eTag: item.source.eTag,
                     storageClass: item.source.storageClass,
                 };
-                const written = await copyChecked(s3, { bucket, expectedBucketOwner }, {
+                const written = await copyConfirmed(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
                     sourceKey: item.key,
                     wanted,
                     source: item.source,
                     expected: undefined,
-                }, copy, guard);
+                }, { copy, guard });
                 ledger.record(scratchKey, written.newVersionId);
                 Object.assign(outcome, {
                     result: 'copied',
@@ -80730,23 +80801,6 @@ async function drill_cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedB
         log.warning(`Drill cleanup left ${leftBehind.length} entries behind`);
     else
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
-}
-/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
-async function copyChecked(s3, where, request, settings, guard) {
-    const landed = await copyVersion(s3, where, request, settings, guard);
-    const item = {
-        key: request.key,
-        action: 'restore',
-        current: request.expected,
-        wanted: request.wanted,
-        source: request.source,
-    };
-    const [result] = await confirmWrites(s3, where, [{ item, landed }]);
-    if (!result)
-        throw new Error(`${request.key}: the copy could not be confirmed`);
-    if ('error' in result)
-        throw result.error;
-    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
 }
 
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
@@ -81374,7 +81428,6 @@ async function writeVerifySummary(report, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
-
 
 
 

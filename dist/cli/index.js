@@ -39303,19 +39303,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
 /* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6102);
-/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9794);
-/* harmony import */ var _engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6165);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(511);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(2170);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1556);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8325);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7632);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3882);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9278);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7123);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4761);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(511);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1908);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(2170);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1556);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7911);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(3882);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9278);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7123);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4761);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(989);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
@@ -39337,12 +39336,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
 function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -39359,18 +39357,18 @@ async function main(argv) {
     try {
         options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
             command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
@@ -39379,32 +39377,32 @@ async function main(argv) {
     catch (e) {
         if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inputErrorText */ .g)(e) : e.message;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inputErrorText */ .g)(e) : e.message;
         const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.usage;
+        return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_15__/* .createS3Client */ .qo)(command.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_14__/* .createS3Client */ .qo)(command.s3);
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.EndpointUrl).trim(),
         };
         const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_9__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_7__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         s3.destroy();
@@ -39416,42 +39414,42 @@ function restoreOrVerify(settings, undoFile) {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verify */ .M)(s3, settings, log);
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log);
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollback */ .dU)(s3, settings, log);
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .rollback */ .dU)(s3, settings, log);
+            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .closingLine */ .oM)(manifest),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r),
                 ...(await leftFor(manifest, undoFile)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         },
     };
 }
@@ -39472,7 +39470,7 @@ async function leftFor(manifest, undoFile) {
         undoAt = undoFile;
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
         undoAt = undoFile;
     }
     const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
@@ -39495,7 +39493,7 @@ function quote(word) {
 }
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
     say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.unexpected;
+    return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -39546,16 +39544,15 @@ var lib_progress = __nccwpck_require__(6300);
 var sealed = __nccwpck_require__(9295);
 // EXTERNAL MODULE: ./src/s3/objects.ts
 var objects = __nccwpck_require__(8154);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-// EXTERNAL MODULE: ./src/snapshot/store.ts
-var snapshot_store = __nccwpck_require__(77);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(46);
+// EXTERNAL MODULE: ./src/history/sources.ts
+var sources = __nccwpck_require__(3098);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(7301);
+// EXTERNAL MODULE: ./src/engine/index.ts + 22 modules
+var engine = __nccwpck_require__(989);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -39583,7 +39580,7 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
     await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
     const id = newSnapshotId(now);
     const header = {
-        ...snapshot_store/* SNAPSHOT_FORMAT */.Td,
+        ...snapshots/* SNAPSHOT_FORMAT */.Td,
         id,
         name,
         bucket,
@@ -39599,13 +39596,13 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const summary = { keys: 0, absent: 0 };
         const problems = [];
         const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
-        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshot_store/* uriOf */.S_)({ bucket, prefix })}`, async () => {
+        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshots/* uriOf */.S_)({ bucket, prefix })}`, async () => {
             for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
-                const current = (0,engine_select/* currentEntry */.ES)(entries);
+                const current = (0,history_select/* currentEntry */.ES)(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
-                    problems.push({ key, problem: eligibility/* NO_SUCH_KEY */.yQ });
+                    problems.push({ key, problem: engine/* NO_SUCH_KEY */.yQ });
                 }
-                else if (current && !(0,engine_select/* isAbsent */.W0)(current)) {
+                else if (current && !(0,history_select/* isAbsent */.W0)(current)) {
                     await writer.write({
                         key,
                         versionId: current.versionId,
@@ -39625,8 +39622,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         });
         await writer.close();
         if (problems.length > 0)
-            throw new errors/* PlanError */.W6(problems);
-        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshot_store/* saveSnapshot */.Os)(s3, store, file, {
+            throw new engine/* PlanError */.W6(problems);
+        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshots/* saveSnapshot */.Os)(s3, store, file, {
             name,
             id,
             bucket,
@@ -39641,7 +39638,10 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
     }
 }
 
+// EXTERNAL MODULE: ./src/history/content.ts
+var content = __nccwpck_require__(897);
 ;// CONCATENATED MODULE: ./src/snapshot/diff.ts
+
 
 
 
@@ -39703,14 +39703,13 @@ function classify(before, after) {
         return 'removed';
     if (before.versionId === after.versionId)
         return 'unchanged';
-    const same = before.size === after.size && !!before.eTag && before.eTag === after.eTag;
-    return same ? 'unchanged' : 'changed';
+    return (0,content/* sameBytes */.e)(before, after, 'listing').same === true ? 'unchanged' : 'changed';
 }
 async function load(s3, access, side) {
     if (side.kind !== 'snapshot')
         return undefined;
-    const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, side.ref);
-    const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+    const id = await (0,snapshots/* resolveRef */.qE)(s3, access.snapshotStore, side.ref);
+    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
     const states = new Map();
     for await (const line of values) {
         states.set(line.key, line.versionId === null
@@ -39735,8 +39734,8 @@ function selectionOf(access, scope, snapshot) {
 function stateOf(side, loaded, key, entries) {
     if (loaded)
         return loaded.states.get(key) ?? null;
-    const entry = side.kind === 'time' ? (0,engine_select/* entryAt */._f)(entries, side.at) : (0,engine_select/* currentEntry */.ES)(entries);
-    if (!entry || (0,engine_select/* isAbsent */.W0)(entry))
+    const entry = side.kind === 'time' ? (0,history_select/* entryAt */._f)(entries, side.at) : (0,history_select/* currentEntry */.ES)(entries);
+    if (!entry || (0,history_select/* isAbsent */.W0)(entry))
         return null;
     return { versionId: entry.versionId, size: entry.size, eTag: entry.eTag };
 }
@@ -39777,11 +39776,11 @@ function snapshotCommand(action, read) {
         return {
             s3: access.s3,
             run: async (s3, _log, print, json) => {
-                const pointers = await (0,snapshot_store/* listPointers */.JR)(s3, access.snapshotStore);
+                const pointers = await (0,snapshots/* listPointers */.JR)(s3, access.snapshotStore);
                 if (json)
                     return print(JSON.stringify(pointers, null, 2));
                 if (pointers.length === 0)
-                    return print(`No snapshots in ${(0,snapshot_store/* uriOf */.S_)(access.snapshotStore)}`);
+                    return print(`No snapshots in ${(0,snapshots/* uriOf */.S_)(access.snapshotStore)}`);
                 const rows = pointers.map((p) => [p.name, p.id, p.createdAt, String(p.keys)]);
                 print((0,table/* formatTable */.k)(['Name', 'Snapshot ID', 'Created', 'Keys'], rows));
             },
@@ -39791,8 +39790,8 @@ function snapshotCommand(action, read) {
     return {
         s3: access.s3,
         run: async (s3, _log, print, json) => {
-            const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, ref);
-            const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+            const id = await (0,snapshots/* resolveRef */.qE)(s3, access.snapshotStore, ref);
+            const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
             const lines = [];
             for await (const line of values)
                 lines.push(line);
@@ -39907,703 +39906,28 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 3879:
+/***/ 989:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Nl: () => (/* binding */ confirmWrites),
-  uD: () => (/* binding */ ownCopies),
-  WV: () => (/* binding */ sameWrite)
+  CP: () => (/* reexport */ ARCHIVE_CLASSES),
+  yQ: () => (/* reexport */ NO_SUCH_KEY),
+  W6: () => (/* reexport */ PlanError),
+  Gz: () => (/* reexport */ VerifyError),
+  jF: () => (/* reexport */ WriteGuard),
+  YH: () => (/* reexport */ archiveOf),
+  jD: () => (/* reexport */ copyConfirmed),
+  u1: () => (/* reexport */ resolveTarget),
+  OZ: () => (/* reexport */ restoredCopy),
+  dU: () => (/* reexport */ rollback),
+  ce: () => (/* reexport */ sameByListing),
+  Nj: () => (/* reexport */ sourceProblem),
+  $$: () => (/* reexport */ undoVersionIds)
 });
 
-// UNUSED EXPORTS: checkWrite
-
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
-
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-;// CONCATENATED MODULE: ./src/engine/content.ts
-
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = (0,eligibility/* unquote */._n)(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === (0,eligibility/* unquote */._n)(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-;// CONCATENATED MODULE: ./src/engine/confirm.ts
-
-
-
-
-
-
-
-
-
-/**
- * Pure: checks one key's history against the write made to it; returns the new entry's ID and
- * whether the listing proves its content, or throws RaceError (another writer) / Error.
- */
-function checkWrite(entries, written) {
-    const { item, landed } = written;
-    const key = item.key;
-    const planned = item.current?.versionId;
-    const [newest] = entries;
-    if (landed.uncertain && newest?.versionId === planned) {
-        throw new Error(`${key}: the write did not land (the store lost the upload)`);
-    }
-    const ours = landed.versionId ?? newest?.versionId;
-    const copies = ownCopies(entries, landed.attempts, planned);
-    const at = entries.findIndex((e) => e.versionId === ours);
-    if (ours === undefined || at < 0) {
-        throw new errors/* RaceError */.CL(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
-    }
-    if (at >= copies) {
-        throw new errors/* RaceError */.CL(key, `another writer wrote ${(0,engine_select/* describe */.q0)(newest)} after our entry ${ours}; it is current now`);
-    }
-    if (entries[copies]?.versionId !== planned) {
-        throw new errors/* RaceError */.CL(key, `another writer changed the key between planning and the write: the entry before ours ` +
-            `(${ours}) is ${(0,engine_select/* describe */.q0)(entries[copies])}, planned on ${(0,engine_select/* describe */.q0)(item.current)}`);
-    }
-    if (item.action === 'delete') {
-        if (!newest.isDeleteMarker)
-            throw new errors/* RaceError */.CL(key, `${(0,engine_select/* describe */.q0)(newest)} is not a delete marker`);
-        return { newVersionId: newest.versionId, proven: true };
-    }
-    if (newest.isDeleteMarker)
-        throw new errors/* RaceError */.CL(key, `${(0,engine_select/* describe */.q0)(newest)} is not our copy`);
-    return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) };
-}
-/** Pure: a listing entry has the size and ETag of the version it copies. */
-function sameBytes(entry, wanted) {
-    return (wanted !== undefined &&
-        entry.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        (0,eligibility/* unquote */._n)(entry.eTag) === (0,eligibility/* unquote */._n)(wanted.eTag));
-}
-/**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
- */
-function ownCopies(entries, attempts, plannedOn) {
-    const [newest] = entries;
-    if (!newest)
-        return 0;
-    let n = 1;
-    while (n < attempts &&
-        n < entries.length &&
-        entries[n].versionId !== plannedOn &&
-        sameWrite(entries[n], newest)) {
-        n++;
-    }
-    return n;
-}
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
-function sameWrite(a, b) {
-    if (a.isDeleteMarker || b.isDeleteMarker)
-        return a.isDeleteMarker && b.isDeleteMarker;
-    return a.size === b.size && a.eTag !== undefined && (0,eligibility/* unquote */._n)(a.eTag) === (0,eligibility/* unquote */._n)(b.eTag);
-}
-/** Confirms a batch of writes with one listing walk over their keys. */
-async function confirmWrites(s3, where, batch, options = {}) {
-    const byKey = new Map(batch.map((w) => [w.item.key, w]));
-    const results = [];
-    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
-        const written = byKey.get(key);
-        if (!written)
-            return;
-        let checked;
-        try {
-            checked = checkWrite(entries, written);
-        }
-        catch (error) {
-            results.push({ written, error });
-            return;
-        }
-        const { newVersionId, proven } = checked;
-        if (proven) {
-            results.push({ written, newVersionId, check: 'size and ETag' });
-            return;
-        }
-        try {
-            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
-        }
-        catch (error) {
-            // A mismatch is an answer; a failed read is not: the walk reads this key again.
-            if (!(error instanceof errors/* VerifyError */.Gz || error instanceof errors/* RaceError */.CL))
-                throw error;
-            results.push({ written, error });
-        }
-    });
-    for (const [key, error] of unlisted) {
-        const written = byKey.get(key);
-        if (written)
-            results.push({ written, error });
-    }
-    return results;
-}
-/**
- * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
- * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
- * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
- * is copied once more with the source's encryption (both copies stay in the history). Throws
- * VerifyError when the bytes differ.
- */
-async function settle(s3, where, written, newVersionId, options) {
-    const { item, landed } = written;
-    const wanted = item.wanted;
-    if (!wanted)
-        throw new Error(`${item.key}: a restore without a version to copy`);
-    const source = item.source ??
-        (await (0,objects/* headVersion */.xW)(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
-    const copy = await (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: newVersionId });
-    const check = compareCopy(source, copy, landed.multipart === true);
-    if (check.ok)
-        return { newVersionId, check: check.detail };
-    if (check.encryption && !written.corrective) {
-        const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
-        const again = { ...item, current: ours, source };
-        const guard = new engine_guard/* WriteGuard */.j(silentLogger);
-        const redo = await (0,write/* copyVersion */.kv)(s3, where, { key: item.key, wanted, source, expected: ours }, COPY, guard);
-        const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
-        if (result && 'newVersionId' in result) {
-            return {
-                newVersionId: result.newVersionId,
-                check: `${result.check}, with the source's encryption`,
-            };
-        }
-        throw (result?.error ??
-            new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
-    }
-    throw new errors/* VerifyError */.Gz(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
-}
-/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
-const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
-
-
-/***/ }),
-
-/***/ 7207:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CP: () => (/* binding */ ARCHIVE_CLASSES),
-/* harmony export */   Cm: () => (/* binding */ sameContent),
-/* harmony export */   LD: () => (/* binding */ decide),
-/* harmony export */   Lx: () => (/* binding */ mayBeSame),
-/* harmony export */   NU: () => (/* binding */ needsSourceCheck),
-/* harmony export */   Nj: () => (/* binding */ sourceProblem),
-/* harmony export */   OZ: () => (/* binding */ restoredCopy),
-/* harmony export */   YH: () => (/* binding */ archiveOf),
-/* harmony export */   _n: () => (/* binding */ unquote),
-/* harmony export */   ce: () => (/* binding */ sameByListing),
-/* harmony export */   yQ: () => (/* binding */ NO_SUCH_KEY)
-/* harmony export */ });
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
-
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, ifMissing) {
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
-    }
-    const current = (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .currentEntry */ .ES)(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .entryAt */ ._f)(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if ((0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(wanted)) {
-        if ((0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
-}
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
- * its source's ETag, multipart copies included, as they follow the source's part layout).
- * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return (current.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(current.eTag) === unquote(wanted.eTag));
-}
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
- * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
- * HeadObject (a full-object checksum) can tell.
- */
-function mayBeSame(current, wanted) {
-    return !!current && !current.isDeleteMarker && current.size === wanted.size;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
-    }
-    return undefined;
-}
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
-}
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-function sameContent(a, b) {
-    if (a.size !== b.size || a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value;
-    }
-    return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
-}
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-
-
-/***/ }),
-
-/***/ 4567:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N: () => (/* binding */ guarded),
-/* harmony export */   j: () => (/* binding */ WriteGuard)
-/* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9134);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8154);
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
-/** The race guard on writes: conditional headers where the store honours them. */
-
-
-
-
-/**
- * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
- * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
- * once, when a 412 arrives although the key is exactly as planned. Either way every write is
- * checked against the listing afterwards (confirm.ts).
- */
-class WriteGuard {
-    log;
-    honoured = true;
-    constructor(log) {
-        this.log = log;
-    }
-    /** The condition for a write that expects `current` to be the current entry. */
-    condition(current) {
-        if (!this.honoured)
-            return {};
-        if (!current || current.isDeleteMarker)
-            return { IfNoneMatch: '*' };
-        return current.eTag ? { IfMatch: current.eTag } : {};
-    }
-    get active() {
-        return this.honoured;
-    }
-    disable(reason) {
-        if (!this.honoured)
-            return;
-        this.honoured = false;
-        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
-            'relying on the listing check after the writes.');
-    }
-}
-/**
- * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
- * changed: a race, nothing written) or a store that mishandles conditions (the key is as
- * planned: write again without them).
- */
-async function guarded(s3, target, guard, write) {
-    try {
-        return await write();
-    }
-    catch (e) {
-        const status = (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .httpStatus */ .nG)(e);
-        if (!guard.active || (status !== 412 && status !== 501))
-            throw e;
-        const [now] = await (0,_s3_listing_js__WEBPACK_IMPORTED_MODULE_2__/* .keyHistory */ .Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
-        if (now?.versionId !== target.expected?.versionId) {
-            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL(target.key, `changed by another writer since planning (now ${(0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .describe */ .q0)(now)}, planned on ` +
-                `${(0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .describe */ .q0)(target.expected)}); nothing was written to this key`);
-        }
-        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
-        return write();
-    }
-}
-
-
-/***/ }),
-
-/***/ 3638:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   aL: () => (/* binding */ isMultipartETag),
-/* harmony export */   iR: () => (/* binding */ sourceLayout),
-/* harmony export */   kq: () => (/* binding */ partRanges)
-/* harmony export */ });
-/** Part layouts of multipart copies (pure). */
-const MiB = 1024 * 1024;
-/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
-function isMultipartETag(eTag) {
-    return /-\d+"?$/.test(eTag ?? '');
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
-/**
- * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
- * every common uploader makes them: `firstPart` is part 1's size where the store says it
- * (HeadObject with a part number); otherwise the first common part size that fits.
- */
-function sourceLayout(size, parts, firstPart) {
-    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
-    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
-        size;
-    return partRanges(size, step).slice(0, parts);
-}
-
-
-/***/ }),
-
-/***/ 6165:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $$: () => (/* binding */ undoVersionIds),
-/* harmony export */   $T: () => (/* binding */ INLINE_KEYS),
-/* harmony export */   Fm: () => (/* binding */ undoLine),
-/* harmony export */   pV: () => (/* binding */ plannedOutcome),
-/* harmony export */   u1: () => (/* binding */ buildManifest)
-/* harmony export */ });
-/* unused harmony exports changedTotal, changedCount */
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
-}
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
-}
-
-
-/***/ }),
-
-/***/ 2709:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ PlanRecorder),
-/* harmony export */   Y: () => (/* binding */ loadPlan)
-/* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9295);
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
-/**
- * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
- * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
- * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
- * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
- */
-
-
-
-
-const FORMAT = { format: 's3-rollback-plan', version: 1 };
-function lineOf(item) {
-    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
-    const wanted = (0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .isAbsent */ .W0)(item.wanted) ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: item.action,
-        current: item.current ? entry(item.current) : null,
-        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
-    };
-}
-/** What must be the same for a key to be "as the plan saw it". */
-function signature(line) {
-    const current = line.current
-        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
-        : 'nothing';
-    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
-}
-/** A dry run's plan, written as the keys are resolved. */
-class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
-    }
-    static async create(dir, header) {
-        const writer = await _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedWriter */ .S1.create((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
-    }
-    record(item) {
-        return this.writer.write(lineOf(item));
-    }
-    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
-    async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
-    }
-}
-/** Keys named in a stale-plan error (the count is always given). */
-const MOVED_KEPT = 100;
-/**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
- */
-async function loadPlan(file, bucket) {
-    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .openSealed */ .j5)(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedFileError */ .DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
-    const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
-        if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
-    }
-    const target = 'toTime' in header.target
-        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
-        : { kind: 'versions', versions, origin: header.target.snapshot };
-    const moved = [];
-    let movedCount = 0;
-    const seen = new Set();
-    const report = (key, problem) => {
-        movedCount++;
-        if (moved.length < MOVED_KEPT)
-            moved.push({ key, problem });
-    };
-    return {
-        header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
-        target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
-            const now = signature(lineOf(item));
-            if (want === undefined)
-                report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
-        },
-        finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
-            if (movedCount > 0)
-                throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StalePlanError */ .Z(file, moved, movedCount);
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 9794:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  dU: () => (/* binding */ rollback)
-});
-
-// UNUSED EXPORTS: fileStores, memoryStores, revivePlanItem
+// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, decide
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
@@ -40611,6 +39935,108 @@ var external_node_path_ = __nccwpck_require__(6760);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends errors/* RefusedError */.fk {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends errors/* RefusedError */.fk {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends errors/* RefusedError */.fk {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(jobId, status, reasons, 
+    /** Tasks that failed, as the completion report names them. */
+    failedTasks, what) {
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends errors/* RefusedError */.fk {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends errors/* RefusedError */.fk {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/** A write failed; keys already changed were put back. Lists every key's final state. */
+class RestoreError extends errors/* RefusedError */.fk {
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
 var jsonl = __nccwpck_require__(489);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
@@ -40682,19 +40108,623 @@ var objects = __nccwpck_require__(8154);
 var pool = __nccwpck_require__(1465);
 // EXTERNAL MODULE: ./src/lib/progress.ts
 var lib_progress = __nccwpck_require__(6300);
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
-var engine_confirm = __nccwpck_require__(3879);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/manifest.ts
-var engine_manifest = __nccwpck_require__(6165);
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
-;// CONCATENATED MODULE: ./src/engine/putback.ts
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
+
+// EXTERNAL MODULE: ./src/s3/listing.ts
+var listing = __nccwpck_require__(9134);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(46);
+;// CONCATENATED MODULE: ./src/engine/write/guard.ts
+/** The race guard on writes: conditional headers where the store honours them. */
+
+
+
+
+/**
+ * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
+ * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
+ * once, when a 412 arrives although the key is exactly as planned. Either way every write is
+ * checked against the listing afterwards (confirm.ts).
+ */
+class WriteGuard {
+    log;
+    honoured = true;
+    constructor(log) {
+        this.log = log;
+    }
+    /** The condition for a write that expects `current` to be the current entry. */
+    condition(current) {
+        if (!this.honoured)
+            return {};
+        if (!current || current.isDeleteMarker)
+            return { IfNoneMatch: '*' };
+        return current.eTag ? { IfMatch: current.eTag } : {};
+    }
+    get active() {
+        return this.honoured;
+    }
+    disable(reason) {
+        if (!this.honoured)
+            return;
+        this.honoured = false;
+        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
+            'relying on the listing check after the writes.');
+    }
+}
+/**
+ * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
+ * changed: a race, nothing written) or a store that mishandles conditions (the key is as
+ * planned: write again without them).
+ */
+async function guarded(s3, target, guard, write) {
+    try {
+        return await write();
+    }
+    catch (e) {
+        const status = (0,objects/* httpStatus */.nG)(e);
+        if (!guard.active || (status !== 412 && status !== 501))
+            throw e;
+        const [now] = await (0,listing/* keyHistory */.Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
+        if (now?.versionId !== target.expected?.versionId) {
+            throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describe */.q0)(now)}, planned on ` +
+                `${(0,history_select/* describe */.q0)(target.expected)}); nothing was written to this key`);
+        }
+        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
+        return write();
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/engine/write/parts.ts
+/** Part layouts of multipart copies (pure). */
+const MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/requests.ts
+/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
+function copySource(bucket, key, versionId) {
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
+}
+/**
+ * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
+ * the class is the listed one; the encryption is the source's where planning read it (a KMS
+ * key is kept), else the bucket default, which confirm.ts checks against the source when the
+ * copy's ETag differs from it.
+ */
+function storageAndEncryption(wanted, source) {
+    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
+    return {
+        StorageClass: (source?.storageClass ?? wanted.storageClass),
+        ServerSideEncryption: source?.serverSideEncryption,
+        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
+        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/multipart.ts
+/**
+ * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
+ * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
+ * already restored. Uploads this run opens are aborted when it cannot complete them, including
+ * ones a retried CreateMultipartUpload opened without the run hearing of them.
+ */
+
+
+
+
+
+
+
+
+/** How a source is to be copied in parts: its facts, tags and ranges. */
+async function prepare(s3, where, request, settings) {
+    const { wanted } = request;
+    const size = wanted.size ?? 0;
+    const ref = {
+        ...where,
+        key: request.sourceKey ?? request.key,
+        versionId: wanted.versionId,
+    };
+    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
+    const head = await (0,objects/* headVersion */.xW)(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
+    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
+    const firstPart = head.partsCount === parts ? head.size : undefined;
+    const facts = {
+        ...(request.source ?? head),
+        size,
+        checksum: request.source?.checksum,
+    };
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
+}
+/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
+async function multipartCopy(s3, where, request, settings, guard) {
+    const { bucket, expectedBucketOwner } = where;
+    const { key, wanted } = request;
+    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const uploadId = await createUpload(s3, {
+        Bucket: bucket,
+        Key: key,
+        ExpectedBucketOwner: expectedBucketOwner,
+        ContentType: facts.contentType,
+        CacheControl: facts.cacheControl,
+        ContentDisposition: facts.contentDisposition,
+        ContentEncoding: facts.contentEncoding,
+        ContentLanguage: facts.contentLanguage,
+        Expires: facts.expires,
+        WebsiteRedirectLocation: facts.websiteRedirectLocation,
+        Metadata: facts.metadata,
+        Tagging: tags || undefined,
+        ...storageAndEncryption(wanted, facts),
+    });
+    try {
+        const parts = new Array(ranges.length);
+        const indexes = ranges.map((_, i) => i);
+        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
+            const { start, end } = ranges[i];
+            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+                CopySourceRange: `bytes=${start}-${end}`,
+                ExpectedBucketOwner: expectedBucketOwner,
+                ExpectedSourceBucketOwner: expectedBucketOwner,
+            }));
+            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
+        });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
+        if (!landed.uncertain)
+            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
+        return { ...landed, multipart: true };
+    }
+    catch (e) {
+        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+            throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
+        });
+        throw e;
+    }
+}
+async function complete(s3, where, key, uploadId, parts, condition) {
+    try {
+        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket: where.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ...condition,
+        }));
+        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
+    }
+    catch (e) {
+        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
+        const attempts = e.$metadata?.attempts ?? 1;
+        if ((0,objects/* httpStatus */.nG)(e) === 404 && attempts > 1)
+            return { attempts, uncertain: true };
+        throw e;
+    }
+}
+/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
+const SKEW_MS = 60_000;
+/**
+ * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
+ * have opened uploads the run never heard of: those of this key opened since the first attempt
+ * are aborted, so none is left open (and billed).
+ */
+async function createUpload(s3, input) {
+    const bucket = input.Bucket ?? '';
+    const key = input.Key ?? '';
+    const since = Date.now() - SKEW_MS;
+    let uploadId;
+    try {
+        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
+        uploadId = out.UploadId;
+        if ((out.$metadata?.attempts ?? 1) > 1)
+            await abortStrays(s3, bucket, key, since, uploadId);
+    }
+    catch (e) {
+        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        throw e;
+    }
+    if (!uploadId)
+        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
+    return uploadId;
+}
+async function abortStrays(s3, bucket, key, since, keep) {
+    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
+    for (const upload of out.Uploads ?? []) {
+        const opened = upload.Initiated?.getTime() ?? 0;
+        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
+            continue;
+        await abort(s3, bucket, key, upload.UploadId);
+    }
+}
+/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
+async function abort(s3, bucket, key, uploadId) {
+    try {
+        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    }
+    catch (e) {
+        if ((0,objects/* httpStatus */.nG)(e) !== 404)
+            throw e;
+    }
+}
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the listing).
+ */
+async function ensureTags(s3, ref, tags) {
+    if (!tags)
+        return;
+    const versionId = ref.versionId ??
+        (await (0,listing/* keyHistory */.Ur)(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
+    if ((await (0,objects/* tagsOf */.Fg)(s3, { ...ref, versionId })) === tags)
+        return;
+    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/write.ts
+/**
+ * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
+ * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
+ * A write only lands; confirm.ts then checks it against the listing.
+ */
+
+
+
+
+
+/** Carries out one planned write (a restore or a delete). */
+function writeItem(s3, where, item, settings, guard) {
+    if (item.action === 'delete') {
+        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
+    }
+    if (item.action !== 'restore' || !item.wanted) {
+        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
+    }
+    const request = {
+        key: item.key,
+        wanted: item.wanted,
+        source: item.source,
+        expected: item.current,
+    };
+    return copyVersion(s3, where, request, settings, guard);
+}
+/**
+ * Copies a version on top of its key. A source uploaded in parts is copied with the same part
+ * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
+ * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ */
+function copyVersion(s3, where, request, settings, guard) {
+    const size = request.wanted.size ?? 0;
+    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
+        return multipartCopy(s3, where, request, settings, guard);
+    }
+    return singleCopy(s3, where, request, guard);
+}
+/** Adds a delete marker (a DeleteObject without a version ID). */
+async function addDeleteMarker(s3, where, request, guard) {
+    return guarded(s3, { ...where, ...request }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+            Bucket: where.bucket,
+            Key: request.key,
+            ExpectedBucketOwner: where.expectedBucketOwner,
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+function singleCopy(s3, where, request, guard) {
+    const { key, wanted, source } = request;
+    return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
+            Bucket: where.bucket,
+            Key: key,
+            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedSourceBucketOwner: where.expectedBucketOwner,
+            MetadataDirective: 'COPY',
+            TaggingDirective: 'COPY',
+            WebsiteRedirectLocation: source?.websiteRedirectLocation,
+            ...storageAndEncryption(wanted, source),
+            ...guard.condition(request.expected),
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+
+// EXTERNAL MODULE: ./src/history/content.ts
+var content = __nccwpck_require__(897);
+// EXTERNAL MODULE: ./src/history/sources.ts
+var sources = __nccwpck_require__(3098);
+;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
+
+
+
+
+
+
+
+
+/**
+ * Pure: checks one key's history against the write made to it; returns the new entry's ID and
+ * whether the listing proves its content, or throws RaceError (another writer) / Error.
+ */
+function checkWrite(entries, written) {
+    const { item, landed } = written;
+    const key = item.key;
+    const planned = item.current?.versionId;
+    const [newest] = entries;
+    if (landed.uncertain && newest?.versionId === planned) {
+        throw new Error(`${key}: the write did not land (the store lost the upload)`);
+    }
+    const ours = landed.versionId ?? newest?.versionId;
+    const copies = ownCopies(entries, landed.attempts, planned);
+    const at = entries.findIndex((e) => e.versionId === ours);
+    if (ours === undefined || at < 0) {
+        throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
+    }
+    if (at >= copies) {
+        throw new RaceError(key, `another writer wrote ${(0,history_select/* describe */.q0)(newest)} after our entry ${ours}; it is current now`);
+    }
+    if (entries[copies]?.versionId !== planned) {
+        throw new RaceError(key, `another writer changed the key between planning and the write: the entry before ours ` +
+            `(${ours}) is ${(0,history_select/* describe */.q0)(entries[copies])}, planned on ${(0,history_select/* describe */.q0)(item.current)}`);
+    }
+    if (item.action === 'delete') {
+        if (!newest.isDeleteMarker)
+            throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not a delete marker`);
+        return { newVersionId: newest.versionId, proven: true };
+    }
+    if (newest.isDeleteMarker)
+        throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not our copy`);
+    const proven = !!item.wanted && (0,content/* sameBytes */.e)(item.wanted, newest, 'listing').same === true;
+    return { newVersionId: newest.versionId, proven };
+}
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest), at
+ * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ */
+function ownCopies(entries, attempts, plannedOn) {
+    const [newest] = entries;
+    if (!newest)
+        return 0;
+    let n = 1;
+    while (n < attempts &&
+        n < entries.length &&
+        entries[n].versionId !== plannedOn &&
+        sameWrite(entries[n], newest)) {
+        n++;
+    }
+    return n;
+}
+/** Two entries that one write would make: both delete markers, or the same bytes. */
+function sameWrite(a, b) {
+    if (a.isDeleteMarker || b.isDeleteMarker)
+        return a.isDeleteMarker && b.isDeleteMarker;
+    return (0,content/* sameBytes */.e)(a, b, 'listing').same === true;
+}
+/** Confirms a batch of writes with one listing walk over their keys. */
+async function confirmWrites(s3, where, batch, options) {
+    const byKey = new Map(batch.map((w) => [w.item.key, w]));
+    const results = [];
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async ({ key, entries }) => {
+        const written = byKey.get(key);
+        if (!written)
+            return;
+        let checked;
+        try {
+            checked = checkWrite(entries, written);
+        }
+        catch (error) {
+            results.push({ written, error });
+            return;
+        }
+        const { newVersionId, proven } = checked;
+        if (proven) {
+            results.push({ written, newVersionId, check: 'size and ETag' });
+            return;
+        }
+        try {
+            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+        }
+        catch (error) {
+            // A mismatch is an answer; a failed read is not: the walk reads this key again.
+            if (!(error instanceof VerifyError || error instanceof RaceError))
+                throw error;
+            results.push({ written, error });
+        }
+    });
+    for (const [key, error] of unlisted) {
+        const written = byKey.get(key);
+        if (written)
+            results.push({ written, error });
+    }
+    return results;
+}
+/**
+ * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
+ * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
+ * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
+ * is copied once more with the source's encryption (both copies stay in the history). Throws
+ * VerifyError when the bytes differ.
+ */
+async function settle(s3, where, written, newVersionId, options) {
+    const { item } = written;
+    const wanted = item.wanted;
+    if (!wanted)
+        throw new Error(`${item.key}: a restore without a version to copy`);
+    const source = item.source ??
+        (await (0,objects/* headVersion */.xW)(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
+    const copy = await (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: newVersionId });
+    const check = checkCopy(source, copy);
+    if (check.ok)
+        return { newVersionId, check: check.detail };
+    if (check.encryption && !written.corrective) {
+        const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
+        const again = { ...item, current: ours, source };
+        const guard = new WriteGuard(silentLogger);
+        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, options.copy, guard);
+        const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
+        if (result && 'newVersionId' in result) {
+            return {
+                newVersionId: result.newVersionId,
+                check: `${result.check}, with the source's encryption`,
+            };
+        }
+        throw (result?.error ??
+            new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
+    }
+    throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
+}
+/**
+ * One copy of a version to a key, confirmed from the listing as a rollback's writes are: the
+ * path a restore drill takes into a scratch key. Throws what the confirmation found.
+ */
+async function copyConfirmed(s3, where, request, options) {
+    const landed = await copyVersion(s3, where, request, options.copy, options.guard);
+    const item = {
+        key: request.key,
+        action: 'restore',
+        current: request.expected,
+        wanted: request.wanted,
+        source: request.source,
+    };
+    const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy });
+    if (!result)
+        throw new Error(`${request.key}: the copy could not be confirmed`);
+    if ('error' in result)
+        throw result.error;
+    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
+}
+/**
+ * Pure: checks a new version against its source from two HeadObjects: the content rule (size,
+ * then a full-object checksum, then an ETag that is the content's MD5; unproven beyond size
+ * when neither can tell), and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function checkCopy(source, copy) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const verdict = (0,content/* sameBytes */.e)(source, copy, 'head');
+    if (verdict.same === false) {
+        return {
+            ok: false,
+            detail: verdict.how.replace(' differs from ', " differs from the source's "),
+        };
+    }
+    return { ok: true, detail: verdict.same ? verdict.how : 'size' };
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+
 
 
 
@@ -40742,19 +40772,19 @@ async function putBack(s3, where, settings, run, options, log) {
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
     const { failure } = options;
-    return new errors/* RestoreError */.DZ(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
     const [newest] = entries;
     const planned = c.item.current?.versionId;
-    if (c.error instanceof errors/* RaceError */.CL)
+    if (c.error instanceof RaceError)
         return { state: `left as is: ${(0,errors/* errorMessage */.gJ)(c.error)}` };
     if (c.newVersionId !== undefined && !c.unsure) {
         if (newest?.versionId === c.newVersionId)
             return { ours: newest };
         return {
-            state: `left as is: changed by another writer after this run (now ${(0,engine_select/* describe */.q0)(newest)}); ` +
+            state: `left as is: changed by another writer after this run (now ${(0,history_select/* describe */.q0)(newest)}); ` +
                 `this run's ${c.newVersionId} stays in the history`,
         };
     }
@@ -40762,18 +40792,18 @@ function examine(entries, c) {
         return { state: `not changed (the write failed: ${(0,errors/* errorMessage */.gJ)(c.error ?? 'no reply')})` };
     }
     const ours = newest !== undefined && madeBy(newest, c.item);
-    if (ours && entries[(0,engine_confirm/* ownCopies */.uD)(entries, c.attempts, planned)]?.versionId === planned) {
+    if (ours && entries[ownCopies(entries, c.attempts, planned)]?.versionId === planned) {
         return { ours: newest };
     }
     return {
-        state: `left as is: changed by another writer (now ${(0,engine_select/* describe */.q0)(newest)}, planned on ${(0,engine_select/* describe */.q0)(c.item.current)})`,
+        state: `left as is: changed by another writer (now ${(0,history_select/* describe */.q0)(newest)}, planned on ${(0,history_select/* describe */.q0)(c.item.current)})`,
     };
 }
 /** Whether an entry is what the planned write makes: a delete marker, or a copy of `wanted`. */
 function madeBy(entry, item) {
     if (item.action === 'delete')
         return entry.isDeleteMarker;
-    return !!item.wanted && (0,engine_confirm/* sameWrite */.WV)(entry, item.wanted);
+    return !!item.wanted && sameWrite(entry, item.wanted);
 }
 async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
     if (chunk.length === 0)
@@ -40808,13 +40838,16 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         const failed = [];
         await (0,pool/* eachLimit */.h)(todo, options.concurrency, async ({ ours, item }) => {
             try {
-                written.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
             catch (error) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, written, options.walk)) {
+        for (const result of await confirmWrites(s3, where, written, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -40850,29 +40883,29 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
     }
 }
 function putBackTo(back, newVersionId) {
-    return (`put back to ${(0,engine_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
+    return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
 function reverse(item, ours) {
     const previous = item.current;
-    return (0,engine_select/* isAbsent */.W0)(previous)
+    return (0,history_select/* isAbsent */.W0)(previous)
         ? { key: item.key, action: 'delete', current: ours, wanted: previous }
         : { key: item.key, action: 'restore', current: ours, wanted: previous };
 }
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
     return (`NOT put back: ${(0,errors/* errorMessage */.gJ)(e)}; this run's ${back?.current?.versionId} is current, ` +
-        `${(0,engine_select/* describe */.q0)(back?.wanted)} is in the history`);
+        `${(0,history_select/* describe */.q0)(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;
-    const undo = `${c?.item.key ?? ''}=${(0,engine_select/* isAbsent */.W0)(before) ? '' : (before?.versionId ?? '')}`;
+    const undo = `${c?.item.key ?? ''}=${(0,history_select/* isAbsent */.W0)(before) ? '' : (before?.versionId ?? '')}`;
     return (`unknown: its versions could not be listed to put it back (${(0,errors/* errorMessage */.gJ)(error)}); ` +
         `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/apply.ts
+;// CONCATENATED MODULE: ./src/engine/write/apply.ts
 
 
 
@@ -40884,11 +40917,11 @@ function unknown(c, error) {
 async function recordWrite(stores, item, confirmed) {
     const { newVersionId, check } = confirmed;
     await stores.journal.write({ item, newVersionId });
-    await stores.outcomes.write({ ...(0,engine_manifest/* plannedOutcome */.pV)(item), newVersionId, check });
+    await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check });
 }
 /** Writes every planned key, all or nothing. Returns the number of keys written. */
 async function applyPlan(s3, where, settings, plan, stores, options, log) {
-    const guard = new engine_guard/* WriteGuard */.j(log);
+    const guard = new WriteGuard(log);
     const progress = new lib_progress/* Progress */.k('Restored', options.total, log);
     const batchSize = options.batch ?? 1000;
     const pending = [];
@@ -40897,7 +40930,10 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, batch, options.walk)) {
+        for (const result of await confirmWrites(s3, where, batch, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item, landed } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
@@ -40913,7 +40949,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     try {
         await (0,pool/* eachLimit */.h)(plan, options.concurrency, async (item) => {
             try {
-                pending.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
             catch (error) {
                 failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
@@ -40945,9 +40981,122 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     return stores.journal.count;
 }
 
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ./src/engine/plan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
+    const current = (0,history_select/* currentEntry */.ES)(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = (0,history_select/* entryAt */._f)(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if ((0,history_select/* isAbsent */.W0)(wanted)) {
+        if ((0,history_select/* isAbsent */.W0)(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
 
 
 
@@ -40957,12 +41106,12 @@ var eligibility = __nccwpck_require__(7207);
  * size but different ETags (the current one may be a copy of it after all).
  */
 async function resolveKey(s3, request, key, entries) {
-    const decided = (0,eligibility/* decide */.LD)(key, entries, request.target, request.ifMissing);
+    const decided = decide(key, entries, request.target, request.ifMissing);
     if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
         return decided;
     const { wanted, current } = decided;
-    const same = (0,eligibility/* mayBeSame */.Lx)(current, wanted);
-    if (!request.checkSources && !(0,eligibility/* needsSourceCheck */.NU)(wanted) && !same)
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
         return decided;
     let source;
     try {
@@ -40971,11 +41120,11 @@ async function resolveKey(s3, request, key, entries) {
     catch (e) {
         return { key, problem: `version ${wanted.versionId} cannot be read: ${(0,errors/* errorMessage */.gJ)(e)}` };
     }
-    const problem = (0,eligibility/* sourceProblem */.Nj)(wanted.versionId, source);
+    const problem = sourceProblem(wanted.versionId, source);
     if (problem)
         return { key, problem };
     decided.source = source;
-    if (same && current && (0,eligibility/* sameContent */.Cm)(await head(s3, request, current), source)) {
+    if (same && current && sameObject(await head(s3, request, current), source)) {
         decided.action = 'unchanged';
     }
     return decided;
@@ -40988,8 +41137,20 @@ function head(s3, request, entry) {
         expectedBucketOwner: request.expectedBucketOwner,
     });
 }
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    return (0,content/* sameBytes */.e)(a, b, 'head').same === true;
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
-;// CONCATENATED MODULE: ./src/engine/scan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
 
 
 
@@ -41028,7 +41189,7 @@ observe) {
         else {
             result.actions[resolved.action]++;
             await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${(0,engine_select/* describe */.q0)(resolved.current)}; target: ${(0,engine_select/* describe */.q0)(resolved.wanted)})`;
+            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
             if (each)
                 log.info(line);
             else
@@ -41037,7 +41198,7 @@ observe) {
                 await stores.plan.write(resolved);
             }
             else {
-                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(resolved));
+                await stores.outcomes.write(plannedOutcome(resolved));
             }
         }
         progress.add(1, line());
@@ -41046,10 +41207,115 @@ observe) {
     return result;
 }
 
-// EXTERNAL MODULE: ./src/engine/planfile.ts
-var planfile = __nccwpck_require__(2709);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = (0,history_select/* isAbsent */.W0)(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await sealed/* SealedWriter */.S1.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
+ * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await (0,sealed/* openSealed */.j5)(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new sealed/* SealedFileError */.DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -41155,7 +41421,7 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
-;// CONCATENATED MODULE: ./src/engine/batch-report.ts
+;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
  * report prefix lists the result files; each CSV row is Bucket, Key (URL-encoded), VersionId,
@@ -41165,7 +41431,7 @@ const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 /** Every task row of a job's report; none when the job wrote no report (it never ran). */
 async function fetchReport(s3, bucket, prefix, jobId) {
-    const manifest = await batch_report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
+    const manifest = await report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
     if (manifest === undefined)
         return [];
     const files = JSON.parse(manifest).Results ?? [];
@@ -41173,14 +41439,14 @@ async function fetchReport(s3, bucket, prefix, jobId) {
     for (const file of files) {
         if (!file.Key)
             continue;
-        for (const cells of parseCsv((await batch_report_text(s3, bucket, file.Key)) ?? '')) {
+        for (const cells of parseCsv((await report_text(s3, bucket, file.Key)) ?? '')) {
             const [, key = '', versionId = '', status = '', httpStatus = '', errorCode = '', message = '',] = cells;
             rows.push({ key: decodeKey(key), versionId, status, httpStatus, errorCode, message });
         }
     }
     return rows;
 }
-async function batch_report_text(s3, bucket, key) {
+async function report_text(s3, bucket, key) {
     try {
         const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
@@ -41244,9 +41510,7 @@ function parseCsv(input) {
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
-// EXTERNAL MODULE: ./src/engine/layout.ts
-var layout = __nccwpck_require__(3638);
-;// CONCATENATED MODULE: ./src/engine/batch-split.ts
+;// CONCATENATED MODULE: ./src/engine/batch/split.ts
 /**
  * Which writer takes each key of a plan under `engine: batch-operations`, and the jobs'
  * manifests: one CSV per storage class, written to a file as the plan is read.
@@ -41269,9 +41533,9 @@ function writerOf(item, copy) {
     const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold);
     if ((wanted.size ?? 0) > limit)
         return 'runner'; // the job's copies stop at 5 GB
-    if ((0,layout/* isMultipartETag */.aL)(wanted.eTag))
+    if (isMultipartETag(wanted.eTag))
         return 'runner'; // only the runner keeps the part layout
-    if (eligibility/* ARCHIVE_CLASSES */.CP.has(wanted.storageClass ?? ''))
+    if (ARCHIVE_CLASSES.has(wanted.storageClass ?? ''))
         return 'runner'; // a restored copy: runner
     if (item.source?.sseCustomerAlgorithm)
         return 'runner'; // SSE-C: not in Batch Operations
@@ -41354,7 +41618,7 @@ function describeWriters(w) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch.ts
+;// CONCATENATED MODULE: ./src/engine/batch/jobs.ts
 /**
  * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
  * can make (versions up to 5 GB, uploaded in one part, not archived) go to copy jobs, one per
@@ -41423,13 +41687,13 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             for (const job of created) {
                 job.state = await waitFor(control, batch, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s), sleep);
                 if (job.state.status !== 'Suspended') {
-                    throw new errors/* BatchJobError */.g5(job.id, job.state.status, job.state.reasons, [], 'was not created');
+                    throw new BatchJobError(job.id, job.state.status, job.state.reasons, [], 'was not created');
                 }
             }
         }
         catch (e) {
             await cancel(control, batch, created, 'the rollback stopped before its first write');
-            throw e instanceof errors/* BatchJobError */.g5
+            throw e instanceof BatchJobError
                 ? e
                 : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
         }
@@ -41483,7 +41747,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     const size = options.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, chunk, options.walk)) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -41506,13 +41770,13 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     if (failed.length === 0 && !jobFailed)
         return stores.journal.count;
     const job = jobFailed ?? jobs[0];
-    const error = new errors/* BatchJobError */.g5(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
+    const error = new BatchJobError(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
     await stores.journal.flush();
     if (!batch.putBack) {
         throw await reportStates(stores, failed, error);
     }
     log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
-    throw await putBack(s3, where, copy, { guard: new engine_guard/* WriteGuard */.j(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
+    throw await putBack(s3, where, copy, { guard: new WriteGuard(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
 }
 /** `batch-put-back: false`: every key's state, and how a re-run converges. */
 async function reportStates(stores, failed, error) {
@@ -41544,7 +41808,7 @@ async function waitFor(control, batch, jobId, done, sleep, log) {
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            throw new errors/* BatchJobError */.g5(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
+            throw new BatchJobError(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
         }
         await sleep(Math.min(pause, left));
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
@@ -41558,9 +41822,70 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine/target.ts
-var target = __nccwpck_require__(6681);
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(4761);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(7301);
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await (0,snapshots/* resolveRef */.qE)(s3, settings.snapshotStore, ref);
+    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
 
 
 
@@ -41601,7 +41926,7 @@ function memoryStores() {
 async function rollback(s3, asked, log, options = {}) {
     const { bucket, expectedBucketOwner, dryRun } = asked;
     await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await (0,target/* resolveTarget */.u)(s3, asked).catch((e) => {
+    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
         throw e instanceof errors/* InputError */.dz || e instanceof errors/* SnapshotError */.JC || e instanceof sealed/* SealedFileError */.DS
             ? e
             : new errors/* StepError */.zg('reading the target', describeTarget(asked), e);
@@ -41656,7 +41981,7 @@ async function rollback(s3, asked, log, options = {}) {
             writers = await splitOf(stores.plan, settings.copy);
         if (dryRun || planned === 0) {
             for await (const item of stores.plan.read())
-                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(item));
+                await stores.outcomes.write(plannedOutcome(item));
         }
         else if (batch && writers && writers.jobs.length > 0) {
             const control = options.control ?? createControlClient(settings.s3);
@@ -41705,7 +42030,7 @@ function describeTarget(settings) {
 /** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
 async function planRecorder(settings, stores) {
     const { target } = settings;
-    return planfile/* PlanRecorder */.E.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
+    return PlanRecorder.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
         bucket: settings.bucket,
         createdAt: new Date().toISOString(),
         target: target.kind === 'time'
@@ -41727,7 +42052,7 @@ async function cleanUp(stores, error) {
     if (error === undefined) {
         await stores.states.remove();
     }
-    else if (!(error instanceof errors/* RestoreError */.DZ)) {
+    else if (!(error instanceof RestoreError)) {
         await (0,promises_.rm)(stores.dir, { recursive: true, force: true });
     }
     else {
@@ -41746,10 +42071,10 @@ function check(result, prefix) {
         const problems = [...result.problems];
         if (more > 0)
             problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new errors/* PlanError */.W6(problems);
+        throw new PlanError(problems);
     }
     if (prefix !== undefined && result.keys === 0) {
-        throw new errors/* PlanError */.W6([
+        throw new PlanError([
             {
                 key: prefix,
                 problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
@@ -41763,7 +42088,7 @@ function check(result, prefix) {
  */
 async function manifestOf(settings, result, written, outcomes) {
     const { bucket, target, dryRun, prefix } = settings;
-    const omitted = prefix !== undefined && result.keys > engine_manifest/* INLINE_KEYS */.$T;
+    const omitted = prefix !== undefined && result.keys > INLINE_KEYS;
     const rows = [];
     if (!omitted)
         for await (const row of outcomes.read())
@@ -41776,7 +42101,7 @@ async function manifestOf(settings, result, written, outcomes) {
             : a.key > b.key
                 ? 1
                 : 0);
-    const manifest = (0,engine_manifest/* buildManifest */.u1)(bucket, target, dryRun, rows);
+    const manifest = buildManifest(bucket, target, dryRun, rows);
     if (prefix === undefined)
         return manifest;
     const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes);
@@ -41801,7 +42126,7 @@ async function writeUndo(outcomes) {
     const file = await (0,promises_.open)(path, 'w');
     try {
         for await (const row of outcomes.read())
-            await file.write(`${(0,engine_manifest/* undoLine */.Fm)(row)}\n`);
+            await file.write(`${undoLine(row)}\n`);
     }
     finally {
         await file.close();
@@ -41809,10 +42134,87 @@ async function writeUndo(outcomes) {
     return path;
 }
 
+;// CONCATENATED MODULE: ./src/engine/index.ts
+/**
+ * The engine's front door: everything outside src/engine/ imports it from here, and nothing
+ * else (a test holds the line). How a rollback runs, in the order of the folders:
+ *
+ * - plan/: the target (a time, versions, a snapshot or a saved plan) → one history per key
+ *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
+ *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
+ * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
+ * - run/: a run's working files, what is kept of them, and its undo file.
+ */
+
+
+
+
+
+
+
+
 
 /***/ }),
 
-/***/ 2132:
+/***/ 897:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sameBytes)
+/* harmony export */ });
+/* unused harmony export unquote */
+/**
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
+ */
+/**
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
+ */
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
+    }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
+    }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
+}
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+
+
+/***/ }),
+
+/***/ 46:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -41848,7 +42250,141 @@ function describe(entry) {
 
 /***/ }),
 
-/***/ 3720:
+/***/ 7301:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JR: () => (/* binding */ listPointers),
+/* harmony export */   Os: () => (/* binding */ saveSnapshot),
+/* harmony export */   S_: () => (/* binding */ uriOf),
+/* harmony export */   Td: () => (/* binding */ SNAPSHOT_FORMAT),
+/* harmony export */   qE: () => (/* binding */ resolveRef),
+/* harmony export */   r3: () => (/* binding */ openSnapshot)
+/* harmony export */ });
+/* unused harmony export readPointer */
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
+        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .ListObjectsV2Command */ .u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .HeadObjectCommand */ .l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__/* .openSealed */ .j5)(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_4__/* .httpStatus */ .nG)(e) === 404);
+}
+
+
+/***/ }),
+
+/***/ 3098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -41971,379 +42507,14 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
-/***/ 6681:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ resolveTarget)
-/* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77);
-/* harmony import */ var _planfile_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2709);
-
-
-
-
-async function resolveTarget(s3, settings) {
-    const { target } = settings;
-    if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
-    if (target.kind === 'plan') {
-        const plan = await (0,_planfile_js__WEBPACK_IMPORTED_MODULE_3__/* .loadPlan */ .Y)(target.file, settings.bucket);
-        const { header } = plan;
-        return {
-            settings: {
-                ...settings,
-                target: plan.target,
-                keys: plan.keys,
-                prefix: header.prefix,
-                ifMissing: header.ifMissing,
-            },
-            plan,
-        };
-    }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
-}
-/**
- * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
- * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
- */
-async function fromSnapshot(s3, settings, ref) {
-    const id = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .resolveRef */ .qE)(s3, settings.snapshotStore, ref);
-    const { header, values } = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .openSnapshot */ .r3)(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
-    const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
-        return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
-        };
-    }
-    const picked = new Map();
-    for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
-        if (!versions.has(key) && !inScope) {
-            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
-        }
-        picked.set(key, versions.get(key) ?? null);
-    }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
-}
-
-
-/***/ }),
-
-/***/ 6943:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  kv: () => (/* binding */ copyVersion),
-  F3: () => (/* binding */ writeItem)
-});
-
-// UNUSED EXPORTS: addDeleteMarker
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/layout.ts
-var layout = __nccwpck_require__(3638);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
-// EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(9134);
-// EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-;// CONCATENATED MODULE: ./src/engine/requests.ts
-/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
-function copySource(bucket, key, versionId) {
-    const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
-}
-/**
- * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
- * the class is the listed one; the encryption is the source's where planning read it (a KMS
- * key is kept), else the bucket default, which confirm.ts checks against the source when the
- * copy's ETag differs from it.
- */
-function storageAndEncryption(wanted, source) {
-    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
-    return {
-        StorageClass: (source?.storageClass ?? wanted.storageClass),
-        ServerSideEncryption: source?.serverSideEncryption,
-        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
-        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/multipart.ts
-/**
- * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
- * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
- * already restored. Uploads this run opens are aborted when it cannot complete them, including
- * ones a retried CreateMultipartUpload opened without the run hearing of them.
- */
-
-
-
-
-
-
-
-
-/** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
-    const { wanted } = request;
-    const size = wanted.size ?? 0;
-    const ref = {
-        ...where,
-        key: request.sourceKey ?? request.key,
-        versionId: wanted.versionId,
-    };
-    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
-    const head = await (0,objects/* headVersion */.xW)(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
-    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
-    const firstPart = head.partsCount === parts ? head.size : undefined;
-    const facts = {
-        ...(request.source ?? head),
-        size,
-        checksum: request.source?.checksum,
-    };
-    const ranges = parts > 0 ? (0,layout/* sourceLayout */.iR)(size, parts, firstPart) : (0,layout/* partRanges */.kq)(size, settings.partSize);
-    return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
-}
-/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
-    const { bucket, expectedBucketOwner } = where;
-    const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
-    const uploadId = await createUpload(s3, {
-        Bucket: bucket,
-        Key: key,
-        ExpectedBucketOwner: expectedBucketOwner,
-        ContentType: facts.contentType,
-        CacheControl: facts.cacheControl,
-        ContentDisposition: facts.contentDisposition,
-        ContentEncoding: facts.contentEncoding,
-        ContentLanguage: facts.contentLanguage,
-        Expires: facts.expires,
-        WebsiteRedirectLocation: facts.websiteRedirectLocation,
-        Metadata: facts.metadata,
-        Tagging: tags || undefined,
-        ...storageAndEncryption(wanted, facts),
-    });
-    try {
-        const parts = new Array(ranges.length);
-        const indexes = ranges.map((_, i) => i);
-        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
-            const { start, end } = ranges[i];
-            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: i + 1,
-                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
-                CopySourceRange: `bytes=${start}-${end}`,
-                ExpectedBucketOwner: expectedBucketOwner,
-                ExpectedSourceBucketOwner: expectedBucketOwner,
-            }));
-            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
-        });
-        const landed = await (0,engine_guard/* guarded */.N)(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
-        if (!landed.uncertain)
-            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
-        return { ...landed, multipart: true };
-    }
-    catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
-            throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
-        });
-        throw e;
-    }
-}
-async function complete(s3, where, key, uploadId, parts, condition) {
-    try {
-        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ...condition,
-        }));
-        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
-    }
-    catch (e) {
-        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
-        const attempts = e.$metadata?.attempts ?? 1;
-        if ((0,objects/* httpStatus */.nG)(e) === 404 && attempts > 1)
-            return { attempts, uncertain: true };
-        throw e;
-    }
-}
-/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
-const SKEW_MS = 60_000;
-/**
- * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
- * have opened uploads the run never heard of: those of this key opened since the first attempt
- * are aborted, so none is left open (and billed).
- */
-async function createUpload(s3, input) {
-    const bucket = input.Bucket ?? '';
-    const key = input.Key ?? '';
-    const since = Date.now() - SKEW_MS;
-    let uploadId;
-    try {
-        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
-        uploadId = out.UploadId;
-        if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
-    }
-    catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
-        throw e;
-    }
-    if (!uploadId)
-        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
-    return uploadId;
-}
-async function abortStrays(s3, bucket, key, since, keep) {
-    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
-    for (const upload of out.Uploads ?? []) {
-        const opened = upload.Initiated?.getTime() ?? 0;
-        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
-            continue;
-        await abort(s3, bucket, key, upload.UploadId);
-    }
-}
-/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
-    try {
-        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    }
-    catch (e) {
-        if ((0,objects/* httpStatus */.nG)(e) !== 404)
-            throw e;
-    }
-}
-/**
- * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
- * put on the new version itself. Without a version ID in the response, the newest is ours
- * (checked right after by the listing).
- */
-async function ensureTags(s3, ref, tags) {
-    if (!tags)
-        return;
-    const versionId = ref.versionId ??
-        (await (0,listing/* keyHistory */.Ur)(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
-    if ((await (0,objects/* tagsOf */.Fg)(s3, { ...ref, versionId })) === tags)
-        return;
-    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/engine/write.ts
-/**
- * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
- * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
- * A write only lands; confirm.ts then checks it against the listing.
- */
-
-
-
-
-
-/** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
-    if (item.action === 'delete') {
-        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
-    }
-    if (item.action !== 'restore' || !item.wanted) {
-        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
-    }
-    const request = {
-        key: item.key,
-        wanted: item.wanted,
-        source: item.source,
-        expected: item.current,
-    };
-    return copyVersion(s3, where, request, settings, guard);
-}
-/**
- * Copies a version on top of its key. A source uploaded in parts is copied with the same part
- * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
- * single-part source above `multipartThreshold`; every other source takes one CopyObject.
- */
-function copyVersion(s3, where, request, settings, guard) {
-    const size = request.wanted.size ?? 0;
-    if ((0,layout/* isMultipartETag */.aL)(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
-    }
-    return singleCopy(s3, where, request, guard);
-}
-/** Adds a delete marker (a DeleteObject without a version ID). */
-async function addDeleteMarker(s3, where, request, guard) {
-    return (0,engine_guard/* guarded */.N)(s3, { ...where, ...request }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
-            Bucket: where.bucket,
-            Key: request.key,
-            ExpectedBucketOwner: where.expectedBucketOwner,
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-function singleCopy(s3, where, request, guard) {
-    const { key, wanted, source } = request;
-    return (0,engine_guard/* guarded */.N)(s3, { ...where, key, expected: request.expected }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
-            Bucket: where.bucket,
-            Key: key,
-            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ExpectedSourceBucketOwner: where.expectedBucketOwner,
-            MetadataDirective: 'COPY',
-            TaggingDirective: 'COPY',
-            WebsiteRedirectLocation: source?.websiteRedirectLocation,
-            ...storageAndEncryption(wanted, source),
-            ...guard.condition(request.expected),
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-
-
-/***/ }),
-
 /***/ 7268:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CL: () => (/* binding */ RaceError),
-/* harmony export */   DZ: () => (/* binding */ RestoreError),
-/* harmony export */   Gz: () => (/* binding */ VerifyError),
 /* harmony export */   JC: () => (/* binding */ SnapshotError),
 /* harmony export */   PI: () => (/* binding */ BucketError),
-/* harmony export */   W6: () => (/* binding */ PlanError),
-/* harmony export */   Z: () => (/* binding */ StalePlanError),
 /* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   g5: () => (/* binding */ BatchJobError),
+/* harmony export */   fk: () => (/* binding */ RefusedError),
 /* harmony export */   gJ: () => (/* reexport safe */ _explain_js__WEBPACK_IMPORTED_MODULE_0__.gJ),
 /* harmony export */   h4: () => (/* binding */ diagnose),
 /* harmony export */   zg: () => (/* binding */ StepError)
@@ -42368,57 +42539,6 @@ class InputError extends Error {
         this.expected = expected;
     }
 }
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends Error {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends Error {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends Error {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 class SnapshotError extends Error {
     name = 'SnapshotError';
@@ -42427,48 +42547,12 @@ class SnapshotError extends Error {
 class BucketError extends Error {
     name = 'BucketError';
 }
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends Error {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends Error {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-class RestoreError extends Error {
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${(0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-    }
+/**
+ * A run that was refused, or failed and was put back, for a reason that is not the user's
+ * input: the engine's errors extend it, so the ground floor can tell them apart without
+ * knowing them.
+ */
+class RefusedError extends Error {
 }
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -42513,18 +42597,7 @@ function diagnose(e, context = {}) {
     if (e instanceof InputError)
         return { kind: 'usage' };
     const explained = (0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .explain */ .WE)(e, context);
-    const refused = [
-        PlanError,
-        StalePlanError,
-        SnapshotError,
-        _sealed_js__WEBPACK_IMPORTED_MODULE_1__/* .SealedFileError */ .DS,
-        BucketError,
-        RaceError,
-        VerifyError,
-        RestoreError,
-        ChainError,
-        BatchJobError,
-    ];
+    const refused = [RefusedError, SnapshotError, _sealed_js__WEBPACK_IMPORTED_MODULE_1__/* .SealedFileError */ .DS, BucketError, ChainError];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -44427,140 +44500,6 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 77:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   JR: () => (/* binding */ listPointers),
-/* harmony export */   Os: () => (/* binding */ saveSnapshot),
-/* harmony export */   S_: () => (/* binding */ uriOf),
-/* harmony export */   Td: () => (/* binding */ SNAPSHOT_FORMAT),
-/* harmony export */   qE: () => (/* binding */ resolveRef),
-/* harmony export */   r3: () => (/* binding */ openSnapshot)
-/* harmony export */ });
-/* unused harmony export readPointer */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
-        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .ListObjectsV2Command */ .u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .HeadObjectCommand */ .l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__/* .openSealed */ .j5)(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_4__/* .httpStatus */ .nG)(e) === 404);
-}
-
-
-/***/ }),
-
 /***/ 1556:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -44630,12 +44569,6 @@ function isNoSuchBucket(e) {
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
 var pool = __nccwpck_require__(1465);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
-var engine_confirm = __nccwpck_require__(3879);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -44696,9 +44629,9 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
 var listing = __nccwpck_require__(9134);
+// EXTERNAL MODULE: ./src/engine/index.ts + 22 modules
+var engine = __nccwpck_require__(989);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
-
-
 
 
 
@@ -44708,7 +44641,7 @@ var listing = __nccwpck_require__(9134);
 async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
-    const guard = new engine_guard/* WriteGuard */.j(log);
+    const guard = new engine/* WriteGuard */.jF(log);
     const outcomes = request.items.map((item) => ({
         key: item.key,
         scratchKey: prefix + item.key,
@@ -44737,13 +44670,13 @@ async function runDrill(s3, request, copy, log) {
                     eTag: item.source.eTag,
                     storageClass: item.source.storageClass,
                 };
-                const written = await copyChecked(s3, { bucket, expectedBucketOwner }, {
+                const written = await (0,engine/* copyConfirmed */.jD)(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
                     sourceKey: item.key,
                     wanted,
                     source: item.source,
                     expected: undefined,
-                }, copy, guard);
+                }, { copy, guard });
                 ledger.record(scratchKey, written.newVersionId);
                 Object.assign(outcome, {
                     result: 'copied',
@@ -44754,7 +44687,7 @@ async function runDrill(s3, request, copy, log) {
                 log.info(`${item.key}: drill copy ${written.newVersionId} checked by ${written.check}`);
             }
             catch (e) {
-                if (e instanceof errors/* VerifyError */.Gz && e.newVersionId) {
+                if (e instanceof engine/* VerifyError */.Gz && e.newVersionId) {
                     ledger.record(scratchKey, e.newVersionId);
                     outcome.newVersionId = e.newVersionId;
                 }
@@ -44799,30 +44732,9 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
     else
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
 }
-/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
-async function copyChecked(s3, where, request, settings, guard) {
-    const landed = await (0,write/* copyVersion */.kv)(s3, where, request, settings, guard);
-    const item = {
-        key: request.key,
-        action: 'restore',
-        current: request.expected,
-        wanted: request.wanted,
-        source: request.source,
-    };
-    const [result] = await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, [{ item, landed }]);
-    if (!result)
-        throw new Error(`${request.key}: the copy could not be confirmed`);
-    if ('error' in result)
-        throw result.error;
-    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
-}
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
 var duration = __nccwpck_require__(1145);
-// EXTERNAL MODULE: ./src/engine/target.ts
-var engine_target = __nccwpck_require__(6681);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
@@ -44914,7 +44826,7 @@ function guaranteedWindow(rules, now) {
             });
         }
         for (const t of rule.NoncurrentVersionTransitions ?? []) {
-            if (!t.StorageClass || !eligibility/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
+            if (!t.StorageClass || !engine/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
                 if (t.StorageClass === 'INTELLIGENT_TIERING')
                     notes.push(intelligentTiering(ruleId));
                 continue;
@@ -44928,7 +44840,7 @@ function guaranteedWindow(rules, now) {
             });
         }
         for (const t of rule.Transitions ?? []) {
-            if (!t.StorageClass || !eligibility/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
+            if (!t.StorageClass || !engine/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
                 if (t.StorageClass === 'INTELLIGENT_TIERING')
                     notes.push(intelligentTiering(ruleId));
                 continue;
@@ -45012,8 +44924,8 @@ function describeRule(rule) {
     return `${rule.ID || '(no ID)'} [${rule.Status}] ${scope}: ${actions.join(', ') || 'no versioning action'}`;
 }
 
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(46);
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
@@ -45037,15 +44949,15 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
     }
     if (entries.length === 0 && settings.ifMissing !== 'skip') {
         report.state = 'missing';
-        report.problems.push(eligibility/* NO_SUCH_KEY */.yQ);
+        report.problems.push(engine/* NO_SUCH_KEY */.yQ);
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    const current = (0,engine_select/* currentEntry */.ES)(entries);
+    const current = (0,history_select/* currentEntry */.ES)(entries);
     const { target } = settings;
     const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
     const wanted = target.kind === 'time'
-        ? (0,engine_select/* entryAt */._f)(entries, target.at)
+        ? (0,history_select/* entryAt */._f)(entries, target.at)
         : entries.find((e) => e.versionId === wantedId);
     if (wanted) {
         report.versionId = wanted.versionId;
@@ -45056,12 +44968,12 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         report.state = 'missing';
         report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
     }
-    else if ((0,engine_select/* isAbsent */.W0)(wanted)) {
+    else if ((0,history_select/* isAbsent */.W0)(wanted)) {
         // Stricter than a rollback, which leaves a key absent then and now unchanged: without
         // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
         if (settings.ifMissing !== 'fail') {
             report.state = 'absent';
-            report.action = (0,engine_select/* isAbsent */.W0)(current)
+            report.action = (0,history_select/* isAbsent */.W0)(current)
                 ? 'unchanged'
                 : settings.ifMissing === 'delete'
                     ? 'delete'
@@ -45089,7 +45001,7 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
  * content check) means a rollback leaves it as is, archived or not.
  */
 async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = (0,eligibility/* sameByListing */.ce)(current, wanted);
+    const isCurrent = (0,engine/* sameByListing */.ce)(current, wanted);
     let facts;
     try {
         facts = await (0,objects/* headVersion */.xW)(s3, { ...ref, versionId: wanted.versionId });
@@ -45101,8 +45013,8 @@ async function checkVersion(s3, ref, wanted, current, report) {
     }
     report.size = facts.size;
     report.storageClass = facts.storageClass ?? wanted.storageClass ?? 'STANDARD';
-    const archive = (0,eligibility/* archiveOf */.YH)(facts);
-    const problem = (0,eligibility/* sourceProblem */.Nj)(wanted.versionId, facts);
+    const archive = (0,engine/* archiveOf */.YH)(facts);
+    const problem = (0,engine/* sourceProblem */.Nj)(wanted.versionId, facts);
     report.action = isCurrent ? 'unchanged' : 'restore';
     if (facts.sseCustomerAlgorithm) {
         report.state = 'unreadable';
@@ -45110,7 +45022,7 @@ async function checkVersion(s3, ref, wanted, current, report) {
         report.problems.push(problem ?? 'SSE-C');
         return;
     }
-    if (archive && (0,eligibility/* restoredCopy */.OZ)(facts)) {
+    if (archive && (0,engine/* restoredCopy */.OZ)(facts)) {
         report.notes.push(`${archive}, with a restored copy available (${facts.restore})`);
     }
     else if (archive && isCurrent) {
@@ -45301,7 +45213,7 @@ function targetOf(target) {
  * recorded as absent has nothing that could expire), at that version.
  */
 async function snapshotKeys(s3, asked) {
-    const { settings } = await (0,engine_target/* resolveTarget */.u)(s3, asked);
+    const { settings } = await (0,engine/* resolveTarget */.u1)(s3, asked);
     const { target } = settings;
     if (target.kind !== 'versions' || !target.origin)
         return settings;

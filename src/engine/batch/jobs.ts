@@ -39,8 +39,6 @@ import type { Where } from '../../history/sources.js'
 import { fetchReport } from './report.js'
 import { filtered, manifests, type JobRun, type Writers } from './split.js'
 
-export { describeWriters, splitOf, writerOf, type JobRun, type Writers } from './split.js'
-
 export interface BatchRunStores extends ApplyStores {
   plan: Store<PlanItem>
 }

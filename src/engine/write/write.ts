@@ -18,8 +18,6 @@ import {
   type Landed,
 } from './requests.js'
 
-export type { Bucket, CopyRequest, Landed } from './requests.js'
-
 /** Carries out one planned write (a restore or a delete). */
 export function writeItem(
   s3: S3Client,
