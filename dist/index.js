@@ -81447,7 +81447,11 @@ const log = {
     debug: core_debug,
     group: group,
 };
-/** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
+/**
+ * The action, by `mode`: `verify` (prove a rollback would work) and `snapshot` (record a named
+ * good state) run their own modules; otherwise read inputs, roll back (or plan, in a dry run),
+ * re-run the chained workflow if asked, set outputs, write the summary.
+ */
 async function run() {
     const mode = getInput(Inputs.Mode).trim();
     if (mode === 'verify') {

@@ -39316,9 +39316,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4761);
 /* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(989);
 /**
- * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
- * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
- * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
+ * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
+ * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
+ * Results go to stdout (a table, or JSON with --json); progress, errors and what to do about
+ * them go to stderr. Exit codes: ./exit.ts.
  */
 
 
