@@ -39976,9 +39976,8 @@ class BatchJobError extends errors/* RefusedError */.fk {
     reasons;
     failedTasks;
     name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
+    constructor(job, what) {
+        const { jobId, status, reasons, failedTasks } = job;
         const tasks = failedTasks
             .slice(0, 20)
             .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
@@ -40253,7 +40252,8 @@ function storageAndEncryption(wanted, source) {
 
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
+async function prepare(to, request) {
+    const { s3, where } = to;
     const { wanted } = request;
     const size = wanted.size ?? 0;
     const ref = {
@@ -40270,14 +40270,15 @@ async function prepare(s3, where, request, settings) {
         size,
         checksum: request.source?.checksum,
     };
-    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize);
     return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
 }
 /** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
+async function multipartCopy(to, request, guard) {
+    const { s3, where } = to;
     const { bucket, expectedBucketOwner } = where;
     const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const { facts, tags, ranges } = await prepare(to, request);
     const uploadId = await createUpload(s3, {
         Bucket: bucket,
         Key: key,
@@ -40296,7 +40297,7 @@ async function multipartCopy(s3, where, request, settings, guard) {
     try {
         const parts = new Array(ranges.length);
         const indexes = ranges.map((_, i) => i);
-        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
+        await (0,pool/* eachLimit */.h)(indexes, to.copy.partConcurrency, async (i) => {
             const { start, end } = ranges[i];
             const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
                 Bucket: bucket,
@@ -40310,26 +40311,26 @@ async function multipartCopy(s3, where, request, settings, guard) {
             }));
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
         });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
     }
     catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+        await abort(s3, { bucket, key, uploadId }).catch((abortError) => {
             throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
         });
         throw e;
     }
 }
-async function complete(s3, where, key, uploadId, parts, condition) {
+async function complete(s3, upload, parts, condition) {
     try {
         const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
+            Bucket: upload.bucket,
+            Key: upload.key,
+            UploadId: upload.uploadId,
             MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedBucketOwner: upload.expectedBucketOwner,
             ...condition,
         }));
         return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
@@ -40358,27 +40359,30 @@ async function createUpload(s3, input) {
         const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
         uploadId = out.UploadId;
         if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
+            await abortStrays(s3, { bucket, key, since, uploadId });
     }
     catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        await abortStrays(s3, { bucket, key, since }).catch(() => undefined);
         throw e;
     }
     if (!uploadId)
         throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
     return uploadId;
 }
-async function abortStrays(s3, bucket, key, since, keep) {
+/** Aborts the uploads of `key` opened since `since`, except the one kept (`uploadId`). */
+async function abortStrays(s3, strays) {
+    const { bucket, key, since, uploadId: keep } = strays;
     const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
     for (const upload of out.Uploads ?? []) {
         const opened = upload.Initiated?.getTime() ?? 0;
         if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
             continue;
-        await abort(s3, bucket, key, upload.UploadId);
+        await abort(s3, { bucket, key, uploadId: upload.UploadId });
     }
 }
 /** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
+async function abort(s3, upload) {
+    const { bucket, key, uploadId } = upload;
     try {
         await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
     }
@@ -40420,7 +40424,8 @@ async function ensureTags(s3, ref, tags) {
 
 
 /** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
+function writeItem(to, item, guard) {
+    const { s3, where } = to;
     if (item.action === 'delete') {
         return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
     }
@@ -40433,17 +40438,18 @@ function writeItem(s3, where, item, settings, guard) {
         source: item.source,
         expected: item.current,
     };
-    return copyVersion(s3, where, request, settings, guard);
+    return copyVersion(s3, where, request, to.copy, guard);
 }
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
 function copyVersion(s3, where, request, settings, guard) {
     const size = request.wanted.size ?? 0;
     if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
+        return multipartCopy({ s3, where, copy: settings }, request, guard);
     }
     return singleCopy(s3, where, request, guard);
 }
@@ -40725,6 +40731,13 @@ function undoLine(o) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+/**
+ * All or nothing: after a failed write, every key this run changed is put back to the entry
+ * that was current before the run, by adding versions (never removing any). Every write that
+ * may have landed is examined, a listing page at a time: the journal's confirmed writes, writes
+ * not yet confirmed, and each failed write (its reply may have been lost after S3 did it).
+ * A key whose listing keeps failing is reported as unknown, with what to run to converge.
+ */
 
 
 
@@ -40735,19 +40748,20 @@ function undoLine(o) {
 /** Final states kept in memory (and so in the error message); the store has all of them. */
 const STATES_KEPT = 100;
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
-async function putBack(s3, where, settings, run, options, log) {
+async function putBack(ctx, run, outcome) {
+    const { states, failure } = outcome;
     const kept = [];
     const record = async (state) => {
-        await options.states.write(state);
+        await states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
     };
-    log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
+    ctx.log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        await putBackChunk(s3, where, settings, run.guard, chunk, options, record);
+        await putBackChunk(ctx, run.guard, chunk, record);
         chunk = [];
     };
     for (const candidate of run.candidates) {
@@ -40761,19 +40775,18 @@ async function putBack(s3, where, settings, run, options, log) {
             await flush();
     }
     await flush();
-    await options.states.write({
+    await states.write({
         key: '*',
         state: 'every other key: not changed (no write was made to it)',
     });
-    await options.states.close();
+    await states.close();
     const shown = [...kept];
-    const more = options.states.count - 1 - kept.length;
+    const more = states.count - 1 - kept.length;
     if (more > 0) {
-        shown.push({ key: `(${more} more)`, state: `listed in ${options.states.path ?? 'the log'}` });
+        shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` });
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
-    const { failure } = options;
-    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -40806,12 +40819,14 @@ function madeBy(entry, item) {
         return entry.isDeleteMarker;
     return !!item.wanted && sameWrite(entry, item.wanted);
 }
-async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
+/** One listing walk over a chunk of candidates; those that are ours are put back. */
+async function putBackChunk(ctx, guard, chunk, record) {
     if (chunk.length === 0)
         return;
+    const { s3, where } = ctx;
     const byKey = new Map(chunk.map((c) => [c.item.key, c]));
     const back = [];
-    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
         const c = byKey.get(h.key);
         if (!c)
             return;
@@ -40823,32 +40838,30 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
-    await writeBack(s3, where, settings, guard, back, options, record);
+    await writeBack(ctx, guard, back, record);
 }
 /**
  * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
  * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
  * counts; still not written, it is tried again, up to the walk's retries.
  */
-async function writeBack(s3, where, settings, guard, back, options, record) {
-    const retries = options.walk?.retries ?? 5;
-    let pause = options.walk?.pauseMs ?? 2000;
+async function writeBack(ctx, guard, back, record) {
+    const { s3, where, copy, walk } = ctx;
+    const retries = walk?.retries ?? 5;
+    let pause = walk?.pauseMs ?? 2000;
     let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
     for (let round = 0; todo.length > 0; round++) {
         const written = [];
         const failed = [];
-        await (0,pool/* eachLimit */.h)(todo, options.concurrency, async ({ ours, item }) => {
+        await (0,pool/* eachLimit */.h)(todo, ctx.concurrency, async ({ ours, item }) => {
             try {
-                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                written.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await confirmWrites(s3, where, written, {
-            copy: settings,
-            walk: options.walk,
-        })) {
+        for (const result of await confirmWrites(s3, where, written, { copy, walk })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -40865,23 +40878,32 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause *= 2;
-        const byKey = new Map(failed.map((f) => [f.item.key, f]));
-        const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
-            const f = byKey.get(h.key);
-            if (!f)
-                return;
-            if (h.entries[0]?.versionId === f.ours.versionId) {
-                todo.push({ ours: f.ours, item: f.item }); // not written: try again
-                return;
-            }
-            const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
-            const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
-            await record({ key: h.key, state });
-        });
-        for (const [key, error] of unlisted) {
-            await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
-        }
+        todo = await lookAgain(ctx, failed, record);
     }
+}
+/**
+ * Failed put-back writes, looked up again: a write that landed after all is recorded; one that
+ * did not is returned, to be tried again.
+ */
+async function lookAgain(ctx, failed, record) {
+    const todo = [];
+    const byKey = new Map(failed.map((f) => [f.item.key, f]));
+    const unlisted = await (0,sources/* walkKeys */.A7)(ctx.s3, ctx.where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
+        const f = byKey.get(h.key);
+        if (!f)
+            return;
+        if (h.entries[0]?.versionId === f.ours.versionId) {
+            todo.push({ ours: f.ours, item: f.item }); // not written: try again
+            return;
+        }
+        const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
+        const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
+        await record({ key: h.key, state });
+    });
+    for (const [key, error] of unlisted) {
+        await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
+    }
+    return todo;
 }
 function putBackTo(back, newVersionId) {
     return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
@@ -40907,6 +40929,11 @@ function unknown(c, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/apply.ts
+/**
+ * Pass 2: the writes. One bounded pool over the plan, whatever its source; landed writes are
+ * confirmed from the listing a batch at a time and journalled; the first failure stops new
+ * writes, and then every key this run may have changed is put back (putback.ts).
+ */
 
 
 
@@ -40920,37 +40947,26 @@ async function recordWrite(stores, item, confirmed) {
     await stores.journal.write({ item, newVersionId });
     await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check });
 }
-/** Writes every planned key, all or nothing. Returns the number of keys written. */
-async function applyPlan(s3, where, settings, plan, stores, options, log) {
-    const guard = new WriteGuard(log);
-    const progress = new lib_progress/* Progress */.k('Restored', options.total, log);
-    const batchSize = options.batch ?? 1000;
+/** Writes every planned key (`total` of them), all or nothing. Returns the number of keys written. */
+async function applyPlan(ctx, plan, stores, total) {
+    const guard = new WriteGuard(ctx.log);
+    const progress = new lib_progress/* Progress */.k('Restored', total, ctx.log);
+    const batchSize = ctx.batch ?? 1000;
     const pending = [];
     const failed = [];
     const confirmPending = async () => {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await confirmWrites(s3, where, batch, {
-            copy: settings,
-            walk: options.walk,
-        })) {
-            const { item, landed } = result.written;
-            if ('error' in result) {
-                failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
-                continue;
-            }
-            await recordWrite(stores, item, result);
-            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
-        }
+        await confirmBatch(ctx, batch, stores, failed);
         const [first] = failed;
         if (first)
             throw first.error;
     };
     try {
-        await (0,pool/* eachLimit */.h)(plan, options.concurrency, async (item) => {
+        await (0,pool/* eachLimit */.h)(plan, ctx.concurrency, async (item) => {
             try {
-                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
@@ -40964,22 +40980,39 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     }
     catch (error) {
         progress.finish('stopped by a failed write');
-        await stores.journal.flush();
-        const unconfirmed = pending.splice(0).map(({ item, landed }) => ({
-            item,
-            attempts: landed.attempts,
-            newVersionId: landed.versionId,
-            unsure: landed.uncertain,
-        }));
-        const [first] = failed;
-        throw await putBack(s3, where, settings, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
-            failure: first ? { item: first.item, error: first.error ?? error } : { error },
-            states: stores.states,
-            ...options,
-        }, log);
+        throw await putBackAll(ctx, { guard, stores, failed, pending, error });
     }
     progress.finish();
     return stores.journal.count;
+}
+/** Confirms landed writes from the listing: journals each confirmed one, adds the rest to `failed`. */
+async function confirmBatch(ctx, batch, stores, failed) {
+    const { s3, where, copy, walk, log } = ctx;
+    for (const result of await confirmWrites(s3, where, batch, { copy, walk })) {
+        const { item, landed } = result.written;
+        if ('error' in result) {
+            failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
+            continue;
+        }
+        await recordWrite(stores, item, result);
+        log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
+    }
+}
+/** After a failed write: every write that may have landed is examined and its key put back. */
+async function putBackAll(ctx, stopped) {
+    const { guard, stores, failed, error } = stopped;
+    await stores.journal.flush();
+    const unconfirmed = stopped.pending.splice(0).map(({ item, landed }) => ({
+        item,
+        attempts: landed.attempts,
+        newVersionId: landed.versionId,
+        unsure: landed.uncertain,
+    }));
+    const [first] = failed;
+    return putBack(ctx, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
+        failure: first ? { item: first.item, error: first.error ?? error } : { error },
+        states: stores.states,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
@@ -41649,87 +41682,121 @@ function describeWriters(w) {
 
 
 /** Writes the plan with copy jobs and this process; returns the keys written. */
-async function applyWithBatch(s3, control, where, copy, batch, stores, options, log, writers) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+async function applyWithBatch(ctx, writer, stores, writers) {
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
-    const base = `${batch.prefix.prefix}${runId}/`;
-    const jobs = await log.group('Creating the copy jobs', async () => {
-        const dir = await (0,jsonl/* runDirectory */.xw)();
-        const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(async (e) => {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            throw e;
-        });
-        writers.runner = groups.runner;
-        const created = [];
-        try {
-            for (const [storageClass, csv] of groups.byClass) {
-                const key = `${base}manifest-${storageClass}.csv`;
-                const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-                    Bucket: batch.prefix.bucket,
-                    Key: key,
-                    Body: (0,external_node_fs_.createReadStream)(csv.file),
-                    ContentLength: (await (0,promises_.stat)(csv.file)).size,
-                    ContentType: 'text/csv',
-                }));
-                const id = await createCopyJob(control, {
-                    accountId: batch.accountId,
-                    roleArn: batch.roleArn,
-                    priority: batch.priority,
-                    bucket: where.bucket,
-                    manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
-                    report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
-                    storageClass,
-                    token: `${runId}-${storageClass}`.slice(0, 64),
-                    description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
-                });
-                created.push({ id, storageClass, keys: csv.keys, failedTasks: [] });
-                log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
-            }
-            for (const job of created) {
-                job.state = await waitFor(control, batch, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s), sleep);
-                if (job.state.status !== 'Suspended') {
-                    throw new BatchJobError(job.id, job.state.status, job.state.reasons, [], 'was not created');
-                }
-            }
-        }
-        catch (e) {
-            await cancel(control, batch, created, 'the rollback stopped before its first write');
-            throw e instanceof BatchJobError
-                ? e
-                : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
-        }
-        finally {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-        log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
-        return created;
-    });
+    const run = {
+        ...writer,
+        runId,
+        base: `${writer.batch.prefix.prefix}${runId}/`,
+        sleep: writer.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    };
+    const jobs = await ctx.log.group('Creating the copy jobs', () => createJobs(ctx, run, stores.plan, writers));
     writers.jobs = jobs;
-    const runnerItems = filtered(stores.plan, copy, 'runner');
+    await writeRunnerPart(ctx, run, writers, stores);
+    await startAndAwaitJobs(ctx, run, jobs);
+    return confirmJobs(ctx, run, jobs, stores);
+}
+/**
+ * Step 1: one copy job per storage class, created awaiting confirmation (Suspended), so a bad
+ * role, account or manifest is refused before any key is written. Sets `writers.runner`.
+ */
+async function createJobs(ctx, run, plan, writers) {
+    const { where, copy, log } = ctx;
+    const dir = await (0,jsonl/* runDirectory */.xw)();
+    const groups = await manifests(plan, where.bucket, copy, dir).catch(async (e) => {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw e;
+    });
+    writers.runner = groups.runner;
+    const created = [];
+    try {
+        for (const [storageClass, csv] of groups.byClass) {
+            created.push(await createJob(ctx, run, storageClass, csv));
+        }
+        await awaitSuspended(run, created);
+    }
+    catch (e) {
+        await cancel(run, created, 'the rollback stopped before its first write');
+        throw e instanceof BatchJobError
+            ? e
+            : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
+    return created;
+}
+/** Uploads one storage class's manifest and creates its copy job. */
+async function createJob(ctx, run, storageClass, csv) {
+    const { s3, where, log } = ctx;
+    const { batch, runId, base } = run;
+    const key = `${base}manifest-${storageClass}.csv`;
+    const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: batch.prefix.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(csv.file),
+        ContentLength: (await (0,promises_.stat)(csv.file)).size,
+        ContentType: 'text/csv',
+    }));
+    const id = await createCopyJob(run.control, {
+        accountId: batch.accountId,
+        roleArn: batch.roleArn,
+        priority: batch.priority,
+        bucket: where.bucket,
+        manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
+        report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
+        storageClass,
+        token: `${runId}-${storageClass}`.slice(0, 64),
+        description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
+    });
+    log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
+    return { id, storageClass, keys: csv.keys, failedTasks: [] };
+}
+/** Waits until every job created is Suspended (awaiting confirmation); any other end fails. */
+async function awaitSuspended(run, created) {
+    for (const job of created) {
+        job.state = await waitFor(run, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s));
+        if (job.state.status !== 'Suspended') {
+            const { status, reasons } = job.state;
+            throw new BatchJobError({ jobId: job.id, status, reasons, failedTasks: [] }, 'was not created');
+        }
+    }
+}
+/** Step 2: this process writes its part; on failure (put back by applyPlan) the jobs are cancelled. */
+async function writeRunnerPart(ctx, run, writers, stores) {
+    const items = filtered(stores.plan, ctx.copy, 'runner');
     try {
         if (writers.runner > 0) {
-            await log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(s3, where, copy, runnerItems, stores, { ...options, total: writers.runner }, log));
+            await ctx.log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(ctx, items, stores, writers.runner));
         }
     }
     catch (e) {
-        await cancel(control, batch, jobs, 'the rest of the rollback failed and was put back');
+        await cancel(run, writers.jobs, 'the rest of the rollback failed and was put back');
         throw e;
     }
+}
+/**
+ * Step 3: the jobs are confirmed (Ready), polled to their end, and their completion reports
+ * read. A job that fails to start or does not finish in time is cancelled and marked: the
+ * listing decides what landed, and the put-back undoes it.
+ */
+async function startAndAwaitJobs(ctx, run, jobs) {
+    const { s3, log } = ctx;
+    const { control, batch, base } = run;
     await log
         .group(`Running ${jobs.length} copy job(s)`, async () => {
         for (const job of jobs)
             await setJobStatus(control, batch.accountId, job.id, 'Ready', 's3-rollback: planned and checked');
         for (const job of jobs) {
-            job.state = await waitFor(control, batch, job.id, (s) => FINAL_STATUSES.has(s), sleep, log);
+            job.state = await waitFor(run, job.id, (s) => FINAL_STATUSES.has(s), log);
             job.failedTasks = (await fetchReport(s3, batch.prefix.bucket, `${base}reports`, job.id)).filter((row) => row.status !== 'succeeded');
             log.info(`Job ${job.id}: ${job.state.status}, ${job.state.succeeded} succeeded, ${job.state.failed} failed` +
                 (job.state.reasons.length > 0 ? `: ${job.state.reasons.join('; ')}` : ''));
         }
     })
         .catch(async (e) => {
-        // A job that failed to start, or did not finish in time: cancel it; the listing decides
-        // what landed, and the put-back undoes it.
-        await cancel(control, batch, jobs, 'waiting for the job failed');
+        await cancel(run, jobs, 'waiting for the job failed');
         for (const job of jobs) {
             if (job.state && job.state.status === 'Complete')
                 continue;
@@ -41740,15 +41807,39 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             };
         }
     });
-    return confirmJobs(s3, where, copy, batch, jobs, stores, options, log);
 }
-/** Confirms every key given to a job; on any failure, puts back or reports. */
-async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
+/**
+ * Steps 4 and 5: every key given to a job is confirmed from the listing, as a runner write is;
+ * on any failure every key this run changed is put back (or, with `batch-put-back: false`, each
+ * key's state is reported).
+ */
+async function confirmJobs(ctx, run, jobs, stores) {
+    const failed = await confirmJobCopies(ctx, stores);
+    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
+    if (failed.length === 0 && !jobFailed)
+        return stores.journal.count;
+    const job = jobFailed ?? jobs[0];
+    const error = new BatchJobError({
+        jobId: job.id,
+        status: job.state?.status ?? 'unknown',
+        reasons: job.state?.reasons ?? [],
+        failedTasks: job.failedTasks,
+    }, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
+    await stores.journal.flush();
+    if (!run.batch.putBack) {
+        throw await reportStates(stores, failed, error);
+    }
+    ctx.log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
+    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states });
+}
+/** The jobs' copies, confirmed from the listing a batch at a time; returns those not confirmed. */
+async function confirmJobCopies(ctx, stores) {
+    const { s3, where, copy, walk, log } = ctx;
     const failed = [];
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -41767,17 +41858,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
         }
         await flush();
     });
-    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
-    if (failed.length === 0 && !jobFailed)
-        return stores.journal.count;
-    const job = jobFailed ?? jobs[0];
-    const error = new BatchJobError(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
-    await stores.journal.flush();
-    if (!batch.putBack) {
-        throw await reportStates(stores, failed, error);
-    }
-    log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
-    throw await putBack(s3, where, copy, { guard: new WriteGuard(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
+    return failed;
 }
 /** `batch-put-back: false`: every key's state, and how a re-run converges. */
 async function reportStates(stores, failed, error) {
@@ -41795,7 +41876,9 @@ async function reportStates(stores, failed, error) {
             (stores.states.path ? ` The state of every key is in ${stores.states.path}.` : '');
     return error;
 }
-async function waitFor(control, batch, jobId, done, sleep, log) {
+/** Polls a job until `done` says its status is the end (or batch-timeout passes). */
+async function waitFor(run, jobId, done, log) {
+    const { control, batch, sleep } = run;
     const deadline = Date.now() + batch.timeoutMs;
     let pause = batch.pollIntervalMs;
     let last = '';
@@ -41809,13 +41892,15 @@ async function waitFor(control, batch, jobId, done, sleep, log) {
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            throw new BatchJobError(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
+            throw new BatchJobError({ jobId, status: state.status, reasons: state.reasons, failedTasks: [] }, `did not finish within batch-timeout`);
         }
         await sleep(Math.min(pause, left));
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
     }
 }
-async function cancel(control, batch, jobs, why) {
+/** Cancels every job not yet at its end (a failed cancel is left to the job's own end). */
+async function cancel(run, jobs, why) {
+    const { control, batch } = run;
     for (const job of jobs) {
         if (job.state && FINAL_STATUSES.has(job.state.status))
             continue;
@@ -41971,9 +42056,12 @@ async function rollback(s3, asked, log, options = {}) {
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
             `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
             `${result.actions.skip} skipped`);
-        const applyOptions = {
+        const ctx = {
+            s3,
+            where,
+            copy: settings.copy,
+            log,
             concurrency: settings.concurrency,
-            total: planned,
             batch: options.batch,
             walk: options.walk,
         };
@@ -41987,13 +42075,13 @@ async function rollback(s3, asked, log, options = {}) {
         else if (batch && writers && writers.jobs.length > 0) {
             const control = options.control ?? createControlClient(settings.s3);
             const found = writers;
-            written = await applyWithBatch(s3, control, where, settings.copy, batch, stores, applyOptions, log, found).finally(() => {
+            written = await applyWithBatch(ctx, { control, batch }, stores, found).finally(() => {
                 if (!options.control)
                     control.destroy();
             });
         }
         else {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log));
+            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(ctx, stores.plan.read(), stores, planned));
         }
     }
     catch (e) {

@@ -35,6 +35,7 @@ import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { histories, prefixSelection, type Selection } from '../history/sources.js'
 import { resolveTarget, type ResolvedSettings } from './plan/target.js'
 import type { WalkOptions } from './write/confirm.js'
+import type { WriteContext } from './write/context.js'
 
 /** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
 export interface RunStores {
@@ -146,9 +147,12 @@ export async function rollback(
         `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
         `${result.actions.skip} skipped`,
     )
-    const applyOptions = {
+    const ctx: WriteContext = {
+      s3,
+      where,
+      copy: settings.copy,
+      log,
       concurrency: settings.concurrency,
-      total: planned,
       batch: options.batch,
       walk: options.walk,
     }
@@ -159,22 +163,12 @@ export async function rollback(
     } else if (batch && writers && writers.jobs.length > 0) {
       const control = options.control ?? createControlClient(settings.s3)
       const found = writers
-      written = await applyWithBatch(
-        s3,
-        control,
-        where,
-        settings.copy,
-        batch,
-        stores,
-        applyOptions,
-        log,
-        found,
-      ).finally(() => {
+      written = await applyWithBatch(ctx, { control, batch }, stores, found).finally(() => {
         if (!options.control) control.destroy()
       })
     } else {
       written = await log.group(`Restoring ${planned} keys`, () =>
-        applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log),
+        applyPlan(ctx, stores.plan.read(), stores, planned),
       )
     }
   } catch (e) {
