@@ -79483,15 +79483,12 @@ const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
 
 
+
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 const PROBLEMS_KEPT = 100;
-/**
- * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
- * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
- */
-async function scan(s3, request, source, stores, concurrency, log, each = false, 
-/** Sees every key that resolved (to record a plan, or to check one). */
-observe) {
+/** Resolves each key of `source`, `options.concurrency` at a time. */
+async function scan(s3, request, source, options) {
+    const { stores, concurrency, log, logEachKey = false, observe } = options;
     const result = {
         keys: 0,
         versions: 0,
@@ -79516,7 +79513,7 @@ observe) {
             result.actions[resolved.action]++;
             await observe?.(resolved);
             const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
-            if (each)
+            if (logEachKey)
                 log.info(line);
             else
                 log.debug(line);
@@ -79531,6 +79528,24 @@ observe) {
     });
     progress.finish(line());
     return result;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function checkPlan(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -80322,15 +80337,20 @@ async function rollback(s3, asked, log, options = {}) {
             }
             const request = { ...settings, checkSources: dryRun };
             const source = histories(s3, where, selection);
-            const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
+            const found = await scan(s3, request, source, {
+                stores,
+                concurrency: settings.concurrency,
+                log,
+                logEachKey: prefix === undefined,
+                observe,
+            });
             await stores.plan.close();
             return found;
         })
             .catch((e) => {
             throw e instanceof StepError ? e : new StepError('listing', subject, e);
         });
-        check(result, prefix);
+        checkPlan(result, prefix);
         plan?.finish();
         const planned = result.actions.restore + result.actions.delete;
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
@@ -80432,24 +80452,6 @@ function resolving(bucket, prefix) {
     if (prefix === undefined)
         return 'Resolving versions';
     return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
-}
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function check(result, prefix) {
-    if (result.problemCount > 0) {
-        const more = result.problemCount - result.problems.length;
-        const problems = [...result.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
-    }
-    if (prefix !== undefined && result.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
-    }
 }
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the

@@ -41191,15 +41191,12 @@ const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
 
 
+
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 const PROBLEMS_KEPT = 100;
-/**
- * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
- * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
- */
-async function scan(s3, request, source, stores, concurrency, log, each = false, 
-/** Sees every key that resolved (to record a plan, or to check one). */
-observe) {
+/** Resolves each key of `source`, `options.concurrency` at a time. */
+async function scan(s3, request, source, options) {
+    const { stores, concurrency, log, logEachKey = false, observe } = options;
     const result = {
         keys: 0,
         versions: 0,
@@ -41224,7 +41221,7 @@ observe) {
             result.actions[resolved.action]++;
             await observe?.(resolved);
             const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
-            if (each)
+            if (logEachKey)
                 log.info(line);
             else
                 log.debug(line);
@@ -41239,6 +41236,24 @@ observe) {
     });
     progress.finish(line());
     return result;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function checkPlan(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -42042,15 +42057,20 @@ async function rollback(s3, asked, log, options = {}) {
             }
             const request = { ...settings, checkSources: dryRun };
             const source = (0,sources/* histories */.l3)(s3, where, selection);
-            const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
+            const found = await scan(s3, request, source, {
+                stores,
+                concurrency: settings.concurrency,
+                log,
+                logEachKey: prefix === undefined,
+                observe,
+            });
             await stores.plan.close();
             return found;
         })
             .catch((e) => {
             throw e instanceof errors/* StepError */.zg ? e : new errors/* StepError */.zg('listing', subject, e);
         });
-        check(result, prefix);
+        checkPlan(result, prefix);
         plan?.finish();
         const planned = result.actions.restore + result.actions.delete;
         log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
@@ -42152,24 +42172,6 @@ function resolving(bucket, prefix) {
     if (prefix === undefined)
         return 'Resolving versions';
     return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
-}
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function check(result, prefix) {
-    if (result.problemCount > 0) {
-        const more = result.problemCount - result.problems.length;
-        const problems = [...result.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
-    }
-    if (prefix !== undefined && result.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
-    }
 }
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the

@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { dirname, join } from 'node:path'
 import { open, rm } from 'node:fs/promises'
 import { InputError, SnapshotError, StepError } from '../lib/errors.js'
-import { PlanError, RestoreError, type FinalState } from './errors.js'
+import { RestoreError, type FinalState } from './errors.js'
 import { reviveDates, runDirectory } from '../lib/jsonl.js'
 import { SealedFileError } from '../lib/sealed.js'
 import type { Logger } from '../lib/log.js'
@@ -26,7 +26,7 @@ import {
   type Manifest,
   type PrefixSummary,
 } from './plan/manifest.js'
-import { scan, type ScanResult } from './plan/scan.js'
+import { checkPlan, scan, type ScanResult } from './plan/scan.js'
 import { PlanRecorder } from './plan/saved-plan.js'
 import { applyWithBatch } from './batch/jobs.js'
 import { describeWriters, splitOf, type Writers } from './batch/split.js'
@@ -122,24 +122,20 @@ export async function rollback(
         }
         const request = { ...settings, checkSources: dryRun }
         const source = histories(s3, where, selection)
-        const each = prefix === undefined
-        const found = await scan(
-          s3,
-          request,
-          source,
+        const found = await scan(s3, request, source, {
           stores,
-          settings.concurrency,
+          concurrency: settings.concurrency,
           log,
-          each,
+          logEachKey: prefix === undefined,
           observe,
-        )
+        })
         await stores.plan.close()
         return found
       })
       .catch((e: unknown) => {
         throw e instanceof StepError ? e : new StepError('listing', subject, e)
       })
-    check(result, prefix)
+    checkPlan(result, prefix)
     plan?.finish()
     const planned = result.actions.restore + result.actions.delete
     log.info(
@@ -234,24 +230,6 @@ async function cleanUp(stores: RunStores, error?: unknown): Promise<void> {
 function resolving(bucket: string, prefix: string | undefined): string {
   if (prefix === undefined) return 'Resolving versions'
   return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`
-}
-
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function check(result: ScanResult, prefix: string | undefined): void {
-  if (result.problemCount > 0) {
-    const more = result.problemCount - result.problems.length
-    const problems = [...result.problems]
-    if (more > 0) problems.push({ key: `(${more} more keys)`, problem: 'not listed' })
-    throw new PlanError(problems)
-  }
-  if (prefix !== undefined && result.keys === 0) {
-    throw new PlanError([
-      {
-        key: prefix,
-        problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-      },
-    ])
-  }
 }
 
 /**
