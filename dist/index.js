@@ -67727,7 +67727,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3351);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5598);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3351:
+/***/ 5598:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78151,6 +78151,160 @@ function isMissing(e) {
     return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __nccwpck_require__(2619);
+;// CONCATENATED MODULE: ./src/s3/control.ts
+/**
+ * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
+ * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
+ * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
+ * a bad role, account or manifest is refused before anything is copied.
+ */
+
+
+/**
+ * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
+ * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
+ * x-amz-account-id header only, not in front of the host name. Give it a host name
+ * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
+ * 123456789012.127.0.0.1 is not a valid URL.
+ */
+function createControlClient(settings) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
+    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
+        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
+        ...(endpoint ? { endpoint } : {}),
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+    });
+    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    if (endpoint) {
+        const host = new URL(endpoint).hostname;
+        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
+        client.middlewareStack.add((next) => async (args) => {
+            const request = args.request;
+            if (request.hostname?.endsWith(`.${host}`))
+                request.hostname = host;
+            return next(args);
+        }, { step: 'build', name: 'accountIdInHeaderOnly' });
+    }
+    return client;
+}
+/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
+async function createCopyJob(control, r) {
+    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
+        AccountId: r.accountId,
+        ConfirmationRequired: true,
+        Operation: {
+            S3PutObjectCopy: {
+                TargetResource: `arn:aws:s3:::${r.bucket}`,
+                MetadataDirective: 'COPY',
+                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
+            },
+        },
+        Manifest: {
+            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+            Location: {
+                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
+                ETag: r.manifest.eTag,
+            },
+        },
+        Report: {
+            Enabled: true,
+            Bucket: `arn:aws:s3:::${r.report.bucket}`,
+            Prefix: r.report.prefix.replace(/\/$/, ''),
+            Format: 'Report_CSV_20180820',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
+        },
+        Priority: r.priority,
+        RoleArn: r.roleArn,
+        ClientRequestToken: r.token,
+        Description: r.description.slice(0, 256),
+    }));
+    if (!out.JobId)
+        throw new Error('CreateJob returned no JobId');
+    return out.JobId;
+}
+async function describeJob(control, accountId, jobId) {
+    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
+    const job = out.Job;
+    const progress = job?.ProgressSummary;
+    return {
+        status: job?.Status ?? 'unknown',
+        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
+        failed: progress?.NumberOfTasksFailed ?? 0,
+        total: progress?.TotalNumberOfTasks ?? 0,
+        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
+    };
+}
+/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
+async function setJobStatus(control, accountId, jobId, status, reason) {
+    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
+        AccountId: accountId,
+        JobId: jobId,
+        RequestedJobStatus: status,
+        StatusUpdateReason: reason.slice(0, 256),
+    }));
+}
+/** Job statuses after which nothing more happens. */
+const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
+
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
@@ -78252,67 +78406,6 @@ class RestoreError extends RefusedError {
     }
 }
 
-;// CONCATENATED MODULE: ./src/lib/store.ts
-/**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
- */
-
-
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
-    }
-    async write(value) {
-        this.values.push(value);
-    }
-    async *read() {
-        yield* this.values;
-    }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
-    }
-}
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
-    }
-    static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
-    }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return readJsonLines(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/lib/pool.ts
 /**
  * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
@@ -78361,6 +78454,460 @@ async function eachLimit(items, limit, task) {
         await iterator.return?.();
         throw error;
     }
+}
+
+;// CONCATENATED MODULE: ./src/history/content.ts
+/**
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
+ */
+/**
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
+ */
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
+    }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
+    }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
+}
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
+    const current = currentEntry(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = entryAt(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if (isAbsent(wanted)) {
+        if (isAbsent(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return sameBytes(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return sameBytes(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, request.ifMissing);
+    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameObject(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+function head(s3, request, entry) {
+    return headVersion(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    return sameBytes(a, b, 'head').same === true;
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
+
+
+
+
+
+
+
+/** Problems kept in memory (and so in the error); the rest are only counted. */
+const PROBLEMS_KEPT = 100;
+/** Resolves each key of `source`, `options.concurrency` at a time. */
+async function scan(s3, request, source, options) {
+    const { stores, concurrency, log, logEachKey = false, observe } = options;
+    const result = {
+        keys: 0,
+        versions: 0,
+        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
+        problems: [],
+        problemCount: 0,
+    };
+    const progress = new Progress('Resolved', undefined, log);
+    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
+    await eachLimit(source, concurrency, async ({ key, entries }) => {
+        result.keys++;
+        result.versions += entries.length;
+        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+            throw new StepError('planning', key, e);
+        });
+        if ('problem' in resolved) {
+            result.problemCount++;
+            if (result.problems.length < PROBLEMS_KEPT)
+                result.problems.push(resolved);
+        }
+        else {
+            result.actions[resolved.action]++;
+            await observe?.(resolved);
+            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
+            if (logEachKey)
+                log.info(line);
+            else
+                log.debug(line);
+            if (resolved.action === 'restore' || resolved.action === 'delete') {
+                await stores.plan.write(resolved);
+            }
+            else {
+                await stores.outcomes.write(plannedOutcome(resolved));
+            }
+        }
+        progress.add(1, line());
+    });
+    progress.finish(line());
+    return result;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function checkPlan(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = isAbsent(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
+ * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await openSealed(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await resolveRef(s3, settings.snapshotStore, ref);
+    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/log.ts
@@ -78732,53 +79279,6 @@ function singleCopy(s3, where, request, guard) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/history/content.ts
-/**
- * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
- * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
- */
-/**
- * Pure: whether `a` and `b` hold the same bytes.
- * 1. Different sizes: different.
- * 2. Full-object checksums of the same algorithm on both: equal or not.
- * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
- *    or a part-wise MD5 does not collide by chance).
- * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
- *    neither SSE-KMS nor SSE-C): different.
- * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
- *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
- */
-function sameBytes(a, b, from) {
-    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
-        return { same: false, how: `size ${b.size} differs from ${a.size}` };
-    }
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value
-            ? { same: true, how: `size and ${x.algorithm} checksum` }
-            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
-    }
-    const tagA = unquote(a.eTag);
-    const tagB = unquote(b.eTag);
-    if (!tagA || !tagB)
-        return { same: undefined, how: 'an ETag is missing' };
-    if (tagA === tagB)
-        return { same: true, how: 'size and ETag' };
-    if (from === 'head' && md5Of(a) && md5Of(b))
-        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
-    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
-}
-/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
-function md5Of(facts) {
-    const tag = unquote(facts.eTag) ?? '';
-    if (tag.includes('-') || facts.sseCustomerAlgorithm)
-        return false;
-    return !facts.serverSideEncryption?.startsWith('aws:kms');
-}
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-
 ;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
 
 
@@ -78965,61 +79465,6 @@ function checkCopy(source, copy) {
         };
     }
     return { ok: true, detail: verdict.same ? verdict.how : 'size' };
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
-}
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/putback.ts
@@ -79306,455 +79751,6 @@ async function putBackAll(ctx, stopped) {
         states: stores.states,
     });
 }
-
-;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
-
-
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, ifMissing) {
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
-    }
-    const current = currentEntry(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = entryAt(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if (isAbsent(wanted)) {
-        if (isAbsent(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
-}
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or one the content rule (history/content.ts) finds the same (an earlier
- * rollback's copy). What is compared is the content, as `rclone --checksum` does.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return sameBytes(current, wanted, 'listing').same === true;
-}
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes (the content
- * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
- * another part layout). Then only HeadObjects can tell.
- */
-function mayBeSame(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    return sameBytes(current, wanted, 'listing').same !== false;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
-    }
-    return undefined;
-}
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
-}
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
-
-
-
-
-/**
- * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
- * listing cannot tell whether it can be copied, and of both versions when they have the same
- * size but different ETags (the current one may be a copy of it after all).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const { wanted, current } = decided;
-    const same = mayBeSame(current, wanted);
-    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
-        return decided;
-    let source;
-    try {
-        source = await head(s3, request, wanted);
-    }
-    catch (e) {
-        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
-    }
-    const problem = sourceProblem(wanted.versionId, source);
-    if (problem)
-        return { key, problem };
-    decided.source = source;
-    if (same && current && sameObject(await head(s3, request, current), source)) {
-        decided.action = 'unchanged';
-    }
-    return decided;
-}
-function head(s3, request, entry) {
-    return headVersion(s3, {
-        bucket: request.bucket,
-        key: entry.key,
-        versionId: entry.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-}
-/**
- * Pure: the current version already is the wanted one as a restore would make it: the same
- * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
- */
-function sameObject(a, b) {
-    if (a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    return sameBytes(a, b, 'head').same === true;
-}
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-
-;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
-
-
-
-
-
-
-
-/** Problems kept in memory (and so in the error); the rest are only counted. */
-const PROBLEMS_KEPT = 100;
-/** Resolves each key of `source`, `options.concurrency` at a time. */
-async function scan(s3, request, source, options) {
-    const { stores, concurrency, log, logEachKey = false, observe } = options;
-    const result = {
-        keys: 0,
-        versions: 0,
-        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
-        problems: [],
-        problemCount: 0,
-    };
-    const progress = new Progress('Resolved', undefined, log);
-    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
-    await eachLimit(source, concurrency, async ({ key, entries }) => {
-        result.keys++;
-        result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
-            throw new StepError('planning', key, e);
-        });
-        if ('problem' in resolved) {
-            result.problemCount++;
-            if (result.problems.length < PROBLEMS_KEPT)
-                result.problems.push(resolved);
-        }
-        else {
-            result.actions[resolved.action]++;
-            await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
-            if (logEachKey)
-                log.info(line);
-            else
-                log.debug(line);
-            if (resolved.action === 'restore' || resolved.action === 'delete') {
-                await stores.plan.write(resolved);
-            }
-            else {
-                await stores.outcomes.write(plannedOutcome(resolved));
-            }
-        }
-        progress.add(1, line());
-    });
-    progress.finish(line());
-    return result;
-}
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function checkPlan(result, prefix) {
-    if (result.problemCount > 0) {
-        const more = result.problemCount - result.problems.length;
-        const problems = [...result.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
-    }
-    if (prefix !== undefined && result.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
-/**
- * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
- * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
- * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
- * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
- */
-
-
-
-
-const FORMAT = { format: 's3-rollback-plan', version: 1 };
-function lineOf(item) {
-    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
-    const wanted = isAbsent(item.wanted) ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: item.action,
-        current: item.current ? entry(item.current) : null,
-        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
-    };
-}
-/** What must be the same for a key to be "as the plan saw it". */
-function signature(line) {
-    const current = line.current
-        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
-        : 'nothing';
-    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
-}
-/** A dry run's plan, written as the keys are resolved. */
-class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
-    }
-    static async create(dir, header) {
-        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
-    }
-    record(item) {
-        return this.writer.write(lineOf(item));
-    }
-    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
-    async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
-    }
-}
-/** Keys named in a stale-plan error (the count is always given). */
-const MOVED_KEPT = 100;
-/**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
- */
-async function loadPlan(file, bucket) {
-    const contents = await openSealed(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
-    const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
-        if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
-    }
-    const target = 'toTime' in header.target
-        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
-        : { kind: 'versions', versions, origin: header.target.snapshot };
-    const moved = [];
-    let movedCount = 0;
-    const seen = new Set();
-    const report = (key, problem) => {
-        movedCount++;
-        if (moved.length < MOVED_KEPT)
-            moved.push({ key, problem });
-    };
-    return {
-        header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
-        target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
-            const now = signature(lineOf(item));
-            if (want === undefined)
-                report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
-        },
-        finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
-            if (movedCount > 0)
-                throw new StalePlanError(file, moved, movedCount);
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(2619);
-;// CONCATENATED MODULE: ./src/s3/control.ts
-/**
- * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
- * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
- * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
- * a bad role, account or manifest is refused before anything is copied.
- */
-
-
-/**
- * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
- * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
- * x-amz-account-id header only, not in front of the host name. Give it a host name
- * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
- * 123456789012.127.0.0.1 is not a valid URL.
- */
-function createControlClient(settings) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
-    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
-        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
-        ...(endpoint ? { endpoint } : {}),
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
-    });
-    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
-    if (endpoint) {
-        const host = new URL(endpoint).hostname;
-        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
-        client.middlewareStack.add((next) => async (args) => {
-            const request = args.request;
-            if (request.hostname?.endsWith(`.${host}`))
-                request.hostname = host;
-            return next(args);
-        }, { step: 'build', name: 'accountIdInHeaderOnly' });
-    }
-    return client;
-}
-/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
-async function createCopyJob(control, r) {
-    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
-        AccountId: r.accountId,
-        ConfirmationRequired: true,
-        Operation: {
-            S3PutObjectCopy: {
-                TargetResource: `arn:aws:s3:::${r.bucket}`,
-                MetadataDirective: 'COPY',
-                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
-            },
-        },
-        Manifest: {
-            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
-            Location: {
-                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
-                ETag: r.manifest.eTag,
-            },
-        },
-        Report: {
-            Enabled: true,
-            Bucket: `arn:aws:s3:::${r.report.bucket}`,
-            Prefix: r.report.prefix.replace(/\/$/, ''),
-            Format: 'Report_CSV_20180820',
-            // the report names failed tasks only: a run that succeeds reads almost nothing
-            ReportScope: 'FailedTasksOnly',
-        },
-        Priority: r.priority,
-        RoleArn: r.roleArn,
-        ClientRequestToken: r.token,
-        Description: r.description.slice(0, 256),
-    }));
-    if (!out.JobId)
-        throw new Error('CreateJob returned no JobId');
-    return out.JobId;
-}
-async function describeJob(control, accountId, jobId) {
-    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
-    const job = out.Job;
-    const progress = job?.ProgressSummary;
-    return {
-        status: job?.Status ?? 'unknown',
-        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
-        failed: progress?.NumberOfTasksFailed ?? 0,
-        total: progress?.TotalNumberOfTasks ?? 0,
-        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
-    };
-}
-/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
-async function setJobStatus(control, accountId, jobId, status, reason) {
-    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
-        AccountId: accountId,
-        JobId: jobId,
-        RequestedJobStatus: status,
-        StatusUpdateReason: reason.slice(0, 256),
-    }));
-}
-/** Job statuses after which nothing more happens. */
-const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
@@ -80207,228 +80203,10 @@ async function cancel(run, jobs, why) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+;// CONCATENATED MODULE: ./src/engine/run/cleanup.ts
+/** What is kept of a run's working files once it ends. */
 
 
-
-
-async function resolveTarget(s3, settings) {
-    const { target } = settings;
-    if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
-    if (target.kind === 'plan') {
-        const plan = await loadPlan(target.file, settings.bucket);
-        const { header } = plan;
-        return {
-            settings: {
-                ...settings,
-                target: plan.target,
-                keys: plan.keys,
-                prefix: header.prefix,
-                ifMissing: header.ifMissing,
-            },
-            plan,
-        };
-    }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
-}
-/**
- * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
- * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
- */
-async function fromSnapshot(s3, settings, ref) {
-    const id = await resolveRef(s3, settings.snapshotStore, ref);
-    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
-    const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
-        return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
-        };
-    }
-    const picked = new Map();
-    for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
-        if (!versions.has(key) && !inScope) {
-            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
-        }
-        picked.set(key, versions.get(key) ?? null);
-    }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
-}
-
-;// CONCATENATED MODULE: ./src/engine/rollback.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Revives the Date fields of a PlanItem read back from JSON. */
-const revivePlanItem = reviveDates(['lastModified', 'expires']);
-/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
-async function fileStores(dir) {
-    const at = dir ?? (await runDirectory());
-    return {
-        dir: dir === undefined ? at : undefined,
-        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
-        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
-        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
-        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
-    };
-}
-function memoryStores() {
-    return {
-        plan: new MemoryStore(),
-        journal: new MemoryStore(),
-        outcomes: new MemoryStore(),
-        states: new MemoryStore(),
-    };
-}
-/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
-async function rollback(s3, asked, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = asked;
-    await requireVersioning(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
-        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
-            ? e
-            : new StepError('reading the target', describeTarget(asked), e);
-    });
-    if (plan)
-        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
-    const prefix = settings.prefix;
-    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
-    const selection = prefix === undefined
-        ? { keys: settings.keys }
-        : prefixSelection(prefix, bucket, settings.snapshotStore);
-    const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
-    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const observe = async (item) => {
-        plan?.check(item);
-        await recorder?.record(item);
-    };
-    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
-    let result;
-    let written = 0;
-    let writers;
-    try {
-        result = await log
-            .group(resolving(bucket, prefix), async () => {
-            if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
-                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
-            }
-            const request = { ...settings, checkSources: dryRun };
-            const source = histories(s3, where, selection);
-            const found = await scan(s3, request, source, {
-                stores,
-                concurrency: settings.concurrency,
-                log,
-                logEachKey: prefix === undefined,
-                observe,
-            });
-            await stores.plan.close();
-            return found;
-        })
-            .catch((e) => {
-            throw e instanceof StepError ? e : new StepError('listing', subject, e);
-        });
-        checkPlan(result, prefix);
-        plan?.finish();
-        const planned = result.actions.restore + result.actions.delete;
-        log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
-            `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
-            `${result.actions.skip} skipped`);
-        const ctx = {
-            s3,
-            where,
-            copy: settings.copy,
-            log,
-            concurrency: settings.concurrency,
-            batch: options.batch,
-            walk: options.walk,
-        };
-        const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
-        if (batch)
-            writers = await splitOf(stores.plan, settings.copy);
-        if (dryRun || planned === 0) {
-            for await (const item of stores.plan.read())
-                await stores.outcomes.write(plannedOutcome(item));
-        }
-        else if (batch && writers && writers.jobs.length > 0) {
-            const control = options.control ?? createControlClient(settings.s3);
-            const found = writers;
-            written = await applyWithBatch(ctx, { control, batch }, stores, found).finally(() => {
-                if (!options.control)
-                    control.destroy();
-            });
-        }
-        else {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(ctx, stores.plan.read(), stores, planned));
-        }
-    }
-    catch (e) {
-        await recorder?.close();
-        await cleanUp(stores, e);
-        throw e;
-    }
-    finally {
-        await Promise.all([
-            stores.plan.close(),
-            stores.journal.close(),
-            stores.outcomes.close(),
-            stores.states.close(),
-        ]);
-    }
-    const manifest = await manifestOf(settings, result, written, stores.outcomes);
-    await cleanUp(stores);
-    if (recorder)
-        manifest.plan = await recorder.close();
-    if (writers)
-        manifest.writers = describeWriters(writers);
-    if (plan)
-        manifest.appliedPlan = plan.digest;
-    return manifest;
-}
-/** What a run was asked to go back to, for messages. */
-function describeTarget(settings) {
-    const { target } = settings;
-    if (target.kind === 'plan')
-        return `plan file ${target.file}`;
-    if (target.kind === 'snapshot')
-        return `snapshot ${target.ref}`;
-    return `s3://${settings.bucket}`;
-}
-/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
-async function planRecorder(settings, stores) {
-    const { target } = settings;
-    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
-        bucket: settings.bucket,
-        createdAt: new Date().toISOString(),
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
-        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
-        ifMissing: settings.ifMissing,
-    });
-}
 /**
  * Removes the run's working files, keeping what the user needs: after a run, the manifest
  * file (and the undo lines next to it); after a failed write, the final state of every key.
@@ -80448,11 +80226,29 @@ async function cleanUp(stores, error) {
         await stores.outcomes.remove();
     }
 }
-function resolving(bucket, prefix) {
-    if (prefix === undefined)
-        return 'Resolving versions';
-    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+
+;// CONCATENATED MODULE: ./src/engine/run/undo.ts
+/** The undo file of a prefix run: what to pass as `version-ids` to put every key back. */
+
+
+
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes) {
+    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
+    const file = await (0,promises_.open)(path, 'w');
+    try {
+        for await (const row of outcomes.read())
+            await file.write(`${undoLine(row)}\n`);
+    }
+    finally {
+        await file.close();
+    }
+    return path;
 }
+
+;// CONCATENATED MODULE: ./src/engine/run/manifest.ts
+
+
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
  * file with every row, and the rows themselves when there are at most INLINE_KEYS.
@@ -80491,18 +80287,258 @@ async function manifestOf(settings, result, written, outcomes) {
     };
     return { ...manifest, summary };
 }
-/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
-async function writeUndo(outcomes) {
-    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
-    const file = await (0,promises_.open)(path, 'w');
+
+;// CONCATENATED MODULE: ./src/engine/run/recorder.ts
+/** A dry run's plan file: what `plan-file` applies later, once approved. */
+
+
+/** Records the plan next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings, stores) {
+    const { target } = settings;
+    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
+        bucket: settings.bucket,
+        createdAt: new Date().toISOString(),
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ifMissing: settings.ifMissing,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run/stores.ts
+/** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
+
+
+
+/** Revives the Date fields of a PlanItem read back from JSON. */
+const revivePlanItem = reviveDates(['lastModified', 'expires']);
+/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
+async function fileStores(dir) {
+    const at = dir ?? (await runDirectory());
+    return {
+        dir: dir === undefined ? at : undefined,
+        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
+        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
+        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
+        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
+    };
+}
+function memoryStores() {
+    return {
+        plan: new MemoryStore(),
+        journal: new MemoryStore(),
+        outcomes: new MemoryStore(),
+        states: new MemoryStore(),
+    };
+}
+/** Closes every store of the run. */
+async function closeStores(stores) {
+    await Promise.all([
+        stores.plan.close(),
+        stores.journal.close(),
+        stores.outcomes.close(),
+        stores.states.close(),
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
+async function rollback(s3, asked, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = asked;
+    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const { settings, plan } = await readTarget(s3, asked, log);
+    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
+    const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
+    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
+    const run = { s3, settings, where, stores, log };
+    let result;
+    let wrote;
     try {
-        for await (const row of outcomes.read())
-            await file.write(`${undoLine(row)}\n`);
+        result = await planKeys(run, async (item) => {
+            plan?.check(item);
+            await recorder?.record(item);
+        });
+        checkPlan(result, settings.prefix);
+        plan?.finish();
+        wrote = await writeKeys(run, result, options);
+    }
+    catch (e) {
+        await recorder?.close();
+        await cleanUp(stores, e);
+        throw e;
     }
     finally {
-        await file.close();
+        await closeStores(stores);
     }
-    return path;
+    const manifest = await manifestOf(settings, result, wrote.written, stores.outcomes);
+    await cleanUp(stores);
+    if (recorder)
+        manifest.plan = await recorder.close();
+    if (wrote.writers)
+        manifest.writers = describeWriters(wrote.writers);
+    if (plan)
+        manifest.appliedPlan = plan.digest;
+    return manifest;
+}
+/** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
+async function readTarget(s3, asked, log) {
+    const resolved = await resolveTarget(s3, asked).catch((e) => {
+        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
+            ? e
+            : new StepError('reading the target', describeTarget(asked), e);
+    });
+    const { plan } = resolved;
+    if (plan)
+        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
+    return resolved;
+}
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings) {
+    const { target } = settings;
+    if (target.kind === 'plan')
+        return `plan file ${target.file}`;
+    if (target.kind === 'snapshot')
+        return `snapshot ${target.ref}`;
+    return `s3://${settings.bucket}`;
+}
+/** Pass 1: every key's decision, spilled to the run's stores; `observe` sees each one. */
+async function planKeys(run, observe) {
+    const { s3, settings, where, stores, log } = run;
+    const { bucket, prefix } = settings;
+    const selection = prefix === undefined
+        ? { keys: settings.keys }
+        : prefixSelection(prefix, bucket, settings.snapshotStore);
+    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+    return log
+        .group(resolving(bucket, prefix), async () => {
+        if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+            log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
+        }
+        const request = { ...settings, checkSources: settings.dryRun };
+        const source = histories(s3, where, selection);
+        const found = await scan(s3, request, source, {
+            stores,
+            concurrency: settings.concurrency,
+            log,
+            logEachKey: prefix === undefined,
+            observe,
+        });
+        await stores.plan.close();
+        return found;
+    })
+        .catch((e) => {
+        throw e instanceof StepError ? e : new StepError('listing', subject, e);
+    });
+}
+function resolving(bucket, prefix) {
+    if (prefix === undefined)
+        return 'Resolving versions';
+    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+}
+/** Pass 2: the planned writes, by this process or by copy jobs; a dry run only records rows. */
+async function writeKeys(run, result, options) {
+    const { s3, settings, where, stores, log } = run;
+    const planned = result.actions.restore + result.actions.delete;
+    log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
+        `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
+        `${result.actions.skip} skipped`);
+    const { concurrency, copy } = settings;
+    const { batch: confirmBatch, walk } = options;
+    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk };
+    const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
+    const writers = batch ? await splitOf(stores.plan, copy) : undefined;
+    if (settings.dryRun || planned === 0) {
+        for await (const item of stores.plan.read())
+            await stores.outcomes.write(plannedOutcome(item));
+        return { written: 0, writers };
+    }
+    if (batch && writers && writers.jobs.length > 0) {
+        const control = options.control ?? createControlClient(settings.s3);
+        const written = await applyWithBatch(ctx, { control, batch }, stores, writers).finally(() => {
+            if (!options.control)
+                control.destroy();
+        });
+        return { written, writers };
+    }
+    const written = await log.group(`Restoring ${planned} keys`, () => applyPlan(ctx, stores.plan.read(), stores, planned));
+    return { written, writers };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/index.ts
@@ -80514,9 +80550,11 @@ async function writeUndo(outcomes) {
  *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
  *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
  * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
- *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts);
+ *   the stage is handed one WriteContext (context.ts).
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
- * - run/: a run's working files, what is kept of them, and its undo file.
+ * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
+ *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
  */
 
 
