@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { writerOf } from '../src/engine/batch/jobs.js'
+import { writerOf } from '../src/engine/batch/split.js'
 import type { PlanItem } from '../src/engine/plan/decide.js'
 import type { VersionEntry } from '../src/s3/listing.js'
 import { version } from './helpers/builders.js'

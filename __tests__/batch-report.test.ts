@@ -20,7 +20,10 @@ describe('the completion report', () => {
       errorCode: 'SlowDown',
       message: 'Please reduce your request rate.',
     }))
-    const e = new BatchJobError('job-1', 'Complete', [], tasks, 'left 22 key(s) not restored')
+    const e = new BatchJobError(
+      { jobId: 'job-1', status: 'Complete', reasons: [], failedTasks: tasks },
+      'left 22 key(s) not restored',
+    )
     expect(e.message).toMatch(
       /^Batch Operations job job-1 left 22 key\(s\) not restored \(status Complete\); failed tasks:\n {2}k0: SlowDown Please reduce your request rate\./,
     )

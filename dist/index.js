@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 1947:
+/***/ 9659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(9431));
-const tunnel = __importStar(__nccwpck_require__(8482));
-const undici_1 = __nccwpck_require__(2480);
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 9431:
+/***/ 3335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,10 +844,10 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 8234:
+/***/ 8282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -1010,14 +1010,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 3182:
+/***/ 238:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(544);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
-const { normalizeProvider } = __nccwpck_require__(3042);
+const { setFeature } = __nccwpck_require__(5152);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
+const { normalizeProvider } = __nccwpck_require__(2658);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -1462,12 +1462,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 58:
+/***/ 3242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -2205,30 +2205,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 6955:
+/***/ 2619:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -7421,31 +7421,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 5423:
+/***/ 3711:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { Sha1 } = __nccwpck_require__(58);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { Sha1 } = __nccwpck_require__(3242);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -14106,22 +14106,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 544:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
-const { InvokeStore } = __nccwpck_require__(3864);
-const { normalizeProvider } = __nccwpck_require__(7138);
-const { RETRY_MODES } = __nccwpck_require__(3129);
+const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
+const { InvokeStore } = __nccwpck_require__(9320);
+const { normalizeProvider } = __nccwpck_require__(402);
+const { RETRY_MODES } = __nccwpck_require__(3609);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14920,7 +14920,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(7065);
+    const module = __nccwpck_require__(9449);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -15127,15 +15127,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 8915:
+/***/ 7523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
-const { SignatureV4 } = __nccwpck_require__(4366);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -15495,14 +15495,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7368:
+/***/ 7288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -15513,8 +15513,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
 
 class ProtocolLib {
     queryCompat;
@@ -17006,10 +17006,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 3351:
+/***/ 519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(1342);
+const { buildQueryString } = __nccwpck_require__(3422);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -17076,11 +17076,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 4710:
+/***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -17122,15 +17122,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
-const { NodeHttpHandler } = __nccwpck_require__(3343);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -17308,28 +17308,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 8461:
+/***/ 5869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(6829);
-            const { fromContainerMetadata } = __nccwpck_require__(6438);
+            const { fromHttp } = __nccwpck_require__(8605);
+            const { fromContainerMetadata } = __nccwpck_require__(566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(6438);
+            const { fromInstanceMetadata } = __nccwpck_require__(566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(4710);
+            const { fromEnv } = __nccwpck_require__(5606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -17371,7 +17371,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -17424,7 +17424,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(7832);
+    const { fromLoginCredentials } = __nccwpck_require__(4072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -17434,7 +17434,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(912);
+    const { fromProcess } = __nccwpck_require__(5360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -17443,7 +17443,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(6198);
+    const { fromSSO } = __nccwpck_require__(998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -17491,7 +17491,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(2100);
+    const { fromTokenFile } = __nccwpck_require__(9956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -17544,12 +17544,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 7832:
+/***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -17604,7 +17604,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17845,18 +17845,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 4213:
+/***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(6829);
+        const { fromHttp } = __nccwpck_require__(8605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17979,22 +17979,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(6198);
+        const { fromSSO } = __nccwpck_require__(998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(8461);
+        const { fromIni } = __nccwpck_require__(5869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(912);
+        const { fromProcess } = __nccwpck_require__(5360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(2100);
+        const { fromTokenFile } = __nccwpck_require__(9956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -18018,13 +18018,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 912:
+/***/ 5360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -18101,12 +18101,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 6198:
+/***/ 998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { fromSso } = __nccwpck_require__(3753);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -18160,7 +18160,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -18300,21 +18300,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 9803:
+/***/ 3707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 2100:
+/***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -18322,7 +18322,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -18375,13 +18375,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 3852:
+/***/ 6108:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
-const { partition } = __nccwpck_require__(544);
-const { validate, parse } = __nccwpck_require__(3351);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
+const { partition } = __nccwpck_require__(5152);
+const { validate, parse } = __nccwpck_require__(519);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -18598,20 +18598,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 4420:
+/***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
-const { setFeature } = __nccwpck_require__(544);
-const { parseRfc7231DateTime } = __nccwpck_require__(7518);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
-const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
+const { setFeature } = __nccwpck_require__(5152);
+const { parseRfc7231DateTime } = __nccwpck_require__(2430);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
+const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(3351);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { validate, parse } = __nccwpck_require__(519);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -19664,25 +19664,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 1106:
+/***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20274,25 +20274,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5139:
+/***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20968,25 +20968,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5779:
+/***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -21449,26 +21449,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 7088:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsQueryProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -22346,10 +22346,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5353:
+/***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -22508,12 +22508,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 3753:
+/***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(544);
-const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
+const { setTokenFeature } = __nccwpck_require__(5152);
+const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -22534,7 +22534,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(5139);
+    const { SSOOIDCClient } = __nccwpck_require__(9443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -22545,7 +22545,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(5139);
+    const { CreateTokenCommand } = __nccwpck_require__(9443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -22691,7 +22691,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 402:
+/***/ 4274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -23070,7 +23070,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 3864:
+/***/ 9320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23208,15 +23208,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 7138:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(1342);
-const { requestBuilder } = __nccwpck_require__(1342);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { requestBuilder } = __nccwpck_require__(3422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -23561,13 +23561,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 8741:
+/***/ 4645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
-const { hasOwn } = __nccwpck_require__(7046);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(4534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -26110,12 +26110,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 566:
+/***/ 9542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -26694,16 +26694,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 3042:
+/***/ 2658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7046);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
+const { hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27934,16 +27934,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 9467:
+/***/ 7291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(4242);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { isValidHostLabel } = __nccwpck_require__(7046);
+const { IniSectionType } = __nccwpck_require__(690);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { isValidHostLabel } = __nccwpck_require__(4534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -28728,15 +28728,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 8869:
+/***/ 2085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(4242);
+const { EndpointURLScheme } = __nccwpck_require__(690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -29619,14 +29619,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 259:
+/***/ 6579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(566);
-const { hasOwn } = __nccwpck_require__(7046);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
+const { Crc32 } = __nccwpck_require__(9542);
+const { hasOwn } = __nccwpck_require__(4534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(5066);
+const { TypeRegistry } = __nccwpck_require__(6890);
 
 class Int64 {
     bytes;
@@ -30569,19 +30569,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 3422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
-const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
-const { FieldPosition } = __nccwpck_require__(4242);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
+const { FieldPosition } = __nccwpck_require__(690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30984,7 +30984,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -33672,15 +33672,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3129:
+/***/ 3609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
-const { hasOwn } = __nccwpck_require__(7046);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { hasOwn } = __nccwpck_require__(4534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -34567,10 +34567,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 5066:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -35283,14 +35283,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 7518:
+/***/ 2430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
+const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(8869);
+const { toEndpointV1 } = __nccwpck_require__(2085);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -37066,10 +37066,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 7046:
+/***/ 4534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -37265,12 +37265,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 6438:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(1342);
+const { parseUrl } = __nccwpck_require__(3422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -37642,11 +37642,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 5271:
+/***/ 3415:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -37708,13 +37708,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 3343:
+/***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7518);
-const { streamCollector } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(2430);
+const { streamCollector } = __nccwpck_require__(2430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -38629,12 +38629,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 4366:
+/***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
 
 class HeaderFormatter {
     format(headers) {
@@ -39233,7 +39233,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 4242:
+/***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -39336,7 +39336,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 7065:
+/***/ 9449:
 /***/ (function(module) {
 
 /*!
@@ -39356,15 +39356,15 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 8482:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(9290);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 9290:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -39635,33 +39635,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 2480:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(1285)
-const Dispatcher = __nccwpck_require__(7939)
-const Pool = __nccwpck_require__(2244)
-const BalancedPool = __nccwpck_require__(2549)
-const Agent = __nccwpck_require__(8285)
-const ProxyAgent = __nccwpck_require__(9920)
-const EnvHttpProxyAgent = __nccwpck_require__(929)
-const RetryAgent = __nccwpck_require__(1346)
-const errors = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(8567)
-const buildConnector = __nccwpck_require__(2784)
-const MockClient = __nccwpck_require__(9493)
-const MockAgent = __nccwpck_require__(1437)
-const MockPool = __nccwpck_require__(5220)
-const mockErrors = __nccwpck_require__(9917)
-const RetryHandler = __nccwpck_require__(5640)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
-const DecoratorHandler = __nccwpck_require__(91)
-const RedirectHandler = __nccwpck_require__(7970)
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -39679,10 +39679,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(730),
-  retry: __nccwpck_require__(4346),
-  dump: __nccwpck_require__(8412),
-  dns: __nccwpck_require__(8731)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -39744,7 +39744,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(8702).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -39756,39 +39756,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(5524).Headers
-module.exports.Response = __nccwpck_require__(715).Response
-module.exports.Request = __nccwpck_require__(175).Request
-module.exports.FormData = __nccwpck_require__(1142).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(4848).FileReader
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(5965)
-const { kConstruct } = __nccwpck_require__(61)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
-module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -39804,18 +39804,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1670)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 670:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(4640)
-const { RequestAbortedError } = __nccwpck_require__(4627)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -39875,16 +39875,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2004:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -39990,7 +39990,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 5646:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40004,10 +40004,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -40248,16 +40248,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4203:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(471)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -40469,18 +40469,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 9656:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -40696,15 +40696,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 6730:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -40811,21 +40811,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 8567:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4203)
-module.exports.stream = __nccwpck_require__(9656)
-module.exports.pipeline = __nccwpck_require__(5646)
-module.exports.upgrade = __nccwpck_require__(6730)
-module.exports.connect = __nccwpck_require__(2004)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 471:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -40834,9 +40834,9 @@ module.exports.connect = __nccwpck_require__(2004)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { ReadableStreamFrom } = __nccwpck_require__(4640)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -41217,15 +41217,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 2247:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(471)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -41317,16 +41317,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2784:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
-const timers = __nccwpck_require__(1275)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -41564,7 +41564,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 2303:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -41689,7 +41689,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3374:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41898,7 +41898,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4627:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -42330,7 +42330,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7311:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42338,7 +42338,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -42353,9 +42353,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -42819,7 +42819,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 4043:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -42893,7 +42893,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4152:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42901,7 +42901,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(2303)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -43052,13 +43052,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4640:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -43066,9 +43066,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
-const { tree } = __nccwpck_require__(4152)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -43778,18 +43778,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8285:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
-const DispatcherBase = __nccwpck_require__(9265)
-const Pool = __nccwpck_require__(2244)
-const Client = __nccwpck_require__(1285)
-const util = __nccwpck_require__(4640)
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -43918,7 +43918,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 2549:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43926,7 +43926,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -43934,10 +43934,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3856)
-const Pool = __nccwpck_require__(2244)
-const { kUrl, kInterceptors } = __nccwpck_require__(4043)
-const { parseOrigin } = __nccwpck_require__(4640)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -44134,7 +44134,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 9133:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44142,9 +44142,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const timers = __nccwpck_require__(1275)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -44157,7 +44157,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -44190,9 +44190,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(4043)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(776)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -44204,11 +44204,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(8586))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -44216,7 +44216,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -45131,7 +45131,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6396).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -45654,7 +45654,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4548:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45662,13 +45662,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -45687,7 +45687,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(4043)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -46093,7 +46093,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6396).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -46453,7 +46453,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 1285:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -46463,16 +46463,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const Request = __nccwpck_require__(7311)
-const DispatcherBase = __nccwpck_require__(9265)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -46514,9 +46514,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(4043)
-const connectH1 = __nccwpck_require__(9133)
-const connectH2 = __nccwpck_require__(4548)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -46824,7 +46824,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -47084,19 +47084,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 9265:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(7939)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -47299,7 +47299,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 7939:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47371,15 +47371,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 929:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(9265)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
-const ProxyAgent = __nccwpck_require__(9920)
-const Agent = __nccwpck_require__(8285)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -47538,7 +47538,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 5844:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -47662,15 +47662,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3856:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(9265)
-const FixedQueue = __nccwpck_require__(5844)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
-const PoolStats = __nccwpck_require__(5710)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -47863,10 +47863,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5710:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -47904,7 +47904,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 2244:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47915,14 +47915,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3856)
-const Client = __nccwpck_require__(1285)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { kUrl, kInterceptors } = __nccwpck_require__(4043)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -48018,19 +48018,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9920:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(8285)
-const Pool = __nccwpck_require__(2244)
-const DispatcherBase = __nccwpck_require__(9265)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
-const Client = __nccwpck_require__(1285)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -48299,13 +48299,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1346:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(7939)
-const RetryHandler = __nccwpck_require__(5640)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -48341,7 +48341,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 8421:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48349,8 +48349,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const Agent = __nccwpck_require__(8285)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -48380,7 +48380,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 91:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -48431,15 +48431,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7970:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { kBodyUsed } = __nccwpck_require__(4043)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -48670,20 +48670,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 5640:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
-const { RequestRetryError } = __nccwpck_require__(4627)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(4640)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -49114,14 +49114,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 8731:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(91)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -49496,14 +49496,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8412:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const DecoratorHandler = __nccwpck_require__(91)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -49626,12 +49626,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 6036:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7970)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -49654,11 +49654,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 730:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7970)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -49685,11 +49685,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 4346:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(5640)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -49711,13 +49711,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 776:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(1308);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -49995,7 +49995,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7630:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50007,7 +50007,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 8586:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50019,7 +50019,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 1308:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -50040,13 +50040,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 1437:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(4043)
-const Agent = __nccwpck_require__(8285)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -50057,14 +50057,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(941)
-const MockClient = __nccwpck_require__(9493)
-const MockPool = __nccwpck_require__(5220)
-const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
-const Dispatcher = __nccwpck_require__(7939)
-const Pluralizer = __nccwpck_require__(3289)
-const PendingInterceptorsFormatter = __nccwpck_require__(1726)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -50207,14 +50207,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9493:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(1285)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -50223,10 +50223,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(4043)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -50273,12 +50273,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9917:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(4627)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -50308,12 +50308,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5015:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -50321,9 +50321,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(941)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { buildURL } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -50522,14 +50522,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 5220:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(2244)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -50538,10 +50538,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(4043)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -50588,7 +50588,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 941:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -50618,20 +50618,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8981:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9917)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(941)
-const { buildURL } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -50992,7 +50992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1726:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -51042,7 +51042,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 3289:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -51078,7 +51078,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 1275:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -51508,20 +51508,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8514:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(61)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
-const { webidl } = __nccwpck_require__(5701)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
-const { Request, fromInnerRequest } = __nccwpck_require__(175)
-const { kState } = __nccwpck_require__(1995)
-const { fetching } = __nccwpck_require__(8702)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -52374,15 +52374,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5965:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(61)
-const { Cache } = __nccwpck_require__(8514)
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -52533,26 +52533,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 61:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(4043).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6814:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { isValidHeaderName } = __nccwpck_require__(9520)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -52597,7 +52597,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3404:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -52616,15 +52616,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6933:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(8906)
-const { stringify } = __nccwpck_require__(1077)
-const { webidl } = __nccwpck_require__(5701)
-const { Headers } = __nccwpck_require__(5524)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -52807,14 +52807,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8906:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
-const { isCTLExcludingHtab } = __nccwpck_require__(1077)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -53124,7 +53124,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1077:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -53483,13 +53483,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 335:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -54064,23 +54064,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1670:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(8702)
-const { makeRequest } = __nccwpck_require__(175)
-const { webidl } = __nccwpck_require__(5701)
-const { EventSourceStream } = __nccwpck_require__(335)
-const { parseMIMEType } = __nccwpck_require__(7708)
-const { createFastMessageEvent } = __nccwpck_require__(7316)
-const { isNetworkError } = __nccwpck_require__(715)
-const { delay } = __nccwpck_require__(3691)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -54554,7 +54554,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3691:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -54598,12 +54598,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6396:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -54613,16 +54613,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(9520)
-const { FormData } = __nccwpck_require__(1142)
-const { kState } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(7708)
-const { multipartFormDataParser } = __nccwpck_require__(3028)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -55134,7 +55134,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7775:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -55265,7 +55265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7708:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -56016,12 +56016,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9197:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(4043)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -56069,14 +56069,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 2538:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -56202,16 +56202,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3028:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { utf8DecodeBytes } = __nccwpck_require__(9520)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
-const { isFileLike } = __nccwpck_require__(2538)
-const { makeEntry } = __nccwpck_require__(1142)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -56683,16 +56683,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1142:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
-const { kState } = __nccwpck_require__(1995)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { FileLike, isFileLike } = __nccwpck_require__(2538)
-const { webidl } = __nccwpck_require__(5701)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -56942,7 +56942,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 179:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -56989,21 +56989,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5524:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(4043)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(9520)
-const { webidl } = __nccwpck_require__(5701)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -57683,7 +57683,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8702:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -57696,9 +57696,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(715)
-const { HeadersList } = __nccwpck_require__(5524)
-const { Request, cloneRequest } = __nccwpck_require__(175)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -57734,23 +57734,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(9520)
-const { kState, kDispatcher } = __nccwpck_require__(1995)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
-const { webidl } = __nccwpck_require__(5701)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -59960,23 +59960,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 175:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
-const { FinalizationRegistry } = __nccwpck_require__(9197)()
-const util = __nccwpck_require__(4640)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -59986,12 +59986,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(4043)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -61004,14 +61004,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 715:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
-const util = __nccwpck_require__(4640)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -61023,16 +61023,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(7775)
-const { kState, kHeaders } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
-const { FormData } = __nccwpck_require__(1142)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(4043)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -61621,7 +61621,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1995:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -61637,21 +61637,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9520:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
-const { getGlobalOrigin } = __nccwpck_require__(179)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5701)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -63276,14 +63276,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5701:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(4640)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -63978,7 +63978,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2927:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -64275,7 +64275,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4848:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64284,16 +64284,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(410)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(4929)
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -64626,12 +64626,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5549:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -64711,7 +64711,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4929:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -64728,7 +64728,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 410:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64739,10 +64739,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(4929)
-const { ProgressEvent } = __nccwpck_require__(5549)
-const { getEncoding } = __nccwpck_require__(2927)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -65126,27 +65126,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7905:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(32)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
-const { channels } = __nccwpck_require__(3374)
-const { CloseEvent } = __nccwpck_require__(7316)
-const { makeRequest } = __nccwpck_require__(175)
-const { fetching } = __nccwpck_require__(8702)
-const { Headers, getHeadersList } = __nccwpck_require__(5524)
-const { getDecodeSplit } = __nccwpck_require__(9520)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -65504,7 +65504,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6096:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -65577,14 +65577,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7316:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { kConstruct } = __nccwpck_require__(4043)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -65913,12 +65913,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9104:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(6096)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -66016,14 +66016,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1869:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(1025)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -66128,16 +66128,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 9332:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
-const { channels } = __nccwpck_require__(3374)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -66147,11 +66147,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(1025)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { closeWebSocketConnection } = __nccwpck_require__(7905)
-const { PerMessageDeflate } = __nccwpck_require__(1869)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -66662,14 +66662,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9388:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { opcodes, sendHints } = __nccwpck_require__(6096)
-const FixedQueue = __nccwpck_require__(5844)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -66773,7 +66773,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 32:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -66792,16 +66792,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1025:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
-const { states, opcodes } = __nccwpck_require__(6096)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -67121,15 +67121,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1886:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -67138,21 +67138,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(32)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(1025)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
-const { ByteParser } = __nccwpck_require__(9332)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
-const { SendQueue } = __nccwpck_require__(9388)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -67723,11 +67723,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7764:
+/***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9672);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5598);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9672:
+/***/ 5598:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67747,7 +67747,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -67783,7 +67783,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -67879,7 +67879,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -67920,7 +67920,7 @@ const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -68011,11 +68011,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(8482);
-// EXTERNAL MODULE: ../main/node_modules/undici/index.js
-var undici = __nccwpck_require__(2480);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -68712,7 +68712,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68788,7 +68788,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68862,7 +68862,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69143,7 +69143,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -69185,7 +69185,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69365,7 +69365,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69639,7 +69639,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70227,7 +70227,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70307,7 +70307,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70372,7 +70372,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70690,10 +70690,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/lib/explain.ts
@@ -71082,7 +71078,7 @@ function diagnose(e, context = {}) {
     return explained;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -71135,9 +71131,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(1947);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -71190,7 +71186,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -71205,7 +71201,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -71234,7 +71230,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -71282,7 +71278,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -71303,7 +71299,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -71350,7 +71346,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -71696,7 +71692,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -71988,7 +71984,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -72589,7 +72585,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -72630,7 +72626,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -72837,7 +72833,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -72968,7 +72964,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -73023,11 +73019,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -73168,12 +73164,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -75467,7 +75463,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -75593,7 +75589,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -75614,7 +75610,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -76026,7 +76022,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -76065,7 +76061,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -76454,8 +76450,6 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
-    VersionIdsFile: 'version-ids-file',
-    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -76927,214 +76921,6 @@ function parsePrefix(value, others) {
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
 
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/settings/lists.ts
-/**
- * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
- * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
- * format and the same checks as the inline value, and its errors name the file and the line.
- * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
- * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
- * entries, not copies of the text), before anything is written.
- */
-
-
-
-
-
-/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
-const MAX_LINE = 16 * 1024;
-const BLOCK = 64 * 1024;
-/** The inline input and the file input of each list. */
-const PAIRS = [
-    { inline: Inputs.Keys, file: Inputs.KeysFile },
-    { inline: Inputs.VersionIds, file: Inputs.VersionIdsFile },
-];
-/**
- * Refuses what can be told without reading a file: a list given both inline and as a file,
- * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
- */
-function checkListInputs(read) {
-    const given = (name) => read(name).trim();
-    for (const { inline, file } of PAIRS) {
-        if (given(inline) !== '' && given(file) !== '') {
-            throw new errors_InputError(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
-        }
-    }
-    if (given(Inputs.Prefix) === '')
-        return;
-    for (const { file } of PAIRS) {
-        if (given(file) !== '') {
-            throw new errors_InputError(file, given(file), `to be empty when '${Inputs.Prefix}' is set: a prefix run lists its keys and goes back to '${Inputs.ToTime}'`);
-        }
-    }
-}
-/** Which of `version-ids` and `version-ids-file` was given, if either. */
-function givenVersionIds(read) {
-    for (const input of [Inputs.VersionIds, Inputs.VersionIdsFile]) {
-        const value = read(input).trim();
-        if (value !== '')
-            return { input, value };
-    }
-    return undefined;
-}
-/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
-function readKeys(read, env) {
-    const path = read(Inputs.KeysFile).trim();
-    if (path === '')
-        return { input: Inputs.Keys, keys: parseKeys(read(Inputs.Keys)) };
-    const keys = parseKeyLines(fileLines(Inputs.KeysFile, path, env), fileFail(Inputs.KeysFile, path));
-    if (keys.length === 0)
-        throw emptyFile(Inputs.KeysFile, path, env);
-    return { input: Inputs.KeysFile, keys };
-}
-/** `version-ids`, or the lines of `version-ids-file`. */
-function readVersionIds(read, env) {
-    const path = read(Inputs.VersionIdsFile).trim();
-    if (path === '')
-        return parseVersionIds(read(Inputs.VersionIds));
-    const input = Inputs.VersionIdsFile;
-    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
-    if (versions.size === 0)
-        throw emptyFile(input, path, env);
-    return versions;
-}
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors_InputError(Inputs.Keys, line, expected);
-    });
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors_InputError(Inputs.VersionIds, line, expected);
-    });
-}
-/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
-function inputPath(path, env) {
-    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
-}
-function parseKeyLines(lines, fail) {
-    const keys = new Set();
-    lines((key, n) => {
-        if (key === '')
-            return;
-        if (keys.has(key)) {
-            const earlier = firstLine(lines, (line) => line === key);
-            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        keys.add(key);
-    });
-    return [...keys];
-}
-function parseVersionLines(lines, fail) {
-    const versions = new Map();
-    const keyOf = (line) => {
-        const at = line.lastIndexOf('=');
-        return at < 0 ? '' : line.slice(0, at).trim();
-    };
-    lines((line, n) => {
-        if (line === '')
-            return;
-        const key = keyOf(line);
-        if (key === '')
-            fail(line, n, 'one key=versionId line per key');
-        if (versions.has(key)) {
-            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
-            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    });
-    return versions;
-}
-/** The number of the first line that matches (read again: only an error needs it). */
-function firstLine(lines, matches) {
-    let first = 0;
-    lines((line, n) => {
-        if (first === 0 && matches(line))
-            first = n;
-    });
-    return first;
-}
-function inlineLines(value) {
-    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
-}
-/** A bad line of a file: the value names the file and the line number. */
-function fileFail(input, path) {
-    return (line, n, expected) => {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-        throw new errors_InputError(input, `${path} line ${n}: ${shown}`, expected);
-    };
-}
-/** What a file input holds, for its errors. */
-function fileForm(input, env) {
-    const what = input === Inputs.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
-    const base = env.GITHUB_WORKSPACE
-        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
-        : `the current directory (${process.cwd()})`;
-    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
-}
-function emptyFile(input, path, env) {
-    return new errors_InputError(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
-}
-/**
- * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
- * cannot be opened or read is an InputError naming the input, the path and what was expected.
- */
-function fileLines(input, path, env) {
-    const absolute = inputPath(path, env);
-    const unreadable = (e) => new errors_InputError(input, path, `${fileForm(input, env)} (${e.message})`);
-    return (onLine) => {
-        let fd;
-        try {
-            fd = (0,external_node_fs_.openSync)(absolute, 'r');
-        }
-        catch (e) {
-            throw unreadable(e);
-        }
-        try {
-            const block = Buffer.alloc(BLOCK);
-            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-            let rest = '';
-            let n = 0;
-            for (;;) {
-                let size;
-                try {
-                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
-                }
-                catch (e) {
-                    throw unreadable(e);
-                }
-                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
-                const lines = text.split('\n');
-                rest = size === 0 ? '' : (lines.pop() ?? '');
-                for (const line of lines) {
-                    n++;
-                    if (line.length > MAX_LINE) {
-                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
-                    }
-                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
-                }
-                if (rest.length > MAX_LINE) {
-                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
-                }
-                if (size === 0)
-                    return;
-            }
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/settings/snapshot.ts
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
@@ -77186,25 +76972,10 @@ function checkTargetInputs(read, mode) {
                 throw new errors_InputError(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(Inputs.PlanFile, [
-        Inputs.ToTime,
-        Inputs.VersionIds,
-        Inputs.VersionIdsFile,
-        Inputs.ToSnapshot,
-        Inputs.Keys,
-        Inputs.KeysFile,
-        Inputs.Prefix,
-    ], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(Inputs.PlanFile, [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        const targets = [
-            Inputs.ToTime,
-            Inputs.VersionIds,
-            Inputs.VersionIdsFile,
-            Inputs.ToSnapshot,
-            Inputs.PlanFile,
-        ];
-        for (const other of targets) {
+        for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
             if (given(other) !== '') {
                 throw new errors_InputError(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -77335,13 +77106,7 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [
-            Inputs.ToTime,
-            Inputs.VersionIds,
-            Inputs.VersionIdsFile,
-            Inputs.ToSnapshot,
-            Inputs.Snapshot,
-        ].every((name) => get(name) === ''),
+        atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
     };
@@ -77377,8 +77142,6 @@ function parseDrillPrefix(value, now) {
 
 
 
-
-
 const settings_KiB = 1024;
 const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
@@ -77397,25 +77160,23 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
+    const keys = parseKeys(read(Inputs.Keys));
     const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
-    checkListInputs(read);
     checkTargetInputs(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
         throw new errors_InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
-    const keyList = readKeys(read, env);
-    const { keys } = keyList;
     const prefix = parsePrefix(read(Inputs.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
     });
-    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
+    const target = parseAnyTarget(read, mode, keys, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors_InputError(Inputs.Keys, '', `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`);
+        throw new errors_InputError(Inputs.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
         multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -77463,7 +77224,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, env, mode, keys, now, verify) {
+function parseAnyTarget(read, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -77475,7 +77236,7 @@ function parseAnyTarget(read, env, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(read, env, keys, now);
+    return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -77497,11 +77258,22 @@ function parseBucket(value) {
     }
     return value;
 }
-function parseTarget(read, env, keys, now) {
-    const toTime = read(Inputs.ToTime).trim();
-    const given = givenVersionIds(read);
-    if (toTime !== '' && given) {
-        throw new errors_InputError(given.input, given.value, `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    const keys = lines(value);
+    const seen = new Set();
+    for (const key of keys) {
+        if (seen.has(key)) {
+            throw new errors_InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
+        }
+        seen.add(key);
+    }
+    return keys;
+}
+function parseTarget(toTime, versionIds, keys, now) {
+    const hasVersions = versionIds.trim() !== '';
+    if (toTime !== '' && hasVersions) {
+        throw new errors_InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = parse_parseInstant(Inputs.ToTime, toTime);
@@ -77511,21 +77283,39 @@ function parseTarget(read, env, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!given) {
-        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone), '${Inputs.VersionIds}' or ` +
-            `'${Inputs.VersionIdsFile}'`);
+    if (!hasVersions) {
+        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
     }
-    const versions = readVersionIds(read, env);
-    if (keys.keys.length > 0) {
-        const listed = new Set(keys.keys);
-        const missing = keys.keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !listed.has(k));
+    const versions = parseVersionIds(versionIds);
+    if (keys.length > 0) {
+        const missing = keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
         if (missing.length > 0 || extra.length > 0) {
-            const odd = [...missing, ...extra];
-            throw new errors_InputError(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
+            throw new errors_InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
         }
     }
     return { kind: 'versions', versions };
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    const versions = new Map();
+    for (const line of lines(value)) {
+        const at = line.lastIndexOf('=');
+        const key = at < 0 ? '' : line.slice(0, at).trim();
+        if (key === '') {
+            throw new errors_InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
+        }
+        if (versions.has(key)) {
+            throw new errors_InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
+        }
+        const versionId = line.slice(at + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    }
+    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -77544,8 +77334,8 @@ function parseEndpoint(value) {
     return value;
 }
 
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(5423);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/s3/client.ts
 
 /**
@@ -77699,228 +77489,40 @@ function rollback_escape(text) {
     return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-;// CONCATENATED MODULE: ./src/lib/cancel.ts
-/**
- * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
- * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
- * asks the run to start no new write, let the writes in flight finish and put back what it
- * changed; a second signal, or the deadline, cuts the put-back short so the run can still
- * record every key's state and exit before it is killed.
- */
+;// CONCATENATED MODULE: ./src/action/summary.ts
 
-/** A run's stop switch, passed down to the stages that start writes. */
-class Cancellation {
-    signal;
-    hurried = false;
-    waiters = [];
-    /** The signal that asked the run to stop (SIGINT, SIGTERM), once one has. */
-    get requested() {
-        return this.signal;
-    }
-    /** True once the put-back itself must stop: a second signal, or the deadline. */
-    get urgent() {
-        return this.hurried;
-    }
-    request(signal) {
-        if (this.signal === undefined) {
-            this.signal = signal;
-            for (const wake of this.waiters.splice(0))
-                wake();
+
+/** Writes the job summary (when the runner provides one). */
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback', 2);
+    if (report.manifest) {
+        const { manifest } = report;
+        summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
+        for (const line of [planLine(manifest), writersLine(manifest)]) {
+            if (line)
+                summary.addRaw(line, true).addBreak();
         }
-        else {
-            this.hurried = true;
-        }
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
+        summary.addTable([
+            HEADER.map((data) => ({ data, header: true })),
+            ...summaryRows(manifest.keys, manifest.dryRun),
+        ]);
     }
-    hurry() {
-        this.hurried = true;
-    }
-    /** Throws CancelledError once the run was asked to stop: call before starting a write. */
-    throwIfRequested() {
-        if (this.signal !== undefined)
-            throw new CancelledError(this.signal);
-    }
-    /** Resolves when the run is asked to stop (to cut a pause short). */
-    whenRequested() {
-        if (this.signal !== undefined)
-            return Promise.resolve();
-        return new Promise((resolve) => this.waiters.push(resolve));
-    }
-}
-/** The run was cancelled (a signal): nothing more was started; what it changed was put back. */
-class CancelledError extends RefusedError {
-    signal;
-    name = 'CancelledError';
-    constructor(signal) {
-        super(`cancelled by ${signal}`);
-        this.signal = signal;
-    }
-}
-/** True when `e` is, or was caused by, a cancellation. */
-function wasCancelled(e) {
-    for (let cause = e, depth = 0; cause && depth < 5; depth++) {
-        if (cause instanceof CancelledError)
-            return true;
-        cause = cause.cause;
-    }
-    return false;
-}
-/**
- * Seconds from the first signal to the point where the put-back stops starting writes: the
- * runner's SIGTERM comes 7.5 s after SIGINT and its kill 2.5 s later, so 6.5 s leaves time for
- * the writes in flight, the final states, the summary and the outputs.
- */
-const PUT_BACK_DEADLINE_MS = 6500;
-/**
- * Turns SIGINT and SIGTERM into `cancel.request()` for the life of a run, and hurries the
- * put-back at the deadline. Returns a function that removes the handlers.
- */
-function cancelOnSignals(cancel, options = {}) {
-    let timer;
-    const handler = (signal) => {
-        const first = cancel.requested === undefined;
-        cancel.request(signal);
-        options.onSignal?.(signal);
-        if (first) {
-            timer = setTimeout(() => cancel.hurry(), options.deadlineMs ?? PUT_BACK_DEADLINE_MS);
-            timer.unref();
-        }
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-        if (timer)
-            clearTimeout(timer);
-    };
-}
-/**
- * Yields the items of `source` until the run is asked to stop, then throws CancelledError: a
- * pool over it starts nothing more, lets the tasks in flight finish, and fails with that error.
- */
-async function* untilCancelled(source, cancel) {
-    for await (const item of source) {
-        cancel?.throwIfRequested();
-        yield item;
-    }
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
+    if (report.error)
+        summary.addCodeBlock(report.error);
+    await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/engine/errors.ts
-/**
- * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
- * or a write that failed and was put back (RestoreError, with every key's final state), and the
- * causes a write can fail for (another writer, a copy that does not match, a copy job).
- */
-
-
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends RefusedError {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends RefusedError {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends RefusedError {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends RefusedError {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends RefusedError {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/**
- * A write failed, or the run was cancelled, after the run had written: the keys it changed were
- * put back. Lists every key's final state.
- */
-class RestoreError extends RefusedError {
-    name = 'RestoreError';
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    putBack;
-    notPutBack;
-    constructor(failure) {
-        const { cause, failedKey, finalStates, statesFile } = failure;
-        const notPutBack = failure.notPutBack ?? 0;
-        const cancelled = cause instanceof CancelledError;
-        const what = cancelled
-            ? `Cancelled by ${cause.signal} while writing`
-            : `Writing failed at ${failedKey}: ${errorMessage(cause)}`;
-        const back = notPutBack > 0
-            ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
-            : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`;
-        super(`${what}\n${back} Final state of every key` +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-        this.putBack = failure.putBack ?? 0;
-        this.notPutBack = notPutBack;
-    }
-}
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/lib/jsonl.ts
@@ -77996,196 +77598,6 @@ function reviveDates(fields) {
 /** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
 function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
-}
-
-;// CONCATENATED MODULE: ./src/lib/store.ts
-/**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
- */
-
-
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
-    }
-    async write(value) {
-        this.values.push(value);
-    }
-    async *read() {
-        yield* this.values;
-    }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
-    }
-}
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
-    }
-    static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
-    }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return readJsonLines(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/s3/objects.ts
-
-
-const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
-/** HeadObject of one version (with its checksum where the store keeps one). */
-async function headVersion(s3, ref) {
-    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        PartNumber: ref.partNumber,
-        ChecksumMode: 'ENABLED',
-    }));
-    return factsFromHead(out);
-}
-function factsFromHead(out) {
-    return {
-        versionId: out.VersionId,
-        size: out.ContentLength ?? 0,
-        eTag: out.ETag,
-        lastModified: out.LastModified,
-        storageClass: out.StorageClass,
-        contentType: out.ContentType,
-        cacheControl: out.CacheControl,
-        contentDisposition: out.ContentDisposition,
-        contentEncoding: out.ContentEncoding,
-        contentLanguage: out.ContentLanguage,
-        expires: out.Expires,
-        websiteRedirectLocation: out.WebsiteRedirectLocation,
-        metadata: out.Metadata ?? {},
-        serverSideEncryption: out.ServerSideEncryption,
-        kmsKeyId: out.SSEKMSKeyId,
-        bucketKeyEnabled: out.BucketKeyEnabled,
-        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
-        restore: out.Restore,
-        archiveStatus: out.ArchiveStatus,
-        partsCount: out.PartsCount,
-        checksum: checksumOf(out),
-    };
-}
-function checksumOf(out) {
-    for (const algorithm of CHECKSUMS) {
-        const value = out[`Checksum${algorithm}`];
-        if (value)
-            return { algorithm, value, type: out.ChecksumType };
-    }
-    return undefined;
-}
-/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
-async function tagsOf(s3, ref) {
-    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-    }));
-    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
-}
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
-async function requireVersioning(s3, bucket, expectedBucketOwner) {
-    let status;
-    try {
-        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
-        status = out.Status;
-    }
-    catch (e) {
-        throw new StepError('checking the bucket', `s3://${bucket}`, e);
-    }
-    if (status !== 'Enabled') {
-        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-            '(it restores old versions and must keep every version it replaces).');
-    }
-}
-/** An HTTP status from an SDK error, if any. */
-function httpStatus(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-
-;// CONCATENATED MODULE: ./src/lib/pool.ts
-/**
- * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
- * slots free up (so a streamed source is never read far ahead). The first failure stops new
- * starts; tasks already running finish; then the first error is thrown.
- */
-async function eachLimit(items, limit, task) {
-    const iterator = Symbol.asyncIterator in items
-        ? items[Symbol.asyncIterator]()
-        : items[Symbol.iterator]();
-    let failed = false;
-    let error;
-    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
-    let turn = Promise.resolve();
-    const next = () => {
-        const result = turn.then(() => iterator.next());
-        turn = result.catch(() => undefined);
-        return result;
-    };
-    const worker = async () => {
-        while (!failed) {
-            let step;
-            try {
-                step = await next();
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-                return;
-            }
-            if (step.done)
-                return;
-            try {
-                await task(step.value);
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
-    if (failed) {
-        await iterator.return?.();
-        throw error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/progress.ts
@@ -78267,13 +77679,109 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
+;// CONCATENATED MODULE: ./src/s3/objects.ts
+
+
+const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/** HeadObject of one version (with its checksum where the store keeps one). */
+async function headVersion(s3, ref) {
+    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        PartNumber: ref.partNumber,
+        ChecksumMode: 'ENABLED',
+    }));
+    return factsFromHead(out);
+}
+function factsFromHead(out) {
+    return {
+        versionId: out.VersionId,
+        size: out.ContentLength ?? 0,
+        eTag: out.ETag,
+        lastModified: out.LastModified,
+        storageClass: out.StorageClass,
+        contentType: out.ContentType,
+        cacheControl: out.CacheControl,
+        contentDisposition: out.ContentDisposition,
+        contentEncoding: out.ContentEncoding,
+        contentLanguage: out.ContentLanguage,
+        expires: out.Expires,
+        websiteRedirectLocation: out.WebsiteRedirectLocation,
+        metadata: out.Metadata ?? {},
+        serverSideEncryption: out.ServerSideEncryption,
+        kmsKeyId: out.SSEKMSKeyId,
+        bucketKeyEnabled: out.BucketKeyEnabled,
+        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
+        restore: out.Restore,
+        archiveStatus: out.ArchiveStatus,
+        partsCount: out.PartsCount,
+        checksum: checksumOf(out),
+    };
+}
+function checksumOf(out) {
+    for (const algorithm of CHECKSUMS) {
+        const value = out[`Checksum${algorithm}`];
+        if (value)
+            return { algorithm, value, type: out.ChecksumType };
+    }
+    return undefined;
+}
+/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
+async function tagsOf(s3, ref) {
+    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+    }));
+    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
+}
+/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
+async function requireVersioning(s3, bucket, expectedBucketOwner) {
+    let status;
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
+        status = out.Status;
+    }
+    catch (e) {
+        throw new StepError('checking the bucket', `s3://${bucket}`, e);
+    }
+    if (status !== 'Enabled') {
+        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
+            '(it restores old versions and must keep every version it replaces).');
+    }
+}
+/** An HTTP status from an SDK error, if any. */
+function httpStatus(e) {
+    return e?.$metadata?.httpStatusCode;
+}
+
+;// CONCATENATED MODULE: ./src/history/select.ts
+/**
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
+ */
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+}
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
+}
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
+}
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+}
 
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
@@ -78420,30 +77928,995 @@ function byteOrder(a, b) {
     return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-;// CONCATENATED MODULE: ./src/history/select.ts
+;// CONCATENATED MODULE: ./src/history/sources.ts
+
+/** The history of every selected key, in key order. */
+function histories(s3, where, selection) {
+    if (!('prefix' in selection))
+        return historiesOf(s3, where, selection.keys);
+    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
+    const { exclude } = selection;
+    return exclude ? without(all, exclude) : all;
+}
+async function* without(source, exclude) {
+    for await (const history of source)
+        if (!history.key.startsWith(exclude))
+            yield history;
+}
 /**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
+ * A prefix selection that leaves out the snapshot store when it lives in the same bucket
+ * under that prefix: a rollback or a snapshot of a prefix never touches the store.
  */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+function prefixSelection(prefix, bucket, store) {
+    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
+    return inside ? { prefix, exclude: store.prefix } : { prefix };
 }
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
+/**
+ * The history of exactly each of `keys` (a key that never existed has no entries), in key
+ * order. Keys that sit close together share listing pages: the walk lists the keys' common
+ * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
+ * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
+ * what a prefix listing costs, and a sparse one about one request per key.
+ */
+async function* historiesOf(s3, where, keys) {
+    const wanted = [...new Set(keys)].sort(byteOrder);
+    let i = 0;
+    let pending;
+    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
+    function* passTo(key) {
+        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
+            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
+            pending = undefined;
+            i++;
+        }
+    }
+    while (i < wanted.length) {
+        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
+        let keyMarker = markerBefore(wanted[i]);
+        let versionIdMarker;
+        for (;;) {
+            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
+            for (const entry of page.entries) {
+                yield* passTo(entry.key);
+                if (i >= wanted.length)
+                    return;
+                if (entry.key !== wanted[i])
+                    continue;
+                pending ??= { key: entry.key, entries: [] };
+                pending.entries.push(entry);
+            }
+            if (!page.truncated) {
+                yield* passTo(undefined);
+                return;
+            }
+            keyMarker = page.nextKeyMarker;
+            versionIdMarker = page.nextVersionIdMarker;
+            const jump = markerBefore(wanted[i]);
+            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
+            if (pending === undefined && behind)
+                break; // the next wanted key is further on: jump there
+        }
+    }
 }
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
+/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
+function markerBefore(key) {
+    const chars = Array.from(key);
+    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
 }
-/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+/** The longest common prefix of two keys, whole characters only. */
+function commonPrefix(a, b) {
+    const x = Array.from(a);
+    const y = Array.from(b);
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n])
+        n++;
+    return x.slice(0, n).join('');
 }
+/**
+ * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
+ * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
+ * keys that could not be listed, with the last error: a failed read is not evidence of anything.
+ */
+async function walkKeys(s3, where, keys, options, visit) {
+    let left = new Set(keys);
+    const retries = options.retries ?? 5;
+    let pause = options.pauseMs ?? 2000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            for await (const history of historiesOf(s3, where, [...left])) {
+                await visit(history);
+                left.delete(history.key);
+            }
+            return new Map();
+        }
+        catch (error) {
+            if (attempt >= retries)
+                return new Map([...left].map((key) => [key, error]));
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            pause *= 2;
+            left = new Set(left);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/snapshots.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __nccwpck_require__(2619);
+;// CONCATENATED MODULE: ./src/s3/control.ts
+/**
+ * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
+ * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
+ * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
+ * a bad role, account or manifest is refused before anything is copied.
+ */
+
+
+/**
+ * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
+ * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
+ * x-amz-account-id header only, not in front of the host name. Give it a host name
+ * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
+ * 123456789012.127.0.0.1 is not a valid URL.
+ */
+function createControlClient(settings) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
+    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
+        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
+        ...(endpoint ? { endpoint } : {}),
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+    });
+    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    if (endpoint) {
+        const host = new URL(endpoint).hostname;
+        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
+        client.middlewareStack.add((next) => async (args) => {
+            const request = args.request;
+            if (request.hostname?.endsWith(`.${host}`))
+                request.hostname = host;
+            return next(args);
+        }, { step: 'build', name: 'accountIdInHeaderOnly' });
+    }
+    return client;
+}
+/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
+async function createCopyJob(control, r) {
+    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
+        AccountId: r.accountId,
+        ConfirmationRequired: true,
+        Operation: {
+            S3PutObjectCopy: {
+                TargetResource: `arn:aws:s3:::${r.bucket}`,
+                MetadataDirective: 'COPY',
+                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
+            },
+        },
+        Manifest: {
+            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+            Location: {
+                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
+                ETag: r.manifest.eTag,
+            },
+        },
+        Report: {
+            Enabled: true,
+            Bucket: `arn:aws:s3:::${r.report.bucket}`,
+            Prefix: r.report.prefix.replace(/\/$/, ''),
+            Format: 'Report_CSV_20180820',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
+        },
+        Priority: r.priority,
+        RoleArn: r.roleArn,
+        ClientRequestToken: r.token,
+        Description: r.description.slice(0, 256),
+    }));
+    if (!out.JobId)
+        throw new Error('CreateJob returned no JobId');
+    return out.JobId;
+}
+async function describeJob(control, accountId, jobId) {
+    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
+    const job = out.Job;
+    const progress = job?.ProgressSummary;
+    return {
+        status: job?.Status ?? 'unknown',
+        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
+        failed: progress?.NumberOfTasksFailed ?? 0,
+        total: progress?.TotalNumberOfTasks ?? 0,
+        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
+    };
+}
+/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
+async function setJobStatus(control, accountId, jobId, status, reason) {
+    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
+        AccountId: accountId,
+        JobId: jobId,
+        RequestedJobStatus: status,
+        StatusUpdateReason: reason.slice(0, 256),
+    }));
+}
+/** Job statuses after which nothing more happens. */
+const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
+
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends RefusedError {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends RefusedError {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends RefusedError {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(job, what) {
+        const { jobId, status, reasons, failedTasks } = job;
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends RefusedError {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends RefusedError {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/** A write failed; keys already changed were put back. Lists every key's final state. */
+class RestoreError extends RefusedError {
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/pool.ts
+/**
+ * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
+ * slots free up (so a streamed source is never read far ahead). The first failure stops new
+ * starts; tasks already running finish; then the first error is thrown.
+ */
+async function eachLimit(items, limit, task) {
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    let failed = false;
+    let error;
+    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
+    let turn = Promise.resolve();
+    const next = () => {
+        const result = turn.then(() => iterator.next());
+        turn = result.catch(() => undefined);
+        return result;
+    };
+    const worker = async () => {
+        while (!failed) {
+            let step;
+            try {
+                step = await next();
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+                return;
+            }
+            if (step.done)
+                return;
+            try {
+                await task(step.value);
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/content.ts
+/**
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
+ */
+/**
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
+ */
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
+    }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
+    }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
+}
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
+    const current = currentEntry(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = entryAt(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if (isAbsent(wanted)) {
+        if (isAbsent(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return sameBytes(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return sameBytes(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, request.ifMissing);
+    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameObject(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+function head(s3, request, entry) {
+    return headVersion(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    return sameBytes(a, b, 'head').same === true;
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
+
+
+
+
+
+
+
+/** Problems kept in memory (and so in the error); the rest are only counted. */
+const PROBLEMS_KEPT = 100;
+/** Resolves each key of `source`, `options.concurrency` at a time. */
+async function scan(s3, request, source, options) {
+    const { stores, concurrency, log, logEachKey = false, observe } = options;
+    const result = {
+        keys: 0,
+        versions: 0,
+        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
+        problems: [],
+        problemCount: 0,
+    };
+    const progress = new Progress('Resolved', undefined, log);
+    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
+    await eachLimit(source, concurrency, async ({ key, entries }) => {
+        result.keys++;
+        result.versions += entries.length;
+        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+            throw new StepError('planning', key, e);
+        });
+        if ('problem' in resolved) {
+            result.problemCount++;
+            if (result.problems.length < PROBLEMS_KEPT)
+                result.problems.push(resolved);
+        }
+        else {
+            result.actions[resolved.action]++;
+            await observe?.(resolved);
+            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
+            if (logEachKey)
+                log.info(line);
+            else
+                log.debug(line);
+            if (resolved.action === 'restore' || resolved.action === 'delete') {
+                await stores.plan.write(resolved);
+            }
+            else {
+                await stores.outcomes.write(plannedOutcome(resolved));
+            }
+        }
+        progress.add(1, line());
+    });
+    progress.finish(line());
+    return result;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function checkPlan(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = isAbsent(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
+ * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await openSealed(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await resolveRef(s3, settings.snapshotStore, ref);
+    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+}
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
 
 ;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
@@ -78575,7 +79048,8 @@ function storageAndEncryption(wanted, source) {
 
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
+async function prepare(to, request) {
+    const { s3, where } = to;
     const { wanted } = request;
     const size = wanted.size ?? 0;
     const ref = {
@@ -78592,14 +79066,15 @@ async function prepare(s3, where, request, settings) {
         size,
         checksum: request.source?.checksum,
     };
-    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize);
     return { facts, tags: await tagsOf(s3, ref), ranges };
 }
 /** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
+async function multipartCopy(to, request, guard) {
+    const { s3, where } = to;
     const { bucket, expectedBucketOwner } = where;
     const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const { facts, tags, ranges } = await prepare(to, request);
     const uploadId = await createUpload(s3, {
         Bucket: bucket,
         Key: key,
@@ -78618,7 +79093,7 @@ async function multipartCopy(s3, where, request, settings, guard) {
     try {
         const parts = new Array(ranges.length);
         const indexes = ranges.map((_, i) => i);
-        await eachLimit(indexes, settings.partConcurrency, async (i) => {
+        await eachLimit(indexes, to.copy.partConcurrency, async (i) => {
             const { start, end } = ranges[i];
             const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
                 Bucket: bucket,
@@ -78632,26 +79107,26 @@ async function multipartCopy(s3, where, request, settings, guard) {
             }));
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
         });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
     }
     catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+        await abort(s3, { bucket, key, uploadId }).catch((abortError) => {
             throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
         });
         throw e;
     }
 }
-async function complete(s3, where, key, uploadId, parts, condition) {
+async function complete(s3, upload, parts, condition) {
     try {
         const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
+            Bucket: upload.bucket,
+            Key: upload.key,
+            UploadId: upload.uploadId,
             MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedBucketOwner: upload.expectedBucketOwner,
             ...condition,
         }));
         return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
@@ -78680,27 +79155,30 @@ async function createUpload(s3, input) {
         const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
         uploadId = out.UploadId;
         if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
+            await abortStrays(s3, { bucket, key, since, uploadId });
     }
     catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        await abortStrays(s3, { bucket, key, since }).catch(() => undefined);
         throw e;
     }
     if (!uploadId)
         throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
     return uploadId;
 }
-async function abortStrays(s3, bucket, key, since, keep) {
+/** Aborts the uploads of `key` opened since `since`, except the one kept (`uploadId`). */
+async function abortStrays(s3, strays) {
+    const { bucket, key, since, uploadId: keep } = strays;
     const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
     for (const upload of out.Uploads ?? []) {
         const opened = upload.Initiated?.getTime() ?? 0;
         if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
             continue;
-        await abort(s3, bucket, key, upload.UploadId);
+        await abort(s3, { bucket, key, uploadId: upload.UploadId });
     }
 }
 /** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
+async function abort(s3, upload) {
+    const { bucket, key, uploadId } = upload;
     try {
         await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
     }
@@ -78742,7 +79220,8 @@ async function ensureTags(s3, ref, tags) {
 
 
 /** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
+function writeItem(to, item, guard) {
+    const { s3, where } = to;
     if (item.action === 'delete') {
         return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
     }
@@ -78755,17 +79234,18 @@ function writeItem(s3, where, item, settings, guard) {
         source: item.source,
         expected: item.current,
     };
-    return copyVersion(s3, where, request, settings, guard);
+    return copyVersion(s3, where, request, to.copy, guard);
 }
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
 function copyVersion(s3, where, request, settings, guard) {
     const size = request.wanted.size ?? 0;
     if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
+        return multipartCopy({ s3, where, copy: settings }, request, guard);
     }
     return singleCopy(s3, where, request, guard);
 }
@@ -78797,164 +79277,6 @@ function singleCopy(s3, where, request, guard) {
         }));
         return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
     });
-}
-
-;// CONCATENATED MODULE: ./src/history/content.ts
-/**
- * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
- * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
- */
-/**
- * Pure: whether `a` and `b` hold the same bytes.
- * 1. Different sizes: different.
- * 2. Full-object checksums of the same algorithm on both: equal or not.
- * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
- *    or a part-wise MD5 does not collide by chance).
- * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
- *    neither SSE-KMS nor SSE-C): different.
- * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
- *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
- */
-function sameBytes(a, b, from) {
-    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
-        return { same: false, how: `size ${b.size} differs from ${a.size}` };
-    }
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value
-            ? { same: true, how: `size and ${x.algorithm} checksum` }
-            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
-    }
-    const tagA = unquote(a.eTag);
-    const tagB = unquote(b.eTag);
-    if (!tagA || !tagB)
-        return { same: undefined, how: 'an ETag is missing' };
-    if (tagA === tagB)
-        return { same: true, how: 'size and ETag' };
-    if (from === 'head' && md5Of(a) && md5Of(b))
-        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
-    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
-}
-/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
-function md5Of(facts) {
-    const tag = unquote(facts.eTag) ?? '';
-    if (tag.includes('-') || facts.sseCustomerAlgorithm)
-        return false;
-    return !facts.serverSideEncryption?.startsWith('aws:kms');
-}
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-
-;// CONCATENATED MODULE: ./src/history/sources.ts
-
-/** The history of every selected key, in key order. */
-function histories(s3, where, selection) {
-    if (!('prefix' in selection))
-        return historiesOf(s3, where, selection.keys);
-    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
-    const { exclude } = selection;
-    return exclude ? without(all, exclude) : all;
-}
-async function* without(source, exclude) {
-    for await (const history of source)
-        if (!history.key.startsWith(exclude))
-            yield history;
-}
-/**
- * A prefix selection that leaves out the snapshot store when it lives in the same bucket
- * under that prefix: a rollback or a snapshot of a prefix never touches the store.
- */
-function prefixSelection(prefix, bucket, store) {
-    const inside = store.bucket === bucket && store.prefix.startsWith(prefix);
-    return inside ? { prefix, exclude: store.prefix } : { prefix };
-}
-/**
- * The history of exactly each of `keys` (a key that never existed has no entries), in key
- * order. Keys that sit close together share listing pages: the walk lists the keys' common
- * prefix from just before the next key it needs, and follows pages while they hold wanted keys;
- * when a page ends before the next wanted key, it jumps there. So a dense list of keys costs
- * what a prefix listing costs, and a sparse one about one request per key.
- */
-async function* historiesOf(s3, where, keys) {
-    const wanted = [...new Set(keys)].sort(byteOrder);
-    let i = 0;
-    let pending;
-    /** Emits every wanted key before `key` (exclusive), with what was collected for it. */
-    function* passTo(key) {
-        while (i < wanted.length && (key === undefined || byteOrder(wanted[i], key) < 0)) {
-            yield pending?.key === wanted[i] ? pending : { key: wanted[i], entries: [] };
-            pending = undefined;
-            i++;
-        }
-    }
-    while (i < wanted.length) {
-        const prefix = commonPrefix(wanted[i], wanted[wanted.length - 1]);
-        let keyMarker = markerBefore(wanted[i]);
-        let versionIdMarker;
-        for (;;) {
-            const page = await listPage(s3, { ...where, prefix }, keyMarker, versionIdMarker);
-            for (const entry of page.entries) {
-                yield* passTo(entry.key);
-                if (i >= wanted.length)
-                    return;
-                if (entry.key !== wanted[i])
-                    continue;
-                pending ??= { key: entry.key, entries: [] };
-                pending.entries.push(entry);
-            }
-            if (!page.truncated) {
-                yield* passTo(undefined);
-                return;
-            }
-            keyMarker = page.nextKeyMarker;
-            versionIdMarker = page.nextVersionIdMarker;
-            const jump = markerBefore(wanted[i]);
-            const behind = keyMarker === undefined || (jump !== undefined && byteOrder(jump, keyMarker) > 0);
-            if (pending === undefined && behind)
-                break; // the next wanted key is further on: jump there
-        }
-    }
-}
-/** A key marker that sorts before `key` and after every key that sorts before it but a few. */
-function markerBefore(key) {
-    const chars = Array.from(key);
-    return chars.length > 1 ? chars.slice(0, -1).join('') : undefined;
-}
-/** The longest common prefix of two keys, whole characters only. */
-function commonPrefix(a, b) {
-    const x = Array.from(a);
-    const y = Array.from(b);
-    let n = 0;
-    while (n < x.length && n < y.length && x[n] === y[n])
-        n++;
-    return x.slice(0, n).join('');
-}
-/**
- * Lists the histories of `keys` (historiesOf) and visits each. When a listing fails for good,
- * the keys not yet visited are walked again, after a pause, up to `retries` times. Returns the
- * keys that could not be listed, with the last error: a failed read is not evidence of anything.
- */
-async function walkKeys(s3, where, keys, options, visit) {
-    let left = new Set(keys);
-    const retries = options.retries ?? 5;
-    let pause = options.pauseMs ?? 2000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            for await (const history of historiesOf(s3, where, [...left])) {
-                await visit(history);
-                left.delete(history.key);
-            }
-            return new Map();
-        }
-        catch (error) {
-            if (attempt >= retries)
-                return new Map([...left].map((key) => [key, error]));
-            await new Promise((resolve) => setTimeout(resolve, pause));
-            pause *= 2;
-            left = new Set(left);
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
@@ -79145,62 +79467,14 @@ function checkCopy(source, copy) {
     return { ok: true, detail: verdict.same ? verdict.how : 'size' };
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
-}
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+/**
+ * All or nothing: after a failed write, every key this run changed is put back to the entry
+ * that was current before the run, by adding versions (never removing any). Every write that
+ * may have landed is examined, a listing page at a time: the journal's confirmed writes, writes
+ * not yet confirmed, and each failed write (its reply may have been lost after S3 did it).
+ * A key whose listing keeps failing is reported as unknown, with what to run to converge.
+ */
 
 
 
@@ -79211,24 +79485,20 @@ function undoLine(o) {
 /** Final states kept in memory (and so in the error message); the store has all of them. */
 const STATES_KEPT = 100;
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
-async function putBack(s3, where, settings, run, options, log) {
+async function putBack(ctx, run, outcome) {
+    const { states, failure } = outcome;
     const kept = [];
-    const tally = { putBack: 0, notPutBack: 0 };
     const record = async (state) => {
-        await options.states.write(state);
+        await states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
-        if (state.state.startsWith('put back to'))
-            tally.putBack++;
-        if (/^(NOT put back|unknown)/.test(state.state))
-            tally.notPutBack++;
     };
-    log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
+    ctx.log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        await putBackChunk(s3, where, settings, run.guard, chunk, options, record);
+        await putBackChunk(ctx, run.guard, chunk, record);
         chunk = [];
     };
     for (const candidate of run.candidates) {
@@ -79242,25 +79512,18 @@ async function putBack(s3, where, settings, run, options, log) {
             await flush();
     }
     await flush();
-    await options.states.write({
+    await states.write({
         key: '*',
         state: 'every other key: not changed (no write was made to it)',
     });
-    await options.states.close();
+    await states.close();
     const shown = [...kept];
-    const more = options.states.count - 1 - kept.length;
+    const more = states.count - 1 - kept.length;
     if (more > 0) {
-        shown.push({ key: `(${more} more)`, state: `listed in ${options.states.path ?? 'the log'}` });
+        shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` });
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
-    const { failure } = options;
-    return new RestoreError({
-        cause: failure.error,
-        failedKey: failure.item?.key ?? '(unknown)',
-        finalStates: shown,
-        statesFile: options.states.path,
-        ...tally,
-    });
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -79293,12 +79556,14 @@ function madeBy(entry, item) {
         return entry.isDeleteMarker;
     return !!item.wanted && sameWrite(entry, item.wanted);
 }
-async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
+/** One listing walk over a chunk of candidates; those that are ours are put back. */
+async function putBackChunk(ctx, guard, chunk, record) {
     if (chunk.length === 0)
         return;
+    const { s3, where } = ctx;
     const byKey = new Map(chunk.map((c) => [c.item.key, c]));
     const back = [];
-    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
         const c = byKey.get(h.key);
         if (!c)
             return;
@@ -79310,36 +79575,30 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
-    await writeBack(s3, where, settings, guard, back, options, record);
+    await writeBack(ctx, guard, back, record);
 }
 /**
  * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
  * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
  * counts; still not written, it is tried again, up to the walk's retries.
  */
-async function writeBack(s3, where, settings, guard, back, options, record) {
-    const retries = options.walk?.retries ?? 5;
-    let pause = options.walk?.pauseMs ?? 2000;
+async function writeBack(ctx, guard, back, record) {
+    const { s3, where, copy, walk } = ctx;
+    const retries = walk?.retries ?? 5;
+    let pause = walk?.pauseMs ?? 2000;
     let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
     for (let round = 0; todo.length > 0; round++) {
         const written = [];
         const failed = [];
-        await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
-            if (options.cancel?.urgent) {
-                await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
-                return;
-            }
+        await eachLimit(todo, ctx.concurrency, async ({ ours, item }) => {
             try {
-                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                written.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await confirmWrites(s3, where, written, {
-            copy: settings,
-            walk: options.walk,
-        })) {
+        for (const result of await confirmWrites(s3, where, written, { copy, walk })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -79349,11 +79608,6 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         todo = [];
         if (failed.length === 0)
             break;
-        if (options.cancel?.urgent) {
-            for (const f of failed)
-                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
-            break;
-        }
         if (round >= retries) {
             for (const f of failed)
                 await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
@@ -79361,26 +79615,33 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause *= 2;
-        const byKey = new Map(failed.map((f) => [f.item.key, f]));
-        const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
-            const f = byKey.get(h.key);
-            if (!f)
-                return;
-            if (h.entries[0]?.versionId === f.ours.versionId) {
-                todo.push({ ours: f.ours, item: f.item }); // not written: try again
-                return;
-            }
-            const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
-            const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
-            await record({ key: h.key, state });
-        });
-        for (const [key, error] of unlisted) {
-            await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
-        }
+        todo = await lookAgain(ctx, failed, record);
     }
 }
-/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
-const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
+/**
+ * Failed put-back writes, looked up again: a write that landed after all is recorded; one that
+ * did not is returned, to be tried again.
+ */
+async function lookAgain(ctx, failed, record) {
+    const todo = [];
+    const byKey = new Map(failed.map((f) => [f.item.key, f]));
+    const unlisted = await walkKeys(ctx.s3, ctx.where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
+        const f = byKey.get(h.key);
+        if (!f)
+            return;
+        if (h.entries[0]?.versionId === f.ours.versionId) {
+            todo.push({ ours: f.ours, item: f.item }); // not written: try again
+            return;
+        }
+        const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
+        const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
+        await record({ key: h.key, state });
+    });
+    for (const [key, error] of unlisted) {
+        await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
+    }
+    return todo;
+}
 function putBackTo(back, newVersionId) {
     return (`put back to ${select_describe(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
@@ -79405,7 +79666,11 @@ function unknown(c, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/apply.ts
-
+/**
+ * Pass 2: the writes. One bounded pool over the plan, whatever its source; landed writes are
+ * confirmed from the listing a batch at a time and journalled; the first failure stops new
+ * writes, and then every key this run may have changed is put back (putback.ts).
+ */
 
 
 
@@ -79419,37 +79684,26 @@ async function recordWrite(stores, item, confirmed) {
     await stores.journal.write({ item, newVersionId });
     await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check });
 }
-/** Writes every planned key, all or nothing. Returns the number of keys written. */
-async function applyPlan(s3, where, settings, plan, stores, options, log) {
-    const guard = new WriteGuard(log);
-    const progress = new Progress('Restored', options.total, log);
-    const batchSize = options.batch ?? 1000;
+/** Writes every planned key (`total` of them), all or nothing. Returns the number of keys written. */
+async function applyPlan(ctx, plan, stores, total) {
+    const guard = new WriteGuard(ctx.log);
+    const progress = new Progress('Restored', total, ctx.log);
+    const batchSize = ctx.batch ?? 1000;
     const pending = [];
     const failed = [];
     const confirmPending = async () => {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await confirmWrites(s3, where, batch, {
-            copy: settings,
-            walk: options.walk,
-        })) {
-            const { item, landed } = result.written;
-            if ('error' in result) {
-                failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
-                continue;
-            }
-            await recordWrite(stores, item, result);
-            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
-        }
+        await confirmBatch(ctx, batch, stores, failed);
         const [first] = failed;
         if (first)
             throw first.error;
     };
     try {
-        await eachLimit(untilCancelled(plan, options.cancel), options.concurrency, async (item) => {
+        await eachLimit(plan, ctx.concurrency, async (item) => {
             try {
-                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
@@ -79462,470 +79716,41 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         await confirmPending();
     }
     catch (error) {
-        progress.finish(options.cancel?.requested
-            ? `stopped by ${options.cancel.requested}`
-            : 'stopped by a failed write');
-        await stores.journal.flush();
-        const unconfirmed = pending.splice(0).map(({ item, landed }) => ({
-            item,
-            attempts: landed.attempts,
-            newVersionId: landed.versionId,
-            unsure: landed.uncertain,
-        }));
-        const [first] = failed;
-        throw await putBack(s3, where, settings, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
-            failure: first ? { item: first.item, error: first.error ?? error } : { error },
-            states: stores.states,
-            ...options,
-        }, log);
+        progress.finish('stopped by a failed write');
+        throw await putBackAll(ctx, { guard, stores, failed, pending, error });
     }
     progress.finish();
     return stores.journal.count;
 }
-
-;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
-
-
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: the one decision of what to do with a key, given its history (newest first) and the
- * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
- * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, rule) {
-    const { ifMissing } = rule;
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
-    }
-    const current = currentEntry(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = entryAt(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
-                return { key, problem, cause: 'no-such-version' };
-            }
+/** Confirms landed writes from the listing: journals each confirmed one, adds the rest to `failed`. */
+async function confirmBatch(ctx, batch, stores, failed) {
+    const { s3, where, copy, walk, log } = ctx;
+    for (const result of await confirmWrites(s3, where, batch, { copy, walk })) {
+        const { item, landed } = result.written;
+        if ('error' in result) {
+            failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
+            continue;
         }
-    }
-    if (isAbsent(wanted)) {
-        if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
-            return { key, action: 'unchanged', current };
-        }
-        if (ifMissing === 'fail')
-            return absentRefusal(key, target, wanted);
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
-}
-/** A key that should be absent at the target, while `if-missing` is fail. */
-function absentRefusal(key, target, marker) {
-    const allow = "; set 'if-missing' to delete or skip to allow this";
-    if (target.kind === 'versions') {
-        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
-    }
-    const at = `at ${target.at.toISOString()}`;
-    if (marker) {
-        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
-        return { key, problem, cause: 'deleted', wanted: marker };
-    }
-    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
-}
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or one the content rule (history/content.ts) finds the same (an earlier
- * rollback's copy). What is compared is the content, as `rclone --checksum` does.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return sameBytes(current, wanted, 'listing').same === true;
-}
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes (the content
- * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
- * another part layout). Then only HeadObjects can tell.
- */
-function mayBeSame(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    return sameBytes(current, wanted, 'listing').same !== false;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
-    }
-    return undefined;
-}
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
-}
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
-
-
-
-
-/**
- * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
- * listing cannot tell whether it can be copied, and of both versions when they have the same
- * size but different ETags (the current one may be a copy of it after all).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
-    if ('problem' in decided)
-        return { key, problem: decided.problem };
-    if (decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const { wanted, current } = decided;
-    const same = mayBeSame(current, wanted);
-    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
-        return decided;
-    let source;
-    try {
-        source = await head(s3, request, wanted);
-    }
-    catch (e) {
-        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
-    }
-    const problem = sourceProblem(wanted.versionId, source);
-    if (problem)
-        return { key, problem };
-    decided.source = source;
-    if (same && current && sameObject(await head(s3, request, current), source)) {
-        decided.action = 'unchanged';
-    }
-    return decided;
-}
-function head(s3, request, entry) {
-    return headVersion(s3, {
-        bucket: request.bucket,
-        key: entry.key,
-        versionId: entry.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-}
-/**
- * Pure: the current version already is the wanted one as a restore would make it: the same
- * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
- */
-function sameObject(a, b) {
-    if (a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    return sameBytes(a, b, 'head').same === true;
-}
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-
-;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
-
-
-
-
-
-
-/** Problems kept in memory (and so in the error); the rest are only counted. */
-const PROBLEMS_KEPT = 100;
-/**
- * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
- * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
- */
-async function scan(s3, request, source, stores, concurrency, log, each = false, 
-/** Sees every key that resolved (to record a plan, or to check one). */
-observe) {
-    const result = {
-        keys: 0,
-        versions: 0,
-        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
-        problems: [],
-        problemCount: 0,
-    };
-    const progress = new Progress('Resolved', undefined, log);
-    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
-    await eachLimit(source, concurrency, async ({ key, entries }) => {
-        result.keys++;
-        result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
-            throw new StepError('planning', key, e);
-        });
-        if ('problem' in resolved) {
-            result.problemCount++;
-            if (result.problems.length < PROBLEMS_KEPT)
-                result.problems.push(resolved);
-        }
-        else {
-            result.actions[resolved.action]++;
-            await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
-            if (each)
-                log.info(line);
-            else
-                log.debug(line);
-            if (resolved.action === 'restore' || resolved.action === 'delete') {
-                await stores.plan.write(resolved);
-            }
-            else {
-                await stores.outcomes.write(plannedOutcome(resolved));
-            }
-        }
-        progress.add(1, line());
-    });
-    progress.finish(line());
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
-/**
- * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
- * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
- * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
- * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
- */
-
-
-
-
-const FORMAT = { format: 's3-rollback-plan', version: 1 };
-function lineOf(item) {
-    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
-    const wanted = isAbsent(item.wanted) ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: item.action,
-        current: item.current ? entry(item.current) : null,
-        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
-    };
-}
-/** What must be the same for a key to be "as the plan saw it". */
-function signature(line) {
-    const current = line.current
-        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
-        : 'nothing';
-    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
-}
-/** A dry run's plan, written as the keys are resolved. */
-class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
-    }
-    static async create(dir, header) {
-        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
-    }
-    record(item) {
-        return this.writer.write(lineOf(item));
-    }
-    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
-    async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+        await recordWrite(stores, item, result);
+        log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
     }
 }
-/** Keys named in a stale-plan error (the count is always given). */
-const MOVED_KEPT = 100;
-/**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
- */
-async function loadPlan(file, bucket) {
-    const contents = await openSealed(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
-    const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
-        if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
-    }
-    const target = 'toTime' in header.target
-        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
-        : { kind: 'versions', versions, origin: header.target.snapshot };
-    const moved = [];
-    let movedCount = 0;
-    const seen = new Set();
-    const report = (key, problem) => {
-        movedCount++;
-        if (moved.length < MOVED_KEPT)
-            moved.push({ key, problem });
-    };
-    return {
-        header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
-        target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
-            const now = signature(lineOf(item));
-            if (want === undefined)
-                report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
-        },
-        finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
-            if (movedCount > 0)
-                throw new StalePlanError(file, moved, movedCount);
-        },
-    };
-}
-
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(6955);
-;// CONCATENATED MODULE: ./src/s3/control.ts
-/**
- * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
- * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
- * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
- * a bad role, account or manifest is refused before anything is copied.
- */
-
-
-/**
- * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
- * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
- * x-amz-account-id header only, not in front of the host name. Give it a host name
- * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
- * 123456789012.127.0.0.1 is not a valid URL.
- */
-function createControlClient(settings) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
-    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
-        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
-        ...(endpoint ? { endpoint } : {}),
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
-    });
-    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
-    if (endpoint) {
-        const host = new URL(endpoint).hostname;
-        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
-        client.middlewareStack.add((next) => async (args) => {
-            const request = args.request;
-            if (request.hostname?.endsWith(`.${host}`))
-                request.hostname = host;
-            return next(args);
-        }, { step: 'build', name: 'accountIdInHeaderOnly' });
-    }
-    return client;
-}
-/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
-async function createCopyJob(control, r) {
-    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
-        AccountId: r.accountId,
-        ConfirmationRequired: true,
-        Operation: {
-            S3PutObjectCopy: {
-                TargetResource: `arn:aws:s3:::${r.bucket}`,
-                MetadataDirective: 'COPY',
-                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
-            },
-        },
-        Manifest: {
-            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
-            Location: {
-                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
-                ETag: r.manifest.eTag,
-            },
-        },
-        Report: {
-            Enabled: true,
-            Bucket: `arn:aws:s3:::${r.report.bucket}`,
-            Prefix: r.report.prefix.replace(/\/$/, ''),
-            Format: 'Report_CSV_20180820',
-            // the report names failed tasks only: a run that succeeds reads almost nothing
-            ReportScope: 'FailedTasksOnly',
-        },
-        Priority: r.priority,
-        RoleArn: r.roleArn,
-        ClientRequestToken: r.token,
-        Description: r.description.slice(0, 256),
+/** After a failed write: every write that may have landed is examined and its key put back. */
+async function putBackAll(ctx, stopped) {
+    const { guard, stores, failed, error } = stopped;
+    await stores.journal.flush();
+    const unconfirmed = stopped.pending.splice(0).map(({ item, landed }) => ({
+        item,
+        attempts: landed.attempts,
+        newVersionId: landed.versionId,
+        unsure: landed.uncertain,
     }));
-    if (!out.JobId)
-        throw new Error('CreateJob returned no JobId');
-    return out.JobId;
+    const [first] = failed;
+    return putBack(ctx, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
+        failure: first ? { item: first.item, error: first.error ?? error } : { error },
+        states: stores.states,
+    });
 }
-async function describeJob(control, accountId, jobId) {
-    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
-    const job = out.Job;
-    const progress = job?.ProgressSummary;
-    return {
-        status: job?.Status ?? 'unknown',
-        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
-        failed: progress?.NumberOfTasksFailed ?? 0,
-        total: progress?.TotalNumberOfTasks ?? 0,
-        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
-    };
-}
-/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
-async function setJobStatus(control, accountId, jobId, status, reason) {
-    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
-        AccountId: accountId,
-        JobId: jobId,
-        RequestedJobStatus: status,
-        StatusUpdateReason: reason.slice(0, 256),
-    }));
-}
-/** Job statuses after which nothing more happens. */
-const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
@@ -80151,89 +79976,122 @@ function describeWriters(w) {
 
 
 
-
 /** Writes the plan with copy jobs and this process; returns the keys written. */
-async function applyWithBatch(s3, control, where, copy, batch, stores, options, log, writers) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+async function applyWithBatch(ctx, writer, stores, writers) {
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
-    const base = `${batch.prefix.prefix}${runId}/`;
-    const jobs = await log.group('Creating the copy jobs', async () => {
-        const dir = await runDirectory();
-        const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(async (e) => {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            throw e;
-        });
-        writers.runner = groups.runner;
-        const created = [];
-        try {
-            for (const [storageClass, csv] of groups.byClass) {
-                const key = `${base}manifest-${storageClass}.csv`;
-                const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-                    Bucket: batch.prefix.bucket,
-                    Key: key,
-                    Body: (0,external_node_fs_.createReadStream)(csv.file),
-                    ContentLength: (await (0,promises_.stat)(csv.file)).size,
-                    ContentType: 'text/csv',
-                }));
-                const id = await createCopyJob(control, {
-                    accountId: batch.accountId,
-                    roleArn: batch.roleArn,
-                    priority: batch.priority,
-                    bucket: where.bucket,
-                    manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
-                    report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
-                    storageClass,
-                    token: `${runId}-${storageClass}`.slice(0, 64),
-                    description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
-                });
-                created.push({ id, storageClass, keys: csv.keys, failedTasks: [] });
-                log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
-            }
-            for (const job of created) {
-                job.state = await waitFor(control, batch, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s), sleep);
-                if (job.state.status !== 'Suspended') {
-                    throw new BatchJobError(job.id, job.state.status, job.state.reasons, [], 'was not created');
-                }
-            }
-        }
-        catch (e) {
-            await cancel(control, batch, created, 'the rollback stopped before its first write');
-            throw e instanceof BatchJobError
-                ? e
-                : new StepError('creating the copy jobs', `s3://${where.bucket}`, e);
-        }
-        finally {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-        log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
-        return created;
-    });
+    const run = {
+        ...writer,
+        runId,
+        base: `${writer.batch.prefix.prefix}${runId}/`,
+        sleep: writer.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    };
+    const jobs = await ctx.log.group('Creating the copy jobs', () => createJobs(ctx, run, stores.plan, writers));
     writers.jobs = jobs;
-    const runnerItems = filtered(stores.plan, copy, 'runner');
+    await writeRunnerPart(ctx, run, writers, stores);
+    await startAndAwaitJobs(ctx, run, jobs);
+    return confirmJobs(ctx, run, jobs, stores);
+}
+/**
+ * Step 1: one copy job per storage class, created awaiting confirmation (Suspended), so a bad
+ * role, account or manifest is refused before any key is written. Sets `writers.runner`.
+ */
+async function createJobs(ctx, run, plan, writers) {
+    const { where, copy, log } = ctx;
+    const dir = await runDirectory();
+    const groups = await manifests(plan, where.bucket, copy, dir).catch(async (e) => {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw e;
+    });
+    writers.runner = groups.runner;
+    const created = [];
+    try {
+        for (const [storageClass, csv] of groups.byClass) {
+            created.push(await createJob(ctx, run, storageClass, csv));
+        }
+        await awaitSuspended(run, created);
+    }
+    catch (e) {
+        await cancel(run, created, 'the rollback stopped before its first write');
+        throw e instanceof BatchJobError
+            ? e
+            : new StepError('creating the copy jobs', `s3://${where.bucket}`, e);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
+    return created;
+}
+/** Uploads one storage class's manifest and creates its copy job. */
+async function createJob(ctx, run, storageClass, csv) {
+    const { s3, where, log } = ctx;
+    const { batch, runId, base } = run;
+    const key = `${base}manifest-${storageClass}.csv`;
+    const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: batch.prefix.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(csv.file),
+        ContentLength: (await (0,promises_.stat)(csv.file)).size,
+        ContentType: 'text/csv',
+    }));
+    const id = await createCopyJob(run.control, {
+        accountId: batch.accountId,
+        roleArn: batch.roleArn,
+        priority: batch.priority,
+        bucket: where.bucket,
+        manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
+        report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
+        storageClass,
+        token: `${runId}-${storageClass}`.slice(0, 64),
+        description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
+    });
+    log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
+    return { id, storageClass, keys: csv.keys, failedTasks: [] };
+}
+/** Waits until every job created is Suspended (awaiting confirmation); any other end fails. */
+async function awaitSuspended(run, created) {
+    for (const job of created) {
+        job.state = await waitFor(run, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s));
+        if (job.state.status !== 'Suspended') {
+            const { status, reasons } = job.state;
+            throw new BatchJobError({ jobId: job.id, status, reasons, failedTasks: [] }, 'was not created');
+        }
+    }
+}
+/** Step 2: this process writes its part; on failure (put back by applyPlan) the jobs are cancelled. */
+async function writeRunnerPart(ctx, run, writers, stores) {
+    const items = filtered(stores.plan, ctx.copy, 'runner');
     try {
         if (writers.runner > 0) {
-            await log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(s3, where, copy, runnerItems, stores, { ...options, total: writers.runner }, log));
+            await ctx.log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(ctx, items, stores, writers.runner));
         }
     }
     catch (e) {
-        await cancel(control, batch, jobs, 'the rest of the rollback failed and was put back');
+        await cancel(run, writers.jobs, 'the rest of the rollback failed and was put back');
         throw e;
     }
+}
+/**
+ * Step 3: the jobs are confirmed (Ready), polled to their end, and their completion reports
+ * read. A job that fails to start or does not finish in time is cancelled and marked: the
+ * listing decides what landed, and the put-back undoes it.
+ */
+async function startAndAwaitJobs(ctx, run, jobs) {
+    const { s3, log } = ctx;
+    const { control, batch, base } = run;
     await log
         .group(`Running ${jobs.length} copy job(s)`, async () => {
         for (const job of jobs)
             await setJobStatus(control, batch.accountId, job.id, 'Ready', 's3-rollback: planned and checked');
         for (const job of jobs) {
-            job.state = await waitFor(control, batch, job.id, (s) => FINAL_STATUSES.has(s), sleep, log);
+            job.state = await waitFor(run, job.id, (s) => FINAL_STATUSES.has(s), log);
             job.failedTasks = (await fetchReport(s3, batch.prefix.bucket, `${base}reports`, job.id)).filter((row) => row.status !== 'succeeded');
             log.info(`Job ${job.id}: ${job.state.status}, ${job.state.succeeded} succeeded, ${job.state.failed} failed` +
                 (job.state.reasons.length > 0 ? `: ${job.state.reasons.join('; ')}` : ''));
         }
     })
         .catch(async (e) => {
-        // A job that failed to start, or did not finish in time: cancel it; the listing decides
-        // what landed, and the put-back undoes it.
-        await cancel(control, batch, jobs, 'waiting for the job failed');
+        await cancel(run, jobs, 'waiting for the job failed');
         for (const job of jobs) {
             if (job.state && job.state.status === 'Complete')
                 continue;
@@ -80244,15 +80102,39 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             };
         }
     });
-    return confirmJobs(s3, where, copy, batch, jobs, stores, options, log);
 }
-/** Confirms every key given to a job; on any failure, puts back or reports. */
-async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
+/**
+ * Steps 4 and 5: every key given to a job is confirmed from the listing, as a runner write is;
+ * on any failure every key this run changed is put back (or, with `batch-put-back: false`, each
+ * key's state is reported).
+ */
+async function confirmJobs(ctx, run, jobs, stores) {
+    const failed = await confirmJobCopies(ctx, stores);
+    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
+    if (failed.length === 0 && !jobFailed)
+        return stores.journal.count;
+    const job = jobFailed ?? jobs[0];
+    const error = new BatchJobError({
+        jobId: job.id,
+        status: job.state?.status ?? 'unknown',
+        reasons: job.state?.reasons ?? [],
+        failedTasks: job.failedTasks,
+    }, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
+    await stores.journal.flush();
+    if (!run.batch.putBack) {
+        throw await reportStates(stores, failed, error);
+    }
+    ctx.log.warning(`${errorMessage(error)}; putting back every key this run changed`);
+    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states });
+}
+/** The jobs' copies, confirmed from the listing a batch at a time; returns those not confirmed. */
+async function confirmJobCopies(ctx, stores) {
+    const { s3, where, copy, walk, log } = ctx;
     const failed = [];
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -80271,17 +80153,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
         }
         await flush();
     });
-    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
-    if (failed.length === 0 && !jobFailed)
-        return stores.journal.count;
-    const job = jobFailed ?? jobs[0];
-    const error = new BatchJobError(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
-    await stores.journal.flush();
-    if (!batch.putBack) {
-        throw await reportStates(stores, failed, error);
-    }
-    log.warning(`${errorMessage(error)}; putting back every key this run changed`);
-    throw await putBack(s3, where, copy, { guard: new WriteGuard(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
+    return failed;
 }
 /** `batch-put-back: false`: every key's state, and how a re-run converges. */
 async function reportStates(stores, failed, error) {
@@ -80299,7 +80171,9 @@ async function reportStates(stores, failed, error) {
             (stores.states.path ? ` The state of every key is in ${stores.states.path}.` : '');
     return error;
 }
-async function waitFor(control, batch, jobId, done, sleep, log) {
+/** Polls a job until `done` says its status is the end (or batch-timeout passes). */
+async function waitFor(run, jobId, done, log) {
+    const { control, batch, sleep } = run;
     const deadline = Date.now() + batch.timeoutMs;
     let pause = batch.pollIntervalMs;
     let last = '';
@@ -80313,13 +80187,15 @@ async function waitFor(control, batch, jobId, done, sleep, log) {
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            throw new BatchJobError(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
+            throw new BatchJobError({ jobId, status: state.status, reasons: state.reasons, failedTasks: [] }, `did not finish within batch-timeout`);
         }
         await sleep(Math.min(pause, left));
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
     }
 }
-async function cancel(control, batch, jobs, why) {
+/** Cancels every job not yet at its end (a failed cancel is left to the job's own end). */
+async function cancel(run, jobs, why) {
+    const { control, batch } = run;
     for (const job of jobs) {
         if (job.state && FINAL_STATUSES.has(job.state.status))
             continue;
@@ -80327,335 +80203,10 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/history/snapshots.ts
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
+;// CONCATENATED MODULE: ./src/engine/run/cleanup.ts
+/** What is kept of a run's working files once it ends. */
 
 
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,external_node_fs_.createReadStream)(file),
-        ContentLength: (await (0,promises_.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await openSealed(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/target.ts
-
-
-
-
-async function resolveTarget(s3, settings) {
-    const { target } = settings;
-    if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
-    if (target.kind === 'plan') {
-        const plan = await loadPlan(target.file, settings.bucket);
-        const { header } = plan;
-        return {
-            settings: {
-                ...settings,
-                target: plan.target,
-                keys: plan.keys,
-                prefix: header.prefix,
-                ifMissing: header.ifMissing,
-            },
-            plan,
-        };
-    }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
-}
-/**
- * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
- * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
- */
-async function fromSnapshot(s3, settings, ref) {
-    const id = await resolveRef(s3, settings.snapshotStore, ref);
-    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
-    const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
-        return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
-        };
-    }
-    const picked = new Map();
-    for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
-        if (!versions.has(key) && !inScope) {
-            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
-        }
-        picked.set(key, versions.get(key) ?? null);
-    }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
-}
-
-;// CONCATENATED MODULE: ./src/engine/rollback.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Revives the Date fields of a PlanItem read back from JSON. */
-const revivePlanItem = reviveDates(['lastModified', 'expires']);
-/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
-async function fileStores(dir) {
-    const at = dir ?? (await runDirectory());
-    return {
-        dir: dir === undefined ? at : undefined,
-        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
-        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
-        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
-        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
-    };
-}
-function memoryStores() {
-    return {
-        plan: new MemoryStore(),
-        journal: new MemoryStore(),
-        outcomes: new MemoryStore(),
-        states: new MemoryStore(),
-    };
-}
-/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
-async function rollback(s3, asked, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = asked;
-    await requireVersioning(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
-        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
-            ? e
-            : new StepError('reading the target', describeTarget(asked), e);
-    });
-    if (plan)
-        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
-    const prefix = settings.prefix;
-    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
-    const selection = prefix === undefined
-        ? { keys: settings.keys }
-        : prefixSelection(prefix, bucket, settings.snapshotStore);
-    const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
-    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const observe = async (item) => {
-        plan?.check(item);
-        await recorder?.record(item);
-    };
-    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
-    let result;
-    let written = 0;
-    let writers;
-    try {
-        result = await log
-            .group(resolving(bucket, prefix), async () => {
-            if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
-                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
-            }
-            const request = { ...settings, checkSources: dryRun };
-            const source = untilCancelled(histories(s3, where, selection), options.cancel);
-            const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
-            await stores.plan.close();
-            return found;
-        })
-            .catch((e) => {
-            throw e instanceof StepError || e instanceof CancelledError
-                ? e
-                : new StepError('listing', subject, e);
-        });
-        check(result, prefix);
-        plan?.finish();
-        const planned = result.actions.restore + result.actions.delete;
-        log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
-            `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
-            `${result.actions.skip} skipped`);
-        const applyOptions = {
-            concurrency: settings.concurrency,
-            total: planned,
-            batch: options.batch,
-            walk: options.walk,
-            cancel: options.cancel,
-        };
-        const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
-        if (batch)
-            writers = await splitOf(stores.plan, settings.copy);
-        if (dryRun || planned === 0) {
-            for await (const item of stores.plan.read())
-                await stores.outcomes.write(plannedOutcome(item));
-        }
-        else if (batch && writers && writers.jobs.length > 0) {
-            const control = options.control ?? createControlClient(settings.s3);
-            const found = writers;
-            written = await applyWithBatch(s3, control, where, settings.copy, batch, stores, applyOptions, log, found).finally(() => {
-                if (!options.control)
-                    control.destroy();
-            });
-        }
-        else {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log));
-        }
-    }
-    catch (e) {
-        await recorder?.close();
-        await cleanUp(stores, e);
-        throw e;
-    }
-    finally {
-        await Promise.all([
-            stores.plan.close(),
-            stores.journal.close(),
-            stores.outcomes.close(),
-            stores.states.close(),
-        ]);
-    }
-    const manifest = await manifestOf(settings, result, written, stores.outcomes);
-    await cleanUp(stores);
-    if (recorder)
-        manifest.plan = await recorder.close();
-    if (writers)
-        manifest.writers = describeWriters(writers);
-    if (plan)
-        manifest.appliedPlan = plan.digest;
-    return manifest;
-}
-/** What a run was asked to go back to, for messages. */
-function describeTarget(settings) {
-    const { target } = settings;
-    if (target.kind === 'plan')
-        return `plan file ${target.file}`;
-    if (target.kind === 'snapshot')
-        return `snapshot ${target.ref}`;
-    return `s3://${settings.bucket}`;
-}
-/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
-async function planRecorder(settings, stores) {
-    const { target } = settings;
-    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
-        bucket: settings.bucket,
-        createdAt: new Date().toISOString(),
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
-        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
-        ifMissing: settings.ifMissing,
-    });
-}
 /**
  * Removes the run's working files, keeping what the user needs: after a run, the manifest
  * file (and the undo lines next to it); after a failed write, the final state of every key.
@@ -80675,29 +80226,29 @@ async function cleanUp(stores, error) {
         await stores.outcomes.remove();
     }
 }
-function resolving(bucket, prefix) {
-    if (prefix === undefined)
-        return 'Resolving versions';
-    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
-}
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function check(result, prefix) {
-    if (result.problemCount > 0) {
-        const more = result.problemCount - result.problems.length;
-        const problems = [...result.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
+
+;// CONCATENATED MODULE: ./src/engine/run/undo.ts
+/** The undo file of a prefix run: what to pass as `version-ids` to put every key back. */
+
+
+
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes) {
+    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
+    const file = await (0,promises_.open)(path, 'w');
+    try {
+        for await (const row of outcomes.read())
+            await file.write(`${undoLine(row)}\n`);
     }
-    if (prefix !== undefined && result.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
+    finally {
+        await file.close();
     }
+    return path;
 }
+
+;// CONCATENATED MODULE: ./src/engine/run/manifest.ts
+
+
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
  * file with every row, and the rows themselves when there are at most INLINE_KEYS.
@@ -80736,18 +80287,258 @@ async function manifestOf(settings, result, written, outcomes) {
     };
     return { ...manifest, summary };
 }
-/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
-async function writeUndo(outcomes) {
-    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
-    const file = await (0,promises_.open)(path, 'w');
+
+;// CONCATENATED MODULE: ./src/engine/run/recorder.ts
+/** A dry run's plan file: what `plan-file` applies later, once approved. */
+
+
+/** Records the plan next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings, stores) {
+    const { target } = settings;
+    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
+        bucket: settings.bucket,
+        createdAt: new Date().toISOString(),
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ifMissing: settings.ifMissing,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run/stores.ts
+/** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
+
+
+
+/** Revives the Date fields of a PlanItem read back from JSON. */
+const revivePlanItem = reviveDates(['lastModified', 'expires']);
+/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
+async function fileStores(dir) {
+    const at = dir ?? (await runDirectory());
+    return {
+        dir: dir === undefined ? at : undefined,
+        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
+        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
+        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
+        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
+    };
+}
+function memoryStores() {
+    return {
+        plan: new MemoryStore(),
+        journal: new MemoryStore(),
+        outcomes: new MemoryStore(),
+        states: new MemoryStore(),
+    };
+}
+/** Closes every store of the run. */
+async function closeStores(stores) {
+    await Promise.all([
+        stores.plan.close(),
+        stores.journal.close(),
+        stores.outcomes.close(),
+        stores.states.close(),
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
+async function rollback(s3, asked, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = asked;
+    await requireVersioning(s3, bucket, expectedBucketOwner);
+    const { settings, plan } = await readTarget(s3, asked, log);
+    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
+    const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
+    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
+    const run = { s3, settings, where, stores, log };
+    let result;
+    let wrote;
     try {
-        for await (const row of outcomes.read())
-            await file.write(`${undoLine(row)}\n`);
+        result = await planKeys(run, async (item) => {
+            plan?.check(item);
+            await recorder?.record(item);
+        });
+        checkPlan(result, settings.prefix);
+        plan?.finish();
+        wrote = await writeKeys(run, result, options);
+    }
+    catch (e) {
+        await recorder?.close();
+        await cleanUp(stores, e);
+        throw e;
     }
     finally {
-        await file.close();
+        await closeStores(stores);
     }
-    return path;
+    const manifest = await manifestOf(settings, result, wrote.written, stores.outcomes);
+    await cleanUp(stores);
+    if (recorder)
+        manifest.plan = await recorder.close();
+    if (wrote.writers)
+        manifest.writers = describeWriters(wrote.writers);
+    if (plan)
+        manifest.appliedPlan = plan.digest;
+    return manifest;
+}
+/** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
+async function readTarget(s3, asked, log) {
+    const resolved = await resolveTarget(s3, asked).catch((e) => {
+        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
+            ? e
+            : new StepError('reading the target', describeTarget(asked), e);
+    });
+    const { plan } = resolved;
+    if (plan)
+        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
+    return resolved;
+}
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings) {
+    const { target } = settings;
+    if (target.kind === 'plan')
+        return `plan file ${target.file}`;
+    if (target.kind === 'snapshot')
+        return `snapshot ${target.ref}`;
+    return `s3://${settings.bucket}`;
+}
+/** Pass 1: every key's decision, spilled to the run's stores; `observe` sees each one. */
+async function planKeys(run, observe) {
+    const { s3, settings, where, stores, log } = run;
+    const { bucket, prefix } = settings;
+    const selection = prefix === undefined
+        ? { keys: settings.keys }
+        : prefixSelection(prefix, bucket, settings.snapshotStore);
+    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+    return log
+        .group(resolving(bucket, prefix), async () => {
+        if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+            log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
+        }
+        const request = { ...settings, checkSources: settings.dryRun };
+        const source = histories(s3, where, selection);
+        const found = await scan(s3, request, source, {
+            stores,
+            concurrency: settings.concurrency,
+            log,
+            logEachKey: prefix === undefined,
+            observe,
+        });
+        await stores.plan.close();
+        return found;
+    })
+        .catch((e) => {
+        throw e instanceof StepError ? e : new StepError('listing', subject, e);
+    });
+}
+function resolving(bucket, prefix) {
+    if (prefix === undefined)
+        return 'Resolving versions';
+    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+}
+/** Pass 2: the planned writes, by this process or by copy jobs; a dry run only records rows. */
+async function writeKeys(run, result, options) {
+    const { s3, settings, where, stores, log } = run;
+    const planned = result.actions.restore + result.actions.delete;
+    log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
+        `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
+        `${result.actions.skip} skipped`);
+    const { concurrency, copy } = settings;
+    const { batch: confirmBatch, walk } = options;
+    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk };
+    const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
+    const writers = batch ? await splitOf(stores.plan, copy) : undefined;
+    if (settings.dryRun || planned === 0) {
+        for await (const item of stores.plan.read())
+            await stores.outcomes.write(plannedOutcome(item));
+        return { written: 0, writers };
+    }
+    if (batch && writers && writers.jobs.length > 0) {
+        const control = options.control ?? createControlClient(settings.s3);
+        const written = await applyWithBatch(ctx, { control, batch }, stores, writers).finally(() => {
+            if (!options.control)
+                control.destroy();
+        });
+        return { written, writers };
+    }
+    const written = await log.group(`Restoring ${planned} keys`, () => applyPlan(ctx, stores.plan.read(), stores, planned));
+    return { written, writers };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/index.ts
@@ -80759,9 +80550,11 @@ async function writeUndo(outcomes) {
  *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
  *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
  * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
- *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts);
+ *   the stage is handed one WriteContext (context.ts).
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
- * - run/: a run's working files, what is kept of them, and its undo file.
+ * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
+ *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
  */
 
 
@@ -80771,82 +80564,7 @@ async function writeUndo(outcomes) {
 
 
 
-;// CONCATENATED MODULE: ./src/report/cancel.ts
-/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
-
-
-/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
-function cancelNotice(signal, cancel) {
-    if (cancel.urgent) {
-        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
-            'in the final states');
-    }
-    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
-        'every key this run changed is put back');
-}
-/** What a cancelled run's error says of it. */
-function cancelled(e, cancel) {
-    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
-    if (e instanceof RestoreError) {
-        return {
-            signal,
-            wrote: true,
-            putBack: e.putBack,
-            notPutBack: e.notPutBack,
-            statesFile: e.statesFile,
-        };
-    }
-    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
-}
-/** One line for the top of the job summary (Markdown). */
-function cancelLine(c) {
-    if (!c.wrote)
-        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
-    const cut = c.notPutBack > 0
-        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
-        : ' Every other key was not changed.';
-    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
-}
-
-;// CONCATENATED MODULE: ./src/action/summary.ts
-
-
-
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.cancelled)
-        summary.addRaw(cancelLine(report.cancelled), true).addBreak();
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
-        }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
-    }
-    if (report.undo) {
-        summary.addRaw('To undo: upload the <code>undo-file</code> output as an artifact, and run this action', true);
-        summary.addCodeBlock(report.undo, 'yaml');
-    }
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
-}
-
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -80866,8 +80584,7 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, options = {}) {
-    const now = options.now ?? new Date();
+async function createSnapshot(s3, settings, log, now = new Date()) {
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -80892,8 +80609,7 @@ async function createSnapshot(s3, settings, log, options = {}) {
         const problems = [];
         const progress = new Progress('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
-            const source = histories(s3, { bucket, expectedBucketOwner }, selection);
-            for await (const { key, entries } of untilCancelled(source, options.cancel)) {
+            for await (const { key, entries } of histories(s3, { bucket, expectedBucketOwner }, selection)) {
                 const current = currentEntry(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: NO_SUCH_KEY });
@@ -80919,8 +80635,6 @@ async function createSnapshot(s3, settings, log, options = {}) {
         await writer.close();
         if (problems.length > 0)
             throw new PlanError(problems);
-        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
-        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => saveSnapshot(s3, store, file, {
             name,
             id,
@@ -80982,12 +80696,12 @@ function failWith(e, read) {
 
 
 
-async function runSnapshot(read, { log, cancel }) {
+async function runSnapshot(read, log) {
     let summary;
     let error;
     try {
         const settings = parseSettings(read);
-        summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel });
+        summary = await createSnapshot(createS3Client(settings.s3), settings, log);
         setOutput(Outputs.SnapshotId, summary.id);
     }
     catch (e) {
@@ -81121,10 +80835,8 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
-
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, options, log) {
-    const { copy } = options;
+async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new WriteGuard(log);
@@ -81136,7 +80848,7 @@ async function runDrill(s3, request, options, log) {
     }));
     const leftBehind = [];
     try {
-        await eachLimit(untilCancelled(request.items.keys(), options.cancel), 4, async (i) => {
+        await eachLimit(request.items.keys(), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -81429,44 +81141,61 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    const { decided, ...judged } = judge(key, entries, settings);
-    Object.assign(report, judged);
+    if (entries.length === 0 && settings.ifMissing !== 'skip') {
+        report.state = 'missing';
+        report.problems.push(NO_SUCH_KEY);
+        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
+        return report;
+    }
     const current = currentEntry(entries);
-    const wanted = decided.wanted;
-    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
-        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
+    const { target } = settings;
+    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
+    const wanted = target.kind === 'time'
+        ? entryAt(entries, target.at)
+        : entries.find((e) => e.versionId === wantedId);
+    if (wanted) {
+        report.versionId = wanted.versionId;
+        report.lastModified = wanted.lastModified.toISOString();
+    }
+    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
+    if (target.kind === 'versions' && wantedId && !wanted) {
+        report.state = 'missing';
+        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
+    }
+    else if (isAbsent(wanted)) {
+        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
+        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
+        if (settings.ifMissing !== 'fail') {
+            report.state = 'absent';
+            report.action = isAbsent(current)
+                ? 'unchanged'
+                : settings.ifMissing === 'delete'
+                    ? 'delete'
+                    : 'skip';
+        }
+        else {
+            report.state = wanted ? 'deleted' : 'missing';
+            const why = target.kind === 'versions'
+                ? 'is to be absent (key=)'
+                : wanted
+                    ? `has a delete marker (${wanted.versionId}) current ${when}`
+                    : `has no version ${when} (it did not exist yet)`;
+            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
+        }
+    }
+    else if (wanted) {
+        await checkVersion(s3, ref, wanted, current, report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
- * stance: the entry at the target, the state, what a rollback would do (`restore` and
- * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
+ * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
+ * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
+ * content check) means a rollback leaves it as is, archived or not.
  */
-function judge(key, entries, settings) {
-    const decided = decide(key, entries, settings.target, {
-        ifMissing: settings.ifMissing,
-        strict: true,
-    });
-    const wanted = decided.wanted;
-    const at = {
-        versionId: wanted?.versionId ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-    if ('problem' in decided) {
-        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
-        return { decided, ...at, state, action: null, problems: [decided.problem] };
-    }
-    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
-    return { decided, ...at, state, action: decided.action, problems: [] };
-}
-/**
- * HeadObject of the target version, judged by the same rules as a restore (decide.ts
- * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
- * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
- */
-async function checkVersion(s3, ref, wanted, isCurrent, report) {
+async function checkVersion(s3, ref, wanted, current, report) {
+    const isCurrent = sameByListing(current, wanted);
     let facts;
     try {
         facts = await headVersion(s3, { ...ref, versionId: wanted.versionId });
@@ -81561,7 +81290,6 @@ function shortest(windows) {
 
 
 
-
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -81571,8 +81299,7 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, options = {}) {
-    const now = options.now ?? new Date();
+async function verify(s3, asked, log, now = new Date()) {
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -81598,7 +81325,7 @@ async function verify(s3, asked, log, options = {}) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await eachLimit(untilCancelled(settings.keys.keys(), options.cancel), 8, async (i) => {
+        await eachLimit(settings.keys.keys(), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -81609,7 +81336,7 @@ async function verify(s3, asked, log, options = {}) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
     }
     for (const k of keys) {
         delete k.source;
@@ -81693,12 +81420,11 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, run) {
-    const { log } = run;
+async function drillKeys(s3, settings, prefix, keys, log) {
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -81787,12 +81513,12 @@ function windowOutput(days) {
 
 
 
-async function runVerify(read, { log, cancel }) {
+async function runVerify(read, log) {
     let report;
     let error;
     try {
         const settings = parseSettings(read);
-        report = await verify(createS3Client(settings.s3), settings, log, { cancel });
+        report = await verify(createS3Client(settings.s3), settings, log);
         setOutput(Outputs.Report, JSON.stringify(report));
         setOutput(Outputs.Restorable, String(report.restorable));
         setOutput(Outputs.Window, windowOutput(report.window));
@@ -81829,73 +81555,7 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/report/undo.ts
-/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
-const INLINE_UNDO_CHARS = 2048;
-/** The action inputs that undo the run, in the order a step lists them. */
-function undoInputs(of, lines) {
-    const inputs = [['bucket', of.bucket]];
-    if ('file' in lines)
-        inputs.push(['version-ids-file', lines.file]);
-    else
-        inputs.push(['version-ids', lines.versionIds.join('\n')]);
-    inputs.push(['if-missing', 'delete']);
-    if (of.s3.region)
-        inputs.push(['region', of.s3.region]);
-    if (of.s3.endpoint)
-        inputs.push(['endpoint-url', of.s3.endpoint]);
-    if (of.s3.forcePathStyle)
-        inputs.push(['force-path-style', 'true']);
-    if (of.expectedBucketOwner)
-        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
-    return inputs;
-}
-/**
- * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
- * the absolute path of its script), so it runs from any directory, in a clone or an install.
- */
-function undoCommand(cli, of, lines) {
-    const words = [...cli, 'restore'];
-    for (const [name, value] of undoInputs(of, lines)) {
-        if (name === 'version-ids') {
-            for (const line of value.split('\n'))
-                words.push('--version-id', line);
-        }
-        else if (name === 'force-path-style') {
-            words.push(`--${name}`);
-        }
-        else {
-            words.push(`--${name}`, value);
-        }
-    }
-    if (of.profile)
-        words.push('--profile', of.profile);
-    return words.map(quote).join(' ');
-}
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
-    return ['with:', ...rows].join('\n');
-}
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function yamlScalar(value) {
-    if (value === 'true')
-        return value;
-    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
-        ? value
-        : JSON.stringify(value);
-}
-
 ;// CONCATENATED MODULE: ./src/action/main.ts
-
-
-
-
-
-
 
 
 
@@ -81915,45 +81575,34 @@ const log = {
     debug: core_debug,
     group: group,
 };
-/** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
+/**
+ * The action, by `mode`: `verify` (prove a rollback would work) and `snapshot` (record a named
+ * good state) run their own modules; otherwise read inputs, roll back (or plan, in a dry run),
+ * re-run the chained workflow if asked, set outputs, write the summary.
+ */
 async function run() {
-    const cancel = new Cancellation();
-    const stopListening = cancelOnSignals(cancel, {
-        onSignal: (signal) => warning(cancelNotice(signal, cancel)),
-    });
-    const read = (name) => getInput(name, { trimWhitespace: false });
-    try {
-        const mode = getInput(Inputs.Mode).trim();
-        if (mode === 'verify')
-            return await runVerify(read, { log, cancel });
-        if (mode === 'snapshot')
-            return await runSnapshot(read, { log, cancel });
-        return await runRestore(read, { log, cancel });
+    const mode = getInput(Inputs.Mode).trim();
+    if (mode === 'verify') {
+        return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
     }
-    finally {
-        stopListening();
+    if (mode === 'snapshot') {
+        return runSnapshot((name) => getInput(name, { trimWhitespace: false }), log);
     }
-}
-/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
-async function runRestore(read, { log, cancel }) {
     const report = {};
+    const read = (name) => getInput(name, { trimWhitespace: false });
     try {
         const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
-        const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel });
+        const manifest = await rollback(createS3Client(settings.s3), settings, log);
         report.manifest = manifest;
         setOutput(Outputs.Manifest, JSON.stringify(manifest));
         setOutput(Outputs.Changed, String(changedTotal(manifest)));
         setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys));
         if (manifest.summary)
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
-        const undoFile = await undoFileOf(manifest);
-        if (undoFile) {
-            setOutput(Outputs.UndoFile, undoFile);
-            report.undo = undoStep(settings, undoFile);
-            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
-        }
+        if (manifest.summary?.undoFile)
+            setOutput(Outputs.UndoFile, manifest.summary.undoFile);
         if (manifest.plan)
             setOutput(Outputs.PlanFile, manifest.plan.file);
         const digest = manifest.plan?.digest ?? manifest.appliedPlan;
@@ -81973,8 +81622,6 @@ async function runRestore(read, { log, cancel }) {
     }
     catch (e) {
         report.error = failWith(e, read);
-        if (wasCancelled(e))
-            report.cancelled = cancelled(e, cancel);
     }
     finally {
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
@@ -81982,22 +81629,6 @@ async function runRestore(read, { log, cancel }) {
         }
         await writeSummary(report).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
-}
-/**
- * The file of undo lines: a prefix run's, or for listed keys one written here (the lines of the
- * keys changed), so that a run of any size can be undone through `version-ids-file`.
- */
-async function undoFileOf(manifest) {
-    if (manifest.dryRun)
-        return undefined;
-    if (manifest.summary)
-        return manifest.summary.undoFile;
-    const changed = manifest.keys.filter((k) => k.newVersionId !== null);
-    if (changed.length === 0)
-        return undefined;
-    const file = (0,external_node_path_.join)(await runDirectory(), 'undo.txt');
-    await (0,promises_.writeFile)(file, `${undoVersionIds(changed)}\n`);
-    return file;
 }
 
 
@@ -82416,6 +82047,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(7764);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

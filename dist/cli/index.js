@@ -2,10 +2,10 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8234:
+/***/ 8282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -168,14 +168,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 3182:
+/***/ 238:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(544);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
-const { normalizeProvider } = __nccwpck_require__(3042);
+const { setFeature } = __nccwpck_require__(5152);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
+const { normalizeProvider } = __nccwpck_require__(2658);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -620,12 +620,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 58:
+/***/ 3242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1363,30 +1363,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 6955:
+/***/ 2619:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -6579,31 +6579,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 5423:
+/***/ 3711:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { Sha1 } = __nccwpck_require__(58);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { Sha1 } = __nccwpck_require__(3242);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -13264,22 +13264,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 544:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
-const { InvokeStore } = __nccwpck_require__(3864);
-const { normalizeProvider } = __nccwpck_require__(7138);
-const { RETRY_MODES } = __nccwpck_require__(3129);
+const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
+const { InvokeStore } = __nccwpck_require__(9320);
+const { normalizeProvider } = __nccwpck_require__(402);
+const { RETRY_MODES } = __nccwpck_require__(3609);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14078,7 +14078,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(7065);
+    const module = __nccwpck_require__(9449);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -14285,15 +14285,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 8915:
+/***/ 7523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
-const { SignatureV4 } = __nccwpck_require__(4366);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -14653,14 +14653,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7368:
+/***/ 7288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -14671,8 +14671,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
 
 class ProtocolLib {
     queryCompat;
@@ -16164,10 +16164,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 3351:
+/***/ 519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(1342);
+const { buildQueryString } = __nccwpck_require__(3422);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -16234,11 +16234,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 4710:
+/***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -16280,15 +16280,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
-const { NodeHttpHandler } = __nccwpck_require__(3343);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -16466,28 +16466,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 8461:
+/***/ 5869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(6829);
-            const { fromContainerMetadata } = __nccwpck_require__(6438);
+            const { fromHttp } = __nccwpck_require__(8605);
+            const { fromContainerMetadata } = __nccwpck_require__(566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(6438);
+            const { fromInstanceMetadata } = __nccwpck_require__(566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(4710);
+            const { fromEnv } = __nccwpck_require__(5606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -16529,7 +16529,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -16582,7 +16582,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(7832);
+    const { fromLoginCredentials } = __nccwpck_require__(4072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -16592,7 +16592,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(912);
+    const { fromProcess } = __nccwpck_require__(5360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -16601,7 +16601,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(6198);
+    const { fromSSO } = __nccwpck_require__(998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -16649,7 +16649,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(2100);
+    const { fromTokenFile } = __nccwpck_require__(9956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -16702,12 +16702,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 7832:
+/***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -16762,7 +16762,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17003,18 +17003,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 4213:
+/***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(6829);
+        const { fromHttp } = __nccwpck_require__(8605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17137,22 +17137,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(6198);
+        const { fromSSO } = __nccwpck_require__(998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(8461);
+        const { fromIni } = __nccwpck_require__(5869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(912);
+        const { fromProcess } = __nccwpck_require__(5360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(2100);
+        const { fromTokenFile } = __nccwpck_require__(9956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -17176,13 +17176,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 912:
+/***/ 5360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -17259,12 +17259,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 6198:
+/***/ 998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { fromSso } = __nccwpck_require__(3753);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -17318,7 +17318,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -17458,21 +17458,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 9803:
+/***/ 3707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 2100:
+/***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -17480,7 +17480,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -17533,13 +17533,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 3852:
+/***/ 6108:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
-const { partition } = __nccwpck_require__(544);
-const { validate, parse } = __nccwpck_require__(3351);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
+const { partition } = __nccwpck_require__(5152);
+const { validate, parse } = __nccwpck_require__(519);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -17756,20 +17756,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 4420:
+/***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
-const { setFeature } = __nccwpck_require__(544);
-const { parseRfc7231DateTime } = __nccwpck_require__(7518);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
-const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
+const { setFeature } = __nccwpck_require__(5152);
+const { parseRfc7231DateTime } = __nccwpck_require__(2430);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
+const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(3351);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { validate, parse } = __nccwpck_require__(519);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -18822,25 +18822,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 1106:
+/***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -19432,25 +19432,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5139:
+/***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20126,25 +20126,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5779:
+/***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20607,26 +20607,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 7088:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsQueryProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -21504,10 +21504,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5353:
+/***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -21666,12 +21666,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 3753:
+/***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(544);
-const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
+const { setTokenFeature } = __nccwpck_require__(5152);
+const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -21692,7 +21692,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(5139);
+    const { SSOOIDCClient } = __nccwpck_require__(9443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -21703,7 +21703,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(5139);
+    const { CreateTokenCommand } = __nccwpck_require__(9443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -21849,7 +21849,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 402:
+/***/ 4274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -22228,7 +22228,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 3864:
+/***/ 9320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22366,15 +22366,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 7138:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(1342);
-const { requestBuilder } = __nccwpck_require__(1342);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { requestBuilder } = __nccwpck_require__(3422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -22719,13 +22719,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 8741:
+/***/ 4645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
-const { hasOwn } = __nccwpck_require__(7046);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(4534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -25268,12 +25268,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 566:
+/***/ 9542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -25852,16 +25852,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 3042:
+/***/ 2658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7046);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
+const { hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27092,16 +27092,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 9467:
+/***/ 7291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(4242);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { isValidHostLabel } = __nccwpck_require__(7046);
+const { IniSectionType } = __nccwpck_require__(690);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { isValidHostLabel } = __nccwpck_require__(4534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -27886,15 +27886,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 8869:
+/***/ 2085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(4242);
+const { EndpointURLScheme } = __nccwpck_require__(690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -28777,14 +28777,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 259:
+/***/ 6579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(566);
-const { hasOwn } = __nccwpck_require__(7046);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
+const { Crc32 } = __nccwpck_require__(9542);
+const { hasOwn } = __nccwpck_require__(4534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(5066);
+const { TypeRegistry } = __nccwpck_require__(6890);
 
 class Int64 {
     bytes;
@@ -29727,19 +29727,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 3422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
-const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
-const { FieldPosition } = __nccwpck_require__(4242);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
+const { FieldPosition } = __nccwpck_require__(690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30142,7 +30142,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -32830,15 +32830,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3129:
+/***/ 3609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
-const { hasOwn } = __nccwpck_require__(7046);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { hasOwn } = __nccwpck_require__(4534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -33725,10 +33725,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 5066:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -34441,14 +34441,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 7518:
+/***/ 2430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
+const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(8869);
+const { toEndpointV1 } = __nccwpck_require__(2085);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -36224,10 +36224,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 7046:
+/***/ 4534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -36423,12 +36423,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 6438:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(1342);
+const { parseUrl } = __nccwpck_require__(3422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -36800,11 +36800,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 5271:
+/***/ 3415:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -36866,13 +36866,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 3343:
+/***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7518);
-const { streamCollector } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(2430);
+const { streamCollector } = __nccwpck_require__(2430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -37787,12 +37787,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 4366:
+/***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
 
 class HeaderFormatter {
     format(headers) {
@@ -38391,7 +38391,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 4242:
+/***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -38494,7 +38494,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 7065:
+/***/ 9449:
 /***/ (function(module) {
 
 /*!
@@ -38514,7 +38514,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 7155:
+/***/ 7593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38524,8 +38524,8 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /* unused harmony export cliOptions */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1279);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5377);
 /** Command-line flags → the same InputReader the action uses (flags mirror the action inputs). */
 
 
@@ -38673,21 +38673,7 @@ function parserMessage(e) {
 
 /***/ }),
 
-/***/ 7824:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Z: () => (/* binding */ cancel)
-/* harmony export */ });
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
-/** The CLI process's one stop switch: Ctrl-C (SIGINT) or SIGTERM ask the command to stop. */
-
-const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation */ .mT();
-
-
-/***/ }),
-
-/***/ 8921:
+/***/ 7632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38695,13 +38681,11 @@ const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation *
 /* harmony export */   ai: () => (/* binding */ EXIT_CODES),
 /* harmony export */   dc: () => (/* binding */ EXIT)
 /* harmony export */ });
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 /**
  * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
  * the README's table with this one, and runs each row).
  */
-
 
 const EXIT = {
     ok: 0,
@@ -38709,7 +38693,6 @@ const EXIT = {
     usage: 2,
     unreachable: 3,
     unexpected: 4,
-    cancelled: 130,
 };
 /** What each exit code means (help and README). */
 const EXIT_CODES = [
@@ -38733,11 +38716,6 @@ const EXIT_CODES = [
         code: EXIT.unexpected,
         meaning: 'An unexpected error (a bug): please report it with the output of --verbose.',
     },
-    {
-        code: EXIT.cancelled,
-        meaning: 'Cancelled (Ctrl-C, SIGINT or SIGTERM): no new write was started and what the run had ' +
-            'changed was put back; the final states say so for every key.',
-    },
 ];
 const BY_KIND = {
     usage: EXIT.usage,
@@ -38751,15 +38729,13 @@ const BY_KIND = {
 };
 /** The exit code of a run that threw `e`. */
 function exitCodeOf(e) {
-    if ((0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .wasCancelled */ .r1)(e))
-        return EXIT.cancelled;
-    return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .diagnose */ .h4)(e).kind];
+    return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .diagnose */ .h4)(e).kind];
 }
 
 
 /***/ }),
 
-/***/ 1279:
+/***/ 5377:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38769,7 +38745,7 @@ function exitCodeOf(e) {
 /* harmony export */   au: () => (/* binding */ didYouMean)
 /* harmony export */ });
 /* unused harmony exports GLOBAL_FLAGS, editDistance */
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
 /**
  * Every command-line flag, with its value, default and the commands that take it: the one table
  * that the parser, `--help` and the README's CLI section are made from. Each action input is a
@@ -38809,13 +38785,6 @@ const FLAGS = [
         group: 'target',
     },
     {
-        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.KeysFile,
-        value: 'PATH',
-        help: 'a file of keys, one per line (for long lists)',
-        commands: ALL,
-        group: 'target',
-    },
-    {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Prefix,
         value: 'PREFIX',
         help: "every key under PREFIX ('*' for the whole bucket)",
@@ -38841,16 +38810,9 @@ const FLAGS = [
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIds,
         value: 'TEXT',
-        help: 'KEY=ID lines (for long lists, --version-ids-file)',
+        help: 'KEY=ID lines, e.g. an earlier run\'s undo file: "$(cat undo.txt)"',
         commands: BOTH,
         repeat: true,
-        group: 'target',
-    },
-    {
-        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIdsFile,
-        value: 'PATH',
-        help: "a file of KEY=ID lines, e.g. an earlier run's undo.txt (for long lists)",
-        commands: BOTH,
         group: 'target',
     },
     {
@@ -39186,15 +39148,15 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 1037:
+/***/ 7911:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ generalHelp),
 /* harmony export */   b: () => (/* binding */ commandHelp)
 /* harmony export */ });
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8921);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7632);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
 /** `--help` texts, made from the flag table and the exit-code table. */
 
 
@@ -39211,7 +39173,7 @@ const ABOUT = {
                 '    --to-time 2021-12-13T15:00:00Z --dry-run',
             's3-rollback restore --bucket justice40-data --prefix data-pipeline/ \\\n' +
                 '    --to-time 2021-12-13T15:00:00Z --undo-file undo.txt',
-            's3-rollback restore --bucket justice40-data --version-ids-file undo.txt --if-missing delete',
+            's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
         ],
     },
     snapshot: {
@@ -39332,48 +39294,33 @@ function wrap(text, width, indent) {
 
 /***/ }),
 
-/***/ 3532:
+/***/ 486:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7155);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5950);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3401);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(7917);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4458);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3976);
-/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(6328);
-/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(155);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3018);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5235);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8921);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1037);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(3272);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9532);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6411);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5603);
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5067);
-/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7824);
-/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3512);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(3890);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6102);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(511);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1908);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(2170);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1556);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7911);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(3882);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9278);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7123);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4761);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7005);
 /**
- * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
- * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
- * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
+ * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
+ * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
+ * Results go to stdout (a table, or JSON with --json); progress, errors and what to do about
+ * them go to stderr. Exit codes: ./exit.ts.
  */
-
-
-
-
-
-
-
 
 
 
@@ -39394,7 +39341,7 @@ function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -39409,115 +39356,109 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.usage;
+        return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_20__/* .createS3Client */ .qo)(command.s3);
-    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z, {
-        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_17__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z)}`),
-    });
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_14__/* .createS3Client */ .qo)(command.s3);
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_10__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_7__/* .exitCodeOf */ .FO)(e);
     }
     finally {
-        stopListening();
         s3.destroy();
     }
 }
 /** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
-function restoreOrVerify(settings, left) {
+function restoreOrVerify(settings, undoFile) {
     return {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log);
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .rollback */ .dU)(s3, settings, log);
+            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r),
-                ...(await leftFor(manifest, settings, left)),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .closingLine */ .oM)(manifest),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r),
+                ...(await leftFor(manifest, undoFile)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
         },
     };
 }
 /**
- * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
- * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
- * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
- * run's way to the bucket, and a file rather than an argument too long for the system.
+ * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
+ * to `--undo-file`, or next to the manifest, or (a few listed keys) shown as flags.
  */
-async function leftFor(manifest, settings, { undoFile, profile }) {
+async function leftFor(manifest, undoFile) {
     const lines = [];
     const { summary } = manifest;
     if (summary)
@@ -39526,38 +39467,34 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         return lines;
     let undoAt = summary?.undoFile;
     if (undoFile && undoAt) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.copyFile)(undoAt, undoFile);
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.copyFile)(undoAt, undoFile);
+        undoAt = undoFile;
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        undoAt = undoFile;
     }
-    const of = {
-        bucket: manifest.bucket,
-        s3: settings.s3,
-        expectedBucketOwner: settings.expectedBucketOwner,
-        profile,
-    };
-    const cli = ['node', (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(process.argv[1])];
-    if (!undoAt) {
+    const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
+    if (undoAt) {
+        lines.push(`Undo lines: ${undoAt}`);
+        lines.push(`To undo: ${undo} --version-ids "$(cat ${quote(undoAt)})"`);
+    }
+    else {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
-        if (changed.length === 0)
-            return lines;
-        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(changed).split('\n');
-        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { versionIds });
-        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .INLINE_UNDO_CHARS */ .dO)
-            return [...lines, `To undo: ${inline}`];
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__/* .runDirectory */ .xw)(), 'undo.txt');
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
+        if (changed.length > 0) {
+            const flags = changed.map((k) => `--version-id ${quote(`${k.key}=${k.previousVersionId ?? ''}`)}`);
+            lines.push(`To undo: ${undo} ${flags.join(' ')}`);
+        }
     }
-    lines.push(`Undo lines: ${undoAt}`);
-    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.unexpected;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -39565,7 +39502,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6411:
+/***/ 7123:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39576,9 +39513,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/report/rollback.ts
-var rollback = __nccwpck_require__(4458);
+var rollback = __nccwpck_require__(1908);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
 function snapshotLine(s) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
@@ -39587,17 +39524,13 @@ function snapshotLine(s) {
 }
 
 // EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var src_settings = __nccwpck_require__(3401);
+var src_settings = __nccwpck_require__(6102);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(3035);
-// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
-var lists = __nccwpck_require__(2218);
+var settings_prefix = __nccwpck_require__(4773);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var snapshot = __nccwpck_require__(795);
-// EXTERNAL MODULE: ./src/cli/cancel.ts
-var cancel = __nccwpck_require__(7824);
+var snapshot = __nccwpck_require__(749);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39605,25 +39538,22 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(155);
+var jsonl = __nccwpck_require__(489);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(8434);
-// EXTERNAL MODULE: ./src/lib/cancel.ts
-var lib_cancel = __nccwpck_require__(5067);
+var lib_progress = __nccwpck_require__(6300);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(7769);
+var sealed = __nccwpck_require__(9295);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
+var objects = __nccwpck_require__(8154);
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var history_select = __nccwpck_require__(46);
 // EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(1024);
+var sources = __nccwpck_require__(3098);
 // EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(3227);
-// EXTERNAL MODULE: ./src/engine/index.ts + 22 modules
-var engine = __nccwpck_require__(3890);
+var snapshots = __nccwpck_require__(7301);
+// EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
+var engine = __nccwpck_require__(7005);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -39643,8 +39573,7 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, options = {}) {
-    const now = options.now ?? new Date();
+async function createSnapshot(s3, settings, log, now = new Date()) {
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -39669,8 +39598,7 @@ async function createSnapshot(s3, settings, log, options = {}) {
         const problems = [];
         const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshots/* uriOf */.S_)({ bucket, prefix })}`, async () => {
-            const source = (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection);
-            for await (const { key, entries } of (0,lib_cancel/* untilCancelled */.c8)(source, options.cancel)) {
+            for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
                 const current = (0,history_select/* currentEntry */.ES)(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: engine/* NO_SUCH_KEY */.yQ });
@@ -39696,8 +39624,6 @@ async function createSnapshot(s3, settings, log, options = {}) {
         await writer.close();
         if (problems.length > 0)
             throw new engine/* PlanError */.W6(problems);
-        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
-        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshots/* saveSnapshot */.Os)(s3, store, file, {
             name,
             id,
@@ -39714,7 +39640,7 @@ async function createSnapshot(s3, settings, log, options = {}) {
 }
 
 // EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(3683);
+var content = __nccwpck_require__(897);
 ;// CONCATENATED MODULE: ./src/snapshot/diff.ts
 
 
@@ -39821,10 +39747,8 @@ function label(side, loaded) {
 }
 
 // EXTERNAL MODULE: ./src/cli/table.ts
-var table = __nccwpck_require__(3976);
+var table = __nccwpck_require__(2170);
 ;// CONCATENATED MODULE: ./src/cli/snapshots.ts
-
-
 
 
 
@@ -39843,7 +39767,7 @@ function snapshotCommand(action, read) {
         return {
             s3: settings.s3,
             run: async (s3, log, print, json) => {
-                const summary = await createSnapshot(s3, settings, log, { cancel: cancel/* cancel */.Z });
+                const summary = await createSnapshot(s3, settings, log);
                 print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary));
             },
         };
@@ -39896,8 +39820,7 @@ function snapshotCommand(action, read) {
 function diffCommand(read, fromFlag, toFlag) {
     const now = new Date();
     const access = (0,src_settings/* parseAccess */.Cz)(read);
-    (0,lists/* checkListInputs */.CR)(read);
-    const { keys } = (0,lists/* readKeys */.x4)(read, process.env);
+    const keys = (0,src_settings/* parseKeys */.Ss)(read(names/* Inputs */.G.Keys));
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), { keys, toTime: 'now', versionIds: '' });
     if (fromFlag === '') {
         throw new errors/* InputError */.dz('from', '', 'the earlier state: a snapshot name or ID, a time, or now');
@@ -39925,7 +39848,7 @@ function diffText(r) {
 
 /***/ }),
 
-/***/ 3976:
+/***/ 2170:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39945,7 +39868,7 @@ function formatTable(header, rows) {
 
 /***/ }),
 
-/***/ 3272:
+/***/ 3882:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39957,15 +39880,15 @@ const VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 9532:
+/***/ 9278:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   g: () => (/* binding */ inputErrorText),
 /* harmony export */   r: () => (/* binding */ inFlags)
 /* harmony export */ });
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
 
 
 const INPUT_NAMES = new Set(Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G));
@@ -39984,7 +39907,7 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 3890:
+/***/ 7005:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39997,31 +39920,188 @@ __nccwpck_require__.d(__webpack_exports__, {
   jF: () => (/* reexport */ WriteGuard),
   YH: () => (/* reexport */ archiveOf),
   jD: () => (/* reexport */ copyConfirmed),
-  LD: () => (/* reexport */ decide),
   u1: () => (/* reexport */ resolveTarget),
   OZ: () => (/* reexport */ restoredCopy),
   dU: () => (/* reexport */ rollback),
+  ce: () => (/* reexport */ sameByListing),
   Nj: () => (/* reexport */ sourceProblem),
   $$: () => (/* reexport */ undoVersionIds)
 });
 
-// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, sameByListing
+// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, decide
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
-// EXTERNAL MODULE: ./src/lib/cancel.ts
-var cancel = __nccwpck_require__(5067);
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/sealed.ts
+var sealed = __nccwpck_require__(9295);
+// EXTERNAL MODULE: ./src/s3/objects.ts
+var objects = __nccwpck_require__(8154);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2619);
+// EXTERNAL MODULE: ./src/s3/client.ts
+var s3_client = __nccwpck_require__(511);
+;// CONCATENATED MODULE: ./src/s3/control.ts
+/**
+ * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
+ * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
+ * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
+ * a bad role, account or manifest is refused before anything is copied.
+ */
+
+
+/**
+ * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
+ * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
+ * x-amz-account-id header only, not in front of the host name. Give it a host name
+ * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
+ * 123456789012.127.0.0.1 is not a valid URL.
+ */
+function createControlClient(settings) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
+    const client = new dist_cjs/* S3ControlClient */.gGw({
+        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
+        ...(endpoint ? { endpoint } : {}),
+        retryMode: 'adaptive',
+        maxAttempts: s3_client/* MAX_ATTEMPTS */.m,
+    });
+    client.middlewareStack.add(s3_client/* nameOperation */.zS, { step: 'initialize', name: 'nameOperation' });
+    if (endpoint) {
+        const host = new URL(endpoint).hostname;
+        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
+        client.middlewareStack.add((next) => async (args) => {
+            const request = args.request;
+            if (request.hostname?.endsWith(`.${host}`))
+                request.hostname = host;
+            return next(args);
+        }, { step: 'build', name: 'accountIdInHeaderOnly' });
+    }
+    return client;
+}
+/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
+async function createCopyJob(control, r) {
+    const out = await control.send(new dist_cjs/* CreateJobCommand */.n3k({
+        AccountId: r.accountId,
+        ConfirmationRequired: true,
+        Operation: {
+            S3PutObjectCopy: {
+                TargetResource: `arn:aws:s3:::${r.bucket}`,
+                MetadataDirective: 'COPY',
+                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
+            },
+        },
+        Manifest: {
+            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+            Location: {
+                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
+                ETag: r.manifest.eTag,
+            },
+        },
+        Report: {
+            Enabled: true,
+            Bucket: `arn:aws:s3:::${r.report.bucket}`,
+            Prefix: r.report.prefix.replace(/\/$/, ''),
+            Format: 'Report_CSV_20180820',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
+        },
+        Priority: r.priority,
+        RoleArn: r.roleArn,
+        ClientRequestToken: r.token,
+        Description: r.description.slice(0, 256),
+    }));
+    if (!out.JobId)
+        throw new Error('CreateJob returned no JobId');
+    return out.JobId;
+}
+async function describeJob(control, accountId, jobId) {
+    const out = await control.send(new dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
+    const job = out.Job;
+    const progress = job?.ProgressSummary;
+    return {
+        status: job?.Status ?? 'unknown',
+        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
+        failed: progress?.NumberOfTasksFailed ?? 0,
+        total: progress?.TotalNumberOfTasks ?? 0,
+        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
+    };
+}
+/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
+async function setJobStatus(control, accountId, jobId, status, reason) {
+    await control.send(new dist_cjs/* UpdateJobStatusCommand */.gEy({
+        AccountId: accountId,
+        JobId: jobId,
+        RequestedJobStatus: status,
+        StatusUpdateReason: reason.slice(0, 256),
+    }));
+}
+/** Job statuses after which nothing more happens. */
+const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
+
+// EXTERNAL MODULE: ./src/history/sources.ts
+var sources = __nccwpck_require__(3098);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(46);
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
  * or a write that failed and was put back (RestoreError, with every key's final state), and the
  * causes a write can fail for (another writer, a copy that does not match, a copy job).
  */
-
 
 /** Planning found keys that cannot be restored; nothing was written. */
 class PlanError extends errors/* RefusedError */.fk {
@@ -40056,9 +40136,8 @@ class BatchJobError extends errors/* RefusedError */.fk {
     reasons;
     failedTasks;
     name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
+    constructor(job, what) {
+        const { jobId, status, reasons, failedTasks } = job;
         const tasks = failedTasks
             .slice(0, 20)
             .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
@@ -40096,29 +40175,18 @@ class VerifyError extends errors/* RefusedError */.fk {
         this.newVersionId = newVersionId;
     }
 }
-/**
- * A write failed, or the run was cancelled, after the run had written: the keys it changed were
- * put back. Lists every key's final state.
- */
+/** A write failed; keys already changed were put back. Lists every key's final state. */
 class RestoreError extends errors/* RefusedError */.fk {
-    name = 'RestoreError';
     cause;
     failedKey;
     finalStates;
     statesFile;
-    putBack;
-    notPutBack;
-    constructor(failure) {
-        const { cause, failedKey, finalStates, statesFile } = failure;
-        const notPutBack = failure.notPutBack ?? 0;
-        const cancelled = cause instanceof cancel/* CancelledError */.cc;
-        const what = cancelled
-            ? `Cancelled by ${cause.signal} while writing`
-            : `Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}`;
-        const back = notPutBack > 0
-            ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
-            : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`;
-        super(`${what}\n${back} Final state of every key` +
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
             (statesFile ? ` (all in ${statesFile})` : '') +
             ':\n' +
             finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
@@ -40126,82 +40194,428 @@ class RestoreError extends errors/* RefusedError */.fk {
         this.failedKey = failedKey;
         this.finalStates = finalStates;
         this.statesFile = statesFile;
-        this.putBack = failure.putBack ?? 0;
-        this.notPutBack = notPutBack;
     }
 }
 
-// EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(155);
-// EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(7769);
-;// CONCATENATED MODULE: ./src/lib/store.ts
+// EXTERNAL MODULE: ./src/lib/pool.ts
+var pool = __nccwpck_require__(1465);
+// EXTERNAL MODULE: ./src/lib/progress.ts
+var lib_progress = __nccwpck_require__(6300);
+// EXTERNAL MODULE: ./src/history/content.ts
+var content = __nccwpck_require__(897);
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 /**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: what to do with one key given its history (newest first) and the target. A key with no
+ * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, ifMissing) {
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY };
+    }
+    const current = (0,history_select/* currentEntry */.ES)(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = (0,history_select/* entryAt */._f)(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                return {
+                    key,
+                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
+                };
+            }
+        }
+    }
+    if ((0,history_select/* isAbsent */.W0)(wanted)) {
+        if ((0,history_select/* isAbsent */.W0)(current))
+            return { key, action: 'unchanged', current };
+        if (ifMissing === 'fail') {
+            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
+            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
+            return {
+                key,
+                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
+            };
+        }
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, request.ifMissing);
+    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${(0,errors/* errorMessage */.gJ)(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameObject(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+function head(s3, request, entry) {
+    return (0,objects/* headVersion */.xW)(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
+        return false;
+    return (0,content/* sameBytes */.e)(a, b, 'head').same === true;
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
+
+
+
+
+
+
+
+/** Problems kept in memory (and so in the error); the rest are only counted. */
+const PROBLEMS_KEPT = 100;
+/** Resolves each key of `source`, `options.concurrency` at a time. */
+async function scan(s3, request, source, options) {
+    const { stores, concurrency, log, logEachKey = false, observe } = options;
+    const result = {
+        keys: 0,
+        versions: 0,
+        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
+        problems: [],
+        problemCount: 0,
+    };
+    const progress = new lib_progress/* Progress */.k('Resolved', undefined, log);
+    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
+    await (0,pool/* eachLimit */.h)(source, concurrency, async ({ key, entries }) => {
+        result.keys++;
+        result.versions += entries.length;
+        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+            throw new errors/* StepError */.zg('planning', key, e);
+        });
+        if ('problem' in resolved) {
+            result.problemCount++;
+            if (result.problems.length < PROBLEMS_KEPT)
+                result.problems.push(resolved);
+        }
+        else {
+            result.actions[resolved.action]++;
+            await observe?.(resolved);
+            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
+            if (logEachKey)
+                log.info(line);
+            else
+                log.debug(line);
+            if (resolved.action === 'restore' || resolved.action === 'delete') {
+                await stores.plan.write(resolved);
+            }
+            else {
+                await stores.outcomes.write(plannedOutcome(resolved));
+            }
+        }
+        progress.add(1, line());
+    });
+    progress.finish(line());
+    return result;
+}
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+function checkPlan(result, prefix) {
+    if (result.problemCount > 0) {
+        const more = result.problemCount - result.problems.length;
+        const problems = [...result.problems];
+        if (more > 0)
+            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
+        throw new PlanError(problems);
+    }
+    if (prefix !== undefined && result.keys === 0) {
+        throw new PlanError([
+            {
+                key: prefix,
+                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+            },
+        ]);
+    }
+}
+
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(4761);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(7301);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
 
 
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = (0,history_select/* isAbsent */.W0)(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
     }
-    async write(value) {
-        this.values.push(value);
+    static async create(dir, header) {
+        const writer = await sealed/* SealedWriter */.S1.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
     }
-    async *read() {
-        yield* this.values;
+    record(item) {
+        return this.writer.write(lineOf(item));
     }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
     }
 }
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
+ * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await (0,sealed/* openSealed */.j5)(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new sealed/* SealedFileError */.DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
     }
-    static async create(path, revive) {
-        return new FileStore(await jsonl/* JsonLinesWriter */.nX.create(path), revive);
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
     }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return (0,jsonl/* readJsonLines */.sS)(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
 }
 
-// EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
-// EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(4591);
-// EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(8434);
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await (0,snapshots/* resolveRef */.qE)(s3, settings.snapshotStore, ref);
+    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/log.ts
 const silentLogger = {
     info() { },
@@ -40211,9 +40625,7 @@ const silentLogger = {
 };
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(5676);
-// EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var listing = __nccwpck_require__(9134);
 ;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
 
@@ -40274,8 +40686,8 @@ async function guarded(s3, target, guard, write) {
     }
 }
 
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(5423);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/engine/write/parts.ts
 /** Part layouts of multipart copies (pure). */
 const MiB = 1024 * 1024;
@@ -40346,7 +40758,8 @@ function storageAndEncryption(wanted, source) {
 
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
+async function prepare(to, request) {
+    const { s3, where } = to;
     const { wanted } = request;
     const size = wanted.size ?? 0;
     const ref = {
@@ -40363,14 +40776,15 @@ async function prepare(s3, where, request, settings) {
         size,
         checksum: request.source?.checksum,
     };
-    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize);
     return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
 }
 /** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
+async function multipartCopy(to, request, guard) {
+    const { s3, where } = to;
     const { bucket, expectedBucketOwner } = where;
     const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const { facts, tags, ranges } = await prepare(to, request);
     const uploadId = await createUpload(s3, {
         Bucket: bucket,
         Key: key,
@@ -40389,9 +40803,9 @@ async function multipartCopy(s3, where, request, settings, guard) {
     try {
         const parts = new Array(ranges.length);
         const indexes = ranges.map((_, i) => i);
-        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
+        await (0,pool/* eachLimit */.h)(indexes, to.copy.partConcurrency, async (i) => {
             const { start, end } = ranges[i];
-            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+            const out = await s3.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
                 Bucket: bucket,
                 Key: key,
                 UploadId: uploadId,
@@ -40403,26 +40817,26 @@ async function multipartCopy(s3, where, request, settings, guard) {
             }));
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
         });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
     }
     catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+        await abort(s3, { bucket, key, uploadId }).catch((abortError) => {
             throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
         });
         throw e;
     }
 }
-async function complete(s3, where, key, uploadId, parts, condition) {
+async function complete(s3, upload, parts, condition) {
     try {
-        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
+        const done = await s3.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket: upload.bucket,
+            Key: upload.key,
+            UploadId: upload.uploadId,
             MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedBucketOwner: upload.expectedBucketOwner,
             ...condition,
         }));
         return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
@@ -40448,32 +40862,35 @@ async function createUpload(s3, input) {
     const since = Date.now() - SKEW_MS;
     let uploadId;
     try {
-        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
+        const out = await s3.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
         uploadId = out.UploadId;
         if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
+            await abortStrays(s3, { bucket, key, since, uploadId });
     }
     catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        await abortStrays(s3, { bucket, key, since }).catch(() => undefined);
         throw e;
     }
     if (!uploadId)
         throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
     return uploadId;
 }
-async function abortStrays(s3, bucket, key, since, keep) {
-    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
+/** Aborts the uploads of `key` opened since `since`, except the one kept (`uploadId`). */
+async function abortStrays(s3, strays) {
+    const { bucket, key, since, uploadId: keep } = strays;
+    const out = await s3.send(new client_s3_dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
     for (const upload of out.Uploads ?? []) {
         const opened = upload.Initiated?.getTime() ?? 0;
         if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
             continue;
-        await abort(s3, bucket, key, upload.UploadId);
+        await abort(s3, { bucket, key, uploadId: upload.UploadId });
     }
 }
 /** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
+async function abort(s3, upload) {
+    const { bucket, key, uploadId } = upload;
     try {
-        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
+        await s3.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
     }
     catch (e) {
         if ((0,objects/* httpStatus */.nG)(e) !== 404)
@@ -40492,7 +40909,7 @@ async function ensureTags(s3, ref, tags) {
         (await (0,listing/* keyHistory */.Ur)(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
     if ((await (0,objects/* tagsOf */.Fg)(s3, { ...ref, versionId })) === tags)
         return;
-    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+    await s3.send(new client_s3_dist_cjs/* PutObjectTaggingCommand */.nVn({
         Bucket: ref.bucket,
         Key: ref.key,
         VersionId: versionId,
@@ -40513,7 +40930,8 @@ async function ensureTags(s3, ref, tags) {
 
 
 /** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
+function writeItem(to, item, guard) {
+    const { s3, where } = to;
     if (item.action === 'delete') {
         return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
     }
@@ -40526,24 +40944,25 @@ function writeItem(s3, where, item, settings, guard) {
         source: item.source,
         expected: item.current,
     };
-    return copyVersion(s3, where, request, settings, guard);
+    return copyVersion(s3, where, request, to.copy, guard);
 }
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
 function copyVersion(s3, where, request, settings, guard) {
     const size = request.wanted.size ?? 0;
     if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
+        return multipartCopy({ s3, where, copy: settings }, request, guard);
     }
     return singleCopy(s3, where, request, guard);
 }
 /** Adds a delete marker (a DeleteObject without a version ID). */
 async function addDeleteMarker(s3, where, request, guard) {
     return guarded(s3, { ...where, ...request }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+        const out = await s3.send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({
             Bucket: where.bucket,
             Key: request.key,
             ExpectedBucketOwner: where.expectedBucketOwner,
@@ -40554,7 +40973,7 @@ async function addDeleteMarker(s3, where, request, guard) {
 function singleCopy(s3, where, request, guard) {
     const { key, wanted, source } = request;
     return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
+        const out = await s3.send(new client_s3_dist_cjs/* CopyObjectCommand */.s9Z({
             Bucket: where.bucket,
             Key: key,
             CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
@@ -40570,10 +40989,6 @@ function singleCopy(s3, where, request, guard) {
     });
 }
 
-// EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(3683);
-// EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(1024);
 ;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
 
 
@@ -40762,62 +41177,14 @@ function checkCopy(source, copy) {
     return { ok: true, detail: verdict.same ? verdict.how : 'size' };
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
-}
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+/**
+ * All or nothing: after a failed write, every key this run changed is put back to the entry
+ * that was current before the run, by adding versions (never removing any). Every write that
+ * may have landed is examined, a listing page at a time: the journal's confirmed writes, writes
+ * not yet confirmed, and each failed write (its reply may have been lost after S3 did it).
+ * A key whose listing keeps failing is reported as unknown, with what to run to converge.
+ */
 
 
 
@@ -40828,24 +41195,20 @@ function undoLine(o) {
 /** Final states kept in memory (and so in the error message); the store has all of them. */
 const STATES_KEPT = 100;
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
-async function putBack(s3, where, settings, run, options, log) {
+async function putBack(ctx, run, outcome) {
+    const { states, failure } = outcome;
     const kept = [];
-    const tally = { putBack: 0, notPutBack: 0 };
     const record = async (state) => {
-        await options.states.write(state);
+        await states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
-        if (state.state.startsWith('put back to'))
-            tally.putBack++;
-        if (/^(NOT put back|unknown)/.test(state.state))
-            tally.notPutBack++;
     };
-    log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
+    ctx.log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        await putBackChunk(s3, where, settings, run.guard, chunk, options, record);
+        await putBackChunk(ctx, run.guard, chunk, record);
         chunk = [];
     };
     for (const candidate of run.candidates) {
@@ -40859,25 +41222,18 @@ async function putBack(s3, where, settings, run, options, log) {
             await flush();
     }
     await flush();
-    await options.states.write({
+    await states.write({
         key: '*',
         state: 'every other key: not changed (no write was made to it)',
     });
-    await options.states.close();
+    await states.close();
     const shown = [...kept];
-    const more = options.states.count - 1 - kept.length;
+    const more = states.count - 1 - kept.length;
     if (more > 0) {
-        shown.push({ key: `(${more} more)`, state: `listed in ${options.states.path ?? 'the log'}` });
+        shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` });
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
-    const { failure } = options;
-    return new RestoreError({
-        cause: failure.error,
-        failedKey: failure.item?.key ?? '(unknown)',
-        finalStates: shown,
-        statesFile: options.states.path,
-        ...tally,
-    });
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -40910,12 +41266,14 @@ function madeBy(entry, item) {
         return entry.isDeleteMarker;
     return !!item.wanted && sameWrite(entry, item.wanted);
 }
-async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
+/** One listing walk over a chunk of candidates; those that are ours are put back. */
+async function putBackChunk(ctx, guard, chunk, record) {
     if (chunk.length === 0)
         return;
+    const { s3, where } = ctx;
     const byKey = new Map(chunk.map((c) => [c.item.key, c]));
     const back = [];
-    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
         const c = byKey.get(h.key);
         if (!c)
             return;
@@ -40927,36 +41285,30 @@ async function putBackChunk(s3, where, settings, guard, chunk, options, record) 
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
-    await writeBack(s3, where, settings, guard, back, options, record);
+    await writeBack(ctx, guard, back, record);
 }
 /**
  * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
  * SDK's retries, and its retry budget) is looked up again after a pause: written after all, it
  * counts; still not written, it is tried again, up to the walk's retries.
  */
-async function writeBack(s3, where, settings, guard, back, options, record) {
-    const retries = options.walk?.retries ?? 5;
-    let pause = options.walk?.pauseMs ?? 2000;
+async function writeBack(ctx, guard, back, record) {
+    const { s3, where, copy, walk } = ctx;
+    const retries = walk?.retries ?? 5;
+    let pause = walk?.pauseMs ?? 2000;
     let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }));
     for (let round = 0; todo.length > 0; round++) {
         const written = [];
         const failed = [];
-        await (0,pool/* eachLimit */.h)(todo, options.concurrency, async ({ ours, item }) => {
-            if (options.cancel?.urgent) {
-                await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
-                return;
-            }
+        await (0,pool/* eachLimit */.h)(todo, ctx.concurrency, async ({ ours, item }) => {
             try {
-                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                written.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await confirmWrites(s3, where, written, {
-            copy: settings,
-            walk: options.walk,
-        })) {
+        for (const result of await confirmWrites(s3, where, written, { copy, walk })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -40966,11 +41318,6 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         todo = [];
         if (failed.length === 0)
             break;
-        if (options.cancel?.urgent) {
-            for (const f of failed)
-                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
-            break;
-        }
         if (round >= retries) {
             for (const f of failed)
                 await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
@@ -40978,26 +41325,33 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause *= 2;
-        const byKey = new Map(failed.map((f) => [f.item.key, f]));
-        const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
-            const f = byKey.get(h.key);
-            if (!f)
-                return;
-            if (h.entries[0]?.versionId === f.ours.versionId) {
-                todo.push({ ours: f.ours, item: f.item }); // not written: try again
-                return;
-            }
-            const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
-            const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
-            await record({ key: h.key, state });
-        });
-        for (const [key, error] of unlisted) {
-            await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
-        }
+        todo = await lookAgain(ctx, failed, record);
     }
 }
-/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
-const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
+/**
+ * Failed put-back writes, looked up again: a write that landed after all is recorded; one that
+ * did not is returned, to be tried again.
+ */
+async function lookAgain(ctx, failed, record) {
+    const todo = [];
+    const byKey = new Map(failed.map((f) => [f.item.key, f]));
+    const unlisted = await (0,sources/* walkKeys */.A7)(ctx.s3, ctx.where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
+        const f = byKey.get(h.key);
+        if (!f)
+            return;
+        if (h.entries[0]?.versionId === f.ours.versionId) {
+            todo.push({ ours: f.ours, item: f.item }); // not written: try again
+            return;
+        }
+        const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true });
+        const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state;
+        await record({ key: h.key, state });
+    });
+    for (const [key, error] of unlisted) {
+        await record({ key, state: notPutBack(byKey.get(key)?.item, error) });
+    }
+    return todo;
+}
 function putBackTo(back, newVersionId) {
     return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
@@ -41022,7 +41376,11 @@ function unknown(c, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/apply.ts
-
+/**
+ * Pass 2: the writes. One bounded pool over the plan, whatever its source; landed writes are
+ * confirmed from the listing a batch at a time and journalled; the first failure stops new
+ * writes, and then every key this run may have changed is put back (putback.ts).
+ */
 
 
 
@@ -41036,37 +41394,26 @@ async function recordWrite(stores, item, confirmed) {
     await stores.journal.write({ item, newVersionId });
     await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check });
 }
-/** Writes every planned key, all or nothing. Returns the number of keys written. */
-async function applyPlan(s3, where, settings, plan, stores, options, log) {
-    const guard = new WriteGuard(log);
-    const progress = new lib_progress/* Progress */.k('Restored', options.total, log);
-    const batchSize = options.batch ?? 1000;
+/** Writes every planned key (`total` of them), all or nothing. Returns the number of keys written. */
+async function applyPlan(ctx, plan, stores, total) {
+    const guard = new WriteGuard(ctx.log);
+    const progress = new lib_progress/* Progress */.k('Restored', total, ctx.log);
+    const batchSize = ctx.batch ?? 1000;
     const pending = [];
     const failed = [];
     const confirmPending = async () => {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await confirmWrites(s3, where, batch, {
-            copy: settings,
-            walk: options.walk,
-        })) {
-            const { item, landed } = result.written;
-            if ('error' in result) {
-                failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
-                continue;
-            }
-            await recordWrite(stores, item, result);
-            log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
-        }
+        await confirmBatch(ctx, batch, stores, failed);
         const [first] = failed;
         if (first)
             throw first.error;
     };
     try {
-        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(plan, options.cancel), options.concurrency, async (item) => {
+        await (0,pool/* eachLimit */.h)(plan, ctx.concurrency, async (item) => {
             try {
-                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
+                pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
             catch (error) {
                 failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
@@ -41079,477 +41426,50 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         await confirmPending();
     }
     catch (error) {
-        progress.finish(options.cancel?.requested
-            ? `stopped by ${options.cancel.requested}`
-            : 'stopped by a failed write');
-        await stores.journal.flush();
-        const unconfirmed = pending.splice(0).map(({ item, landed }) => ({
-            item,
-            attempts: landed.attempts,
-            newVersionId: landed.versionId,
-            unsure: landed.uncertain,
-        }));
-        const [first] = failed;
-        throw await putBack(s3, where, settings, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
-            failure: first ? { item: first.item, error: first.error ?? error } : { error },
-            states: stores.states,
-            ...options,
-        }, log);
+        progress.finish('stopped by a failed write');
+        throw await putBackAll(ctx, { guard, stores, failed, pending, error });
     }
     progress.finish();
     return stores.journal.count;
 }
-
-;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
-
-
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: the one decision of what to do with a key, given its history (newest first) and the
- * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
- * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, rule) {
-    const { ifMissing } = rule;
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
-    }
-    const current = (0,history_select/* currentEntry */.ES)(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = (0,history_select/* entryAt */._f)(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
-                return { key, problem, cause: 'no-such-version' };
-            }
+/** Confirms landed writes from the listing: journals each confirmed one, adds the rest to `failed`. */
+async function confirmBatch(ctx, batch, stores, failed) {
+    const { s3, where, copy, walk, log } = ctx;
+    for (const result of await confirmWrites(s3, where, batch, { copy, walk })) {
+        const { item, landed } = result.written;
+        if ('error' in result) {
+            failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
+            continue;
         }
+        await recordWrite(stores, item, result);
+        log.debug(`${item.key}: ${item.action} → new entry ${result.newVersionId} (${result.check})`);
     }
-    if ((0,history_select/* isAbsent */.W0)(wanted)) {
-        if ((0,history_select/* isAbsent */.W0)(current) && !(rule.strict && ifMissing === 'fail')) {
-            return { key, action: 'unchanged', current };
-        }
-        if (ifMissing === 'fail')
-            return absentRefusal(key, target, wanted);
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
 }
-/** A key that should be absent at the target, while `if-missing` is fail. */
-function absentRefusal(key, target, marker) {
-    const allow = "; set 'if-missing' to delete or skip to allow this";
-    if (target.kind === 'versions') {
-        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
-    }
-    const at = `at ${target.at.toISOString()}`;
-    if (marker) {
-        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
-        return { key, problem, cause: 'deleted', wanted: marker };
-    }
-    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
-}
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or one the content rule (history/content.ts) finds the same (an earlier
- * rollback's copy). What is compared is the content, as `rclone --checksum` does.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same === true;
-}
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes (the content
- * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
- * another part layout). Then only HeadObjects can tell.
- */
-function mayBeSame(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same !== false;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
-    }
-    return undefined;
-}
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
-}
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
-
-
-
-
-/**
- * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
- * listing cannot tell whether it can be copied, and of both versions when they have the same
- * size but different ETags (the current one may be a copy of it after all).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
-    if ('problem' in decided)
-        return { key, problem: decided.problem };
-    if (decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const { wanted, current } = decided;
-    const same = mayBeSame(current, wanted);
-    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
-        return decided;
-    let source;
-    try {
-        source = await head(s3, request, wanted);
-    }
-    catch (e) {
-        return { key, problem: `version ${wanted.versionId} cannot be read: ${(0,errors/* errorMessage */.gJ)(e)}` };
-    }
-    const problem = sourceProblem(wanted.versionId, source);
-    if (problem)
-        return { key, problem };
-    decided.source = source;
-    if (same && current && sameObject(await head(s3, request, current), source)) {
-        decided.action = 'unchanged';
-    }
-    return decided;
-}
-function head(s3, request, entry) {
-    return (0,objects/* headVersion */.xW)(s3, {
-        bucket: request.bucket,
-        key: entry.key,
-        versionId: entry.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
+/** After a failed write: every write that may have landed is examined and its key put back. */
+async function putBackAll(ctx, stopped) {
+    const { guard, stores, failed, error } = stopped;
+    await stores.journal.flush();
+    const unconfirmed = stopped.pending.splice(0).map(({ item, landed }) => ({
+        item,
+        attempts: landed.attempts,
+        newVersionId: landed.versionId,
+        unsure: landed.uncertain,
+    }));
+    const [first] = failed;
+    return putBack(ctx, { guard, journal: stores.journal, candidates: [...failed, ...unconfirmed] }, {
+        failure: first ? { item: first.item, error: first.error ?? error } : { error },
+        states: stores.states,
     });
-}
-/**
- * Pure: the current version already is the wanted one as a restore would make it: the same
- * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
- */
-function sameObject(a, b) {
-    if (a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    return (0,content/* sameBytes */.e)(a, b, 'head').same === true;
-}
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-
-;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
-
-
-
-
-
-
-/** Problems kept in memory (and so in the error); the rest are only counted. */
-const PROBLEMS_KEPT = 100;
-/**
- * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
- * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
- */
-async function scan(s3, request, source, stores, concurrency, log, each = false, 
-/** Sees every key that resolved (to record a plan, or to check one). */
-observe) {
-    const result = {
-        keys: 0,
-        versions: 0,
-        actions: { restore: 0, delete: 0, unchanged: 0, skip: 0 },
-        problems: [],
-        problemCount: 0,
-    };
-    const progress = new lib_progress/* Progress */.k('Resolved', undefined, log);
-    const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
-    await (0,pool/* eachLimit */.h)(source, concurrency, async ({ key, entries }) => {
-        result.keys++;
-        result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
-            throw new errors/* StepError */.zg('planning', key, e);
-        });
-        if ('problem' in resolved) {
-            result.problemCount++;
-            if (result.problems.length < PROBLEMS_KEPT)
-                result.problems.push(resolved);
-        }
-        else {
-            result.actions[resolved.action]++;
-            await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
-            if (each)
-                log.info(line);
-            else
-                log.debug(line);
-            if (resolved.action === 'restore' || resolved.action === 'delete') {
-                await stores.plan.write(resolved);
-            }
-            else {
-                await stores.outcomes.write(plannedOutcome(resolved));
-            }
-        }
-        progress.add(1, line());
-    });
-    progress.finish(line());
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
-/**
- * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
- * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
- * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
- * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
- */
-
-
-
-
-const FORMAT = { format: 's3-rollback-plan', version: 1 };
-function lineOf(item) {
-    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
-    const wanted = (0,history_select/* isAbsent */.W0)(item.wanted) ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: item.action,
-        current: item.current ? entry(item.current) : null,
-        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
-    };
-}
-/** What must be the same for a key to be "as the plan saw it". */
-function signature(line) {
-    const current = line.current
-        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
-        : 'nothing';
-    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
-}
-/** A dry run's plan, written as the keys are resolved. */
-class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
-    }
-    static async create(dir, header) {
-        const writer = await sealed/* SealedWriter */.S1.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
-    }
-    record(item) {
-        return this.writer.write(lineOf(item));
-    }
-    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
-    async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
-    }
-}
-/** Keys named in a stale-plan error (the count is always given). */
-const MOVED_KEPT = 100;
-/**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
- */
-async function loadPlan(file, bucket) {
-    const contents = await (0,sealed/* openSealed */.j5)(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new sealed/* SealedFileError */.DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
-    const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
-        if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
-    }
-    const target = 'toTime' in header.target
-        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
-        : { kind: 'versions', versions, origin: header.target.snapshot };
-    const moved = [];
-    let movedCount = 0;
-    const seen = new Set();
-    const report = (key, problem) => {
-        movedCount++;
-        if (moved.length < MOVED_KEPT)
-            moved.push({ key, problem });
-    };
-    return {
-        header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
-        target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
-            const now = signature(lineOf(item));
-            if (want === undefined)
-                report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
-        },
-        finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
-            if (movedCount > 0)
-                throw new StalePlanError(file, moved, movedCount);
-        },
-    };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(6955);
-// EXTERNAL MODULE: ./src/s3/client.ts
-var s3_client = __nccwpck_require__(7917);
-;// CONCATENATED MODULE: ./src/s3/control.ts
-/**
- * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
- * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
- * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
- * a bad role, account or manifest is refused before anything is copied.
- */
-
-
-/**
- * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
- * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
- * x-amz-account-id header only, not in front of the host name. Give it a host name
- * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
- * 123456789012.127.0.0.1 is not a valid URL.
- */
-function createControlClient(settings) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
-    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
-        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
-        ...(endpoint ? { endpoint } : {}),
-        retryMode: 'adaptive',
-        maxAttempts: s3_client/* MAX_ATTEMPTS */.m,
-    });
-    client.middlewareStack.add(s3_client/* nameOperation */.zS, { step: 'initialize', name: 'nameOperation' });
-    if (endpoint) {
-        const host = new URL(endpoint).hostname;
-        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
-        client.middlewareStack.add((next) => async (args) => {
-            const request = args.request;
-            if (request.hostname?.endsWith(`.${host}`))
-                request.hostname = host;
-            return next(args);
-        }, { step: 'build', name: 'accountIdInHeaderOnly' });
-    }
-    return client;
-}
-/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
-async function createCopyJob(control, r) {
-    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
-        AccountId: r.accountId,
-        ConfirmationRequired: true,
-        Operation: {
-            S3PutObjectCopy: {
-                TargetResource: `arn:aws:s3:::${r.bucket}`,
-                MetadataDirective: 'COPY',
-                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
-            },
-        },
-        Manifest: {
-            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
-            Location: {
-                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
-                ETag: r.manifest.eTag,
-            },
-        },
-        Report: {
-            Enabled: true,
-            Bucket: `arn:aws:s3:::${r.report.bucket}`,
-            Prefix: r.report.prefix.replace(/\/$/, ''),
-            Format: 'Report_CSV_20180820',
-            // the report names failed tasks only: a run that succeeds reads almost nothing
-            ReportScope: 'FailedTasksOnly',
-        },
-        Priority: r.priority,
-        RoleArn: r.roleArn,
-        ClientRequestToken: r.token,
-        Description: r.description.slice(0, 256),
-    }));
-    if (!out.JobId)
-        throw new Error('CreateJob returned no JobId');
-    return out.JobId;
-}
-async function describeJob(control, accountId, jobId) {
-    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
-    const job = out.Job;
-    const progress = job?.ProgressSummary;
-    return {
-        status: job?.Status ?? 'unknown',
-        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
-        failed: progress?.NumberOfTasksFailed ?? 0,
-        total: progress?.TotalNumberOfTasks ?? 0,
-        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
-    };
-}
-/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
-async function setJobStatus(control, accountId, jobId, status, reason) {
-    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
-        AccountId: accountId,
-        JobId: jobId,
-        RequestedJobStatus: status,
-        StatusUpdateReason: reason.slice(0, 256),
-    }));
-}
-/** Job statuses after which nothing more happens. */
-const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/lib/jsonl.ts
+var jsonl = __nccwpck_require__(489);
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
@@ -41577,7 +41497,7 @@ async function fetchReport(s3, bucket, prefix, jobId) {
 }
 async function report_text(s3, bucket, key) {
     try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
+        const out = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
     }
     catch (e) {
@@ -41776,89 +41696,122 @@ function describeWriters(w) {
 
 
 
-
 /** Writes the plan with copy jobs and this process; returns the keys written. */
-async function applyWithBatch(s3, control, where, copy, batch, stores, options, log, writers) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+async function applyWithBatch(ctx, writer, stores, writers) {
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
-    const base = `${batch.prefix.prefix}${runId}/`;
-    const jobs = await log.group('Creating the copy jobs', async () => {
-        const dir = await (0,jsonl/* runDirectory */.xw)();
-        const groups = await manifests(stores.plan, where.bucket, copy, dir).catch(async (e) => {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            throw e;
-        });
-        writers.runner = groups.runner;
-        const created = [];
-        try {
-            for (const [storageClass, csv] of groups.byClass) {
-                const key = `${base}manifest-${storageClass}.csv`;
-                const put = await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-                    Bucket: batch.prefix.bucket,
-                    Key: key,
-                    Body: (0,external_node_fs_.createReadStream)(csv.file),
-                    ContentLength: (await (0,promises_.stat)(csv.file)).size,
-                    ContentType: 'text/csv',
-                }));
-                const id = await createCopyJob(control, {
-                    accountId: batch.accountId,
-                    roleArn: batch.roleArn,
-                    priority: batch.priority,
-                    bucket: where.bucket,
-                    manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
-                    report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
-                    storageClass,
-                    token: `${runId}-${storageClass}`.slice(0, 64),
-                    description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
-                });
-                created.push({ id, storageClass, keys: csv.keys, failedTasks: [] });
-                log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
-            }
-            for (const job of created) {
-                job.state = await waitFor(control, batch, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s), sleep);
-                if (job.state.status !== 'Suspended') {
-                    throw new BatchJobError(job.id, job.state.status, job.state.reasons, [], 'was not created');
-                }
-            }
-        }
-        catch (e) {
-            await jobs_cancel(control, batch, created, 'the rollback stopped before its first write');
-            throw e instanceof BatchJobError
-                ? e
-                : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
-        }
-        finally {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-        log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
-        return created;
-    });
+    const run = {
+        ...writer,
+        runId,
+        base: `${writer.batch.prefix.prefix}${runId}/`,
+        sleep: writer.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    };
+    const jobs = await ctx.log.group('Creating the copy jobs', () => createJobs(ctx, run, stores.plan, writers));
     writers.jobs = jobs;
-    const runnerItems = filtered(stores.plan, copy, 'runner');
+    await writeRunnerPart(ctx, run, writers, stores);
+    await startAndAwaitJobs(ctx, run, jobs);
+    return confirmJobs(ctx, run, jobs, stores);
+}
+/**
+ * Step 1: one copy job per storage class, created awaiting confirmation (Suspended), so a bad
+ * role, account or manifest is refused before any key is written. Sets `writers.runner`.
+ */
+async function createJobs(ctx, run, plan, writers) {
+    const { where, copy, log } = ctx;
+    const dir = await (0,jsonl/* runDirectory */.xw)();
+    const groups = await manifests(plan, where.bucket, copy, dir).catch(async (e) => {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw e;
+    });
+    writers.runner = groups.runner;
+    const created = [];
+    try {
+        for (const [storageClass, csv] of groups.byClass) {
+            created.push(await createJob(ctx, run, storageClass, csv));
+        }
+        await awaitSuspended(run, created);
+    }
+    catch (e) {
+        await cancel(run, created, 'the rollback stopped before its first write');
+        throw e instanceof BatchJobError
+            ? e
+            : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    log.info(`${writers.runner} keys for this process (delete markers, sources over 5 GB or in parts)`);
+    return created;
+}
+/** Uploads one storage class's manifest and creates its copy job. */
+async function createJob(ctx, run, storageClass, csv) {
+    const { s3, where, log } = ctx;
+    const { batch, runId, base } = run;
+    const key = `${base}manifest-${storageClass}.csv`;
+    const put = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: batch.prefix.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(csv.file),
+        ContentLength: (await (0,promises_.stat)(csv.file)).size,
+        ContentType: 'text/csv',
+    }));
+    const id = await createCopyJob(run.control, {
+        accountId: batch.accountId,
+        roleArn: batch.roleArn,
+        priority: batch.priority,
+        bucket: where.bucket,
+        manifest: { bucket: batch.prefix.bucket, key, eTag: put.ETag?.replace(/"/g, '') ?? '' },
+        report: { bucket: batch.prefix.bucket, prefix: `${base}reports` },
+        storageClass,
+        token: `${runId}-${storageClass}`.slice(0, 64),
+        description: `s3-rollback ${runId}: ${csv.keys} keys of s3://${where.bucket} (${storageClass})`,
+    });
+    log.info(`Job ${id}: ${csv.keys} copies (${storageClass}); manifest s3://${batch.prefix.bucket}/${key}`);
+    return { id, storageClass, keys: csv.keys, failedTasks: [] };
+}
+/** Waits until every job created is Suspended (awaiting confirmation); any other end fails. */
+async function awaitSuspended(run, created) {
+    for (const job of created) {
+        job.state = await waitFor(run, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s));
+        if (job.state.status !== 'Suspended') {
+            const { status, reasons } = job.state;
+            throw new BatchJobError({ jobId: job.id, status, reasons, failedTasks: [] }, 'was not created');
+        }
+    }
+}
+/** Step 2: this process writes its part; on failure (put back by applyPlan) the jobs are cancelled. */
+async function writeRunnerPart(ctx, run, writers, stores) {
+    const items = filtered(stores.plan, ctx.copy, 'runner');
     try {
         if (writers.runner > 0) {
-            await log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(s3, where, copy, runnerItems, stores, { ...options, total: writers.runner }, log));
+            await ctx.log.group(`Restoring ${writers.runner} keys here`, () => applyPlan(ctx, items, stores, writers.runner));
         }
     }
     catch (e) {
-        await jobs_cancel(control, batch, jobs, 'the rest of the rollback failed and was put back');
+        await cancel(run, writers.jobs, 'the rest of the rollback failed and was put back');
         throw e;
     }
+}
+/**
+ * Step 3: the jobs are confirmed (Ready), polled to their end, and their completion reports
+ * read. A job that fails to start or does not finish in time is cancelled and marked: the
+ * listing decides what landed, and the put-back undoes it.
+ */
+async function startAndAwaitJobs(ctx, run, jobs) {
+    const { s3, log } = ctx;
+    const { control, batch, base } = run;
     await log
         .group(`Running ${jobs.length} copy job(s)`, async () => {
         for (const job of jobs)
             await setJobStatus(control, batch.accountId, job.id, 'Ready', 's3-rollback: planned and checked');
         for (const job of jobs) {
-            job.state = await waitFor(control, batch, job.id, (s) => FINAL_STATUSES.has(s), sleep, log);
+            job.state = await waitFor(run, job.id, (s) => FINAL_STATUSES.has(s), log);
             job.failedTasks = (await fetchReport(s3, batch.prefix.bucket, `${base}reports`, job.id)).filter((row) => row.status !== 'succeeded');
             log.info(`Job ${job.id}: ${job.state.status}, ${job.state.succeeded} succeeded, ${job.state.failed} failed` +
                 (job.state.reasons.length > 0 ? `: ${job.state.reasons.join('; ')}` : ''));
         }
     })
         .catch(async (e) => {
-        // A job that failed to start, or did not finish in time: cancel it; the listing decides
-        // what landed, and the put-back undoes it.
-        await jobs_cancel(control, batch, jobs, 'waiting for the job failed');
+        await cancel(run, jobs, 'waiting for the job failed');
         for (const job of jobs) {
             if (job.state && job.state.status === 'Complete')
                 continue;
@@ -41869,15 +41822,39 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             };
         }
     });
-    return confirmJobs(s3, where, copy, batch, jobs, stores, options, log);
 }
-/** Confirms every key given to a job; on any failure, puts back or reports. */
-async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
+/**
+ * Steps 4 and 5: every key given to a job is confirmed from the listing, as a runner write is;
+ * on any failure every key this run changed is put back (or, with `batch-put-back: false`, each
+ * key's state is reported).
+ */
+async function confirmJobs(ctx, run, jobs, stores) {
+    const failed = await confirmJobCopies(ctx, stores);
+    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
+    if (failed.length === 0 && !jobFailed)
+        return stores.journal.count;
+    const job = jobFailed ?? jobs[0];
+    const error = new BatchJobError({
+        jobId: job.id,
+        status: job.state?.status ?? 'unknown',
+        reasons: job.state?.reasons ?? [],
+        failedTasks: job.failedTasks,
+    }, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
+    await stores.journal.flush();
+    if (!run.batch.putBack) {
+        throw await reportStates(stores, failed, error);
+    }
+    ctx.log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
+    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states });
+}
+/** The jobs' copies, confirmed from the listing a batch at a time; returns those not confirmed. */
+async function confirmJobCopies(ctx, stores) {
+    const { s3, where, copy, walk, log } = ctx;
     const failed = [];
-    const size = options.batch ?? 1000;
+    const size = ctx.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -41896,17 +41873,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
         }
         await flush();
     });
-    const jobFailed = jobs.find((j) => j.state?.status !== 'Complete' || j.failedTasks.length > 0);
-    if (failed.length === 0 && !jobFailed)
-        return stores.journal.count;
-    const job = jobFailed ?? jobs[0];
-    const error = new BatchJobError(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
-    await stores.journal.flush();
-    if (!batch.putBack) {
-        throw await reportStates(stores, failed, error);
-    }
-    log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
-    throw await putBack(s3, where, copy, { guard: new WriteGuard(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
+    return failed;
 }
 /** `batch-put-back: false`: every key's state, and how a re-run converges. */
 async function reportStates(stores, failed, error) {
@@ -41924,7 +41891,9 @@ async function reportStates(stores, failed, error) {
             (stores.states.path ? ` The state of every key is in ${stores.states.path}.` : '');
     return error;
 }
-async function waitFor(control, batch, jobId, done, sleep, log) {
+/** Polls a job until `done` says its status is the end (or batch-timeout passes). */
+async function waitFor(run, jobId, done, log) {
+    const { control, batch, sleep } = run;
     const deadline = Date.now() + batch.timeoutMs;
     let pause = batch.pollIntervalMs;
     let last = '';
@@ -41938,13 +41907,15 @@ async function waitFor(control, batch, jobId, done, sleep, log) {
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            throw new BatchJobError(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
+            throw new BatchJobError({ jobId, status: state.status, reasons: state.reasons, failedTasks: [] }, `did not finish within batch-timeout`);
         }
         await sleep(Math.min(pause, left));
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
     }
 }
-async function jobs_cancel(control, batch, jobs, why) {
+/** Cancels every job not yet at its end (a failed cancel is left to the job's own end). */
+async function cancel(run, jobs, why) {
+    const { control, batch } = run;
     for (const job of jobs) {
         if (job.state && FINAL_STATUSES.has(job.state.status))
             continue;
@@ -41952,227 +41923,10 @@ async function jobs_cancel(control, batch, jobs, why) {
     }
 }
 
-// EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
-// EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(3227);
-;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+;// CONCATENATED MODULE: ./src/engine/run/cleanup.ts
+/** What is kept of a run's working files once it ends. */
 
 
-
-
-async function resolveTarget(s3, settings) {
-    const { target } = settings;
-    if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
-    if (target.kind === 'plan') {
-        const plan = await loadPlan(target.file, settings.bucket);
-        const { header } = plan;
-        return {
-            settings: {
-                ...settings,
-                target: plan.target,
-                keys: plan.keys,
-                prefix: header.prefix,
-                ifMissing: header.ifMissing,
-            },
-            plan,
-        };
-    }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
-}
-/**
- * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
- * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
- */
-async function fromSnapshot(s3, settings, ref) {
-    const id = await (0,snapshots/* resolveRef */.qE)(s3, settings.snapshotStore, ref);
-    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
-    const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
-        return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
-        };
-    }
-    const picked = new Map();
-    for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
-        if (!versions.has(key) && !inScope) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
-        }
-        picked.set(key, versions.get(key) ?? null);
-    }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
-}
-
-;// CONCATENATED MODULE: ./src/engine/rollback.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Revives the Date fields of a PlanItem read back from JSON. */
-const revivePlanItem = (0,jsonl/* reviveDates */.Zs)(['lastModified', 'expires']);
-/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
-async function fileStores(dir) {
-    const at = dir ?? (await (0,jsonl/* runDirectory */.xw)());
-    return {
-        dir: dir === undefined ? at : undefined,
-        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
-        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
-        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
-        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
-    };
-}
-function memoryStores() {
-    return {
-        plan: new MemoryStore(),
-        journal: new MemoryStore(),
-        outcomes: new MemoryStore(),
-        states: new MemoryStore(),
-    };
-}
-/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
-async function rollback(s3, asked, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = asked;
-    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
-        throw e instanceof errors/* InputError */.dz || e instanceof errors/* SnapshotError */.JC || e instanceof sealed/* SealedFileError */.DS
-            ? e
-            : new errors/* StepError */.zg('reading the target', describeTarget(asked), e);
-    });
-    if (plan)
-        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
-    const prefix = settings.prefix;
-    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
-    const selection = prefix === undefined
-        ? { keys: settings.keys }
-        : (0,sources/* prefixSelection */.Bu)(prefix, bucket, settings.snapshotStore);
-    const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
-    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const observe = async (item) => {
-        plan?.check(item);
-        await recorder?.record(item);
-    };
-    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
-    let result;
-    let written = 0;
-    let writers;
-    try {
-        result = await log
-            .group(resolving(bucket, prefix), async () => {
-            if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
-                log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
-            }
-            const request = { ...settings, checkSources: dryRun };
-            const source = (0,cancel/* untilCancelled */.c8)((0,sources/* histories */.l3)(s3, where, selection), options.cancel);
-            const each = prefix === undefined;
-            const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
-            await stores.plan.close();
-            return found;
-        })
-            .catch((e) => {
-            throw e instanceof errors/* StepError */.zg || e instanceof cancel/* CancelledError */.cc
-                ? e
-                : new errors/* StepError */.zg('listing', subject, e);
-        });
-        check(result, prefix);
-        plan?.finish();
-        const planned = result.actions.restore + result.actions.delete;
-        log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
-            `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
-            `${result.actions.skip} skipped`);
-        const applyOptions = {
-            concurrency: settings.concurrency,
-            total: planned,
-            batch: options.batch,
-            walk: options.walk,
-            cancel: options.cancel,
-        };
-        const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
-        if (batch)
-            writers = await splitOf(stores.plan, settings.copy);
-        if (dryRun || planned === 0) {
-            for await (const item of stores.plan.read())
-                await stores.outcomes.write(plannedOutcome(item));
-        }
-        else if (batch && writers && writers.jobs.length > 0) {
-            const control = options.control ?? createControlClient(settings.s3);
-            const found = writers;
-            written = await applyWithBatch(s3, control, where, settings.copy, batch, stores, applyOptions, log, found).finally(() => {
-                if (!options.control)
-                    control.destroy();
-            });
-        }
-        else {
-            written = await log.group(`Restoring ${planned} keys`, () => applyPlan(s3, where, settings.copy, stores.plan.read(), stores, applyOptions, log));
-        }
-    }
-    catch (e) {
-        await recorder?.close();
-        await cleanUp(stores, e);
-        throw e;
-    }
-    finally {
-        await Promise.all([
-            stores.plan.close(),
-            stores.journal.close(),
-            stores.outcomes.close(),
-            stores.states.close(),
-        ]);
-    }
-    const manifest = await manifestOf(settings, result, written, stores.outcomes);
-    await cleanUp(stores);
-    if (recorder)
-        manifest.plan = await recorder.close();
-    if (writers)
-        manifest.writers = describeWriters(writers);
-    if (plan)
-        manifest.appliedPlan = plan.digest;
-    return manifest;
-}
-/** What a run was asked to go back to, for messages. */
-function describeTarget(settings) {
-    const { target } = settings;
-    if (target.kind === 'plan')
-        return `plan file ${target.file}`;
-    if (target.kind === 'snapshot')
-        return `snapshot ${target.ref}`;
-    return `s3://${settings.bucket}`;
-}
-/** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
-async function planRecorder(settings, stores) {
-    const { target } = settings;
-    return PlanRecorder.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
-        bucket: settings.bucket,
-        createdAt: new Date().toISOString(),
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
-        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
-        ifMissing: settings.ifMissing,
-    });
-}
 /**
  * Removes the run's working files, keeping what the user needs: after a run, the manifest
  * file (and the undo lines next to it); after a failed write, the final state of every key.
@@ -42192,29 +41946,29 @@ async function cleanUp(stores, error) {
         await stores.outcomes.remove();
     }
 }
-function resolving(bucket, prefix) {
-    if (prefix === undefined)
-        return 'Resolving versions';
-    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
-}
-/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
-function check(result, prefix) {
-    if (result.problemCount > 0) {
-        const more = result.problemCount - result.problems.length;
-        const problems = [...result.problems];
-        if (more > 0)
-            problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new PlanError(problems);
+
+;// CONCATENATED MODULE: ./src/engine/run/undo.ts
+/** The undo file of a prefix run: what to pass as `version-ids` to put every key back. */
+
+
+
+/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+async function writeUndo(outcomes) {
+    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
+    const file = await (0,promises_.open)(path, 'w');
+    try {
+        for await (const row of outcomes.read())
+            await file.write(`${undoLine(row)}\n`);
     }
-    if (prefix !== undefined && result.keys === 0) {
-        throw new PlanError([
-            {
-                key: prefix,
-                problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
-            },
-        ]);
+    finally {
+        await file.close();
     }
+    return path;
 }
+
+;// CONCATENATED MODULE: ./src/engine/run/manifest.ts
+
+
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
  * file with every row, and the rows themselves when there are at most INLINE_KEYS.
@@ -42253,18 +42007,258 @@ async function manifestOf(settings, result, written, outcomes) {
     };
     return { ...manifest, summary };
 }
-/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
-async function writeUndo(outcomes) {
-    const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
-    const file = await (0,promises_.open)(path, 'w');
+
+;// CONCATENATED MODULE: ./src/engine/run/recorder.ts
+/** A dry run's plan file: what `plan-file` applies later, once approved. */
+
+
+/** Records the plan next to the manifest of a prefix run, else in a new directory. */
+async function planRecorder(settings, stores) {
+    const { target } = settings;
+    return PlanRecorder.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
+        bucket: settings.bucket,
+        createdAt: new Date().toISOString(),
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ifMissing: settings.ifMissing,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await jsonl/* JsonLinesWriter */.nX.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return (0,jsonl/* readJsonLines */.sS)(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run/stores.ts
+/** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
+
+
+
+/** Revives the Date fields of a PlanItem read back from JSON. */
+const revivePlanItem = (0,jsonl/* reviveDates */.Zs)(['lastModified', 'expires']);
+/** Files in a new private directory under RUNNER_TEMP (or the OS temp). */
+async function fileStores(dir) {
+    const at = dir ?? (await (0,jsonl/* runDirectory */.xw)());
+    return {
+        dir: dir === undefined ? at : undefined,
+        plan: await FileStore.create((0,external_node_path_.join)(at, 'plan.jsonl'), revivePlanItem),
+        journal: await FileStore.create((0,external_node_path_.join)(at, 'journal.jsonl'), revivePlanItem),
+        outcomes: await FileStore.create((0,external_node_path_.join)(at, 'manifest.jsonl')),
+        states: await FileStore.create((0,external_node_path_.join)(at, 'final-states.jsonl')),
+    };
+}
+function memoryStores() {
+    return {
+        plan: new MemoryStore(),
+        journal: new MemoryStore(),
+        outcomes: new MemoryStore(),
+        states: new MemoryStore(),
+    };
+}
+/** Closes every store of the run. */
+async function closeStores(stores) {
+    await Promise.all([
+        stores.plan.close(),
+        stores.journal.close(),
+        stores.outcomes.close(),
+        stores.states.close(),
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
+async function rollback(s3, asked, log, options = {}) {
+    const { bucket, expectedBucketOwner, dryRun } = asked;
+    await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
+    const { settings, plan } = await readTarget(s3, asked, log);
+    const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
+    const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
+    const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
+    const run = { s3, settings, where, stores, log };
+    let result;
+    let wrote;
     try {
-        for await (const row of outcomes.read())
-            await file.write(`${undoLine(row)}\n`);
+        result = await planKeys(run, async (item) => {
+            plan?.check(item);
+            await recorder?.record(item);
+        });
+        checkPlan(result, settings.prefix);
+        plan?.finish();
+        wrote = await writeKeys(run, result, options);
+    }
+    catch (e) {
+        await recorder?.close();
+        await cleanUp(stores, e);
+        throw e;
     }
     finally {
-        await file.close();
+        await closeStores(stores);
     }
-    return path;
+    const manifest = await manifestOf(settings, result, wrote.written, stores.outcomes);
+    await cleanUp(stores);
+    if (recorder)
+        manifest.plan = await recorder.close();
+    if (wrote.writers)
+        manifest.writers = describeWriters(wrote.writers);
+    if (plan)
+        manifest.appliedPlan = plan.digest;
+    return manifest;
+}
+/** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
+async function readTarget(s3, asked, log) {
+    const resolved = await resolveTarget(s3, asked).catch((e) => {
+        throw e instanceof errors/* InputError */.dz || e instanceof errors/* SnapshotError */.JC || e instanceof sealed/* SealedFileError */.DS
+            ? e
+            : new errors/* StepError */.zg('reading the target', describeTarget(asked), e);
+    });
+    const { plan } = resolved;
+    if (plan)
+        log.info(`Applying the plan in ${describeTarget(asked)} (made ${plan.header.createdAt})`);
+    return resolved;
+}
+/** What a run was asked to go back to, for messages. */
+function describeTarget(settings) {
+    const { target } = settings;
+    if (target.kind === 'plan')
+        return `plan file ${target.file}`;
+    if (target.kind === 'snapshot')
+        return `snapshot ${target.ref}`;
+    return `s3://${settings.bucket}`;
+}
+/** Pass 1: every key's decision, spilled to the run's stores; `observe` sees each one. */
+async function planKeys(run, observe) {
+    const { s3, settings, where, stores, log } = run;
+    const { bucket, prefix } = settings;
+    const selection = prefix === undefined
+        ? { keys: settings.keys }
+        : (0,sources/* prefixSelection */.Bu)(prefix, bucket, settings.snapshotStore);
+    const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+    return log
+        .group(resolving(bucket, prefix), async () => {
+        if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+            log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
+        }
+        const request = { ...settings, checkSources: settings.dryRun };
+        const source = (0,sources/* histories */.l3)(s3, where, selection);
+        const found = await scan(s3, request, source, {
+            stores,
+            concurrency: settings.concurrency,
+            log,
+            logEachKey: prefix === undefined,
+            observe,
+        });
+        await stores.plan.close();
+        return found;
+    })
+        .catch((e) => {
+        throw e instanceof errors/* StepError */.zg ? e : new errors/* StepError */.zg('listing', subject, e);
+    });
+}
+function resolving(bucket, prefix) {
+    if (prefix === undefined)
+        return 'Resolving versions';
+    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+}
+/** Pass 2: the planned writes, by this process or by copy jobs; a dry run only records rows. */
+async function writeKeys(run, result, options) {
+    const { s3, settings, where, stores, log } = run;
+    const planned = result.actions.restore + result.actions.delete;
+    log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
+        `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
+        `${result.actions.skip} skipped`);
+    const { concurrency, copy } = settings;
+    const { batch: confirmBatch, walk } = options;
+    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk };
+    const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
+    const writers = batch ? await splitOf(stores.plan, copy) : undefined;
+    if (settings.dryRun || planned === 0) {
+        for await (const item of stores.plan.read())
+            await stores.outcomes.write(plannedOutcome(item));
+        return { written: 0, writers };
+    }
+    if (batch && writers && writers.jobs.length > 0) {
+        const control = options.control ?? createControlClient(settings.s3);
+        const written = await applyWithBatch(ctx, { control, batch }, stores, writers).finally(() => {
+            if (!options.control)
+                control.destroy();
+        });
+        return { written, writers };
+    }
+    const written = await log.group(`Restoring ${planned} keys`, () => applyPlan(ctx, stores.plan.read(), stores, planned));
+    return { written, writers };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/index.ts
@@ -42276,9 +42270,11 @@ async function writeUndo(outcomes) {
  *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
  *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
  * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
- *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts);
+ *   the stage is handed one WriteContext (context.ts).
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
- * - run/: a run's working files, what is kept of them, and its undo file.
+ * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
+ *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
  */
 
 
@@ -42291,7 +42287,7 @@ async function writeUndo(outcomes) {
 
 /***/ }),
 
-/***/ 3683:
+/***/ 897:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42347,7 +42343,7 @@ const unquote = (etag) => etag?.replace(/^"|"$/g, '');
 
 /***/ }),
 
-/***/ 9548:
+/***/ 46:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42383,7 +42379,7 @@ function describe(entry) {
 
 /***/ }),
 
-/***/ 3227:
+/***/ 7301:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42395,14 +42391,14 @@ function describe(entry) {
 /* harmony export */   r3: () => (/* binding */ openSnapshot)
 /* harmony export */ });
 /* unused harmony export readPointer */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7769);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3872);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
 /**
  * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
  * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
@@ -42517,7 +42513,7 @@ function isMissing(e) {
 
 /***/ }),
 
-/***/ 1024:
+/***/ 3098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42526,7 +42522,7 @@ function isMissing(e) {
 /* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
 /* unused harmony export historiesOf */
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5676);
+/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9134);
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
@@ -42640,127 +42636,7 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
-/***/ 5067:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c8: () => (/* binding */ untilCancelled),
-/* harmony export */   cc: () => (/* binding */ CancelledError),
-/* harmony export */   dJ: () => (/* binding */ cancelOnSignals),
-/* harmony export */   mT: () => (/* binding */ Cancellation),
-/* harmony export */   r1: () => (/* binding */ wasCancelled)
-/* harmony export */ });
-/* unused harmony export PUT_BACK_DEADLINE_MS */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
-/**
- * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
- * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
- * asks the run to start no new write, let the writes in flight finish and put back what it
- * changed; a second signal, or the deadline, cuts the put-back short so the run can still
- * record every key's state and exit before it is killed.
- */
-
-/** A run's stop switch, passed down to the stages that start writes. */
-class Cancellation {
-    signal;
-    hurried = false;
-    waiters = [];
-    /** The signal that asked the run to stop (SIGINT, SIGTERM), once one has. */
-    get requested() {
-        return this.signal;
-    }
-    /** True once the put-back itself must stop: a second signal, or the deadline. */
-    get urgent() {
-        return this.hurried;
-    }
-    request(signal) {
-        if (this.signal === undefined) {
-            this.signal = signal;
-            for (const wake of this.waiters.splice(0))
-                wake();
-        }
-        else {
-            this.hurried = true;
-        }
-    }
-    hurry() {
-        this.hurried = true;
-    }
-    /** Throws CancelledError once the run was asked to stop: call before starting a write. */
-    throwIfRequested() {
-        if (this.signal !== undefined)
-            throw new CancelledError(this.signal);
-    }
-    /** Resolves when the run is asked to stop (to cut a pause short). */
-    whenRequested() {
-        if (this.signal !== undefined)
-            return Promise.resolve();
-        return new Promise((resolve) => this.waiters.push(resolve));
-    }
-}
-/** The run was cancelled (a signal): nothing more was started; what it changed was put back. */
-class CancelledError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RefusedError */ .fk {
-    signal;
-    name = 'CancelledError';
-    constructor(signal) {
-        super(`cancelled by ${signal}`);
-        this.signal = signal;
-    }
-}
-/** True when `e` is, or was caused by, a cancellation. */
-function wasCancelled(e) {
-    for (let cause = e, depth = 0; cause && depth < 5; depth++) {
-        if (cause instanceof CancelledError)
-            return true;
-        cause = cause.cause;
-    }
-    return false;
-}
-/**
- * Seconds from the first signal to the point where the put-back stops starting writes: the
- * runner's SIGTERM comes 7.5 s after SIGINT and its kill 2.5 s later, so 6.5 s leaves time for
- * the writes in flight, the final states, the summary and the outputs.
- */
-const PUT_BACK_DEADLINE_MS = 6500;
-/**
- * Turns SIGINT and SIGTERM into `cancel.request()` for the life of a run, and hurries the
- * put-back at the deadline. Returns a function that removes the handlers.
- */
-function cancelOnSignals(cancel, options = {}) {
-    let timer;
-    const handler = (signal) => {
-        const first = cancel.requested === undefined;
-        cancel.request(signal);
-        options.onSignal?.(signal);
-        if (first) {
-            timer = setTimeout(() => cancel.hurry(), options.deadlineMs ?? PUT_BACK_DEADLINE_MS);
-            timer.unref();
-        }
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-        if (timer)
-            clearTimeout(timer);
-    };
-}
-/**
- * Yields the items of `source` until the run is asked to stop, then throws CancelledError: a
- * pool over it starts nothing more, lets the tasks in flight finish, and fails with that error.
- */
-async function* untilCancelled(source, cancel) {
-    for await (const item of source) {
-        cancel?.throwIfRequested();
-        yield item;
-    }
-}
-
-
-/***/ }),
-
-/***/ 5950:
+/***/ 7268:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42773,8 +42649,8 @@ async function* untilCancelled(source, cancel) {
 /* harmony export */   zg: () => (/* binding */ StepError)
 /* harmony export */ });
 /* unused harmony export ChainError */
-/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1302);
-/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7769);
+/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9295);
 
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
@@ -42859,7 +42735,7 @@ function diagnose(e, context = {}) {
 
 /***/ }),
 
-/***/ 1302:
+/***/ 6976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43034,7 +42910,7 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 155:
+/***/ 489:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43130,7 +43006,7 @@ function runDirectory() {
 
 /***/ }),
 
-/***/ 4591:
+/***/ 1465:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43188,7 +43064,7 @@ async function eachLimit(items, limit, task) {
 
 /***/ }),
 
-/***/ 8434:
+/***/ 6300:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43276,7 +43152,7 @@ function duration(seconds) {
 
 /***/ }),
 
-/***/ 7769:
+/***/ 9295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43427,55 +43303,7 @@ function parse(line, what, n) {
 
 /***/ }),
 
-/***/ 3512:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bu: () => (/* binding */ cancelNotice)
-/* harmony export */ });
-/* unused harmony exports cancelled, cancelLine */
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3890);
-/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
-
-
-/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
-function cancelNotice(signal, cancel) {
-    if (cancel.urgent) {
-        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
-            'in the final states');
-    }
-    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
-        'every key this run changed is put back');
-}
-/** What a cancelled run's error says of it. */
-function cancelled(e, cancel) {
-    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
-    if (e instanceof RestoreError) {
-        return {
-            signal,
-            wrote: true,
-            putBack: e.putBack,
-            notPutBack: e.notPutBack,
-            statesFile: e.statesFile,
-        };
-    }
-    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
-}
-/** One line for the top of the job summary (Markdown). */
-function cancelLine(c) {
-    if (!c.wrote)
-        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
-    const cut = c.notPutBack > 0
-        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
-        : ' Every other key was not changed.';
-    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
-}
-
-
-/***/ }),
-
-/***/ 4458:
+/***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43597,77 +43425,7 @@ function escape(text) {
 
 /***/ }),
 
-/***/ 6328:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Eb: () => (/* binding */ undoCommand),
-/* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS)
-/* harmony export */ });
-/* unused harmony exports undoInputs, undoStep, quote */
-/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
-const INLINE_UNDO_CHARS = 2048;
-/** The action inputs that undo the run, in the order a step lists them. */
-function undoInputs(of, lines) {
-    const inputs = [['bucket', of.bucket]];
-    if ('file' in lines)
-        inputs.push(['version-ids-file', lines.file]);
-    else
-        inputs.push(['version-ids', lines.versionIds.join('\n')]);
-    inputs.push(['if-missing', 'delete']);
-    if (of.s3.region)
-        inputs.push(['region', of.s3.region]);
-    if (of.s3.endpoint)
-        inputs.push(['endpoint-url', of.s3.endpoint]);
-    if (of.s3.forcePathStyle)
-        inputs.push(['force-path-style', 'true']);
-    if (of.expectedBucketOwner)
-        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
-    return inputs;
-}
-/**
- * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
- * the absolute path of its script), so it runs from any directory, in a clone or an install.
- */
-function undoCommand(cli, of, lines) {
-    const words = [...cli, 'restore'];
-    for (const [name, value] of undoInputs(of, lines)) {
-        if (name === 'version-ids') {
-            for (const line of value.split('\n'))
-                words.push('--version-id', line);
-        }
-        else if (name === 'force-path-style') {
-            words.push(`--${name}`);
-        }
-        else {
-            words.push(`--${name}`, value);
-        }
-    }
-    if (of.profile)
-        words.push('--profile', of.profile);
-    return words.map(quote).join(' ');
-}
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
-    return ['with:', ...rows].join('\n');
-}
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function yamlScalar(value) {
-    if (value === 'true')
-        return value;
-    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
-        ? value
-        : JSON.stringify(value);
-}
-
-
-/***/ }),
-
-/***/ 5235:
+/***/ 8325:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43677,8 +43435,8 @@ function yamlScalar(value) {
 /* harmony export */   i1: () => (/* binding */ bucketRows)
 /* harmony export */ });
 /* unused harmony export windowOutput */
-/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8491);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3018);
+/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1145);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1556);
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -43748,7 +43506,7 @@ function windowOutput(days) {
 
 /***/ }),
 
-/***/ 7917:
+/***/ 511:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43757,7 +43515,7 @@ function windowOutput(days) {
 /* harmony export */   zS: () => (/* binding */ nameOperation)
 /* harmony export */ });
 /* unused harmony export SOCKET_TIMEOUT_MS */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -43806,7 +43564,7 @@ const nameOperation = (next, context) => async (args) => {
 
 /***/ }),
 
-/***/ 5676:
+/***/ 9134:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43816,7 +43574,7 @@ const nameOperation = (next, context) => async (args) => {
 /* harmony export */   ks: () => (/* binding */ listPage)
 /* harmony export */ });
 /* unused harmony exports entryOrder, interleave */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -43964,7 +43722,7 @@ function byteOrder(a, b) {
 
 /***/ }),
 
-/***/ 3872:
+/***/ 8154:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43974,8 +43732,8 @@ function byteOrder(a, b) {
 /* harmony export */   xW: () => (/* binding */ headVersion)
 /* harmony export */ });
 /* unused harmony export factsFromHead */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5423);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3711);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
@@ -44057,7 +43815,7 @@ function httpStatus(e) {
 
 /***/ }),
 
-/***/ 8491:
+/***/ 1145:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44066,7 +43824,7 @@ function httpStatus(e) {
 /* harmony export */   sO: () => (/* binding */ DAY_MS)
 /* harmony export */ });
 /* unused harmony exports MINUTE_MS, HOUR_MS */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -44099,24 +43857,25 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 3401:
+/***/ 6102:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Cz: () => (/* binding */ parseAccess),
+  Ss: () => (/* binding */ parseKeys),
   P$: () => (/* binding */ parseSettings)
 });
 
-// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseKeys, parseVersionIds
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/settings/parse.ts
-var parse = __nccwpck_require__(6840);
+var parse = __nccwpck_require__(6894);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 ;// CONCATENATED MODULE: ./src/settings/chain.ts
 
 
@@ -44235,11 +43994,9 @@ function parseApiUrl(value) {
 /** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
 
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(3035);
-// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
-var lists = __nccwpck_require__(2218);
+var settings_prefix = __nccwpck_require__(4773);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var settings_snapshot = __nccwpck_require__(795);
+var settings_snapshot = __nccwpck_require__(749);
 ;// CONCATENATED MODULE: ./src/settings/batch.ts
 /** The inputs of `engine: batch-operations`: the job's role, account, prefix and limits. */
 
@@ -44289,7 +44046,7 @@ function parseEngine(read, store, bucket) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(8491);
+var duration = __nccwpck_require__(1145);
 ;// CONCATENATED MODULE: ./src/settings/verify.ts
 /** The inputs of verify mode: the window, the drill and its scratch prefix. */
 
@@ -44314,13 +44071,7 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: (0,duration/* parseDuration */.E9)(names/* Inputs */.G.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [
-            names/* Inputs */.G.ToTime,
-            names/* Inputs */.G.VersionIds,
-            names/* Inputs */.G.VersionIdsFile,
-            names/* Inputs */.G.ToSnapshot,
-            names/* Inputs */.G.Snapshot,
-        ].every((name) => get(name) === ''),
+        atWindowStart: [names/* Inputs */.G.ToTime, names/* Inputs */.G.VersionIds, names/* Inputs */.G.ToSnapshot, names/* Inputs */.G.Snapshot].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(names/* Inputs */.G.DrillPrefix), now),
     };
@@ -44356,8 +44107,6 @@ function parseDrillPrefix(value, now) {
 
 
 
-
-
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -44376,25 +44125,23 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
+    const keys = parseKeys(read(names/* Inputs */.G.Keys));
     const mode = (0,parse/* parseChoice */.HU)(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
-    (0,lists/* checkListInputs */.CR)(read);
     (0,settings_snapshot/* checkTargetInputs */.lx)(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(names/* Inputs */.G.Prefix).trim() !== '') {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, read(names/* Inputs */.G.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
-    const keyList = (0,lists/* readKeys */.x4)(read, env);
-    const { keys } = keyList;
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(names/* Inputs */.G.ToTime),
         versionIds: read(names/* Inputs */.G.VersionIds),
     });
-    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
+    const target = parseAnyTarget(read, mode, keys, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', `at least one object key, one per line (or a file of them in '${names/* Inputs */.G.KeysFile}')`);
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
     }
     const copy = {
         multipartThreshold: (0,parse/* parseSize */.DB)(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
@@ -44442,7 +44189,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, env, mode, keys, now, verify) {
+function parseAnyTarget(read, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -44454,7 +44201,7 @@ function parseAnyTarget(read, env, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(read, env, keys, now);
+    return parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -44476,11 +44223,22 @@ function parseBucket(value) {
     }
     return value;
 }
-function parseTarget(read, env, keys, now) {
-    const toTime = read(names/* Inputs */.G.ToTime).trim();
-    const given = (0,lists/* givenVersionIds */.ao)(read);
-    if (toTime !== '' && given) {
-        throw new errors/* InputError */.dz(given.input, given.value, `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    const keys = (0,parse/* lines */.Mn)(value);
+    const seen = new Set();
+    for (const key of keys) {
+        if (seen.has(key)) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, 'each object key once (this key is listed twice)');
+        }
+        seen.add(key);
+    }
+    return keys;
+}
+function parseTarget(toTime, versionIds, keys, now) {
+    const hasVersions = versionIds.trim() !== '';
+    if (toTime !== '' && hasVersions) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = (0,parse/* parseInstant */.nV)(names/* Inputs */.G.ToTime, toTime);
@@ -44490,21 +44248,39 @@ function parseTarget(read, env, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!given) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone), '${names/* Inputs */.G.VersionIds}' or ` +
-            `'${names/* Inputs */.G.VersionIdsFile}'`);
+    if (!hasVersions) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone) or '${names/* Inputs */.G.VersionIds}'`);
     }
-    const versions = (0,lists/* readVersionIds */.XO)(read, env);
-    if (keys.keys.length > 0) {
-        const listed = new Set(keys.keys);
-        const missing = keys.keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !listed.has(k));
+    const versions = parseVersionIds(versionIds);
+    if (keys.length > 0) {
+        const missing = keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
         if (missing.length > 0 || extra.length > 0) {
-            const odd = [...missing, ...extra];
-            throw new errors/* InputError */.dz(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, [...missing, ...extra].join(', '), `the same keys as '${names/* Inputs */.G.VersionIds}' (or leave '${names/* Inputs */.G.Keys}' empty)`);
         }
     }
     return { kind: 'versions', versions };
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    const versions = new Map();
+    for (const line of (0,parse/* lines */.Mn)(value)) {
+        const at = line.lastIndexOf('=');
+        const key = at < 0 ? '' : line.slice(0, at).trim();
+        if (key === '') {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'one key=versionId line per key');
+        }
+        if (versions.has(key)) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'each key once (this key is listed twice)');
+        }
+        const versionId = line.slice(at + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    }
+    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -44526,240 +44302,7 @@ function parseEndpoint(value) {
 
 /***/ }),
 
-/***/ 2218:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  CR: () => (/* binding */ checkListInputs),
-  ao: () => (/* binding */ givenVersionIds),
-  x4: () => (/* binding */ readKeys),
-  XO: () => (/* binding */ readVersionIds)
-});
-
-// UNUSED EXPORTS: inputPath, parseKeys, parseVersionIds
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
-// EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
-;// CONCATENATED MODULE: ./src/settings/lists.ts
-/**
- * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
- * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
- * format and the same checks as the inline value, and its errors name the file and the line.
- * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
- * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
- * entries, not copies of the text), before anything is written.
- */
-
-
-
-
-
-/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
-const MAX_LINE = 16 * 1024;
-const BLOCK = 64 * 1024;
-/** The inline input and the file input of each list. */
-const PAIRS = [
-    { inline: names/* Inputs */.G.Keys, file: names/* Inputs */.G.KeysFile },
-    { inline: names/* Inputs */.G.VersionIds, file: names/* Inputs */.G.VersionIdsFile },
-];
-/**
- * Refuses what can be told without reading a file: a list given both inline and as a file,
- * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
- */
-function checkListInputs(read) {
-    const given = (name) => read(name).trim();
-    for (const { inline, file } of PAIRS) {
-        if (given(inline) !== '' && given(file) !== '') {
-            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
-        }
-    }
-    if (given(names/* Inputs */.G.Prefix) === '')
-        return;
-    for (const { file } of PAIRS) {
-        if (given(file) !== '') {
-            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${names/* Inputs */.G.Prefix}' is set: a prefix run lists its keys and goes back to '${names/* Inputs */.G.ToTime}'`);
-        }
-    }
-}
-/** Which of `version-ids` and `version-ids-file` was given, if either. */
-function givenVersionIds(read) {
-    for (const input of [names/* Inputs */.G.VersionIds, names/* Inputs */.G.VersionIdsFile]) {
-        const value = read(input).trim();
-        if (value !== '')
-            return { input, value };
-    }
-    return undefined;
-}
-/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
-function readKeys(read, env) {
-    const path = read(names/* Inputs */.G.KeysFile).trim();
-    if (path === '')
-        return { input: names/* Inputs */.G.Keys, keys: parseKeys(read(names/* Inputs */.G.Keys)) };
-    const keys = parseKeyLines(fileLines(names/* Inputs */.G.KeysFile, path, env), fileFail(names/* Inputs */.G.KeysFile, path));
-    if (keys.length === 0)
-        throw emptyFile(names/* Inputs */.G.KeysFile, path, env);
-    return { input: names/* Inputs */.G.KeysFile, keys };
-}
-/** `version-ids`, or the lines of `version-ids-file`. */
-function readVersionIds(read, env) {
-    const path = read(names/* Inputs */.G.VersionIdsFile).trim();
-    if (path === '')
-        return parseVersionIds(read(names/* Inputs */.G.VersionIds));
-    const input = names/* Inputs */.G.VersionIdsFile;
-    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
-    if (versions.size === 0)
-        throw emptyFile(input, path, env);
-    return versions;
-}
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, line, expected);
-    });
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, expected);
-    });
-}
-/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
-function inputPath(path, env) {
-    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
-}
-function parseKeyLines(lines, fail) {
-    const keys = new Set();
-    lines((key, n) => {
-        if (key === '')
-            return;
-        if (keys.has(key)) {
-            const earlier = firstLine(lines, (line) => line === key);
-            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        keys.add(key);
-    });
-    return [...keys];
-}
-function parseVersionLines(lines, fail) {
-    const versions = new Map();
-    const keyOf = (line) => {
-        const at = line.lastIndexOf('=');
-        return at < 0 ? '' : line.slice(0, at).trim();
-    };
-    lines((line, n) => {
-        if (line === '')
-            return;
-        const key = keyOf(line);
-        if (key === '')
-            fail(line, n, 'one key=versionId line per key');
-        if (versions.has(key)) {
-            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
-            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
-        }
-        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    });
-    return versions;
-}
-/** The number of the first line that matches (read again: only an error needs it). */
-function firstLine(lines, matches) {
-    let first = 0;
-    lines((line, n) => {
-        if (first === 0 && matches(line))
-            first = n;
-    });
-    return first;
-}
-function inlineLines(value) {
-    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
-}
-/** A bad line of a file: the value names the file and the line number. */
-function fileFail(input, path) {
-    return (line, n, expected) => {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-        throw new errors/* InputError */.dz(input, `${path} line ${n}: ${shown}`, expected);
-    };
-}
-/** What a file input holds, for its errors. */
-function fileForm(input, env) {
-    const what = input === names/* Inputs */.G.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
-    const base = env.GITHUB_WORKSPACE
-        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
-        : `the current directory (${process.cwd()})`;
-    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
-}
-function emptyFile(input, path, env) {
-    return new errors/* InputError */.dz(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
-}
-/**
- * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
- * cannot be opened or read is an InputError naming the input, the path and what was expected.
- */
-function fileLines(input, path, env) {
-    const absolute = inputPath(path, env);
-    const unreadable = (e) => new errors/* InputError */.dz(input, path, `${fileForm(input, env)} (${e.message})`);
-    return (onLine) => {
-        let fd;
-        try {
-            fd = (0,external_node_fs_.openSync)(absolute, 'r');
-        }
-        catch (e) {
-            throw unreadable(e);
-        }
-        try {
-            const block = Buffer.alloc(BLOCK);
-            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-            let rest = '';
-            let n = 0;
-            for (;;) {
-                let size;
-                try {
-                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
-                }
-                catch (e) {
-                    throw unreadable(e);
-                }
-                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
-                const lines = text.split('\n');
-                rest = size === 0 ? '' : (lines.pop() ?? '');
-                for (const line of lines) {
-                    n++;
-                    if (line.length > MAX_LINE) {
-                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
-                    }
-                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
-                }
-                if (rest.length > MAX_LINE) {
-                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
-                }
-                if (size === 0)
-                    return;
-            }
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 5603:
+/***/ 4761:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44772,8 +44315,6 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
-    VersionIdsFile: 'version-ids-file',
-    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -44832,20 +44373,20 @@ const Outputs = {
 
 /***/ }),
 
-/***/ 6840:
+/***/ 6894:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DB: () => (/* binding */ parseSize),
 /* harmony export */   HU: () => (/* binding */ parseChoice),
+/* harmony export */   Mn: () => (/* binding */ lines),
 /* harmony export */   fL: () => (/* binding */ parseSeconds),
 /* harmony export */   nV: () => (/* binding */ parseInstant),
 /* harmony export */   q$: () => (/* binding */ isHttpUrl),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
-/* unused harmony export lines */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 /** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
 const KiB = 1024;
@@ -44948,15 +44489,15 @@ function parseSeconds(input, value, fallback) {
 
 /***/ }),
 
-/***/ 3035:
+/***/ 4773:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   A: () => (/* binding */ parsePrefix)
 /* harmony export */ });
 /* unused harmony export WHOLE_BUCKET */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
 
 
 /** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
@@ -44987,7 +44528,7 @@ function parsePrefix(value, others) {
 
 /***/ }),
 
-/***/ 795:
+/***/ 749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44998,9 +44539,9 @@ function parsePrefix(value, others) {
 /* harmony export */   r2: () => (/* binding */ parseSide)
 /* harmony export */ });
 /* unused harmony export DEFAULT_STORE_PREFIX */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6840);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6894);
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
 
@@ -45051,25 +44592,10 @@ function checkTargetInputs(read, mode) {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.KeysFile,
-        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix,
-    ], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        const targets = [
-            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
-            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
-            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
-            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
-            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile,
-        ];
-        for (const other of targets) {
+        for (const other of [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile]) {
             if (given(other) !== '') {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -45103,7 +44629,7 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 3018:
+/***/ 1556:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45113,14 +44639,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   M: () => (/* binding */ verify)
 });
 
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(5423);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/explain.ts
-var explain = __nccwpck_require__(1302);
+var explain = __nccwpck_require__(6976);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
+var objects = __nccwpck_require__(8154);
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
 
 
@@ -45171,9 +44697,7 @@ function isNoSuchBucket(e) {
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(4591);
-// EXTERNAL MODULE: ./src/lib/cancel.ts
-var cancel = __nccwpck_require__(5067);
+var pool = __nccwpck_require__(1465);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -45233,19 +44757,17 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(5676);
-// EXTERNAL MODULE: ./src/engine/index.ts + 22 modules
-var engine = __nccwpck_require__(3890);
+var listing = __nccwpck_require__(9134);
+// EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
+var engine = __nccwpck_require__(7005);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
 
 
 
 
 
-
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, options, log) {
-    const { copy } = options;
+async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new engine/* WriteGuard */.jF(log);
@@ -45257,7 +44779,7 @@ async function runDrill(s3, request, options, log) {
     }));
     const leftBehind = [];
     try {
-        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(request.items.keys(), options.cancel), 4, async (i) => {
+        await (0,pool/* eachLimit */.h)(request.items.keys(), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -45341,7 +44863,7 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(8491);
+var duration = __nccwpck_require__(1145);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
@@ -45532,7 +45054,7 @@ function describeRule(rule) {
 }
 
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var history_select = __nccwpck_require__(46);
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
@@ -45554,44 +45076,61 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    const { decided, ...judged } = judge(key, entries, settings);
-    Object.assign(report, judged);
+    if (entries.length === 0 && settings.ifMissing !== 'skip') {
+        report.state = 'missing';
+        report.problems.push(engine/* NO_SUCH_KEY */.yQ);
+        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
+        return report;
+    }
     const current = (0,history_select/* currentEntry */.ES)(entries);
-    const wanted = decided.wanted;
-    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
-        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
+    const { target } = settings;
+    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
+    const wanted = target.kind === 'time'
+        ? (0,history_select/* entryAt */._f)(entries, target.at)
+        : entries.find((e) => e.versionId === wantedId);
+    if (wanted) {
+        report.versionId = wanted.versionId;
+        report.lastModified = wanted.lastModified.toISOString();
+    }
+    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
+    if (target.kind === 'versions' && wantedId && !wanted) {
+        report.state = 'missing';
+        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
+    }
+    else if ((0,history_select/* isAbsent */.W0)(wanted)) {
+        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
+        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
+        if (settings.ifMissing !== 'fail') {
+            report.state = 'absent';
+            report.action = (0,history_select/* isAbsent */.W0)(current)
+                ? 'unchanged'
+                : settings.ifMissing === 'delete'
+                    ? 'delete'
+                    : 'skip';
+        }
+        else {
+            report.state = wanted ? 'deleted' : 'missing';
+            const why = target.kind === 'versions'
+                ? 'is to be absent (key=)'
+                : wanted
+                    ? `has a delete marker (${wanted.versionId}) current ${when}`
+                    : `has no version ${when} (it did not exist yet)`;
+            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
+        }
+    }
+    else if (wanted) {
+        await checkVersion(s3, ref, wanted, current, report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
- * stance: the entry at the target, the state, what a rollback would do (`restore` and
- * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
+ * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
+ * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
+ * content check) means a rollback leaves it as is, archived or not.
  */
-function judge(key, entries, settings) {
-    const decided = (0,engine/* decide */.LD)(key, entries, settings.target, {
-        ifMissing: settings.ifMissing,
-        strict: true,
-    });
-    const wanted = decided.wanted;
-    const at = {
-        versionId: wanted?.versionId ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-    if ('problem' in decided) {
-        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
-        return { decided, ...at, state, action: null, problems: [decided.problem] };
-    }
-    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
-    return { decided, ...at, state, action: decided.action, problems: [] };
-}
-/**
- * HeadObject of the target version, judged by the same rules as a restore (decide.ts
- * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
- * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
- */
-async function checkVersion(s3, ref, wanted, isCurrent, report) {
+async function checkVersion(s3, ref, wanted, current, report) {
+    const isCurrent = (0,engine/* sameByListing */.ce)(current, wanted);
     let facts;
     try {
         facts = await (0,objects/* headVersion */.xW)(s3, { ...ref, versionId: wanted.versionId });
@@ -45686,7 +45225,6 @@ function shortest(windows) {
 
 
 
-
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -45696,8 +45234,7 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, options = {}) {
-    const now = options.now ?? new Date();
+async function verify(s3, asked, log, now = new Date()) {
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -45723,7 +45260,7 @@ async function verify(s3, asked, log, options = {}) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(settings.keys.keys(), options.cancel), 8, async (i) => {
+        await (0,pool/* eachLimit */.h)(settings.keys.keys(), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -45734,7 +45271,7 @@ async function verify(s3, asked, log, options = {}) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
     }
     for (const k of keys) {
         delete k.source;
@@ -45818,12 +45355,11 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, run) {
-    const { log } = run;
+async function drillKeys(s3, settings, prefix, keys, log) {
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -46130,6 +45666,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(3532);
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -26,7 +26,11 @@ const log: Logger = {
   group: core.group,
 }
 
-/** The action: read inputs, roll back (or plan, in a dry run), set outputs, write the summary. */
+/**
+ * The action, by `mode`: `verify` (prove a rollback would work) and `snapshot` (record a named
+ * good state) run their own modules; otherwise read inputs, roll back (or plan, in a dry run),
+ * re-run the chained workflow if asked, set outputs, write the summary.
+ */
 export async function run(): Promise<void> {
   const cancel = new Cancellation()
   const stopListening = cancelOnSignals(cancel, {

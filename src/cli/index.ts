@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
- * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
- * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
+ * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
+ * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
+ * Results go to stdout (a table, or JSON with --json); progress, errors and what to do about
+ * them go to stderr. Exit codes: ./exit.ts.
  */
 import { realpathSync } from 'node:fs'
 import { copyFile, writeFile } from 'node:fs/promises'

@@ -40,17 +40,24 @@ export class StalePlanError extends RefusedError {
   }
 }
 
+/** How a Batch Operations job ended, as the run saw it. */
+export interface JobEnd {
+  jobId: string
+  status: string
+  reasons: string[]
+  /** Tasks that failed, as the completion report names them. */
+  failedTasks: { key: string; errorCode: string; message: string }[]
+}
+
 /** A Batch Operations job that did not copy every key it was given. */
 export class BatchJobError extends RefusedError {
+  readonly jobId: string
+  readonly status: string
+  readonly reasons: string[]
+  readonly failedTasks: JobEnd['failedTasks']
   override name = 'BatchJobError'
-  constructor(
-    readonly jobId: string,
-    readonly status: string,
-    readonly reasons: string[],
-    /** Tasks that failed, as the completion report names them. */
-    readonly failedTasks: { key: string; errorCode: string; message: string }[],
-    what: string,
-  ) {
+  constructor(job: JobEnd, what: string) {
+    const { jobId, status, reasons, failedTasks } = job
     const tasks = failedTasks
       .slice(0, 20)
       .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
@@ -62,6 +69,10 @@ export class BatchJobError extends RefusedError {
         ')' +
         (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''),
     )
+    this.jobId = jobId
+    this.status = status
+    this.reasons = reasons
+    this.failedTasks = failedTasks
   }
 }
 

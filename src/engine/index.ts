@@ -6,9 +6,11 @@
  *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
  *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
  * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
- *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts);
+ *   the stage is handed one WriteContext (context.ts).
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
- * - run/: a run's working files, what is kept of them, and its undo file.
+ * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
+ *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
  */
 export { rollback, type RunOptions } from './rollback.js'
 export {

@@ -126,15 +126,20 @@ export function changedTotal(manifest: Manifest): number {
 
 /** Keys whose current version this run changed. */
 export function changedCount(outcomes: readonly KeyOutcome[]): number {
-  return outcomes.filter((o) => o.newVersionId !== null).length
+  return outcomes.filter(changed).length
+}
+
+/** Whether the run changed this key's current version (and so an undo has to put it back). */
+export function changed(o: KeyOutcome): boolean {
+  return o.newVersionId !== null && o.newVersionId !== undefined
 }
 
 /**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist), for
+ * the keys the run changed. Passed back as `version-ids` with `if-missing: delete`, they undo it.
  */
 export function undoVersionIds(outcomes: readonly KeyOutcome[]): string {
-  return outcomes.map(undoLine).join('\n')
+  return outcomes.filter(changed).map(undoLine).join('\n')
 }
 
 export function undoLine(o: KeyOutcome): string {

@@ -8,8 +8,6 @@ import { headVersion, type ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'
 import { decide, mayBeSame, needsSourceCheck, sourceProblem, type PlanItem } from './decide.js'
 
-export type { Action, PlanItem } from './decide.js'
-
 /** Where and to what keys are resolved. */
 export interface ResolveRequest {
   bucket: string

@@ -5,7 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { StepError } from '../../lib/errors.js'
-import { type KeyProblem } from '../errors.js'
+import { PlanError, type KeyProblem } from '../errors.js'
 import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import { Progress } from '../../lib/progress.js'
@@ -40,21 +40,26 @@ export interface ScanStores {
   outcomes: Store<KeyOutcome>
 }
 
-/**
- * Resolves each key of `source`, `concurrency` at a time (HeadObjects, where needed, overlap).
- * `each`: log every key's decision (a list of keys); otherwise only progress (a prefix).
- */
+/** How pass 1 runs: where it spills, how many keys at once, and what it reports. */
+export interface ScanOptions {
+  stores: ScanStores
+  /** Keys resolved at once (HeadObjects, where needed, overlap). */
+  concurrency: number
+  log: Logger
+  /** Log every key's decision (a list of keys); otherwise only progress (a prefix). */
+  logEachKey?: boolean
+  /** Sees every key that resolved (to record a plan, or to check one). */
+  observe?: (item: PlanItem) => Promise<void> | void
+}
+
+/** Resolves each key of `source`, `options.concurrency` at a time. */
 export async function scan(
   s3: S3Client,
   request: ResolveRequest,
   source: AsyncIterable<KeyHistory>,
-  stores: ScanStores,
-  concurrency: number,
-  log: Logger,
-  each = false,
-  /** Sees every key that resolved (to record a plan, or to check one). */
-  observe?: (item: PlanItem) => Promise<void> | void,
+  options: ScanOptions,
 ): Promise<ScanResult> {
+  const { stores, concurrency, log, logEachKey = false, observe } = options
   const result: ScanResult = {
     keys: 0,
     versions: 0,
@@ -78,7 +83,7 @@ export async function scan(
       result.actions[resolved.action]++
       await observe?.(resolved)
       const line = `${key}: ${resolved.action} (current: ${describe(resolved.current)}; target: ${describe(resolved.wanted)})`
-      if (each) log.info(line)
+      if (logEachKey) log.info(line)
       else log.debug(line)
       if (resolved.action === 'restore' || resolved.action === 'delete') {
         await stores.plan.write(resolved)
@@ -90,4 +95,22 @@ export async function scan(
   })
   progress.finish(line())
   return result
+}
+
+/** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
+export function checkPlan(result: ScanResult, prefix: string | undefined): void {
+  if (result.problemCount > 0) {
+    const more = result.problemCount - result.problems.length
+    const problems = [...result.problems]
+    if (more > 0) problems.push({ key: `(${more} more keys)`, problem: 'not listed' })
+    throw new PlanError(problems)
+  }
+  if (prefix !== undefined && result.keys === 0) {
+    throw new PlanError([
+      {
+        key: prefix,
+        problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
+      },
+    ])
+  }
 }

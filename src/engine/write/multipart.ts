@@ -19,24 +19,17 @@ import { errorMessage } from '../../lib/errors.js'
 import { eachLimit } from '../../lib/pool.js'
 import { keyHistory } from '../../s3/listing.js'
 import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../../s3/objects.js'
-import type { CopySettings } from '../../settings/types.js'
+import type { WriteTarget } from './context.js'
 import { guarded, type WriteGuard } from './guard.js'
 import { partRanges, sourceLayout, type Range } from './parts.js'
-import {
-  copySource,
-  storageAndEncryption,
-  type Bucket,
-  type CopyRequest,
-  type Landed,
-} from './requests.js'
+import { copySource, storageAndEncryption, type CopyRequest, type Landed } from './requests.js'
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
 async function prepare(
-  s3: S3Client,
-  where: Bucket,
+  to: WriteTarget,
   request: CopyRequest,
-  settings: CopySettings,
 ): Promise<{ facts: ObjectFacts; tags: string; ranges: Range[] }> {
+  const { s3, where } = to
   const { wanted } = request
   const size = wanted.size ?? 0
   const ref = {
@@ -54,21 +47,20 @@ async function prepare(
     checksum: request.source?.checksum,
   }
   const ranges =
-    parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize)
+    parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize)
   return { facts, tags: await tagsOf(s3, ref), ranges }
 }
 
 /** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
 export async function multipartCopy(
-  s3: S3Client,
-  where: Bucket,
+  to: WriteTarget,
   request: CopyRequest,
-  settings: CopySettings,
   guard: WriteGuard,
 ): Promise<Landed> {
+  const { s3, where } = to
   const { bucket, expectedBucketOwner } = where
   const { key, wanted } = request
-  const { facts, tags, ranges } = await prepare(s3, where, request, settings)
+  const { facts, tags, ranges } = await prepare(to, request)
   const uploadId = await createUpload(s3, {
     Bucket: bucket,
     Key: key,
@@ -87,7 +79,7 @@ export async function multipartCopy(
   try {
     const parts: CompletedPart[] = new Array(ranges.length)
     const indexes = ranges.map((_, i) => i)
-    await eachLimit(indexes, settings.partConcurrency, async (i) => {
+    await eachLimit(indexes, to.copy.partConcurrency, async (i) => {
       const { start, end } = ranges[i]
       const out = await s3.send(
         new UploadPartCopyCommand({
@@ -104,13 +96,13 @@ export async function multipartCopy(
       parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
     })
     const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () =>
-      complete(s3, where, key, uploadId, parts, guard.condition(request.expected)),
+      complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)),
     )
     if (!landed.uncertain)
       await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)
     return { ...landed, multipart: true }
   } catch (e) {
-    await abort(s3, bucket, key, uploadId).catch((abortError: unknown) => {
+    await abort(s3, { bucket, key, uploadId }).catch((abortError: unknown) => {
       throw new Error(
         `${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`,
       )
@@ -119,22 +111,28 @@ export async function multipartCopy(
   }
 }
 
+/** An open multipart upload of one key. */
+interface Upload {
+  bucket: string
+  key: string
+  uploadId: string
+  expectedBucketOwner?: string
+}
+
 async function complete(
   s3: S3Client,
-  where: Bucket,
-  key: string,
-  uploadId: string,
+  upload: Upload,
   parts: CompletedPart[],
   condition: { IfMatch?: string; IfNoneMatch?: string },
 ): Promise<Landed> {
   try {
     const done = await s3.send(
       new CompleteMultipartUploadCommand({
-        Bucket: where.bucket,
-        Key: key,
-        UploadId: uploadId,
+        Bucket: upload.bucket,
+        Key: upload.key,
+        UploadId: upload.uploadId,
         MultipartUpload: { Parts: parts },
-        ExpectedBucketOwner: where.expectedBucketOwner,
+        ExpectedBucketOwner: upload.expectedBucketOwner,
         ...condition,
       }),
     )
@@ -166,33 +164,33 @@ async function createUpload(
   try {
     const out = await s3.send(new CreateMultipartUploadCommand(input))
     uploadId = out.UploadId
-    if ((out.$metadata?.attempts ?? 1) > 1) await abortStrays(s3, bucket, key, since, uploadId)
+    if ((out.$metadata?.attempts ?? 1) > 1) await abortStrays(s3, { bucket, key, since, uploadId })
   } catch (e) {
-    await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined)
+    await abortStrays(s3, { bucket, key, since }).catch(() => undefined)
     throw e
   }
   if (!uploadId) throw new Error(`${key}: CreateMultipartUpload returned no UploadId`)
   return uploadId
 }
 
+/** Aborts the uploads of `key` opened since `since`, except the one kept (`uploadId`). */
 async function abortStrays(
   s3: S3Client,
-  bucket: string,
-  key: string,
-  since: number,
-  keep: string | undefined,
+  strays: { bucket: string; key: string; since: number; uploadId?: string },
 ): Promise<void> {
+  const { bucket, key, since, uploadId: keep } = strays
   const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))
   for (const upload of out.Uploads ?? []) {
     const opened = upload.Initiated?.getTime() ?? 0
     if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
       continue
-    await abort(s3, bucket, key, upload.UploadId)
+    await abort(s3, { bucket, key, uploadId: upload.UploadId })
   }
 }
 
 /** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+async function abort(s3: S3Client, upload: Omit<Upload, 'expectedBucketOwner'>): Promise<void> {
+  const { bucket, key, uploadId } = upload
   try {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
   } catch (e) {

@@ -5,21 +5,17 @@
  * not yet confirmed, and each failed write (its reply may have been lost after S3 did it).
  * A key whose listing keeps failing is reported as unknown, with what to run to converge.
  */
-import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../../lib/errors.js'
 import { RaceError, RestoreError, type FinalState } from '../errors.js'
-import type { Cancellation } from '../../lib/cancel.js'
-import type { Logger } from '../../lib/log.js'
 import { eachLimit } from '../../lib/pool.js'
 import type { Store } from '../../lib/store.js'
 import type { VersionEntry } from '../../s3/listing.js'
-import type { CopySettings } from '../../settings/types.js'
-import { confirmWrites, ownCopies, sameWrite, type WalkOptions, type Written } from './confirm.js'
+import { confirmWrites, ownCopies, sameWrite, type Written } from './confirm.js'
+import type { WriteContext } from './context.js'
 import { walkKeys } from '../../history/sources.js'
 import type { PlanItem } from '../plan/decide.js'
 import type { WriteGuard } from './guard.js'
 import { describe, isAbsent } from '../../history/select.js'
-import type { Where } from '../../history/sources.js'
 import { writeItem } from './write.js'
 
 /** A write that may have changed its key. */
@@ -48,42 +44,39 @@ export interface PutBackRun {
   candidates: Candidate[]
 }
 
-export interface PutBackOptions {
+/** Why the run stopped, and where each key's final state goes. */
+export interface PutBackOutcome {
   /** The failure that stopped the run (reported as the cause). */
   failure: { item?: PlanItem; error: unknown }
   states: FinalStates
-  concurrency: number
-  batch?: number
-  walk?: WalkOptions
-  /** Once urgent (a second signal, or the deadline), no more put-back writes are started. */
-  cancel?: Cancellation
 }
+
+/** Records one key's final state. */
+type RecordState = (state: FinalState) => Promise<void>
 
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
 export async function putBack(
-  s3: S3Client,
-  where: Where,
-  settings: CopySettings,
+  ctx: WriteContext,
   run: PutBackRun,
-  options: PutBackOptions,
-  log: Logger,
+  outcome: PutBackOutcome,
 ): Promise<RestoreError> {
+  const { states, failure } = outcome
   const kept: FinalState[] = []
   const tally = { putBack: 0, notPutBack: 0 }
   const record = async (state: FinalState): Promise<void> => {
-    await options.states.write(state)
+    await states.write(state)
     if (kept.length < STATES_KEPT) kept.push(state)
     if (state.state.startsWith('put back to')) tally.putBack++
     if (/^(NOT put back|unknown)/.test(state.state)) tally.notPutBack++
   }
-  log.warning(
+  ctx.log.warning(
     `Putting back the keys this run changed (${run.journal.count} confirmed, ` +
       `${run.candidates.length} to examine)`,
   )
-  const size = options.batch ?? 1000
+  const size = ctx.batch ?? 1000
   let chunk: Candidate[] = []
   const flush = async (): Promise<void> => {
-    await putBackChunk(s3, where, settings, run.guard, chunk, options, record)
+    await putBackChunk(ctx, run.guard, chunk, record)
     chunk = []
   }
   for (const candidate of run.candidates) {
@@ -95,23 +88,22 @@ export async function putBack(
     if (chunk.length >= size) await flush()
   }
   await flush()
-  await options.states.write({
+  await states.write({
     key: '*',
     state: 'every other key: not changed (no write was made to it)',
   })
-  await options.states.close()
+  await states.close()
   const shown = [...kept]
-  const more = options.states.count - 1 - kept.length
+  const more = states.count - 1 - kept.length
   if (more > 0) {
-    shown.push({ key: `(${more} more)`, state: `listed in ${options.states.path ?? 'the log'}` })
+    shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` })
   }
   shown.push({ key: '(every other key)', state: 'not changed' })
-  const { failure } = options
   return new RestoreError({
     cause: failure.error,
     failedKey: failure.item?.key ?? '(unknown)',
     finalStates: shown,
-    statesFile: options.states.path,
+    statesFile: states.path,
     ...tally,
   })
 }
@@ -150,19 +142,18 @@ function madeBy(entry: VersionEntry, item: PlanItem): boolean {
   return !!item.wanted && sameWrite(entry, item.wanted)
 }
 
+/** One listing walk over a chunk of candidates; those that are ours are put back. */
 async function putBackChunk(
-  s3: S3Client,
-  where: Where,
-  settings: CopySettings,
+  ctx: WriteContext,
   guard: WriteGuard,
   chunk: Candidate[],
-  options: PutBackOptions,
-  record: (state: FinalState) => Promise<void>,
+  record: RecordState,
 ): Promise<void> {
   if (chunk.length === 0) return
+  const { s3, where } = ctx
   const byKey = new Map(chunk.map((c) => [c.item.key, c]))
   const back: Array<{ c: Candidate; ours: VersionEntry }> = []
-  const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+  const unlisted = await walkKeys(s3, where, [...byKey.keys()], ctx.walk ?? {}, async (h) => {
     const c = byKey.get(h.key)
     if (!c) return
     const found = examine(h.entries, c)
@@ -170,7 +161,7 @@ async function putBackChunk(
     else back.push({ c, ours: found.ours })
   })
   for (const [key, error] of unlisted) await record({ key, state: unknown(byKey.get(key), error) })
-  await writeBack(s3, where, settings, guard, back, options, record)
+  await writeBack(ctx, guard, back, record)
 }
 
 /**
@@ -179,35 +170,30 @@ async function putBackChunk(
  * counts; still not written, it is tried again, up to the walk's retries.
  */
 async function writeBack(
-  s3: S3Client,
-  where: Where,
-  settings: CopySettings,
+  ctx: WriteContext,
   guard: WriteGuard,
   back: Array<{ c: Candidate; ours: VersionEntry }>,
-  options: PutBackOptions,
-  record: (state: FinalState) => Promise<void>,
+  record: RecordState,
 ): Promise<void> {
-  const retries = options.walk?.retries ?? 5
-  let pause = options.walk?.pauseMs ?? 2000
-  let todo = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }))
+  const { s3, where, copy, walk } = ctx
+  const retries = walk?.retries ?? 5
+  let pause = walk?.pauseMs ?? 2000
+  let todo: ToPutBack[] = back.map(({ c, ours }) => ({ ours, item: reverse(c.item, ours) }))
   for (let round = 0; todo.length > 0; round++) {
     const written: Written[] = []
-    const failed: Array<{ ours: VersionEntry; item: PlanItem; error: unknown }> = []
-    await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
-      if (options.cancel?.urgent) {
+    const failed: Array<ToPutBack & { error: unknown }> = []
+    await eachLimit(todo, ctx.concurrency, async ({ ours, item }) => {
+      if (ctx.cancel?.urgent) {
         await record({ key: item.key, state: notPutBack(item, CUT_SHORT) })
         return
       }
       try {
-        written.push({ item, landed: await writeItem(s3, where, item, settings, guard) })
+        written.push({ item, landed: await writeItem(ctx, item, guard) })
       } catch (error) {
         failed.push({ ours, item, error })
       }
     })
-    for (const result of await confirmWrites(s3, where, written, {
-      copy: settings,
-      walk: options.walk,
-    })) {
+    for (const result of await confirmWrites(s3, where, written, { copy, walk })) {
       const { item } = result.written
       await record({
         key: item.key,
@@ -217,7 +203,7 @@ async function writeBack(
     }
     todo = []
     if (failed.length === 0) break
-    if (options.cancel?.urgent) {
+    if (ctx.cancel?.urgent) {
       for (const f of failed) await record({ key: f.item.key, state: notPutBack(f.item, f.error) })
       break
     }
@@ -227,8 +213,33 @@ async function writeBack(
     }
     await new Promise((resolve) => setTimeout(resolve, pause))
     pause *= 2
-    const byKey = new Map(failed.map((f) => [f.item.key, f]))
-    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async (h) => {
+    todo = await lookAgain(ctx, failed, record)
+  }
+}
+
+/** A put-back write: the key's entry from this run, and the write that puts it back. */
+interface ToPutBack {
+  ours: VersionEntry
+  item: PlanItem
+}
+
+/**
+ * Failed put-back writes, looked up again: a write that landed after all is recorded; one that
+ * did not is returned, to be tried again.
+ */
+async function lookAgain(
+  ctx: WriteContext,
+  failed: Array<ToPutBack & { error: unknown }>,
+  record: RecordState,
+): Promise<ToPutBack[]> {
+  const todo: ToPutBack[] = []
+  const byKey = new Map(failed.map((f) => [f.item.key, f]))
+  const unlisted = await walkKeys(
+    ctx.s3,
+    ctx.where,
+    [...byKey.keys()],
+    ctx.walk ?? {},
+    async (h) => {
       const f = byKey.get(h.key)
       if (!f) return
       if (h.entries[0]?.versionId === f.ours.versionId) {
@@ -238,11 +249,12 @@ async function writeBack(
       const found = examine(h.entries, { item: f.item, attempts: Infinity, unsure: true })
       const state = 'ours' in found ? putBackTo(f.item, found.ours.versionId) : found.state
       await record({ key: h.key, state })
-    })
-    for (const [key, error] of unlisted) {
-      await record({ key, state: notPutBack(byKey.get(key)?.item, error) })
-    }
+    },
+  )
+  for (const [key, error] of unlisted) {
+    await record({ key, state: notPutBack(byKey.get(key)?.item, error) })
   }
+  return todo
 }
 
 /** Why a put-back write was not made: the run was cancelled again, or ran out of time. */

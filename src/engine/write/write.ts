@@ -7,6 +7,7 @@ import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/
 import type { VersionEntry } from '../../s3/listing.js'
 import type { CopySettings } from '../../settings/types.js'
 import type { PlanItem } from '../plan/decide.js'
+import type { WriteTarget } from './context.js'
 import { guarded, type WriteGuard } from './guard.js'
 import { isMultipartETag } from './parts.js'
 import { multipartCopy } from './multipart.js'
@@ -18,16 +19,9 @@ import {
   type Landed,
 } from './requests.js'
 
-export type { Bucket, CopyRequest, Landed } from './requests.js'
-
 /** Carries out one planned write (a restore or a delete). */
-export function writeItem(
-  s3: S3Client,
-  where: Bucket,
-  item: PlanItem,
-  settings: CopySettings,
-  guard: WriteGuard,
-): Promise<Landed> {
+export function writeItem(to: WriteTarget, item: PlanItem, guard: WriteGuard): Promise<Landed> {
+  const { s3, where } = to
   if (item.action === 'delete') {
     return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard)
   }
@@ -40,13 +34,14 @@ export function writeItem(
     source: item.source,
     expected: item.current,
   }
-  return copyVersion(s3, where, request, settings, guard)
+  return copyVersion(s3, where, request, to.copy, guard)
 }
 
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
 export function copyVersion(
   s3: S3Client,
@@ -57,7 +52,7 @@ export function copyVersion(
 ): Promise<Landed> {
   const size = request.wanted.size ?? 0
   if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-    return multipartCopy(s3, where, request, settings, guard)
+    return multipartCopy({ s3, where, copy: settings }, request, guard)
   }
   return singleCopy(s3, where, request, guard)
 }

@@ -1,0 +1,30 @@
+/** What the write stage is given: one value built per run and passed down whole. */
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Cancellation } from '../../lib/cancel.js'
+import type { Logger } from '../../lib/log.js'
+import type { CopySettings } from '../../settings/types.js'
+import type { WalkOptions, Where } from '../../history/sources.js'
+
+/**
+ * The run's writes: where they go, how copies are made and how many run at once. The race guard
+ * is not in it: each write pass (the writes, a put-back after jobs) keeps its own.
+ */
+export interface WriteContext {
+  s3: S3Client
+  /** The bucket written to, and listed to confirm the writes. */
+  where: Where
+  /** The run's copy settings (the corrective copy and the put-back use them too). */
+  copy: CopySettings
+  log: Logger
+  /** Keys written at once. */
+  concurrency: number
+  /** Writes confirmed per listing walk (default 1000: about a page of keys). */
+  batch?: number
+  /** Retries of a failed listing walk (tests shorten the pauses). */
+  walk?: WalkOptions
+  /** The run's stop switch: no new write once requested; no more put-back once urgent. */
+  cancel?: Cancellation
+}
+
+/** What a single write needs of the context. */
+export type WriteTarget = Pick<WriteContext, 's3' | 'where' | 'copy'>
