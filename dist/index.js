@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,10 +844,10 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 8282:
+/***/ 8234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -1010,14 +1010,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 238:
+/***/ 3182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(5152);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
-const { normalizeProvider } = __nccwpck_require__(2658);
+const { setFeature } = __nccwpck_require__(544);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
+const { normalizeProvider } = __nccwpck_require__(3042);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -1462,12 +1462,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 3242:
+/***/ 58:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -2205,30 +2205,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 2619:
+/***/ 6955:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -7421,31 +7421,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 3711:
+/***/ 5423:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { Sha1 } = __nccwpck_require__(3242);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { Sha1 } = __nccwpck_require__(58);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -14106,22 +14106,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5152:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
+const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
+const { InvokeStore } = __nccwpck_require__(3864);
+const { normalizeProvider } = __nccwpck_require__(7138);
+const { RETRY_MODES } = __nccwpck_require__(3129);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14920,7 +14920,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(9449);
+    const module = __nccwpck_require__(7065);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -15127,15 +15127,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 8915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
+const { SignatureV4 } = __nccwpck_require__(4366);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -15495,14 +15495,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 7368:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -15513,8 +15513,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
 
 class ProtocolLib {
     queryCompat;
@@ -17006,10 +17006,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 519:
+/***/ 3351:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(3422);
+const { buildQueryString } = __nccwpck_require__(1342);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -17076,11 +17076,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 4710:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -17122,15 +17122,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { NodeHttpHandler } = __nccwpck_require__(3343);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -17308,28 +17308,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 8461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(6829);
+            const { fromContainerMetadata } = __nccwpck_require__(6438);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(6438);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(4710);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -17371,7 +17371,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -17424,7 +17424,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(7832);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -17434,7 +17434,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(912);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -17443,7 +17443,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(6198);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -17491,7 +17491,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(2100);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -17544,12 +17544,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 7832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { HttpRequest } = __nccwpck_require__(1342);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -17604,7 +17604,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17845,18 +17845,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 5861:
+/***/ 4213:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(6829);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17979,22 +17979,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(6198);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(8461);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(912);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(2100);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -18018,13 +18018,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -18101,12 +18101,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 6198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { fromSso } = __nccwpck_require__(3753);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -18160,7 +18160,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -18300,21 +18300,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 9803:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 2100:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -18322,7 +18322,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -18375,13 +18375,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 6108:
+/***/ 3852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
-const { partition } = __nccwpck_require__(5152);
-const { validate, parse } = __nccwpck_require__(519);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
+const { partition } = __nccwpck_require__(544);
+const { validate, parse } = __nccwpck_require__(3351);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -18598,20 +18598,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 5028:
+/***/ 4420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
-const { setFeature } = __nccwpck_require__(5152);
-const { parseRfc7231DateTime } = __nccwpck_require__(2430);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
-const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
+const { setFeature } = __nccwpck_require__(544);
+const { parseRfc7231DateTime } = __nccwpck_require__(7518);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
+const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(519);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { validate, parse } = __nccwpck_require__(3351);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -19664,25 +19664,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 1106:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20274,25 +20274,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 5139:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20968,25 +20968,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 5779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -21449,26 +21449,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 7088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsQueryProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -22346,10 +22346,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5785:
+/***/ 5353:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -22508,12 +22508,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 3753:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
+const { setTokenFeature } = __nccwpck_require__(544);
+const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -22534,7 +22534,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(5139);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -22545,7 +22545,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(5139);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -22691,7 +22691,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -23070,7 +23070,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 3864:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23208,15 +23208,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 402:
+/***/ 7138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { requestBuilder } = __nccwpck_require__(1342);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -23561,13 +23561,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 8741:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(7046);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -26110,12 +26110,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -26694,16 +26694,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 3042:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27934,16 +27934,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 9467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { IniSectionType } = __nccwpck_require__(4242);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { isValidHostLabel } = __nccwpck_require__(7046);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -28728,15 +28728,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 8869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(4242);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -29619,14 +29619,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
+const { Crc32 } = __nccwpck_require__(566);
+const { hasOwn } = __nccwpck_require__(7046);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { TypeRegistry } = __nccwpck_require__(5066);
 
 class Int64 {
     bytes;
@@ -30569,19 +30569,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
+const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
+const { FieldPosition } = __nccwpck_require__(4242);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30984,7 +30984,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -33672,15 +33672,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 3129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { hasOwn } = __nccwpck_require__(7046);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -34567,10 +34567,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 5066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -35283,14 +35283,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 7518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
+const { toEndpointV1 } = __nccwpck_require__(8869);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -37066,10 +37066,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 7046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -37265,12 +37265,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 6438:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { parseUrl } = __nccwpck_require__(1342);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -37642,11 +37642,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 3415:
+/***/ 5271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -37708,13 +37708,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 3343:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(7518);
+const { streamCollector } = __nccwpck_require__(7518);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -38629,12 +38629,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 4366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
 
 class HeaderFormatter {
     format(headers) {
@@ -39233,7 +39233,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 4242:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -39336,7 +39336,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 9449:
+/***/ 7065:
 /***/ (function(module) {
 
 /*!
@@ -39356,15 +39356,15 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7837);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 7837:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -39635,33 +39635,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -39679,10 +39679,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(730),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731)
 }
 
 module.exports.buildConnector = buildConnector
@@ -39744,7 +39744,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -39756,39 +39756,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(4848).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(61)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -39804,18 +39804,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -39875,16 +39875,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -39990,7 +39990,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40004,10 +40004,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -40248,16 +40248,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -40469,18 +40469,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -40696,15 +40696,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -40811,21 +40811,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -40834,9 +40834,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -41217,15 +41217,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(471)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -41317,16 +41317,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const timers = __nccwpck_require__(1275)
 
 function noop () {}
 
@@ -41564,7 +41564,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -41689,7 +41689,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41898,7 +41898,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -42330,7 +42330,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42338,7 +42338,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -42353,9 +42353,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -42819,7 +42819,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -42893,7 +42893,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42901,7 +42901,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -43052,13 +43052,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -43066,9 +43066,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -43778,18 +43778,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -43918,7 +43918,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43926,7 +43926,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -43934,10 +43934,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -44134,7 +44134,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44142,9 +44142,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -44157,7 +44157,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -44190,9 +44190,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -44204,11 +44204,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(8586))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -44216,7 +44216,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -45131,7 +45131,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -45654,7 +45654,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45662,13 +45662,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -45687,7 +45687,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -46093,7 +46093,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -46453,7 +46453,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -46463,16 +46463,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -46514,9 +46514,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -46824,7 +46824,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 function onError (client, err) {
   if (
@@ -47084,19 +47084,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(7939)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -47299,7 +47299,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47371,15 +47371,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -47538,7 +47538,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -47662,15 +47662,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(5710)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -47863,10 +47863,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 5710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -47904,7 +47904,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47915,14 +47915,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -48018,19 +48018,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -48299,13 +48299,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -48341,7 +48341,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48349,8 +48349,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -48380,7 +48380,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module) => {
 
 
@@ -48431,15 +48431,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -48670,20 +48670,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -49114,14 +49114,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -49496,14 +49496,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -49626,12 +49626,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 6036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -49654,11 +49654,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -49685,11 +49685,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -49711,13 +49711,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -49995,7 +49995,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50007,7 +50007,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50019,7 +50019,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -50040,13 +50040,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -50057,14 +50057,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -50207,14 +50207,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -50223,10 +50223,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -50273,12 +50273,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -50308,12 +50308,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -50321,9 +50321,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -50522,14 +50522,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -50538,10 +50538,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -50588,7 +50588,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 
@@ -50618,20 +50618,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -50992,7 +50992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -51042,7 +51042,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 
@@ -51078,7 +51078,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -51508,20 +51508,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(61)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5701)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
+const { Request, fromInnerRequest } = __nccwpck_require__(175)
+const { kState } = __nccwpck_require__(1995)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -52374,15 +52374,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(61)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -52533,26 +52533,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -52597,7 +52597,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 
@@ -52616,15 +52616,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5701)
+const { Headers } = __nccwpck_require__(5524)
 
 /**
  * @typedef {Object} Cookie
@@ -52807,14 +52807,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -53124,7 +53124,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 
@@ -53483,13 +53483,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -54064,23 +54064,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5701)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { delay } = __nccwpck_require__(3691)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -54554,7 +54554,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 
@@ -54598,12 +54598,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -54613,16 +54613,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { FormData } = __nccwpck_require__(1142)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
 let random
 
 try {
@@ -55134,7 +55134,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -55265,7 +55265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -56016,12 +56016,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 9197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -56069,14 +56069,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2538:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -56202,16 +56202,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(9520)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
+const { isFileLike } = __nccwpck_require__(2538)
+const { makeEntry } = __nccwpck_require__(1142)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -56683,16 +56683,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
+const { kState } = __nccwpck_require__(1995)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { FileLike, isFileLike } = __nccwpck_require__(2538)
+const { webidl } = __nccwpck_require__(5701)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -56942,7 +56942,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -56989,21 +56989,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(4043)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5701)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -57683,7 +57683,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -57696,9 +57696,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -57734,23 +57734,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9520)
+const { kState, kDispatcher } = __nccwpck_require__(1995)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5701)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -59960,23 +59960,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const { FinalizationRegistry } = __nccwpck_require__(9197)()
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -59986,12 +59986,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -61004,14 +61004,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -61023,16 +61023,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(7775)
+const { kState, kHeaders } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { FormData } = __nccwpck_require__(1142)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -61621,7 +61621,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1995:
 /***/ ((module) => {
 
 
@@ -61637,21 +61637,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 let supportedHashes = []
 
@@ -63276,14 +63276,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 5701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(4640)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -63978,7 +63978,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 2927:
 /***/ ((module) => {
 
 
@@ -64275,7 +64275,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 4848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64284,16 +64284,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(410)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4929)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -64626,12 +64626,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -64711,7 +64711,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 4929:
 /***/ ((module) => {
 
 
@@ -64728,7 +64728,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64739,10 +64739,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(4929)
+const { ProgressEvent } = __nccwpck_require__(5549)
+const { getEncoding } = __nccwpck_require__(2927)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -65126,27 +65126,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(32)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
+const { channels } = __nccwpck_require__(3374)
+const { CloseEvent } = __nccwpck_require__(7316)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 
 /** @type {import('crypto')} */
 let crypto
@@ -65504,7 +65504,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 
@@ -65577,14 +65577,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(4043)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -65913,12 +65913,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 16386
 
@@ -66016,14 +66016,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -66128,16 +66128,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
+const { channels } = __nccwpck_require__(3374)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -66147,11 +66147,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { closeWebSocketConnection } = __nccwpck_require__(7905)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -66662,14 +66662,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -66773,7 +66773,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 32:
 /***/ ((module) => {
 
 
@@ -66792,16 +66792,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
+const { states, opcodes } = __nccwpck_require__(6096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
 
 /* globals Blob */
 
@@ -67121,15 +67121,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -67138,21 +67138,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(32)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -67723,11 +67723,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 218:
+/***/ 7764:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5598);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5552);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5598:
+/***/ 5552:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67747,7 +67747,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -67783,7 +67783,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -67879,7 +67879,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -67920,7 +67920,7 @@ const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -68011,11 +68011,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -68712,7 +68712,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68788,7 +68788,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68862,7 +68862,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69143,7 +69143,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -69185,7 +69185,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69365,7 +69365,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69639,7 +69639,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70227,7 +70227,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70307,7 +70307,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70372,7 +70372,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70690,6 +70690,10 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/lib/explain.ts
@@ -71078,7 +71082,7 @@ function diagnose(e, context = {}) {
     return explained;
 }
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -71131,9 +71135,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(1947);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -71186,7 +71190,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -71201,7 +71205,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -71230,7 +71234,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -71278,7 +71282,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -71299,7 +71303,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -71346,7 +71350,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -71692,7 +71696,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -71984,7 +71988,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -72585,7 +72589,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -72626,7 +72630,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -72833,7 +72837,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -72964,7 +72968,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -73019,11 +73023,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -73164,12 +73168,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -75463,7 +75467,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -75589,7 +75593,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -75610,7 +75614,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -76022,7 +76026,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -76061,7 +76065,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -76450,6 +76454,8 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
+    VersionIdsFile: 'version-ids-file',
+    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -76921,6 +76927,214 @@ function parsePrefix(value, others) {
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
 
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/settings/lists.ts
+/**
+ * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
+ * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
+ * format and the same checks as the inline value, and its errors name the file and the line.
+ * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
+ * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
+ * entries, not copies of the text), before anything is written.
+ */
+
+
+
+
+
+/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
+const MAX_LINE = 16 * 1024;
+const BLOCK = 64 * 1024;
+/** The inline input and the file input of each list. */
+const PAIRS = [
+    { inline: Inputs.Keys, file: Inputs.KeysFile },
+    { inline: Inputs.VersionIds, file: Inputs.VersionIdsFile },
+];
+/**
+ * Refuses what can be told without reading a file: a list given both inline and as a file,
+ * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
+ */
+function checkListInputs(read) {
+    const given = (name) => read(name).trim();
+    for (const { inline, file } of PAIRS) {
+        if (given(inline) !== '' && given(file) !== '') {
+            throw new errors_InputError(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
+        }
+    }
+    if (given(Inputs.Prefix) === '')
+        return;
+    for (const { file } of PAIRS) {
+        if (given(file) !== '') {
+            throw new errors_InputError(file, given(file), `to be empty when '${Inputs.Prefix}' is set: a prefix run lists its keys and goes back to '${Inputs.ToTime}'`);
+        }
+    }
+}
+/** Which of `version-ids` and `version-ids-file` was given, if either. */
+function givenVersionIds(read) {
+    for (const input of [Inputs.VersionIds, Inputs.VersionIdsFile]) {
+        const value = read(input).trim();
+        if (value !== '')
+            return { input, value };
+    }
+    return undefined;
+}
+/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
+function readKeys(read, env) {
+    const path = read(Inputs.KeysFile).trim();
+    if (path === '')
+        return { input: Inputs.Keys, keys: parseKeys(read(Inputs.Keys)) };
+    const keys = parseKeyLines(fileLines(Inputs.KeysFile, path, env), fileFail(Inputs.KeysFile, path));
+    if (keys.length === 0)
+        throw emptyFile(Inputs.KeysFile, path, env);
+    return { input: Inputs.KeysFile, keys };
+}
+/** `version-ids`, or the lines of `version-ids-file`. */
+function readVersionIds(read, env) {
+    const path = read(Inputs.VersionIdsFile).trim();
+    if (path === '')
+        return parseVersionIds(read(Inputs.VersionIds));
+    const input = Inputs.VersionIdsFile;
+    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
+    if (versions.size === 0)
+        throw emptyFile(input, path, env);
+    return versions;
+}
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors_InputError(Inputs.Keys, line, expected);
+    });
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors_InputError(Inputs.VersionIds, line, expected);
+    });
+}
+/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
+function inputPath(path, env) {
+    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
+}
+function parseKeyLines(lines, fail) {
+    const keys = new Set();
+    lines((key, n) => {
+        if (key === '')
+            return;
+        if (keys.has(key)) {
+            const earlier = firstLine(lines, (line) => line === key);
+            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        keys.add(key);
+    });
+    return [...keys];
+}
+function parseVersionLines(lines, fail) {
+    const versions = new Map();
+    const keyOf = (line) => {
+        const at = line.lastIndexOf('=');
+        return at < 0 ? '' : line.slice(0, at).trim();
+    };
+    lines((line, n) => {
+        if (line === '')
+            return;
+        const key = keyOf(line);
+        if (key === '')
+            fail(line, n, 'one key=versionId line per key');
+        if (versions.has(key)) {
+            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
+            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    });
+    return versions;
+}
+/** The number of the first line that matches (read again: only an error needs it). */
+function firstLine(lines, matches) {
+    let first = 0;
+    lines((line, n) => {
+        if (first === 0 && matches(line))
+            first = n;
+    });
+    return first;
+}
+function inlineLines(value) {
+    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
+}
+/** A bad line of a file: the value names the file and the line number. */
+function fileFail(input, path) {
+    return (line, n, expected) => {
+        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
+        throw new errors_InputError(input, `${path} line ${n}: ${shown}`, expected);
+    };
+}
+/** What a file input holds, for its errors. */
+function fileForm(input, env) {
+    const what = input === Inputs.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
+    const base = env.GITHUB_WORKSPACE
+        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
+        : `the current directory (${process.cwd()})`;
+    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
+}
+function emptyFile(input, path, env) {
+    return new errors_InputError(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
+}
+/**
+ * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
+ * cannot be opened or read is an InputError naming the input, the path and what was expected.
+ */
+function fileLines(input, path, env) {
+    const absolute = inputPath(path, env);
+    const unreadable = (e) => new errors_InputError(input, path, `${fileForm(input, env)} (${e.message})`);
+    return (onLine) => {
+        let fd;
+        try {
+            fd = (0,external_node_fs_.openSync)(absolute, 'r');
+        }
+        catch (e) {
+            throw unreadable(e);
+        }
+        try {
+            const block = Buffer.alloc(BLOCK);
+            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+            let rest = '';
+            let n = 0;
+            for (;;) {
+                let size;
+                try {
+                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
+                }
+                catch (e) {
+                    throw unreadable(e);
+                }
+                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
+                const lines = text.split('\n');
+                rest = size === 0 ? '' : (lines.pop() ?? '');
+                for (const line of lines) {
+                    n++;
+                    if (line.length > MAX_LINE) {
+                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
+                    }
+                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
+                }
+                if (rest.length > MAX_LINE) {
+                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
+                }
+                if (size === 0)
+                    return;
+            }
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/settings/snapshot.ts
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
@@ -76972,10 +77186,25 @@ function checkTargetInputs(read, mode) {
                 throw new errors_InputError(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(Inputs.PlanFile, [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Keys, Inputs.Prefix], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(Inputs.PlanFile, [
+        Inputs.ToTime,
+        Inputs.VersionIds,
+        Inputs.VersionIdsFile,
+        Inputs.ToSnapshot,
+        Inputs.Keys,
+        Inputs.KeysFile,
+        Inputs.Prefix,
+    ], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        for (const other of [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.PlanFile]) {
+        const targets = [
+            Inputs.ToTime,
+            Inputs.VersionIds,
+            Inputs.VersionIdsFile,
+            Inputs.ToSnapshot,
+            Inputs.PlanFile,
+        ];
+        for (const other of targets) {
             if (given(other) !== '') {
                 throw new errors_InputError(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -77106,7 +77335,13 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: parseDuration(Inputs.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [Inputs.ToTime, Inputs.VersionIds, Inputs.ToSnapshot, Inputs.Snapshot].every((name) => get(name) === ''),
+        atWindowStart: [
+            Inputs.ToTime,
+            Inputs.VersionIds,
+            Inputs.VersionIdsFile,
+            Inputs.ToSnapshot,
+            Inputs.Snapshot,
+        ].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(Inputs.DrillPrefix), now),
     };
@@ -77142,6 +77377,8 @@ function parseDrillPrefix(value, now) {
 
 
 
+
+
 const settings_KiB = 1024;
 const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
@@ -77160,23 +77397,25 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
-    const keys = parseKeys(read(Inputs.Keys));
     const mode = parseChoice(Inputs.Mode, get(Inputs.Mode) || 'restore', MODES);
+    checkListInputs(read);
     checkTargetInputs(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(Inputs.Prefix).trim() !== '') {
         throw new errors_InputError(Inputs.Prefix, read(Inputs.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
+    const keyList = readKeys(read, env);
+    const { keys } = keyList;
     const prefix = parsePrefix(read(Inputs.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
     });
-    const target = parseAnyTarget(read, mode, keys, now, verify);
+    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors_InputError(Inputs.Keys, '', 'at least one object key, one per line');
+        throw new errors_InputError(Inputs.Keys, '', `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`);
     }
     const copy = {
         multipartThreshold: parseSize(Inputs.MultipartThreshold, get(Inputs.MultipartThreshold), {
@@ -77224,7 +77463,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, mode, keys, now, verify) {
+function parseAnyTarget(read, env, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -77236,7 +77475,7 @@ function parseAnyTarget(read, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(get(Inputs.ToTime), read(Inputs.VersionIds), keys, now);
+    return parseTarget(read, env, keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -77258,22 +77497,11 @@ function parseBucket(value) {
     }
     return value;
 }
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    const keys = lines(value);
-    const seen = new Set();
-    for (const key of keys) {
-        if (seen.has(key)) {
-            throw new errors_InputError(Inputs.Keys, key, 'each object key once (this key is listed twice)');
-        }
-        seen.add(key);
-    }
-    return keys;
-}
-function parseTarget(toTime, versionIds, keys, now) {
-    const hasVersions = versionIds.trim() !== '';
-    if (toTime !== '' && hasVersions) {
-        throw new errors_InputError(Inputs.VersionIds, versionIds.trim(), `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
+function parseTarget(read, env, keys, now) {
+    const toTime = read(Inputs.ToTime).trim();
+    const given = givenVersionIds(read);
+    if (toTime !== '' && given) {
+        throw new errors_InputError(given.input, given.value, `to be empty when '${Inputs.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = parse_parseInstant(Inputs.ToTime, toTime);
@@ -77283,39 +77511,21 @@ function parseTarget(toTime, versionIds, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!hasVersions) {
-        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone) or '${Inputs.VersionIds}'`);
+    if (!given) {
+        throw new errors_InputError(Inputs.ToTime, '', `a target: '${Inputs.ToTime}' (an ISO-8601 time with a zone), '${Inputs.VersionIds}' or ` +
+            `'${Inputs.VersionIdsFile}'`);
     }
-    const versions = parseVersionIds(versionIds);
-    if (keys.length > 0) {
-        const missing = keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
+    const versions = readVersionIds(read, env);
+    if (keys.keys.length > 0) {
+        const listed = new Set(keys.keys);
+        const missing = keys.keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !listed.has(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new errors_InputError(Inputs.Keys, [...missing, ...extra].join(', '), `the same keys as '${Inputs.VersionIds}' (or leave '${Inputs.Keys}' empty)`);
+            const odd = [...missing, ...extra];
+            throw new errors_InputError(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
         }
     }
     return { kind: 'versions', versions };
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    const versions = new Map();
-    for (const line of lines(value)) {
-        const at = line.lastIndexOf('=');
-        const key = at < 0 ? '' : line.slice(0, at).trim();
-        if (key === '') {
-            throw new errors_InputError(Inputs.VersionIds, line, 'one key=versionId line per key');
-        }
-        if (versions.has(key)) {
-            throw new errors_InputError(Inputs.VersionIds, line, 'each key once (this key is listed twice)');
-        }
-        const versionId = line.slice(at + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    }
-    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -77334,8 +77544,8 @@ function parseEndpoint(value) {
     return value;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(5423);
 ;// CONCATENATED MODULE: ./src/s3/client.ts
 
 /**
@@ -77489,194 +77699,110 @@ function rollback_escape(text) {
     return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-;// CONCATENATED MODULE: ./src/action/summary.ts
-
-
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
-        }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
-    }
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/lib/jsonl.ts
-
-
-
-
-
-const FLUSH_BYTES = 64 * 1024;
-/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
-class JsonLinesWriter {
-    path;
-    file;
-    buffer = [];
-    bytes = 0;
-    lines = 0;
-    flushing = Promise.resolve();
-    closed = false;
-    constructor(path, file) {
-        this.path = path;
-        this.file = file;
-    }
-    /** Creates (or truncates) `path`. */
-    static async create(path) {
-        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
-    }
-    /** Lines written so far. */
-    get count() {
-        return this.lines;
-    }
-    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
-    async write(value) {
-        const line = JSON.stringify(value) + '\n';
-        this.buffer.push(line);
-        this.bytes += line.length;
-        this.lines++;
-        if (this.bytes >= FLUSH_BYTES)
-            await this.flush();
-    }
-    /** Writes out everything queued so far. */
-    async flush() {
-        const chunk = this.buffer.join('');
-        this.buffer = [];
-        this.bytes = 0;
-        this.flushing = this.flushing.then(async () => {
-            if (chunk !== '')
-                await this.file.write(chunk);
-        });
-        await this.flushing;
-    }
-    /** Flushes and closes the file (once; later calls do nothing). */
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        await this.flush();
-        await this.file.close();
-    }
-}
-/** The values of a JSON Lines file, one at a time. */
-async function* readJsonLines(path, revive) {
-    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path), crlfDelay: Infinity });
-    for await (const line of lines) {
-        if (line.trim() !== '')
-            yield JSON.parse(line, revive);
-    }
-}
-/** Revives ISO dates of the fields that hold dates (JSON has none). */
-function reviveDates(fields) {
-    const names = new Set(fields);
-    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
-}
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
-function runDirectory() {
-    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
-}
-
-;// CONCATENATED MODULE: ./src/lib/progress.ts
+;// CONCATENATED MODULE: ./src/lib/cancel.ts
 /**
- * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
- * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
+ * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
+ * asks the run to start no new write, let the writes in flight finish and put back what it
+ * changed; a second signal, or the deadline, cuts the put-back short so the run can still
+ * record every key's state and exit before it is killed.
  */
-class Progress {
-    label;
-    total;
-    log;
-    done = 0;
-    started;
-    lastAt;
-    lastPercent = 0;
-    lastDone = -1;
-    everyMs;
-    everyPercent;
-    now;
-    constructor(label, total, log, options = {}) {
-        this.label = label;
-        this.total = total;
-        this.log = log;
-        this.now = options.now ?? Date.now;
-        this.everyMs = options.everyMs ?? 10_000;
-        this.everyPercent = options.everyPercent ?? 10;
-        this.started = this.now();
-        this.lastAt = this.started;
+
+/** A run's stop switch, passed down to the stages that start writes. */
+class Cancellation {
+    signal;
+    hurried = false;
+    waiters = [];
+    /** The signal that asked the run to stop (SIGINT, SIGTERM), once one has. */
+    get requested() {
+        return this.signal;
     }
-    /** Counts `n` more items done and logs a line when one is due. */
-    add(n = 1, detail) {
-        this.done += n;
-        const at = this.now();
-        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
-        const stepped = this.total !== undefined &&
-            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
-        if (stepped || at - this.lastAt >= this.everyMs) {
-            this.lastAt = at;
-            this.lastPercent = percent;
-            this.lastDone = this.done;
-            this.log.info(this.line(at, detail));
-        }
+    /** True once the put-back itself must stop: a second signal, or the deadline. */
+    get urgent() {
+        return this.hurried;
     }
-    /** The final line (unless the last line already said the same count, with no detail). */
-    finish(detail) {
-        if (this.done === this.lastDone && detail === undefined)
-            return;
-        this.lastDone = this.done;
-        this.log.info(this.line(this.now(), detail));
-    }
-    /** One progress line (pure given the counts and the clock). */
-    line(at, detail) {
-        const seconds = Math.max((at - this.started) / 1000, 0.001);
-        const rate = this.done / seconds;
-        const parts = [`${this.label}: ${this.done}`];
-        if (this.total !== undefined) {
-            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
-            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
-        }
-        parts.push(`${rate.toFixed(1)}/s`);
-        if (this.total !== undefined && this.done < this.total && rate > 0) {
-            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
+    request(signal) {
+        if (this.signal === undefined) {
+            this.signal = signal;
+            for (const wake of this.waiters.splice(0))
+                wake();
         }
         else {
-            parts.push(`elapsed ${duration(seconds)}`);
+            this.hurried = true;
         }
-        if (detail)
-            parts.push(detail);
-        return parts.join(', ');
+    }
+    hurry() {
+        this.hurried = true;
+    }
+    /** Throws CancelledError once the run was asked to stop: call before starting a write. */
+    throwIfRequested() {
+        if (this.signal !== undefined)
+            throw new CancelledError(this.signal);
+    }
+    /** Resolves when the run is asked to stop (to cut a pause short). */
+    whenRequested() {
+        if (this.signal !== undefined)
+            return Promise.resolve();
+        return new Promise((resolve) => this.waiters.push(resolve));
     }
 }
-/** 45s, 3m05s, 1h02m. */
-function duration(seconds) {
-    const s = Math.round(seconds);
-    if (s < 60)
-        return `${s}s`;
-    if (s < 3600)
-        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** The run was cancelled (a signal): nothing more was started; what it changed was put back. */
+class CancelledError extends RefusedError {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`cancelled by ${signal}`);
+        this.signal = signal;
+    }
+}
+/** True when `e` is, or was caused by, a cancellation. */
+function wasCancelled(e) {
+    for (let cause = e, depth = 0; cause && depth < 5; depth++) {
+        if (cause instanceof CancelledError)
+            return true;
+        cause = cause.cause;
+    }
+    return false;
+}
+/**
+ * Seconds from the first signal to the point where the put-back stops starting writes: the
+ * runner's SIGTERM comes 7.5 s after SIGINT and its kill 2.5 s later, so 6.5 s leaves time for
+ * the writes in flight, the final states, the summary and the outputs.
+ */
+const PUT_BACK_DEADLINE_MS = 6500;
+/**
+ * Turns SIGINT and SIGTERM into `cancel.request()` for the life of a run, and hurries the
+ * put-back at the deadline. Returns a function that removes the handlers.
+ */
+function cancelOnSignals(cancel, options = {}) {
+    let timer;
+    const handler = (signal) => {
+        const first = cancel.requested === undefined;
+        cancel.request(signal);
+        options.onSignal?.(signal);
+        if (first) {
+            timer = setTimeout(() => cancel.hurry(), options.deadlineMs ?? PUT_BACK_DEADLINE_MS);
+            timer.unref();
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+        if (timer)
+            clearTimeout(timer);
+    };
+}
+/**
+ * Yields the items of `source` until the run is asked to stop, then throws CancelledError: a
+ * pool over it starts nothing more, lets the tasks in flight finish, and fails with that error.
+ */
+async function* untilCancelled(source, cancel) {
+    for await (const item of source) {
+        cancel?.throwIfRequested();
+        yield item;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/s3/objects.ts
@@ -77758,30 +77884,104 @@ function httpStatus(e) {
     return e?.$metadata?.httpStatusCode;
 }
 
-;// CONCATENATED MODULE: ./src/history/select.ts
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __nccwpck_require__(6955);
+;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
+ * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
+ * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
+ * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
+ * a bad role, account or manifest is refused before anything is copied.
  */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+
+
+/**
+ * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
+ * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
+ * x-amz-account-id header only, not in front of the host name. Give it a host name
+ * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
+ * 123456789012.127.0.0.1 is not a valid URL.
+ */
+function createControlClient(settings) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
+    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
+        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
+        ...(endpoint ? { endpoint } : {}),
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+    });
+    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    if (endpoint) {
+        const host = new URL(endpoint).hostname;
+        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
+        client.middlewareStack.add((next) => async (args) => {
+            const request = args.request;
+            if (request.hostname?.endsWith(`.${host}`))
+                request.hostname = host;
+            return next(args);
+        }, { step: 'build', name: 'accountIdInHeaderOnly' });
+    }
+    return client;
 }
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
+/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
+async function createCopyJob(control, r) {
+    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
+        AccountId: r.accountId,
+        ConfirmationRequired: true,
+        Operation: {
+            S3PutObjectCopy: {
+                TargetResource: `arn:aws:s3:::${r.bucket}`,
+                MetadataDirective: 'COPY',
+                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
+            },
+        },
+        Manifest: {
+            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+            Location: {
+                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
+                ETag: r.manifest.eTag,
+            },
+        },
+        Report: {
+            Enabled: true,
+            Bucket: `arn:aws:s3:::${r.report.bucket}`,
+            Prefix: r.report.prefix.replace(/\/$/, ''),
+            Format: 'Report_CSV_20180820',
+            // the report names failed tasks only: a run that succeeds reads almost nothing
+            ReportScope: 'FailedTasksOnly',
+        },
+        Priority: r.priority,
+        RoleArn: r.roleArn,
+        ClientRequestToken: r.token,
+        Description: r.description.slice(0, 256),
+    }));
+    if (!out.JobId)
+        throw new Error('CreateJob returned no JobId');
+    return out.JobId;
 }
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
+async function describeJob(control, accountId, jobId) {
+    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
+    const job = out.Job;
+    const progress = job?.ProgressSummary;
+    return {
+        status: job?.Status ?? 'unknown',
+        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
+        failed: progress?.NumberOfTasksFailed ?? 0,
+        total: progress?.TotalNumberOfTasks ?? 0,
+        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
+    };
 }
-/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
+async function setJobStatus(control, accountId, jobId, status, reason) {
+    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
+        AccountId: accountId,
+        JobId: jobId,
+        RequestedJobStatus: status,
+        StatusUpdateReason: reason.slice(0, 256),
+    }));
 }
+/** Job statuses after which nothing more happens. */
+const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
@@ -78039,216 +78239,30 @@ async function walkKeys(s3, where, keys, options, visit) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/history/snapshots.ts
+;// CONCATENATED MODULE: ./src/history/select.ts
 /**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
  */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
 }
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,external_node_fs_.createReadStream)(file),
-        ContentLength: (await (0,promises_.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
 }
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
 }
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
 }
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await openSealed(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(2619);
-;// CONCATENATED MODULE: ./src/s3/control.ts
-/**
- * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
- * completion report. The job copies each listed version onto its own key (S3PutObjectCopy with
- * the same bucket as target and MetadataDirective COPY); it is created awaiting confirmation, so
- * a bad role, account or manifest is refused before anything is copied.
- */
-
-
-/**
- * An S3 Control client. AWS_ENDPOINT_URL_S3_CONTROL (the SDK's variable for a service's own
- * endpoint) points it elsewhere, such as a local fake; the account ID then goes in the
- * x-amz-account-id header only, not in front of the host name. Give it a host name
- * (http://localhost:PORT): the endpoint rules put the account in front of the host first, and
- * 123456789012.127.0.0.1 is not a valid URL.
- */
-function createControlClient(settings) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3_CONTROL || undefined;
-    const client = new client_s3_control_dist_cjs/* S3ControlClient */.gGw({
-        region: settings.region ?? (endpoint ? 'us-east-1' : undefined),
-        ...(endpoint ? { endpoint } : {}),
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
-    });
-    client.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
-    if (endpoint) {
-        const host = new URL(endpoint).hostname;
-        // after the endpoint rules put `{AccountId}.` in front of the host, before signing
-        client.middlewareStack.add((next) => async (args) => {
-            const request = args.request;
-            if (request.hostname?.endsWith(`.${host}`))
-                request.hostname = host;
-            return next(args);
-        }, { step: 'build', name: 'accountIdInHeaderOnly' });
-    }
-    return client;
-}
-/** Creates a copy job that waits for confirmation (status Suspended); returns its ID. */
-async function createCopyJob(control, r) {
-    const out = await control.send(new client_s3_control_dist_cjs/* CreateJobCommand */.n3k({
-        AccountId: r.accountId,
-        ConfirmationRequired: true,
-        Operation: {
-            S3PutObjectCopy: {
-                TargetResource: `arn:aws:s3:::${r.bucket}`,
-                MetadataDirective: 'COPY',
-                ...(r.storageClass ? { StorageClass: r.storageClass } : {}),
-            },
-        },
-        Manifest: {
-            Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
-            Location: {
-                ObjectArn: `arn:aws:s3:::${r.manifest.bucket}/${r.manifest.key}`,
-                ETag: r.manifest.eTag,
-            },
-        },
-        Report: {
-            Enabled: true,
-            Bucket: `arn:aws:s3:::${r.report.bucket}`,
-            Prefix: r.report.prefix.replace(/\/$/, ''),
-            Format: 'Report_CSV_20180820',
-            // the report names failed tasks only: a run that succeeds reads almost nothing
-            ReportScope: 'FailedTasksOnly',
-        },
-        Priority: r.priority,
-        RoleArn: r.roleArn,
-        ClientRequestToken: r.token,
-        Description: r.description.slice(0, 256),
-    }));
-    if (!out.JobId)
-        throw new Error('CreateJob returned no JobId');
-    return out.JobId;
-}
-async function describeJob(control, accountId, jobId) {
-    const out = await control.send(new client_s3_control_dist_cjs/* DescribeJobCommand */.cPL({ AccountId: accountId, JobId: jobId }));
-    const job = out.Job;
-    const progress = job?.ProgressSummary;
-    return {
-        status: job?.Status ?? 'unknown',
-        succeeded: progress?.NumberOfTasksSucceeded ?? 0,
-        failed: progress?.NumberOfTasksFailed ?? 0,
-        total: progress?.TotalNumberOfTasks ?? 0,
-        reasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'failure'}: ${f.FailureReason ?? ''}`),
-    };
-}
-/** Starts a confirmed job (Ready) or cancels one (Cancelled). */
-async function setJobStatus(control, accountId, jobId, status, reason) {
-    await control.send(new client_s3_control_dist_cjs/* UpdateJobStatusCommand */.gEy({
-        AccountId: accountId,
-        JobId: jobId,
-        RequestedJobStatus: status,
-        StatusUpdateReason: reason.slice(0, 256),
-    }));
-}
-/** Job statuses after which nothing more happens. */
-const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 ;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
 
@@ -78292,14 +78306,18 @@ function changedTotal(manifest) {
 }
 /** Keys whose current version this run changed. */
 function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
+    return outcomes.filter(changed).length;
+}
+/** Whether the run changed this key's current version (and so an undo has to put it back). */
+function changed(o) {
+    return o.newVersionId !== null && o.newVersionId !== undefined;
 }
 /**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist), for
+ * the keys the run changed. Passed back as `version-ids` with `if-missing: delete`, they undo it.
  */
 function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
+    return outcomes.filter(changed).map(undoLine).join('\n');
 }
 function undoLine(o) {
     return `${o.key}=${o.previousVersionId ?? ''}`;
@@ -78311,6 +78329,7 @@ function undoLine(o) {
  * or a write that failed and was put back (RestoreError, with every key's final state), and the
  * causes a write can fail for (another writer, a copy that does not match, a copy job).
  */
+
 
 /** Planning found keys that cannot be restored; nothing was written. */
 class PlanError extends RefusedError {
@@ -78384,18 +78403,29 @@ class VerifyError extends RefusedError {
         this.newVersionId = newVersionId;
     }
 }
-/** A write failed; keys already changed were put back. Lists every key's final state. */
+/**
+ * A write failed, or the run was cancelled, after the run had written: the keys it changed were
+ * put back. Lists every key's final state.
+ */
 class RestoreError extends RefusedError {
+    name = 'RestoreError';
     cause;
     failedKey;
     finalStates;
     statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
+    putBack;
+    notPutBack;
+    constructor(failure) {
+        const { cause, failedKey, finalStates, statesFile } = failure;
+        const notPutBack = failure.notPutBack ?? 0;
+        const cancelled = cause instanceof CancelledError;
+        const what = cancelled
+            ? `Cancelled by ${cause.signal} while writing`
+            : `Writing failed at ${failedKey}: ${errorMessage(cause)}`;
+        const back = notPutBack > 0
+            ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
+            : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`;
+        super(`${what}\n${back} Final state of every key` +
             (statesFile ? ` (all in ${statesFile})` : '') +
             ':\n' +
             finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
@@ -78403,6 +78433,8 @@ class RestoreError extends RefusedError {
         this.failedKey = failedKey;
         this.finalStates = finalStates;
         this.statesFile = statesFile;
+        this.putBack = failure.putBack ?? 0;
+        this.notPutBack = notPutBack;
     }
 }
 
@@ -78454,6 +78486,85 @@ async function eachLimit(items, limit, task) {
         await iterator.return?.();
         throw error;
     }
+}
+
+;// CONCATENATED MODULE: ./src/lib/progress.ts
+/**
+ * Progress of a long phase in the log: `Restoring: 1200/5000 keys (24%), 85.0 keys/s, ETA 45s`.
+ * Throttled, so a run of 50,000 keys writes a few dozen lines, not 50,000.
+ */
+class Progress {
+    label;
+    total;
+    log;
+    done = 0;
+    started;
+    lastAt;
+    lastPercent = 0;
+    lastDone = -1;
+    everyMs;
+    everyPercent;
+    now;
+    constructor(label, total, log, options = {}) {
+        this.label = label;
+        this.total = total;
+        this.log = log;
+        this.now = options.now ?? Date.now;
+        this.everyMs = options.everyMs ?? 10_000;
+        this.everyPercent = options.everyPercent ?? 10;
+        this.started = this.now();
+        this.lastAt = this.started;
+    }
+    /** Counts `n` more items done and logs a line when one is due. */
+    add(n = 1, detail) {
+        this.done += n;
+        const at = this.now();
+        const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
+        const stepped = this.total !== undefined &&
+            Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
+        if (stepped || at - this.lastAt >= this.everyMs) {
+            this.lastAt = at;
+            this.lastPercent = percent;
+            this.lastDone = this.done;
+            this.log.info(this.line(at, detail));
+        }
+    }
+    /** The final line (unless the last line already said the same count, with no detail). */
+    finish(detail) {
+        if (this.done === this.lastDone && detail === undefined)
+            return;
+        this.lastDone = this.done;
+        this.log.info(this.line(this.now(), detail));
+    }
+    /** One progress line (pure given the counts and the clock). */
+    line(at, detail) {
+        const seconds = Math.max((at - this.started) / 1000, 0.001);
+        const rate = this.done / seconds;
+        const parts = [`${this.label}: ${this.done}`];
+        if (this.total !== undefined) {
+            const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
+            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+        }
+        parts.push(`${rate.toFixed(1)}/s`);
+        if (this.total !== undefined && this.done < this.total && rate > 0) {
+            parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
+        }
+        else {
+            parts.push(`elapsed ${duration(seconds)}`);
+        }
+        if (detail)
+            parts.push(detail);
+        return parts.join(', ');
+    }
+}
+/** 45s, 3m05s, 1h02m. */
+function duration(seconds) {
+    const s = Math.round(seconds);
+    if (s < 60)
+        return `${s}s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 ;// CONCATENATED MODULE: ./src/history/content.ts
@@ -78515,14 +78626,16 @@ const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
     "case-sensitive); set 'if-missing' to skip to allow this";
 /**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ * Pure: the one decision of what to do with a key, given its history (newest first) and the
+ * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
+ * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
  */
-function decide(key, entries, target, ifMissing) {
+function decide(key, entries, target, rule) {
+    const { ifMissing } = rule;
     if (entries.length === 0) {
         if (ifMissing === 'skip')
             return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
+        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
     }
     const current = currentEntry(entries);
     let wanted;
@@ -78534,24 +78647,17 @@ function decide(key, entries, target, ifMissing) {
         if (versionId !== null && versionId !== undefined) {
             wanted = entries.find((e) => e.versionId === versionId);
             if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
+                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
+                return { key, problem, cause: 'no-such-version' };
             }
         }
     }
     if (isAbsent(wanted)) {
-        if (isAbsent(current))
+        if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
             return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
         }
+        if (ifMissing === 'fail')
+            return absentRefusal(key, target, wanted);
         return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
     }
     if (!wanted)
@@ -78559,6 +78665,19 @@ function decide(key, entries, target, ifMissing) {
     if (sameByListing(current, wanted))
         return { key, action: 'unchanged', current, wanted };
     return { key, action: 'restore', current, wanted };
+}
+/** A key that should be absent at the target, while `if-missing` is fail. */
+function absentRefusal(key, target, marker) {
+    const allow = "; set 'if-missing' to delete or skip to allow this";
+    if (target.kind === 'versions') {
+        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
+    }
+    const at = `at ${target.at.toISOString()}`;
+    if (marker) {
+        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
+        return { key, problem, cause: 'deleted', wanted: marker };
+    }
+    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
 }
 /**
  * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
@@ -78628,8 +78747,10 @@ function restoredCopy(facts) {
  * size but different ETags (the current one may be a copy of it after all).
  */
 async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
+    if ('problem' in decided)
+        return { key, problem: decided.problem };
+    if (decided.action !== 'restore' || !decided.wanted)
         return decided;
     const { wanted, current } = decided;
     const same = mayBeSame(current, wanted);
@@ -78742,6 +78863,118 @@ function checkPlan(result, prefix) {
             },
         ]);
     }
+}
+
+;// CONCATENATED MODULE: ./src/history/snapshots.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -79488,10 +79721,15 @@ const STATES_KEPT = 100;
 async function putBack(ctx, run, outcome) {
     const { states, failure } = outcome;
     const kept = [];
+    const tally = { putBack: 0, notPutBack: 0 };
     const record = async (state) => {
         await states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
+        if (state.state.startsWith('put back to'))
+            tally.putBack++;
+        if (/^(NOT put back|unknown)/.test(state.state))
+            tally.notPutBack++;
     };
     ctx.log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
@@ -79523,7 +79761,13 @@ async function putBack(ctx, run, outcome) {
         shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` });
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
-    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, states.path);
+    return new RestoreError({
+        cause: failure.error,
+        failedKey: failure.item?.key ?? '(unknown)',
+        finalStates: shown,
+        statesFile: states.path,
+        ...tally,
+    });
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -79591,6 +79835,10 @@ async function writeBack(ctx, guard, back, record) {
         const written = [];
         const failed = [];
         await eachLimit(todo, ctx.concurrency, async ({ ours, item }) => {
+            if (ctx.cancel?.urgent) {
+                await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
+                return;
+            }
             try {
                 written.push({ item, landed: await writeItem(ctx, item, guard) });
             }
@@ -79608,6 +79856,11 @@ async function writeBack(ctx, guard, back, record) {
         todo = [];
         if (failed.length === 0)
             break;
+        if (ctx.cancel?.urgent) {
+            for (const f of failed)
+                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
+            break;
+        }
         if (round >= retries) {
             for (const f of failed)
                 await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
@@ -79642,6 +79895,8 @@ async function lookAgain(ctx, failed, record) {
     }
     return todo;
 }
+/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
+const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
 function putBackTo(back, newVersionId) {
     return (`put back to ${select_describe(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
@@ -79678,6 +79933,7 @@ function unknown(c, error) {
 
 
 
+
 /** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
 async function recordWrite(stores, item, confirmed) {
     const { newVersionId, check } = confirmed;
@@ -79701,7 +79957,7 @@ async function applyPlan(ctx, plan, stores, total) {
             throw first.error;
     };
     try {
-        await eachLimit(plan, ctx.concurrency, async (item) => {
+        await eachLimit(untilCancelled(plan, ctx.cancel), ctx.concurrency, async (item) => {
             try {
                 pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
@@ -79713,10 +79969,12 @@ async function applyPlan(ctx, plan, stores, total) {
             if (pending.length >= batchSize)
                 await confirmPending();
         });
+        // Cancelled while the last writes were in flight: put them back too.
+        ctx.cancel?.throwIfRequested();
         await confirmPending();
     }
     catch (error) {
-        progress.finish('stopped by a failed write');
+        progress.finish(ctx.cancel?.requested ? `stopped by ${ctx.cancel.requested}` : 'stopped by a failed write');
         throw await putBackAll(ctx, { guard, stores, failed, pending, error });
     }
     progress.finish();
@@ -79750,6 +80008,83 @@ async function putBackAll(ctx, stopped) {
         failure: first ? { item: first.item, error: first.error ?? error } : { error },
         states: stores.states,
     });
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/lib/jsonl.ts
+
+
+
+
+
+const FLUSH_BYTES = 64 * 1024;
+/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
+class JsonLinesWriter {
+    path;
+    file;
+    buffer = [];
+    bytes = 0;
+    lines = 0;
+    flushing = Promise.resolve();
+    closed = false;
+    constructor(path, file) {
+        this.path = path;
+        this.file = file;
+    }
+    /** Creates (or truncates) `path`. */
+    static async create(path) {
+        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
+    }
+    /** Lines written so far. */
+    get count() {
+        return this.lines;
+    }
+    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
+    async write(value) {
+        const line = JSON.stringify(value) + '\n';
+        this.buffer.push(line);
+        this.bytes += line.length;
+        this.lines++;
+        if (this.bytes >= FLUSH_BYTES)
+            await this.flush();
+    }
+    /** Writes out everything queued so far. */
+    async flush() {
+        const chunk = this.buffer.join('');
+        this.buffer = [];
+        this.bytes = 0;
+        this.flushing = this.flushing.then(async () => {
+            if (chunk !== '')
+                await this.file.write(chunk);
+        });
+        await this.flushing;
+    }
+    /** Flushes and closes the file (once; later calls do nothing). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await this.flush();
+        await this.file.close();
+    }
+}
+/** The values of a JSON Lines file, one at a time. */
+async function* readJsonLines(path, revive) {
+    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path), crlfDelay: Infinity });
+    for await (const line of lines) {
+        if (line.trim() !== '')
+            yield JSON.parse(line, revive);
+    }
+}
+/** Revives ISO dates of the fields that hold dates (JSON has none). */
+function reviveDates(fields) {
+    const names = new Set(fields);
+    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
+}
+/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+function runDirectory() {
+    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
@@ -79976,6 +80311,7 @@ function describeWriters(w) {
 
 
 
+
 /** Writes the plan with copy jobs and this process; returns the keys written. */
 async function applyWithBatch(ctx, writer, stores, writers) {
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
@@ -79984,6 +80320,7 @@ async function applyWithBatch(ctx, writer, stores, writers) {
         runId,
         base: `${writer.batch.prefix.prefix}${runId}/`,
         sleep: writer.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+        cancel: ctx.cancel,
     };
     const jobs = await ctx.log.group('Creating the copy jobs', () => createJobs(ctx, run, stores.plan, writers));
     writers.jobs = jobs;
@@ -80091,7 +80428,7 @@ async function startAndAwaitJobs(ctx, run, jobs) {
         }
     })
         .catch(async (e) => {
-        await cancel(run, jobs, 'waiting for the job failed');
+        await cancel(run, jobs, run.cancel?.requested ? 'the run was cancelled' : 'waiting for the job failed');
         for (const job of jobs) {
             if (job.state && job.state.status === 'Complete')
                 continue;
@@ -80121,11 +80458,15 @@ async function confirmJobs(ctx, run, jobs, stores) {
         failedTasks: job.failedTasks,
     }, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
     await stores.journal.flush();
+    const stopped = ctx.cancel?.requested;
+    if (stopped)
+        ctx.log.warning(`Cancelled by ${stopped}: the copy jobs were cancelled`);
+    const cause = stopped ? new CancelledError(stopped) : error;
     if (!run.batch.putBack) {
         throw await reportStates(stores, failed, error);
     }
     ctx.log.warning(`${errorMessage(error)}; putting back every key this run changed`);
-    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states });
+    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error: cause }, states: stores.states });
 }
 /** The jobs' copies, confirmed from the listing a batch at a time; returns those not confirmed. */
 async function confirmJobCopies(ctx, stores) {
@@ -80178,6 +80519,7 @@ async function waitFor(run, jobId, done, log) {
     let pause = batch.pollIntervalMs;
     let last = '';
     for (;;) {
+        run.cancel?.throwIfRequested();
         const state = await describeJob(control, batch.accountId, jobId);
         if (done(state.status))
             return state;
@@ -80189,7 +80531,7 @@ async function waitFor(run, jobId, done, log) {
         if (left <= 0) {
             throw new BatchJobError({ jobId, status: state.status, reasons: state.reasons, failedTasks: [] }, `did not finish within batch-timeout`);
         }
-        await sleep(Math.min(pause, left));
+        await Promise.race([sleep(Math.min(pause, left)), run.cancel?.whenRequested()]);
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
     }
 }
@@ -80232,13 +80574,18 @@ async function cleanUp(stores, error) {
 
 
 
-/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+/**
+ * Writes undo.txt next to the manifest file: the `key=versionId` line (undoVersionIds) of every
+ * key this run changed, and of no other: an unchanged key needs no undo.
+ */
 async function writeUndo(outcomes) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
     const file = await (0,promises_.open)(path, 'w');
     try {
-        for await (const row of outcomes.read())
-            await file.write(`${undoLine(row)}\n`);
+        for await (const row of outcomes.read()) {
+            if (changed(row))
+                await file.write(`${undoLine(row)}\n`);
+        }
     }
     finally {
         await file.close();
@@ -80419,6 +80766,7 @@ async function closeStores(stores) {
 
 
 
+
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 async function rollback(s3, asked, log, options = {}) {
     const { bucket, expectedBucketOwner, dryRun } = asked;
@@ -80427,7 +80775,7 @@ async function rollback(s3, asked, log, options = {}) {
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
     const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const run = { s3, settings, where, stores, log };
+    const run = { s3, settings, where, stores, log, cancel: options.cancel };
     let result;
     let wrote;
     try {
@@ -80492,7 +80840,7 @@ async function planKeys(run, observe) {
             log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
         }
         const request = { ...settings, checkSources: settings.dryRun };
-        const source = histories(s3, where, selection);
+        const source = untilCancelled(histories(s3, where, selection), run.cancel);
         const found = await scan(s3, request, source, {
             stores,
             concurrency: settings.concurrency,
@@ -80504,7 +80852,9 @@ async function planKeys(run, observe) {
         return found;
     })
         .catch((e) => {
-        throw e instanceof StepError ? e : new StepError('listing', subject, e);
+        throw e instanceof StepError || e instanceof CancelledError
+            ? e
+            : new StepError('listing', subject, e);
     });
 }
 function resolving(bucket, prefix) {
@@ -80521,7 +80871,8 @@ async function writeKeys(run, result, options) {
         `${result.actions.skip} skipped`);
     const { concurrency, copy } = settings;
     const { batch: confirmBatch, walk } = options;
-    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk };
+    const { cancel } = run;
+    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk, cancel };
     const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
     const writers = batch ? await splitOf(stores.plan, copy) : undefined;
     if (settings.dryRun || planned === 0) {
@@ -80564,7 +80915,82 @@ async function writeKeys(run, result, options) {
 
 
 
+;// CONCATENATED MODULE: ./src/report/cancel.ts
+/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
+
+
+/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
+function cancelNotice(signal, cancel) {
+    if (cancel.urgent) {
+        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
+            'in the final states');
+    }
+    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
+        'every key this run changed is put back');
+}
+/** What a cancelled run's error says of it. */
+function cancelled(e, cancel) {
+    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
+    if (e instanceof RestoreError) {
+        return {
+            signal,
+            wrote: true,
+            putBack: e.putBack,
+            notPutBack: e.notPutBack,
+            statesFile: e.statesFile,
+        };
+    }
+    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
+}
+/** One line for the top of the job summary (Markdown). */
+function cancelLine(c) {
+    if (!c.wrote)
+        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
+    const cut = c.notPutBack > 0
+        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
+        : ' Every other key was not changed.';
+    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+
+/** Writes the job summary (when the runner provides one). */
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback', 2);
+    if (report.cancelled)
+        summary.addRaw(cancelLine(report.cancelled), true).addBreak();
+    if (report.manifest) {
+        const { manifest } = report;
+        summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
+        for (const line of [planLine(manifest), writersLine(manifest)]) {
+            if (line)
+                summary.addRaw(line, true).addBreak();
+        }
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
+        summary.addTable([
+            HEADER.map((data) => ({ data, header: true })),
+            ...summaryRows(manifest.keys, manifest.dryRun),
+        ]);
+    }
+    if (report.undo) {
+        summary.addRaw('To undo: upload the <code>undo-file</code> output as an artifact, and run this action', true);
+        summary.addCodeBlock(report.undo, 'yaml');
+    }
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
+    if (report.error)
+        summary.addCodeBlock(report.error);
+    await summary.write();
+}
+
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
+
 
 
 
@@ -80584,7 +81010,8 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, now = new Date()) {
+async function createSnapshot(s3, settings, log, options = {}) {
+    const now = options.now ?? new Date();
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -80609,7 +81036,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const problems = [];
         const progress = new Progress('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
-            for await (const { key, entries } of histories(s3, { bucket, expectedBucketOwner }, selection)) {
+            const source = histories(s3, { bucket, expectedBucketOwner }, selection);
+            for await (const { key, entries } of untilCancelled(source, options.cancel)) {
                 const current = currentEntry(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: NO_SUCH_KEY });
@@ -80635,6 +81063,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         await writer.close();
         if (problems.length > 0)
             throw new PlanError(problems);
+        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => saveSnapshot(s3, store, file, {
             name,
             id,
@@ -80696,12 +81126,12 @@ function failWith(e, read) {
 
 
 
-async function runSnapshot(read, log) {
+async function runSnapshot(read, { log, cancel }) {
     let summary;
     let error;
     try {
         const settings = parseSettings(read);
-        summary = await createSnapshot(createS3Client(settings.s3), settings, log);
+        summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.SnapshotId, summary.id);
     }
     catch (e) {
@@ -80835,8 +81265,10 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, copy, log) {
+async function runDrill(s3, request, options, log) {
+    const { copy } = options;
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new WriteGuard(log);
@@ -80848,7 +81280,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await eachLimit(request.items.keys(), 4, async (i) => {
+        await eachLimit(untilCancelled(request.items.keys(), options.cancel), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -81141,61 +81573,44 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    if (entries.length === 0 && settings.ifMissing !== 'skip') {
-        report.state = 'missing';
-        report.problems.push(NO_SUCH_KEY);
-        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
-        return report;
-    }
+    const { decided, ...judged } = judge(key, entries, settings);
+    Object.assign(report, judged);
     const current = currentEntry(entries);
-    const { target } = settings;
-    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
-    const wanted = target.kind === 'time'
-        ? entryAt(entries, target.at)
-        : entries.find((e) => e.versionId === wantedId);
-    if (wanted) {
-        report.versionId = wanted.versionId;
-        report.lastModified = wanted.lastModified.toISOString();
-    }
-    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
-    if (target.kind === 'versions' && wantedId && !wanted) {
-        report.state = 'missing';
-        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
-    }
-    else if (isAbsent(wanted)) {
-        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
-        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
-        if (settings.ifMissing !== 'fail') {
-            report.state = 'absent';
-            report.action = isAbsent(current)
-                ? 'unchanged'
-                : settings.ifMissing === 'delete'
-                    ? 'delete'
-                    : 'skip';
-        }
-        else {
-            report.state = wanted ? 'deleted' : 'missing';
-            const why = target.kind === 'versions'
-                ? 'is to be absent (key=)'
-                : wanted
-                    ? `has a delete marker (${wanted.versionId}) current ${when}`
-                    : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
-        }
-    }
-    else if (wanted) {
-        await checkVersion(s3, ref, wanted, current, report);
+    const wanted = decided.wanted;
+    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
+        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
- * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
- * content check) means a rollback leaves it as is, archived or not.
+ * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
+ * stance: the entry at the target, the state, what a rollback would do (`restore` and
+ * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
  */
-async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = sameByListing(current, wanted);
+function judge(key, entries, settings) {
+    const decided = decide(key, entries, settings.target, {
+        ifMissing: settings.ifMissing,
+        strict: true,
+    });
+    const wanted = decided.wanted;
+    const at = {
+        versionId: wanted?.versionId ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+    if ('problem' in decided) {
+        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
+        return { decided, ...at, state, action: null, problems: [decided.problem] };
+    }
+    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
+    return { decided, ...at, state, action: decided.action, problems: [] };
+}
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (decide.ts
+ * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
+ * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
+ */
+async function checkVersion(s3, ref, wanted, isCurrent, report) {
     let facts;
     try {
         facts = await headVersion(s3, { ...ref, versionId: wanted.versionId });
@@ -81290,6 +81705,7 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -81299,7 +81715,8 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, now = new Date()) {
+async function verify(s3, asked, log, options = {}) {
+    const now = options.now ?? new Date();
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -81325,7 +81742,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await eachLimit(settings.keys.keys(), 8, async (i) => {
+        await eachLimit(untilCancelled(settings.keys.keys(), options.cancel), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -81336,7 +81753,7 @@ async function verify(s3, asked, log, now = new Date()) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -81420,11 +81837,12 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, log) {
+async function drillKeys(s3, settings, prefix, keys, run) {
+    const { log } = run;
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -81513,12 +81931,12 @@ function windowOutput(days) {
 
 
 
-async function runVerify(read, log) {
+async function runVerify(read, { log, cancel }) {
     let report;
     let error;
     try {
         const settings = parseSettings(read);
-        report = await verify(createS3Client(settings.s3), settings, log);
+        report = await verify(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.Report, JSON.stringify(report));
         setOutput(Outputs.Restorable, String(report.restorable));
         setOutput(Outputs.Window, windowOutput(report.window));
@@ -81555,7 +81973,73 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
+;// CONCATENATED MODULE: ./src/report/undo.ts
+/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
+const INLINE_UNDO_CHARS = 2048;
+/** The action inputs that undo the run, in the order a step lists them. */
+function undoInputs(of, lines) {
+    const inputs = [['bucket', of.bucket]];
+    if ('file' in lines)
+        inputs.push(['version-ids-file', lines.file]);
+    else
+        inputs.push(['version-ids', lines.versionIds.join('\n')]);
+    inputs.push(['if-missing', 'delete']);
+    if (of.s3.region)
+        inputs.push(['region', of.s3.region]);
+    if (of.s3.endpoint)
+        inputs.push(['endpoint-url', of.s3.endpoint]);
+    if (of.s3.forcePathStyle)
+        inputs.push(['force-path-style', 'true']);
+    if (of.expectedBucketOwner)
+        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
+    return inputs;
+}
+/**
+ * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
+ * the absolute path of its script), so it runs from any directory, in a clone or an install.
+ */
+function undoCommand(cli, of, lines) {
+    const words = [...cli, 'restore'];
+    for (const [name, value] of undoInputs(of, lines)) {
+        if (name === 'version-ids') {
+            for (const line of value.split('\n'))
+                words.push('--version-id', line);
+        }
+        else if (name === 'force-path-style') {
+            words.push(`--${name}`);
+        }
+        else {
+            words.push(`--${name}`, value);
+        }
+    }
+    if (of.profile)
+        words.push('--profile', of.profile);
+    return words.map(quote).join(' ');
+}
+/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
+function undoStep(of, file) {
+    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+    return ['with:', ...rows].join('\n');
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function yamlScalar(value) {
+    if (value === 'true')
+        return value;
+    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
+        ? value
+        : JSON.stringify(value);
+}
+
 ;// CONCATENATED MODULE: ./src/action/main.ts
+
+
+
+
+
+
 
 
 
@@ -81581,28 +82065,43 @@ const log = {
  * re-run the chained workflow if asked, set outputs, write the summary.
  */
 async function run() {
-    const mode = getInput(Inputs.Mode).trim();
-    if (mode === 'verify') {
-        return runVerify((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    if (mode === 'snapshot') {
-        return runSnapshot((name) => getInput(name, { trimWhitespace: false }), log);
-    }
-    const report = {};
+    const cancel = new Cancellation();
+    const stopListening = cancelOnSignals(cancel, {
+        onSignal: (signal) => warning(cancelNotice(signal, cancel)),
+    });
     const read = (name) => getInput(name, { trimWhitespace: false });
+    try {
+        const mode = getInput(Inputs.Mode).trim();
+        if (mode === 'verify')
+            return await runVerify(read, { log, cancel });
+        if (mode === 'snapshot')
+            return await runSnapshot(read, { log, cancel });
+        return await runRestore(read, { log, cancel });
+    }
+    finally {
+        stopListening();
+    }
+}
+/** `mode: restore`: roll back (or plan, in a dry run), chain, set outputs, write the summary. */
+async function runRestore(read, { log, cancel }) {
+    const report = {};
     try {
         const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
-        const manifest = await rollback(createS3Client(settings.s3), settings, log);
+        const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel });
         report.manifest = manifest;
         setOutput(Outputs.Manifest, JSON.stringify(manifest));
         setOutput(Outputs.Changed, String(changedTotal(manifest)));
         setOutput(Outputs.UndoVersionIds, undoVersionIds(manifest.keys));
         if (manifest.summary)
             setOutput(Outputs.ManifestFile, manifest.summary.manifestFile);
-        if (manifest.summary?.undoFile)
-            setOutput(Outputs.UndoFile, manifest.summary.undoFile);
+        const undoFile = await undoFileOf(manifest);
+        if (undoFile) {
+            setOutput(Outputs.UndoFile, undoFile);
+            report.undo = undoStep(settings, undoFile);
+            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
+        }
         if (manifest.plan)
             setOutput(Outputs.PlanFile, manifest.plan.file);
         const digest = manifest.plan?.digest ?? manifest.appliedPlan;
@@ -81622,6 +82121,8 @@ async function run() {
     }
     catch (e) {
         report.error = failWith(e, read);
+        if (wasCancelled(e))
+            report.cancelled = cancelled(e, cancel);
     }
     finally {
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
@@ -81629,6 +82130,22 @@ async function run() {
         }
         await writeSummary(report).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
+}
+/**
+ * The file of undo lines: a prefix run's, or for listed keys one written here (the lines of the
+ * keys changed), so that a run of any size can be undone through `version-ids-file`.
+ */
+async function undoFileOf(manifest) {
+    if (manifest.dryRun)
+        return undefined;
+    if (manifest.summary)
+        return manifest.summary.undoFile;
+    const changed = manifest.keys.filter((k) => k.newVersionId !== null);
+    if (changed.length === 0)
+        return undefined;
+    const file = (0,external_node_path_.join)(await runDirectory(), 'undo.txt');
+    await (0,promises_.writeFile)(file, `${undoVersionIds(changed)}\n`);
+    return file;
 }
 
 
@@ -82047,6 +82564,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(218);
+/******/ var __webpack_exports__ = __nccwpck_require__(7764);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

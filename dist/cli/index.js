@@ -2,10 +2,10 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8282:
+/***/ 8234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -168,14 +168,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 238:
+/***/ 3182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(5152);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
-const { normalizeProvider } = __nccwpck_require__(2658);
+const { setFeature } = __nccwpck_require__(544);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
+const { normalizeProvider } = __nccwpck_require__(3042);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -620,12 +620,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 3242:
+/***/ 58:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1363,30 +1363,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 2619:
+/***/ 6955:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -6579,31 +6579,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 3711:
+/***/ 5423:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { Sha1 } = __nccwpck_require__(3242);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { Sha1 } = __nccwpck_require__(58);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -13264,22 +13264,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5152:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
+const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
+const { InvokeStore } = __nccwpck_require__(3864);
+const { normalizeProvider } = __nccwpck_require__(7138);
+const { RETRY_MODES } = __nccwpck_require__(3129);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14078,7 +14078,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(9449);
+    const module = __nccwpck_require__(7065);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -14285,15 +14285,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 8915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
+const { SignatureV4 } = __nccwpck_require__(4366);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -14653,14 +14653,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 7368:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -14671,8 +14671,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
 
 class ProtocolLib {
     queryCompat;
@@ -16164,10 +16164,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 519:
+/***/ 3351:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(3422);
+const { buildQueryString } = __nccwpck_require__(1342);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -16234,11 +16234,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 4710:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -16280,15 +16280,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { NodeHttpHandler } = __nccwpck_require__(3343);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -16466,28 +16466,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 8461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(6829);
+            const { fromContainerMetadata } = __nccwpck_require__(6438);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(6438);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(4710);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -16529,7 +16529,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -16582,7 +16582,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(7832);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -16592,7 +16592,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(912);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -16601,7 +16601,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(6198);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -16649,7 +16649,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(2100);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -16702,12 +16702,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 7832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { HttpRequest } = __nccwpck_require__(1342);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -16762,7 +16762,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17003,18 +17003,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 5861:
+/***/ 4213:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(6829);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17137,22 +17137,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(6198);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(8461);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(912);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(2100);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -17176,13 +17176,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -17259,12 +17259,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 6198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { fromSso } = __nccwpck_require__(3753);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -17318,7 +17318,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -17458,21 +17458,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 9803:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 2100:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -17480,7 +17480,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -17533,13 +17533,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 6108:
+/***/ 3852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
-const { partition } = __nccwpck_require__(5152);
-const { validate, parse } = __nccwpck_require__(519);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
+const { partition } = __nccwpck_require__(544);
+const { validate, parse } = __nccwpck_require__(3351);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -17756,20 +17756,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 5028:
+/***/ 4420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
-const { setFeature } = __nccwpck_require__(5152);
-const { parseRfc7231DateTime } = __nccwpck_require__(2430);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
-const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
+const { setFeature } = __nccwpck_require__(544);
+const { parseRfc7231DateTime } = __nccwpck_require__(7518);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
+const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(519);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { validate, parse } = __nccwpck_require__(3351);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -18822,25 +18822,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 1106:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -19432,25 +19432,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 5139:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20126,25 +20126,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 5779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20607,26 +20607,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 7088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsQueryProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -21504,10 +21504,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5785:
+/***/ 5353:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -21666,12 +21666,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 3753:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
+const { setTokenFeature } = __nccwpck_require__(544);
+const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -21692,7 +21692,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(5139);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -21703,7 +21703,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(5139);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -21849,7 +21849,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -22228,7 +22228,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 3864:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22366,15 +22366,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 402:
+/***/ 7138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { requestBuilder } = __nccwpck_require__(1342);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -22719,13 +22719,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 8741:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(7046);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -25268,12 +25268,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -25852,16 +25852,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 3042:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27092,16 +27092,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 9467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { IniSectionType } = __nccwpck_require__(4242);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { isValidHostLabel } = __nccwpck_require__(7046);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -27886,15 +27886,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 8869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(4242);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -28777,14 +28777,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
+const { Crc32 } = __nccwpck_require__(566);
+const { hasOwn } = __nccwpck_require__(7046);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { TypeRegistry } = __nccwpck_require__(5066);
 
 class Int64 {
     bytes;
@@ -29727,19 +29727,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
+const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
+const { FieldPosition } = __nccwpck_require__(4242);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30142,7 +30142,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -32830,15 +32830,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 3129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { hasOwn } = __nccwpck_require__(7046);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -33725,10 +33725,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 5066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -34441,14 +34441,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 7518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
+const { toEndpointV1 } = __nccwpck_require__(8869);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -36224,10 +36224,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 7046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -36423,12 +36423,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 6438:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { parseUrl } = __nccwpck_require__(1342);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -36800,11 +36800,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 3415:
+/***/ 5271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -36866,13 +36866,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 3343:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(7518);
+const { streamCollector } = __nccwpck_require__(7518);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -37787,12 +37787,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 4366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
 
 class HeaderFormatter {
     format(headers) {
@@ -38391,7 +38391,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 4242:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -38494,7 +38494,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 9449:
+/***/ 7065:
 /***/ (function(module) {
 
 /*!
@@ -38514,7 +38514,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 7593:
+/***/ 7155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38524,8 +38524,8 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /* unused harmony export cliOptions */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5377);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1279);
 /** Command-line flags → the same InputReader the action uses (flags mirror the action inputs). */
 
 
@@ -38673,7 +38673,21 @@ function parserMessage(e) {
 
 /***/ }),
 
-/***/ 7632:
+/***/ 7824:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ cancel)
+/* harmony export */ });
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
+/** The CLI process's one stop switch: Ctrl-C (SIGINT) or SIGTERM ask the command to stop. */
+
+const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation */ .mT();
+
+
+/***/ }),
+
+/***/ 8921:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38681,11 +38695,13 @@ function parserMessage(e) {
 /* harmony export */   ai: () => (/* binding */ EXIT_CODES),
 /* harmony export */   dc: () => (/* binding */ EXIT)
 /* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5950);
 /**
  * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
  * the README's table with this one, and runs each row).
  */
+
 
 const EXIT = {
     ok: 0,
@@ -38693,6 +38709,7 @@ const EXIT = {
     usage: 2,
     unreachable: 3,
     unexpected: 4,
+    cancelled: 130,
 };
 /** What each exit code means (help and README). */
 const EXIT_CODES = [
@@ -38716,6 +38733,11 @@ const EXIT_CODES = [
         code: EXIT.unexpected,
         meaning: 'An unexpected error (a bug): please report it with the output of --verbose.',
     },
+    {
+        code: EXIT.cancelled,
+        meaning: 'Cancelled (Ctrl-C, SIGINT or SIGTERM): no new write was started and what the run had ' +
+            'changed was put back; the final states say so for every key.',
+    },
 ];
 const BY_KIND = {
     usage: EXIT.usage,
@@ -38729,13 +38751,15 @@ const BY_KIND = {
 };
 /** The exit code of a run that threw `e`. */
 function exitCodeOf(e) {
-    return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .diagnose */ .h4)(e).kind];
+    if ((0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .wasCancelled */ .r1)(e))
+        return EXIT.cancelled;
+    return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .diagnose */ .h4)(e).kind];
 }
 
 
 /***/ }),
 
-/***/ 5377:
+/***/ 1279:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38745,7 +38769,7 @@ function exitCodeOf(e) {
 /* harmony export */   au: () => (/* binding */ didYouMean)
 /* harmony export */ });
 /* unused harmony exports GLOBAL_FLAGS, editDistance */
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
 /**
  * Every command-line flag, with its value, default and the commands that take it: the one table
  * that the parser, `--help` and the README's CLI section are made from. Each action input is a
@@ -38785,6 +38809,13 @@ const FLAGS = [
         group: 'target',
     },
     {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.KeysFile,
+        value: 'PATH',
+        help: 'a file of keys, one per line (for long lists)',
+        commands: ALL,
+        group: 'target',
+    },
+    {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Prefix,
         value: 'PREFIX',
         help: "every key under PREFIX ('*' for the whole bucket)",
@@ -38810,9 +38841,16 @@ const FLAGS = [
     {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIds,
         value: 'TEXT',
-        help: 'KEY=ID lines, e.g. an earlier run\'s undo file: "$(cat undo.txt)"',
+        help: 'KEY=ID lines (for long lists, --version-ids-file)',
         commands: BOTH,
         repeat: true,
+        group: 'target',
+    },
+    {
+        name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.VersionIdsFile,
+        value: 'PATH',
+        help: "a file of KEY=ID lines, e.g. an earlier run's undo.txt (for long lists)",
+        commands: BOTH,
         group: 'target',
     },
     {
@@ -39148,15 +39186,15 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 7911:
+/***/ 1037:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ generalHelp),
 /* harmony export */   b: () => (/* binding */ commandHelp)
 /* harmony export */ });
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7632);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8921);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
 /** `--help` texts, made from the flag table and the exit-code table. */
 
 
@@ -39173,7 +39211,7 @@ const ABOUT = {
                 '    --to-time 2021-12-13T15:00:00Z --dry-run',
             's3-rollback restore --bucket justice40-data --prefix data-pipeline/ \\\n' +
                 '    --to-time 2021-12-13T15:00:00Z --undo-file undo.txt',
-            's3-rollback restore --bucket justice40-data --version-ids "$(cat undo.txt)" --if-missing delete',
+            's3-rollback restore --bucket justice40-data --version-ids-file undo.txt --if-missing delete',
         ],
     },
     snapshot: {
@@ -39294,27 +39332,36 @@ function wrap(text, width, indent) {
 
 /***/ }),
 
-/***/ 486:
+/***/ 3532:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6102);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(511);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(2170);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1556);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8325);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7632);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(3882);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9278);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7123);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4761);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7005);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7155);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5950);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3401);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(7917);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4458);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3976);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(6328);
+/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(155);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3018);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5235);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8921);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1037);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(3272);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9532);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6411);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5603);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5067);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7824);
+/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3512);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(4961);
 /**
  * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
  * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
@@ -39337,11 +39384,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
+
+
+
+
+
+
 function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -39356,109 +39410,115 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_8__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_13__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_10__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.usage;
+        return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_14__/* .createS3Client */ .qo)(command.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_20__/* .createS3Client */ .qo)(command.s3);
+    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z, {
+        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_17__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z)}`),
+    });
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_11__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_7__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_10__/* .exitCodeOf */ .FO)(e);
     }
     finally {
+        stopListening();
         s3.destroy();
     }
 }
 /** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
-function restoreOrVerify(settings, undoFile) {
+function restoreOrVerify(settings, left) {
     return {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verify */ .M)(s3, settings, log);
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_5__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .rollback */ .dU)(s3, settings, log);
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
+            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_9__/* .inFlags */ .r),
-                ...(await leftFor(manifest, undoFile)),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r),
+                ...(await leftFor(manifest, settings, left)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_15__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
         },
     };
 }
 /**
- * What the run leaves for the user: the manifest file (prefix runs) and the undo lines, written
- * to `--undo-file`, or next to the manifest, or (a few listed keys) shown as flags.
+ * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
+ * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
+ * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
+ * run's way to the bucket, and a file rather than an argument too long for the system.
  */
-async function leftFor(manifest, undoFile) {
+async function leftFor(manifest, settings, { undoFile, profile }) {
     const lines = [];
     const { summary } = manifest;
     if (summary)
@@ -39467,34 +39527,38 @@ async function leftFor(manifest, undoFile) {
         return lines;
     let undoAt = summary?.undoFile;
     if (undoFile && undoAt) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.copyFile)(undoAt, undoFile);
-        undoAt = undoFile;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.copyFile)(undoAt, undoFile);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_12__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
-        undoAt = undoFile;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
-    const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
-    if (undoAt) {
-        lines.push(`Undo lines: ${undoAt}`);
-        lines.push(`To undo: ${undo} --version-ids "$(cat ${quote(undoAt)})"`);
-    }
-    else {
+    const of = {
+        bucket: manifest.bucket,
+        s3: settings.s3,
+        expectedBucketOwner: settings.expectedBucketOwner,
+        profile,
+    };
+    const cli = ['node', (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(process.argv[1])];
+    if (!undoAt) {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
-        if (changed.length > 0) {
-            const flags = changed.map((k) => `--version-id ${quote(`${k.key}=${k.previousVersionId ?? ''}`)}`);
-            lines.push(`To undo: ${undo} ${flags.join(' ')}`);
-        }
+        if (changed.length === 0)
+            return lines;
+        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(changed).split('\n');
+        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { versionIds });
+        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .INLINE_UNDO_CHARS */ .dO)
+            return [...lines, `To undo: ${inline}`];
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__/* .runDirectory */ .xw)(), 'undo.txt');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
+    lines.push(`Undo lines: ${undoAt}`);
+    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.unexpected;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -39502,7 +39566,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7123:
+/***/ 6411:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39513,9 +39577,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/report/rollback.ts
-var rollback = __nccwpck_require__(1908);
+var rollback = __nccwpck_require__(4458);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
 function snapshotLine(s) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
@@ -39524,13 +39588,17 @@ function snapshotLine(s) {
 }
 
 // EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var src_settings = __nccwpck_require__(6102);
+var src_settings = __nccwpck_require__(3401);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(4761);
+var names = __nccwpck_require__(5603);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(4773);
+var settings_prefix = __nccwpck_require__(3035);
+// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
+var lists = __nccwpck_require__(2218);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var snapshot = __nccwpck_require__(749);
+var snapshot = __nccwpck_require__(795);
+// EXTERNAL MODULE: ./src/cli/cancel.ts
+var cancel = __nccwpck_require__(7824);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39538,22 +39606,25 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(489);
+var jsonl = __nccwpck_require__(155);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(6300);
+var lib_progress = __nccwpck_require__(8434);
+// EXTERNAL MODULE: ./src/lib/cancel.ts
+var lib_cancel = __nccwpck_require__(5067);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(9295);
+var sealed = __nccwpck_require__(7769);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
+var objects = __nccwpck_require__(3872);
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(46);
+var history_select = __nccwpck_require__(9548);
 // EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(3098);
+var sources = __nccwpck_require__(1024);
 // EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(7301);
+var snapshots = __nccwpck_require__(3227);
 // EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
-var engine = __nccwpck_require__(7005);
+var engine = __nccwpck_require__(4961);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
+
 
 
 
@@ -39573,7 +39644,8 @@ function newSnapshotId(now) {
         .replace(/\.\d+Z$/, 'Z');
     return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-async function createSnapshot(s3, settings, log, now = new Date()) {
+async function createSnapshot(s3, settings, log, options = {}) {
+    const now = options.now ?? new Date();
     const { bucket, expectedBucketOwner, prefix, snapshotStore: store } = settings;
     const name = settings.snapshot;
     if (!name)
@@ -39598,7 +39670,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const problems = [];
         const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
         await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshots/* uriOf */.S_)({ bucket, prefix })}`, async () => {
-            for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
+            const source = (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection);
+            for await (const { key, entries } of (0,lib_cancel/* untilCancelled */.c8)(source, options.cancel)) {
                 const current = (0,history_select/* currentEntry */.ES)(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
                     problems.push({ key, problem: engine/* NO_SUCH_KEY */.yQ });
@@ -39624,6 +39697,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         await writer.close();
         if (problems.length > 0)
             throw new engine/* PlanError */.W6(problems);
+        // Cancelled while recording: nothing is saved, and the name keeps its snapshot.
+        options.cancel?.throwIfRequested();
         const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshots/* saveSnapshot */.Os)(s3, store, file, {
             name,
             id,
@@ -39640,7 +39715,7 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
 }
 
 // EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(897);
+var content = __nccwpck_require__(3683);
 ;// CONCATENATED MODULE: ./src/snapshot/diff.ts
 
 
@@ -39747,8 +39822,10 @@ function label(side, loaded) {
 }
 
 // EXTERNAL MODULE: ./src/cli/table.ts
-var table = __nccwpck_require__(2170);
+var table = __nccwpck_require__(3976);
 ;// CONCATENATED MODULE: ./src/cli/snapshots.ts
+
+
 
 
 
@@ -39767,7 +39844,7 @@ function snapshotCommand(action, read) {
         return {
             s3: settings.s3,
             run: async (s3, log, print, json) => {
-                const summary = await createSnapshot(s3, settings, log);
+                const summary = await createSnapshot(s3, settings, log, { cancel: cancel/* cancel */.Z });
                 print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary));
             },
         };
@@ -39820,7 +39897,8 @@ function snapshotCommand(action, read) {
 function diffCommand(read, fromFlag, toFlag) {
     const now = new Date();
     const access = (0,src_settings/* parseAccess */.Cz)(read);
-    const keys = (0,src_settings/* parseKeys */.Ss)(read(names/* Inputs */.G.Keys));
+    (0,lists/* checkListInputs */.CR)(read);
+    const { keys } = (0,lists/* readKeys */.x4)(read, process.env);
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), { keys, toTime: 'now', versionIds: '' });
     if (fromFlag === '') {
         throw new errors/* InputError */.dz('from', '', 'the earlier state: a snapshot name or ID, a time, or now');
@@ -39848,7 +39926,7 @@ function diffText(r) {
 
 /***/ }),
 
-/***/ 2170:
+/***/ 3976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39868,7 +39946,7 @@ function formatTable(header, rows) {
 
 /***/ }),
 
-/***/ 3882:
+/***/ 3272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39880,15 +39958,15 @@ const VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 9278:
+/***/ 9532:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   g: () => (/* binding */ inputErrorText),
 /* harmony export */   r: () => (/* binding */ inFlags)
 /* harmony export */ });
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
 
 
 const INPUT_NAMES = new Set(Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G));
@@ -39907,7 +39985,7 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 7005:
+/***/ 4961:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39920,26 +39998,28 @@ __nccwpck_require__.d(__webpack_exports__, {
   jF: () => (/* reexport */ WriteGuard),
   YH: () => (/* reexport */ archiveOf),
   jD: () => (/* reexport */ copyConfirmed),
+  LD: () => (/* reexport */ decide),
   u1: () => (/* reexport */ resolveTarget),
   OZ: () => (/* reexport */ restoredCopy),
   dU: () => (/* reexport */ rollback),
-  ce: () => (/* reexport */ sameByListing),
   Nj: () => (/* reexport */ sourceProblem),
   $$: () => (/* reexport */ undoVersionIds)
 });
 
-// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, decide
+// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, sameByListing
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(9295);
+var sealed = __nccwpck_require__(7769);
+// EXTERNAL MODULE: ./src/lib/cancel.ts
+var cancel = __nccwpck_require__(5067);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(2619);
+var objects = __nccwpck_require__(3872);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(6955);
 // EXTERNAL MODULE: ./src/s3/client.ts
-var s3_client = __nccwpck_require__(511);
+var s3_client = __nccwpck_require__(7917);
 ;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
  * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
@@ -40038,9 +40118,9 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 // EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(3098);
+var sources = __nccwpck_require__(1024);
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(46);
+var history_select = __nccwpck_require__(9548);
 ;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
 
 const ACTIONS = {
@@ -40083,14 +40163,18 @@ function changedTotal(manifest) {
 }
 /** Keys whose current version this run changed. */
 function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
+    return outcomes.filter(changed).length;
+}
+/** Whether the run changed this key's current version (and so an undo has to put it back). */
+function changed(o) {
+    return o.newVersionId !== null && o.newVersionId !== undefined;
 }
 /**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist), for
+ * the keys the run changed. Passed back as `version-ids` with `if-missing: delete`, they undo it.
  */
 function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
+    return outcomes.filter(changed).map(undoLine).join('\n');
 }
 function undoLine(o) {
     return `${o.key}=${o.previousVersionId ?? ''}`;
@@ -40102,6 +40186,7 @@ function undoLine(o) {
  * or a write that failed and was put back (RestoreError, with every key's final state), and the
  * causes a write can fail for (another writer, a copy that does not match, a copy job).
  */
+
 
 /** Planning found keys that cannot be restored; nothing was written. */
 class PlanError extends errors/* RefusedError */.fk {
@@ -40175,18 +40260,29 @@ class VerifyError extends errors/* RefusedError */.fk {
         this.newVersionId = newVersionId;
     }
 }
-/** A write failed; keys already changed were put back. Lists every key's final state. */
+/**
+ * A write failed, or the run was cancelled, after the run had written: the keys it changed were
+ * put back. Lists every key's final state.
+ */
 class RestoreError extends errors/* RefusedError */.fk {
+    name = 'RestoreError';
     cause;
     failedKey;
     finalStates;
     statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
+    putBack;
+    notPutBack;
+    constructor(failure) {
+        const { cause, failedKey, finalStates, statesFile } = failure;
+        const notPutBack = failure.notPutBack ?? 0;
+        const cancelled = cause instanceof cancel/* CancelledError */.cc;
+        const what = cancelled
+            ? `Cancelled by ${cause.signal} while writing`
+            : `Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}`;
+        const back = notPutBack > 0
+            ? `${notPutBack} key(s) this run changed could NOT be put back (see below); the others were.`
+            : `The keys this run changed were put back (${failure.putBack ?? 0} keys put back).`;
+        super(`${what}\n${back} Final state of every key` +
             (statesFile ? ` (all in ${statesFile})` : '') +
             ':\n' +
             finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
@@ -40194,15 +40290,17 @@ class RestoreError extends errors/* RefusedError */.fk {
         this.failedKey = failedKey;
         this.finalStates = finalStates;
         this.statesFile = statesFile;
+        this.putBack = failure.putBack ?? 0;
+        this.notPutBack = notPutBack;
     }
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
+var pool = __nccwpck_require__(4591);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(6300);
+var lib_progress = __nccwpck_require__(8434);
 // EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(897);
+var content = __nccwpck_require__(3683);
 ;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
 
 
@@ -40215,14 +40313,16 @@ const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
     "case-sensitive); set 'if-missing' to skip to allow this";
 /**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
+ * Pure: the one decision of what to do with a key, given its history (newest first) and the
+ * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
+ * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
  */
-function decide(key, entries, target, ifMissing) {
+function decide(key, entries, target, rule) {
+    const { ifMissing } = rule;
     if (entries.length === 0) {
         if (ifMissing === 'skip')
             return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
+        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
     }
     const current = (0,history_select/* currentEntry */.ES)(entries);
     let wanted;
@@ -40234,24 +40334,17 @@ function decide(key, entries, target, ifMissing) {
         if (versionId !== null && versionId !== undefined) {
             wanted = entries.find((e) => e.versionId === versionId);
             if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
+                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
+                return { key, problem, cause: 'no-such-version' };
             }
         }
     }
     if ((0,history_select/* isAbsent */.W0)(wanted)) {
-        if ((0,history_select/* isAbsent */.W0)(current))
+        if ((0,history_select/* isAbsent */.W0)(current) && !(rule.strict && ifMissing === 'fail')) {
             return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
         }
+        if (ifMissing === 'fail')
+            return absentRefusal(key, target, wanted);
         return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
     }
     if (!wanted)
@@ -40259,6 +40352,19 @@ function decide(key, entries, target, ifMissing) {
     if (sameByListing(current, wanted))
         return { key, action: 'unchanged', current, wanted };
     return { key, action: 'restore', current, wanted };
+}
+/** A key that should be absent at the target, while `if-missing` is fail. */
+function absentRefusal(key, target, marker) {
+    const allow = "; set 'if-missing' to delete or skip to allow this";
+    if (target.kind === 'versions') {
+        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
+    }
+    const at = `at ${target.at.toISOString()}`;
+    if (marker) {
+        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
+        return { key, problem, cause: 'deleted', wanted: marker };
+    }
+    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
 }
 /**
  * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
@@ -40328,8 +40434,10 @@ function restoredCopy(facts) {
  * size but different ETags (the current one may be a copy of it after all).
  */
 async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
+    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
+    if ('problem' in decided)
+        return { key, problem: decided.problem };
+    if (decided.action !== 'restore' || !decided.wanted)
         return decided;
     const { wanted, current } = decided;
     const same = mayBeSame(current, wanted);
@@ -40445,9 +40553,9 @@ function checkPlan(result, prefix) {
 }
 
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(4761);
+var names = __nccwpck_require__(5603);
 // EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(7301);
+var snapshots = __nccwpck_require__(3227);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -40625,7 +40733,7 @@ const silentLogger = {
 };
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(9134);
+var listing = __nccwpck_require__(5676);
 ;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
 
@@ -40686,8 +40794,8 @@ async function guarded(s3, target, guard, write) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(5423);
 ;// CONCATENATED MODULE: ./src/engine/write/parts.ts
 /** Part layouts of multipart copies (pure). */
 const MiB = 1024 * 1024;
@@ -41198,10 +41306,15 @@ const STATES_KEPT = 100;
 async function putBack(ctx, run, outcome) {
     const { states, failure } = outcome;
     const kept = [];
+    const tally = { putBack: 0, notPutBack: 0 };
     const record = async (state) => {
         await states.write(state);
         if (kept.length < STATES_KEPT)
             kept.push(state);
+        if (state.state.startsWith('put back to'))
+            tally.putBack++;
+        if (/^(NOT put back|unknown)/.test(state.state))
+            tally.notPutBack++;
     };
     ctx.log.warning(`Putting back the keys this run changed (${run.journal.count} confirmed, ` +
         `${run.candidates.length} to examine)`);
@@ -41233,7 +41346,13 @@ async function putBack(ctx, run, outcome) {
         shown.push({ key: `(${more} more)`, state: `listed in ${states.path ?? 'the log'}` });
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
-    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, states.path);
+    return new RestoreError({
+        cause: failure.error,
+        failedKey: failure.item?.key ?? '(unknown)',
+        finalStates: shown,
+        statesFile: states.path,
+        ...tally,
+    });
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
@@ -41301,6 +41420,10 @@ async function writeBack(ctx, guard, back, record) {
         const written = [];
         const failed = [];
         await (0,pool/* eachLimit */.h)(todo, ctx.concurrency, async ({ ours, item }) => {
+            if (ctx.cancel?.urgent) {
+                await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
+                return;
+            }
             try {
                 written.push({ item, landed: await writeItem(ctx, item, guard) });
             }
@@ -41318,6 +41441,11 @@ async function writeBack(ctx, guard, back, record) {
         todo = [];
         if (failed.length === 0)
             break;
+        if (ctx.cancel?.urgent) {
+            for (const f of failed)
+                await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
+            break;
+        }
         if (round >= retries) {
             for (const f of failed)
                 await record({ key: f.item.key, state: notPutBack(f.item, f.error) });
@@ -41352,6 +41480,8 @@ async function lookAgain(ctx, failed, record) {
     }
     return todo;
 }
+/** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
+const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
 function putBackTo(back, newVersionId) {
     return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
@@ -41388,6 +41518,7 @@ function unknown(c, error) {
 
 
 
+
 /** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
 async function recordWrite(stores, item, confirmed) {
     const { newVersionId, check } = confirmed;
@@ -41411,7 +41542,7 @@ async function applyPlan(ctx, plan, stores, total) {
             throw first.error;
     };
     try {
-        await (0,pool/* eachLimit */.h)(plan, ctx.concurrency, async (item) => {
+        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(plan, ctx.cancel), ctx.concurrency, async (item) => {
             try {
                 pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
@@ -41423,10 +41554,12 @@ async function applyPlan(ctx, plan, stores, total) {
             if (pending.length >= batchSize)
                 await confirmPending();
         });
+        // Cancelled while the last writes were in flight: put them back too.
+        ctx.cancel?.throwIfRequested();
         await confirmPending();
     }
     catch (error) {
-        progress.finish('stopped by a failed write');
+        progress.finish(ctx.cancel?.requested ? `stopped by ${ctx.cancel.requested}` : 'stopped by a failed write');
         throw await putBackAll(ctx, { guard, stores, failed, pending, error });
     }
     progress.finish();
@@ -41469,7 +41602,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(489);
+var jsonl = __nccwpck_require__(155);
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
@@ -41696,6 +41829,7 @@ function describeWriters(w) {
 
 
 
+
 /** Writes the plan with copy jobs and this process; returns the keys written. */
 async function applyWithBatch(ctx, writer, stores, writers) {
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
@@ -41704,6 +41838,7 @@ async function applyWithBatch(ctx, writer, stores, writers) {
         runId,
         base: `${writer.batch.prefix.prefix}${runId}/`,
         sleep: writer.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+        cancel: ctx.cancel,
     };
     const jobs = await ctx.log.group('Creating the copy jobs', () => createJobs(ctx, run, stores.plan, writers));
     writers.jobs = jobs;
@@ -41731,7 +41866,7 @@ async function createJobs(ctx, run, plan, writers) {
         await awaitSuspended(run, created);
     }
     catch (e) {
-        await cancel(run, created, 'the rollback stopped before its first write');
+        await jobs_cancel(run, created, 'the rollback stopped before its first write');
         throw e instanceof BatchJobError
             ? e
             : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
@@ -41787,7 +41922,7 @@ async function writeRunnerPart(ctx, run, writers, stores) {
         }
     }
     catch (e) {
-        await cancel(run, writers.jobs, 'the rest of the rollback failed and was put back');
+        await jobs_cancel(run, writers.jobs, 'the rest of the rollback failed and was put back');
         throw e;
     }
 }
@@ -41811,7 +41946,7 @@ async function startAndAwaitJobs(ctx, run, jobs) {
         }
     })
         .catch(async (e) => {
-        await cancel(run, jobs, 'waiting for the job failed');
+        await jobs_cancel(run, jobs, run.cancel?.requested ? 'the run was cancelled' : 'waiting for the job failed');
         for (const job of jobs) {
             if (job.state && job.state.status === 'Complete')
                 continue;
@@ -41841,11 +41976,15 @@ async function confirmJobs(ctx, run, jobs, stores) {
         failedTasks: job.failedTasks,
     }, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
     await stores.journal.flush();
+    const stopped = ctx.cancel?.requested;
+    if (stopped)
+        ctx.log.warning(`Cancelled by ${stopped}: the copy jobs were cancelled`);
+    const cause = stopped ? new cancel/* CancelledError */.cc(stopped) : error;
     if (!run.batch.putBack) {
         throw await reportStates(stores, failed, error);
     }
     ctx.log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
-    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states });
+    throw await putBack(ctx, { guard: new WriteGuard(ctx.log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error: cause }, states: stores.states });
 }
 /** The jobs' copies, confirmed from the listing a batch at a time; returns those not confirmed. */
 async function confirmJobCopies(ctx, stores) {
@@ -41898,6 +42037,7 @@ async function waitFor(run, jobId, done, log) {
     let pause = batch.pollIntervalMs;
     let last = '';
     for (;;) {
+        run.cancel?.throwIfRequested();
         const state = await describeJob(control, batch.accountId, jobId);
         if (done(state.status))
             return state;
@@ -41909,12 +42049,12 @@ async function waitFor(run, jobId, done, log) {
         if (left <= 0) {
             throw new BatchJobError({ jobId, status: state.status, reasons: state.reasons, failedTasks: [] }, `did not finish within batch-timeout`);
         }
-        await sleep(Math.min(pause, left));
+        await Promise.race([sleep(Math.min(pause, left)), run.cancel?.whenRequested()]);
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
     }
 }
 /** Cancels every job not yet at its end (a failed cancel is left to the job's own end). */
-async function cancel(run, jobs, why) {
+async function jobs_cancel(run, jobs, why) {
     const { control, batch } = run;
     for (const job of jobs) {
         if (job.state && FINAL_STATUSES.has(job.state.status))
@@ -41952,13 +42092,18 @@ async function cleanUp(stores, error) {
 
 
 
-/** Writes undo.txt next to the manifest file: its `key=versionId` lines (undoVersionIds). */
+/**
+ * Writes undo.txt next to the manifest file: the `key=versionId` line (undoVersionIds) of every
+ * key this run changed, and of no other: an unchanged key needs no undo.
+ */
 async function writeUndo(outcomes) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(outcomes.path ?? ''), 'undo.txt');
     const file = await (0,promises_.open)(path, 'w');
     try {
-        for await (const row of outcomes.read())
-            await file.write(`${undoLine(row)}\n`);
+        for await (const row of outcomes.read()) {
+            if (changed(row))
+                await file.write(`${undoLine(row)}\n`);
+        }
     }
     finally {
         await file.close();
@@ -42139,6 +42284,7 @@ async function closeStores(stores) {
 
 
 
+
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 async function rollback(s3, asked, log, options = {}) {
     const { bucket, expectedBucketOwner, dryRun } = asked;
@@ -42147,7 +42293,7 @@ async function rollback(s3, asked, log, options = {}) {
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
     const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const run = { s3, settings, where, stores, log };
+    const run = { s3, settings, where, stores, log, cancel: options.cancel };
     let result;
     let wrote;
     try {
@@ -42212,7 +42358,7 @@ async function planKeys(run, observe) {
             log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
         }
         const request = { ...settings, checkSources: settings.dryRun };
-        const source = (0,sources/* histories */.l3)(s3, where, selection);
+        const source = (0,cancel/* untilCancelled */.c8)((0,sources/* histories */.l3)(s3, where, selection), run.cancel);
         const found = await scan(s3, request, source, {
             stores,
             concurrency: settings.concurrency,
@@ -42224,7 +42370,9 @@ async function planKeys(run, observe) {
         return found;
     })
         .catch((e) => {
-        throw e instanceof errors/* StepError */.zg ? e : new errors/* StepError */.zg('listing', subject, e);
+        throw e instanceof errors/* StepError */.zg || e instanceof cancel/* CancelledError */.cc
+            ? e
+            : new errors/* StepError */.zg('listing', subject, e);
     });
 }
 function resolving(bucket, prefix) {
@@ -42241,7 +42389,8 @@ async function writeKeys(run, result, options) {
         `${result.actions.skip} skipped`);
     const { concurrency, copy } = settings;
     const { batch: confirmBatch, walk } = options;
-    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk };
+    const { cancel } = run;
+    const ctx = { s3, where, copy, log, concurrency, batch: confirmBatch, walk, cancel };
     const batch = settings.engine.kind === 'batch-operations' ? settings.engine : undefined;
     const writers = batch ? await splitOf(stores.plan, copy) : undefined;
     if (settings.dryRun || planned === 0) {
@@ -42287,7 +42436,7 @@ async function writeKeys(run, result, options) {
 
 /***/ }),
 
-/***/ 897:
+/***/ 3683:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42343,7 +42492,7 @@ const unquote = (etag) => etag?.replace(/^"|"$/g, '');
 
 /***/ }),
 
-/***/ 46:
+/***/ 9548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42379,7 +42528,7 @@ function describe(entry) {
 
 /***/ }),
 
-/***/ 7301:
+/***/ 3227:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42391,14 +42540,14 @@ function describe(entry) {
 /* harmony export */   r3: () => (/* binding */ openSnapshot)
 /* harmony export */ });
 /* unused harmony export readPointer */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5423);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7769);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3872);
 /**
  * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
  * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
@@ -42513,7 +42662,7 @@ function isMissing(e) {
 
 /***/ }),
 
-/***/ 3098:
+/***/ 1024:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42522,7 +42671,7 @@ function isMissing(e) {
 /* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
 /* unused harmony export historiesOf */
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9134);
+/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5676);
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
@@ -42636,7 +42785,127 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
-/***/ 7268:
+/***/ 5067:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c8: () => (/* binding */ untilCancelled),
+/* harmony export */   cc: () => (/* binding */ CancelledError),
+/* harmony export */   dJ: () => (/* binding */ cancelOnSignals),
+/* harmony export */   mT: () => (/* binding */ Cancellation),
+/* harmony export */   r1: () => (/* binding */ wasCancelled)
+/* harmony export */ });
+/* unused harmony export PUT_BACK_DEADLINE_MS */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/**
+ * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
+ * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
+ * asks the run to start no new write, let the writes in flight finish and put back what it
+ * changed; a second signal, or the deadline, cuts the put-back short so the run can still
+ * record every key's state and exit before it is killed.
+ */
+
+/** A run's stop switch, passed down to the stages that start writes. */
+class Cancellation {
+    signal;
+    hurried = false;
+    waiters = [];
+    /** The signal that asked the run to stop (SIGINT, SIGTERM), once one has. */
+    get requested() {
+        return this.signal;
+    }
+    /** True once the put-back itself must stop: a second signal, or the deadline. */
+    get urgent() {
+        return this.hurried;
+    }
+    request(signal) {
+        if (this.signal === undefined) {
+            this.signal = signal;
+            for (const wake of this.waiters.splice(0))
+                wake();
+        }
+        else {
+            this.hurried = true;
+        }
+    }
+    hurry() {
+        this.hurried = true;
+    }
+    /** Throws CancelledError once the run was asked to stop: call before starting a write. */
+    throwIfRequested() {
+        if (this.signal !== undefined)
+            throw new CancelledError(this.signal);
+    }
+    /** Resolves when the run is asked to stop (to cut a pause short). */
+    whenRequested() {
+        if (this.signal !== undefined)
+            return Promise.resolve();
+        return new Promise((resolve) => this.waiters.push(resolve));
+    }
+}
+/** The run was cancelled (a signal): nothing more was started; what it changed was put back. */
+class CancelledError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RefusedError */ .fk {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`cancelled by ${signal}`);
+        this.signal = signal;
+    }
+}
+/** True when `e` is, or was caused by, a cancellation. */
+function wasCancelled(e) {
+    for (let cause = e, depth = 0; cause && depth < 5; depth++) {
+        if (cause instanceof CancelledError)
+            return true;
+        cause = cause.cause;
+    }
+    return false;
+}
+/**
+ * Seconds from the first signal to the point where the put-back stops starting writes: the
+ * runner's SIGTERM comes 7.5 s after SIGINT and its kill 2.5 s later, so 6.5 s leaves time for
+ * the writes in flight, the final states, the summary and the outputs.
+ */
+const PUT_BACK_DEADLINE_MS = 6500;
+/**
+ * Turns SIGINT and SIGTERM into `cancel.request()` for the life of a run, and hurries the
+ * put-back at the deadline. Returns a function that removes the handlers.
+ */
+function cancelOnSignals(cancel, options = {}) {
+    let timer;
+    const handler = (signal) => {
+        const first = cancel.requested === undefined;
+        cancel.request(signal);
+        options.onSignal?.(signal);
+        if (first) {
+            timer = setTimeout(() => cancel.hurry(), options.deadlineMs ?? PUT_BACK_DEADLINE_MS);
+            timer.unref();
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+        if (timer)
+            clearTimeout(timer);
+    };
+}
+/**
+ * Yields the items of `source` until the run is asked to stop, then throws CancelledError: a
+ * pool over it starts nothing more, lets the tasks in flight finish, and fails with that error.
+ */
+async function* untilCancelled(source, cancel) {
+    for await (const item of source) {
+        cancel?.throwIfRequested();
+        yield item;
+    }
+}
+
+
+/***/ }),
+
+/***/ 5950:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42649,8 +42918,8 @@ async function walkKeys(s3, where, keys, options, visit) {
 /* harmony export */   zg: () => (/* binding */ StepError)
 /* harmony export */ });
 /* unused harmony export ChainError */
-/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
-/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9295);
+/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1302);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7769);
 
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
@@ -42735,7 +43004,7 @@ function diagnose(e, context = {}) {
 
 /***/ }),
 
-/***/ 6976:
+/***/ 1302:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42910,7 +43179,7 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 489:
+/***/ 155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43006,7 +43275,7 @@ function runDirectory() {
 
 /***/ }),
 
-/***/ 1465:
+/***/ 4591:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43064,7 +43333,7 @@ async function eachLimit(items, limit, task) {
 
 /***/ }),
 
-/***/ 6300:
+/***/ 8434:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43152,7 +43421,7 @@ function duration(seconds) {
 
 /***/ }),
 
-/***/ 9295:
+/***/ 7769:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43303,7 +43572,55 @@ function parse(line, what, n) {
 
 /***/ }),
 
-/***/ 1908:
+/***/ 3512:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bu: () => (/* binding */ cancelNotice)
+/* harmony export */ });
+/* unused harmony exports cancelled, cancelLine */
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4961);
+/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
+
+
+/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
+function cancelNotice(signal, cancel) {
+    if (cancel.urgent) {
+        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
+            'in the final states');
+    }
+    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
+        'every key this run changed is put back');
+}
+/** What a cancelled run's error says of it. */
+function cancelled(e, cancel) {
+    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
+    if (e instanceof RestoreError) {
+        return {
+            signal,
+            wrote: true,
+            putBack: e.putBack,
+            notPutBack: e.notPutBack,
+            statesFile: e.statesFile,
+        };
+    }
+    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
+}
+/** One line for the top of the job summary (Markdown). */
+function cancelLine(c) {
+    if (!c.wrote)
+        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
+    const cut = c.notPutBack > 0
+        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
+        : ' Every other key was not changed.';
+    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
+}
+
+
+/***/ }),
+
+/***/ 4458:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43425,7 +43742,77 @@ function escape(text) {
 
 /***/ }),
 
-/***/ 8325:
+/***/ 6328:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Eb: () => (/* binding */ undoCommand),
+/* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS)
+/* harmony export */ });
+/* unused harmony exports undoInputs, undoStep, quote */
+/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
+const INLINE_UNDO_CHARS = 2048;
+/** The action inputs that undo the run, in the order a step lists them. */
+function undoInputs(of, lines) {
+    const inputs = [['bucket', of.bucket]];
+    if ('file' in lines)
+        inputs.push(['version-ids-file', lines.file]);
+    else
+        inputs.push(['version-ids', lines.versionIds.join('\n')]);
+    inputs.push(['if-missing', 'delete']);
+    if (of.s3.region)
+        inputs.push(['region', of.s3.region]);
+    if (of.s3.endpoint)
+        inputs.push(['endpoint-url', of.s3.endpoint]);
+    if (of.s3.forcePathStyle)
+        inputs.push(['force-path-style', 'true']);
+    if (of.expectedBucketOwner)
+        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
+    return inputs;
+}
+/**
+ * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
+ * the absolute path of its script), so it runs from any directory, in a clone or an install.
+ */
+function undoCommand(cli, of, lines) {
+    const words = [...cli, 'restore'];
+    for (const [name, value] of undoInputs(of, lines)) {
+        if (name === 'version-ids') {
+            for (const line of value.split('\n'))
+                words.push('--version-id', line);
+        }
+        else if (name === 'force-path-style') {
+            words.push(`--${name}`);
+        }
+        else {
+            words.push(`--${name}`, value);
+        }
+    }
+    if (of.profile)
+        words.push('--profile', of.profile);
+    return words.map(quote).join(' ');
+}
+/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
+function undoStep(of, file) {
+    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+    return ['with:', ...rows].join('\n');
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function yamlScalar(value) {
+    if (value === 'true')
+        return value;
+    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
+        ? value
+        : JSON.stringify(value);
+}
+
+
+/***/ }),
+
+/***/ 5235:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43435,8 +43822,8 @@ function escape(text) {
 /* harmony export */   i1: () => (/* binding */ bucketRows)
 /* harmony export */ });
 /* unused harmony export windowOutput */
-/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1145);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1556);
+/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8491);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3018);
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -43506,7 +43893,7 @@ function windowOutput(days) {
 
 /***/ }),
 
-/***/ 511:
+/***/ 7917:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43515,7 +43902,7 @@ function windowOutput(days) {
 /* harmony export */   zS: () => (/* binding */ nameOperation)
 /* harmony export */ });
 /* unused harmony export SOCKET_TIMEOUT_MS */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -43564,7 +43951,7 @@ const nameOperation = (next, context) => async (args) => {
 
 /***/ }),
 
-/***/ 9134:
+/***/ 5676:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43574,7 +43961,7 @@ const nameOperation = (next, context) => async (args) => {
 /* harmony export */   ks: () => (/* binding */ listPage)
 /* harmony export */ });
 /* unused harmony exports entryOrder, interleave */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -43722,7 +44109,7 @@ function byteOrder(a, b) {
 
 /***/ }),
 
-/***/ 8154:
+/***/ 3872:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43732,8 +44119,8 @@ function byteOrder(a, b) {
 /* harmony export */   xW: () => (/* binding */ headVersion)
 /* harmony export */ });
 /* unused harmony export factsFromHead */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3711);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5423);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
@@ -43815,7 +44202,7 @@ function httpStatus(e) {
 
 /***/ }),
 
-/***/ 1145:
+/***/ 8491:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43824,7 +44211,7 @@ function httpStatus(e) {
 /* harmony export */   sO: () => (/* binding */ DAY_MS)
 /* harmony export */ });
 /* unused harmony exports MINUTE_MS, HOUR_MS */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -43857,25 +44244,24 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 6102:
+/***/ 3401:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Cz: () => (/* binding */ parseAccess),
-  Ss: () => (/* binding */ parseKeys),
   P$: () => (/* binding */ parseSettings)
 });
 
-// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseVersionIds
+// UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseKeys, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/settings/parse.ts
-var parse = __nccwpck_require__(6894);
+var parse = __nccwpck_require__(6840);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(4761);
+var names = __nccwpck_require__(5603);
 ;// CONCATENATED MODULE: ./src/settings/chain.ts
 
 
@@ -43994,9 +44380,11 @@ function parseApiUrl(value) {
 /** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
 
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(4773);
+var settings_prefix = __nccwpck_require__(3035);
+// EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
+var lists = __nccwpck_require__(2218);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var settings_snapshot = __nccwpck_require__(749);
+var settings_snapshot = __nccwpck_require__(795);
 ;// CONCATENATED MODULE: ./src/settings/batch.ts
 /** The inputs of `engine: batch-operations`: the job's role, account, prefix and limits. */
 
@@ -44046,7 +44434,7 @@ function parseEngine(read, store, bucket) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(1145);
+var duration = __nccwpck_require__(8491);
 ;// CONCATENATED MODULE: ./src/settings/verify.ts
 /** The inputs of verify mode: the window, the drill and its scratch prefix. */
 
@@ -44071,7 +44459,13 @@ function parseVerify(read, mode, now) {
     return {
         minWindowMs: (0,duration/* parseDuration */.E9)(names/* Inputs */.G.MinWindow, minWindow),
         minWindow,
-        atWindowStart: [names/* Inputs */.G.ToTime, names/* Inputs */.G.VersionIds, names/* Inputs */.G.ToSnapshot, names/* Inputs */.G.Snapshot].every((name) => get(name) === ''),
+        atWindowStart: [
+            names/* Inputs */.G.ToTime,
+            names/* Inputs */.G.VersionIds,
+            names/* Inputs */.G.VersionIdsFile,
+            names/* Inputs */.G.ToSnapshot,
+            names/* Inputs */.G.Snapshot,
+        ].every((name) => get(name) === ''),
         drill,
         drillPrefix: parseDrillPrefix(get(names/* Inputs */.G.DrillPrefix), now),
     };
@@ -44107,6 +44501,8 @@ function parseDrillPrefix(value, now) {
 
 
 
+
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -44125,23 +44521,25 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     const get = (name) => read(name).trim();
     const access = parseAccess(read);
     const { bucket } = access;
-    const keys = parseKeys(read(names/* Inputs */.G.Keys));
     const mode = (0,parse/* parseChoice */.HU)(names/* Inputs */.G.Mode, get(names/* Inputs */.G.Mode) || 'restore', MODES);
+    (0,lists/* checkListInputs */.CR)(read);
     (0,settings_snapshot/* checkTargetInputs */.lx)(read, mode);
     const verify = parseVerify(read, mode, now);
     if (mode === 'verify' && read(names/* Inputs */.G.Prefix).trim() !== '') {
         throw new errors/* InputError */.dz(names/* Inputs */.G.Prefix, read(names/* Inputs */.G.Prefix).trim(), "to be empty in verify mode (verify checks the listed 'keys')");
     }
+    const keyList = (0,lists/* readKeys */.x4)(read, env);
+    const { keys } = keyList;
     const prefix = (0,settings_prefix/* parsePrefix */.A)(read(names/* Inputs */.G.Prefix), {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(names/* Inputs */.G.ToTime),
         versionIds: read(names/* Inputs */.G.VersionIds),
     });
-    const target = parseAnyTarget(read, mode, keys, now, verify);
+    const target = parseAnyTarget(read, env, mode, keyList, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', 'at least one object key, one per line');
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, '', `at least one object key, one per line (or a file of them in '${names/* Inputs */.G.KeysFile}')`);
     }
     const copy = {
         multipartThreshold: (0,parse/* parseSize */.DB)(names/* Inputs */.G.MultipartThreshold, get(names/* Inputs */.G.MultipartThreshold), {
@@ -44189,7 +44587,7 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
-function parseAnyTarget(read, mode, keys, now, verify) {
+function parseAnyTarget(read, env, mode, keys, now, verify) {
     const get = (name) => read(name).trim();
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
@@ -44201,7 +44599,7 @@ function parseAnyTarget(read, mode, keys, now, verify) {
     }
     if (verify?.atWindowStart)
         return windowStart(verify, now);
-    return parseTarget(get(names/* Inputs */.G.ToTime), read(names/* Inputs */.G.VersionIds), keys, now);
+    return parseTarget(read, env, keys, now);
 }
 function parseAccess(read) {
     const get = (name) => read(name).trim();
@@ -44223,22 +44621,11 @@ function parseBucket(value) {
     }
     return value;
 }
-/** Non-empty lines, trimmed; a key may not appear twice. */
-function parseKeys(value) {
-    const keys = (0,parse/* lines */.Mn)(value);
-    const seen = new Set();
-    for (const key of keys) {
-        if (seen.has(key)) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, 'each object key once (this key is listed twice)');
-        }
-        seen.add(key);
-    }
-    return keys;
-}
-function parseTarget(toTime, versionIds, keys, now) {
-    const hasVersions = versionIds.trim() !== '';
-    if (toTime !== '' && hasVersions) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, versionIds.trim(), `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
+function parseTarget(read, env, keys, now) {
+    const toTime = read(names/* Inputs */.G.ToTime).trim();
+    const given = (0,lists/* givenVersionIds */.ao)(read);
+    if (toTime !== '' && given) {
+        throw new errors/* InputError */.dz(given.input, given.value, `to be empty when '${names/* Inputs */.G.ToTime}' is set: give exactly one target`);
     }
     if (toTime !== '') {
         const at = (0,parse/* parseInstant */.nV)(names/* Inputs */.G.ToTime, toTime);
@@ -44248,39 +44635,21 @@ function parseTarget(toTime, versionIds, keys, now) {
         }
         return { kind: 'time', at, text: toTime };
     }
-    if (!hasVersions) {
-        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone) or '${names/* Inputs */.G.VersionIds}'`);
+    if (!given) {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.ToTime, '', `a target: '${names/* Inputs */.G.ToTime}' (an ISO-8601 time with a zone), '${names/* Inputs */.G.VersionIds}' or ` +
+            `'${names/* Inputs */.G.VersionIdsFile}'`);
     }
-    const versions = parseVersionIds(versionIds);
-    if (keys.length > 0) {
-        const missing = keys.filter((k) => !versions.has(k));
-        const extra = [...versions.keys()].filter((k) => !keys.includes(k));
+    const versions = (0,lists/* readVersionIds */.XO)(read, env);
+    if (keys.keys.length > 0) {
+        const listed = new Set(keys.keys);
+        const missing = keys.keys.filter((k) => !versions.has(k));
+        const extra = [...versions.keys()].filter((k) => !listed.has(k));
         if (missing.length > 0 || extra.length > 0) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, [...missing, ...extra].join(', '), `the same keys as '${names/* Inputs */.G.VersionIds}' (or leave '${names/* Inputs */.G.Keys}' empty)`);
+            const odd = [...missing, ...extra];
+            throw new errors/* InputError */.dz(keys.input, odd.slice(0, 10).join(', ') + (odd.length > 10 ? ` and ${odd.length - 10} more` : ''), `the same keys as '${given.input}' (or leave '${keys.input}' empty)`);
         }
     }
     return { kind: 'versions', versions };
-}
-/**
- * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
- * `null` is the version ID of objects written before versioning; an empty version means the key
- * should not exist.
- */
-function parseVersionIds(value) {
-    const versions = new Map();
-    for (const line of (0,parse/* lines */.Mn)(value)) {
-        const at = line.lastIndexOf('=');
-        const key = at < 0 ? '' : line.slice(0, at).trim();
-        if (key === '') {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'one key=versionId line per key');
-        }
-        if (versions.has(key)) {
-            throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, 'each key once (this key is listed twice)');
-        }
-        const versionId = line.slice(at + 1).trim();
-        versions.set(key, versionId === '' ? null : versionId);
-    }
-    return versions;
 }
 function parseAccountId(value) {
     if (value === '')
@@ -44302,7 +44671,240 @@ function parseEndpoint(value) {
 
 /***/ }),
 
-/***/ 4761:
+/***/ 2218:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  CR: () => (/* binding */ checkListInputs),
+  ao: () => (/* binding */ givenVersionIds),
+  x4: () => (/* binding */ readKeys),
+  XO: () => (/* binding */ readVersionIds)
+});
+
+// UNUSED EXPORTS: inputPath, parseKeys, parseVersionIds
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(5950);
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(5603);
+;// CONCATENATED MODULE: ./src/settings/lists.ts
+/**
+ * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
+ * `version-ids` or `version-ids-file` (one `key=versionId` line a key). A file has the same line
+ * format and the same checks as the inline value, and its errors name the file and the line.
+ * A runner passes every input as an environment variable, and Linux takes at most 128 KiB in
+ * one: a long list goes in a file. Files are read a block at a time (100,000 lines cost their
+ * entries, not copies of the text), before anything is written.
+ */
+
+
+
+
+
+/** Longer lines are refused (a key is at most 1,024 bytes; so is a version ID). */
+const MAX_LINE = 16 * 1024;
+const BLOCK = 64 * 1024;
+/** The inline input and the file input of each list. */
+const PAIRS = [
+    { inline: names/* Inputs */.G.Keys, file: names/* Inputs */.G.KeysFile },
+    { inline: names/* Inputs */.G.VersionIds, file: names/* Inputs */.G.VersionIdsFile },
+];
+/**
+ * Refuses what can be told without reading a file: a list given both inline and as a file,
+ * and a file of keys or versions with `prefix` (a prefix run lists its own keys).
+ */
+function checkListInputs(read) {
+    const given = (name) => read(name).trim();
+    for (const { inline, file } of PAIRS) {
+        if (given(inline) !== '' && given(file) !== '') {
+            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${inline}' is set: give the list inline or in a file, not both`);
+        }
+    }
+    if (given(names/* Inputs */.G.Prefix) === '')
+        return;
+    for (const { file } of PAIRS) {
+        if (given(file) !== '') {
+            throw new errors/* InputError */.dz(file, given(file), `to be empty when '${names/* Inputs */.G.Prefix}' is set: a prefix run lists its keys and goes back to '${names/* Inputs */.G.ToTime}'`);
+        }
+    }
+}
+/** Which of `version-ids` and `version-ids-file` was given, if either. */
+function givenVersionIds(read) {
+    for (const input of [names/* Inputs */.G.VersionIds, names/* Inputs */.G.VersionIdsFile]) {
+        const value = read(input).trim();
+        if (value !== '')
+            return { input, value };
+    }
+    return undefined;
+}
+/** `keys`, or the lines of `keys-file`; each key once. Empty when neither is given. */
+function readKeys(read, env) {
+    const path = read(names/* Inputs */.G.KeysFile).trim();
+    if (path === '')
+        return { input: names/* Inputs */.G.Keys, keys: parseKeys(read(names/* Inputs */.G.Keys)) };
+    const keys = parseKeyLines(fileLines(names/* Inputs */.G.KeysFile, path, env), fileFail(names/* Inputs */.G.KeysFile, path));
+    if (keys.length === 0)
+        throw emptyFile(names/* Inputs */.G.KeysFile, path, env);
+    return { input: names/* Inputs */.G.KeysFile, keys };
+}
+/** `version-ids`, or the lines of `version-ids-file`. */
+function readVersionIds(read, env) {
+    const path = read(names/* Inputs */.G.VersionIdsFile).trim();
+    if (path === '')
+        return parseVersionIds(read(names/* Inputs */.G.VersionIds));
+    const input = names/* Inputs */.G.VersionIdsFile;
+    const versions = parseVersionLines(fileLines(input, path, env), fileFail(input, path));
+    if (versions.size === 0)
+        throw emptyFile(input, path, env);
+    return versions;
+}
+/** Non-empty lines, trimmed; a key may not appear twice. */
+function parseKeys(value) {
+    return parseKeyLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, line, expected);
+    });
+}
+/**
+ * `key=versionId` lines. The split is at the last `=` (keys may contain `=`, version IDs do not).
+ * `null` is the version ID of objects written before versioning; an empty version means the key
+ * should not exist.
+ */
+function parseVersionIds(value) {
+    return parseVersionLines(inlineLines(value), (line, _n, expected) => {
+        throw new errors/* InputError */.dz(names/* Inputs */.G.VersionIds, line, expected);
+    });
+}
+/** Where a relative path of a file input points: GITHUB_WORKSPACE when set, else the cwd. */
+function inputPath(path, env) {
+    return (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
+}
+function parseKeyLines(lines, fail) {
+    const keys = new Set();
+    lines((key, n) => {
+        if (key === '')
+            return;
+        if (keys.has(key)) {
+            const earlier = firstLine(lines, (line) => line === key);
+            fail(key, n, `each object key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        keys.add(key);
+    });
+    return [...keys];
+}
+function parseVersionLines(lines, fail) {
+    const versions = new Map();
+    const keyOf = (line) => {
+        const at = line.lastIndexOf('=');
+        return at < 0 ? '' : line.slice(0, at).trim();
+    };
+    lines((line, n) => {
+        if (line === '')
+            return;
+        const key = keyOf(line);
+        if (key === '')
+            fail(line, n, 'one key=versionId line per key');
+        if (versions.has(key)) {
+            const earlier = firstLine(lines, (other) => other !== '' && keyOf(other) === key);
+            fail(line, n, `each key once (this key is listed twice: lines ${earlier} and ${n})`);
+        }
+        const versionId = line.slice(line.lastIndexOf('=') + 1).trim();
+        versions.set(key, versionId === '' ? null : versionId);
+    });
+    return versions;
+}
+/** The number of the first line that matches (read again: only an error needs it). */
+function firstLine(lines, matches) {
+    let first = 0;
+    lines((line, n) => {
+        if (first === 0 && matches(line))
+            first = n;
+    });
+    return first;
+}
+function inlineLines(value) {
+    return (onLine) => value.split(/\r?\n/).forEach((line, i) => onLine(line.trim(), i + 1));
+}
+/** A bad line of a file: the value names the file and the line number. */
+function fileFail(input, path) {
+    return (line, n, expected) => {
+        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
+        throw new errors/* InputError */.dz(input, `${path} line ${n}: ${shown}`, expected);
+    };
+}
+/** What a file input holds, for its errors. */
+function fileForm(input, env) {
+    const what = input === names/* Inputs */.G.KeysFile ? 'object keys, one per line' : 'key=versionId lines';
+    const base = env.GITHUB_WORKSPACE
+        ? `GITHUB_WORKSPACE (${env.GITHUB_WORKSPACE})`
+        : `the current directory (${process.cwd()})`;
+    return `the path of a readable file of ${what}, relative to ${base} or absolute`;
+}
+function emptyFile(input, path, env) {
+    return new errors/* InputError */.dz(input, path, `${fileForm(input, env)}, with at least one line (${inputPath(path, env)} has none)`);
+}
+/**
+ * The lines of a file, read a block at a time; a UTF-8 byte order mark is dropped. A file that
+ * cannot be opened or read is an InputError naming the input, the path and what was expected.
+ */
+function fileLines(input, path, env) {
+    const absolute = inputPath(path, env);
+    const unreadable = (e) => new errors/* InputError */.dz(input, path, `${fileForm(input, env)} (${e.message})`);
+    return (onLine) => {
+        let fd;
+        try {
+            fd = (0,external_node_fs_.openSync)(absolute, 'r');
+        }
+        catch (e) {
+            throw unreadable(e);
+        }
+        try {
+            const block = Buffer.alloc(BLOCK);
+            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+            let rest = '';
+            let n = 0;
+            for (;;) {
+                let size;
+                try {
+                    size = (0,external_node_fs_.readSync)(fd, block, 0, BLOCK, null);
+                }
+                catch (e) {
+                    throw unreadable(e);
+                }
+                const text = rest + (size === 0 ? decoder.end() : decoder.write(block.subarray(0, size)));
+                const lines = text.split('\n');
+                rest = size === 0 ? '' : (lines.pop() ?? '');
+                for (const line of lines) {
+                    n++;
+                    if (line.length > MAX_LINE) {
+                        fileFail(input, path)(line, n, `lines of at most ${MAX_LINE} characters`);
+                    }
+                    onLine((n === 1 ? line.replace(/^\uFEFF/, '') : line).trim(), n);
+                }
+                if (rest.length > MAX_LINE) {
+                    fileFail(input, path)(rest, n + 1, `lines of at most ${MAX_LINE} characters`);
+                }
+                if (size === 0)
+                    return;
+            }
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 5603:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44315,6 +44917,8 @@ const Inputs = {
     Keys: 'keys',
     ToTime: 'to-time',
     VersionIds: 'version-ids',
+    VersionIdsFile: 'version-ids-file',
+    KeysFile: 'keys-file',
     IfMissing: 'if-missing',
     DryRun: 'dry-run',
     Region: 'region',
@@ -44373,20 +44977,20 @@ const Outputs = {
 
 /***/ }),
 
-/***/ 6894:
+/***/ 6840:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DB: () => (/* binding */ parseSize),
 /* harmony export */   HU: () => (/* binding */ parseChoice),
-/* harmony export */   Mn: () => (/* binding */ lines),
 /* harmony export */   fL: () => (/* binding */ parseSeconds),
 /* harmony export */   nV: () => (/* binding */ parseInstant),
 /* harmony export */   q$: () => (/* binding */ isHttpUrl),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* unused harmony export lines */
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 /** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
 const KiB = 1024;
@@ -44489,15 +45093,15 @@ function parseSeconds(input, value, fallback) {
 
 /***/ }),
 
-/***/ 4773:
+/***/ 3035:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   A: () => (/* binding */ parsePrefix)
 /* harmony export */ });
 /* unused harmony export WHOLE_BUCKET */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
 
 
 /** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
@@ -44528,7 +45132,7 @@ function parsePrefix(value, others) {
 
 /***/ }),
 
-/***/ 749:
+/***/ 795:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44539,9 +45143,9 @@ function parsePrefix(value, others) {
 /* harmony export */   r2: () => (/* binding */ parseSide)
 /* harmony export */ });
 /* unused harmony export DEFAULT_STORE_PREFIX */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6894);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6840);
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
 
@@ -44592,10 +45196,25 @@ function checkTargetInputs(read, mode) {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), `to be empty ${why}`);
         }
     };
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile, [
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.KeysFile,
+        _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix,
+    ], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile}' is set: the plan says the keys and the target`);
+    exclusive(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Prefix], `when '${_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
     if (mode === 'snapshot') {
-        for (const other of [_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot, _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile]) {
+        const targets = [
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToTime,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIds,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.VersionIdsFile,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.ToSnapshot,
+            _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.PlanFile,
+        ];
+        for (const other of targets) {
             if (given(other) !== '') {
                 throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(other, given(other), "to be empty in mode 'snapshot': a snapshot records the current versions");
             }
@@ -44629,7 +45248,7 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 1556:
+/***/ 3018:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44639,14 +45258,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   M: () => (/* binding */ verify)
 });
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(5423);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/lib/explain.ts
-var explain = __nccwpck_require__(6976);
+var explain = __nccwpck_require__(1302);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
+var objects = __nccwpck_require__(3872);
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
 
 
@@ -44697,7 +45316,9 @@ function isNoSuchBucket(e) {
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
+var pool = __nccwpck_require__(4591);
+// EXTERNAL MODULE: ./src/lib/cancel.ts
+var cancel = __nccwpck_require__(5067);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -44757,17 +45378,19 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(9134);
+var listing = __nccwpck_require__(5676);
 // EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
-var engine = __nccwpck_require__(7005);
+var engine = __nccwpck_require__(4961);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
 
 
 
 
 
+
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
-async function runDrill(s3, request, copy, log) {
+async function runDrill(s3, request, options, log) {
+    const { copy } = options;
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
     const guard = new engine/* WriteGuard */.jF(log);
@@ -44779,7 +45402,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await (0,pool/* eachLimit */.h)(request.items.keys(), 4, async (i) => {
+        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(request.items.keys(), options.cancel), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -44863,7 +45486,7 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(1145);
+var duration = __nccwpck_require__(8491);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
@@ -45054,7 +45677,7 @@ function describeRule(rule) {
 }
 
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(46);
+var history_select = __nccwpck_require__(9548);
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
@@ -45076,61 +45699,44 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    if (entries.length === 0 && settings.ifMissing !== 'skip') {
-        report.state = 'missing';
-        report.problems.push(engine/* NO_SUCH_KEY */.yQ);
-        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
-        return report;
-    }
+    const { decided, ...judged } = judge(key, entries, settings);
+    Object.assign(report, judged);
     const current = (0,history_select/* currentEntry */.ES)(entries);
-    const { target } = settings;
-    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
-    const wanted = target.kind === 'time'
-        ? (0,history_select/* entryAt */._f)(entries, target.at)
-        : entries.find((e) => e.versionId === wantedId);
-    if (wanted) {
-        report.versionId = wanted.versionId;
-        report.lastModified = wanted.lastModified.toISOString();
-    }
-    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
-    if (target.kind === 'versions' && wantedId && !wanted) {
-        report.state = 'missing';
-        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
-    }
-    else if ((0,history_select/* isAbsent */.W0)(wanted)) {
-        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
-        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
-        if (settings.ifMissing !== 'fail') {
-            report.state = 'absent';
-            report.action = (0,history_select/* isAbsent */.W0)(current)
-                ? 'unchanged'
-                : settings.ifMissing === 'delete'
-                    ? 'delete'
-                    : 'skip';
-        }
-        else {
-            report.state = wanted ? 'deleted' : 'missing';
-            const why = target.kind === 'versions'
-                ? 'is to be absent (key=)'
-                : wanted
-                    ? `has a delete marker (${wanted.versionId}) current ${when}`
-                    : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
-        }
-    }
-    else if (wanted) {
-        await checkVersion(s3, ref, wanted, current, report);
+    const wanted = decided.wanted;
+    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
+        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
- * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
- * content check) means a rollback leaves it as is, archived or not.
+ * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
+ * stance: the entry at the target, the state, what a rollback would do (`restore` and
+ * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
  */
-async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = (0,engine/* sameByListing */.ce)(current, wanted);
+function judge(key, entries, settings) {
+    const decided = (0,engine/* decide */.LD)(key, entries, settings.target, {
+        ifMissing: settings.ifMissing,
+        strict: true,
+    });
+    const wanted = decided.wanted;
+    const at = {
+        versionId: wanted?.versionId ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+    if ('problem' in decided) {
+        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
+        return { decided, ...at, state, action: null, problems: [decided.problem] };
+    }
+    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
+    return { decided, ...at, state, action: decided.action, problems: [] };
+}
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (decide.ts
+ * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
+ * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
+ */
+async function checkVersion(s3, ref, wanted, isCurrent, report) {
     let facts;
     try {
         facts = await (0,objects/* headVersion */.xW)(s3, { ...ref, versionId: wanted.versionId });
@@ -45225,6 +45831,7 @@ function shortest(windows) {
 
 
 
+
 /** True when the run should fail: a rollback would not work, or the drill left something behind. */
 function verificationFailed(report) {
     return !report.restorable || (report.drill?.leftBehind.length ?? 0) > 0;
@@ -45234,7 +45841,8 @@ function verificationFailed(report) {
  * cannot be read at all (no such bucket, no credentials, no connection), SnapshotError when
  * the snapshot to check cannot be found.
  */
-async function verify(s3, asked, log, now = new Date()) {
+async function verify(s3, asked, log, options = {}) {
+    const now = options.now ?? new Date();
     const v = asked.verify;
     if (!v)
         throw new Error("verify() needs settings with mode 'verify'");
@@ -45260,7 +45868,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await (0,pool/* eachLimit */.h)(settings.keys.keys(), 8, async (i) => {
+        await (0,pool/* eachLimit */.h)((0,cancel/* untilCancelled */.c8)(settings.keys.keys(), options.cancel), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -45271,7 +45879,7 @@ async function verify(s3, asked, log, now = new Date()) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, log));
+        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -45355,11 +45963,12 @@ async function snapshotKeys(s3, asked) {
     };
 }
 /** Drills every restorable key with a copyable version; records outcomes on the key reports. */
-async function drillKeys(s3, settings, prefix, keys, log) {
+async function drillKeys(s3, settings, prefix, keys, run) {
+    const { log } = run;
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, settings.copy, log);
+    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -45666,6 +46275,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(486);
+/******/ var __webpack_exports__ = __nccwpck_require__(3532);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
