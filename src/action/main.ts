@@ -11,7 +11,7 @@ import { writeSummary, type RunReport } from './summary.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
-import { changedTotal, undoVersionIds, rollback } from '../engine/index.js'
+import { changedTotal, undoVersionIds, recordedRollback } from '../engine/index.js'
 
 const log: Logger = {
   info: core.info,
@@ -34,7 +34,10 @@ export async function run(): Promise<void> {
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
-    const manifest = await rollback(createS3Client(settings.s3), settings, log)
+    const manifest = await recordedRollback(createS3Client(settings.s3), settings, log, {
+      by: settings.context,
+      saved: (uri) => (report.record = uri),
+    })
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))

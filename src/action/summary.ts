@@ -5,6 +5,7 @@ import {
   chainLine,
   closingLine,
   planLine,
+  recordLine,
   writersLine,
   prefixTotals,
   summaryRows,
@@ -19,6 +20,8 @@ export interface RunReport {
   error?: string
   /** The downstream workflow run, once chaining started. */
   chain?: ChainReport
+  /** The run record saved in the snapshot store (also for a run that failed and was put back). */
+  record?: string
 }
 
 /** Writes the job summary (when the runner provides one). */
@@ -38,6 +41,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       ...summaryRows(manifest.keys, manifest.dryRun),
     ])
   }
+  if (report.record) summary.addRaw(recordLine(report.record), true).addBreak()
   if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)
   await summary.write()

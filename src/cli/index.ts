@@ -5,6 +5,7 @@
  * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
 import { copyFile, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
 import { parseCli, UsageError } from './args.js'
 import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
@@ -14,6 +15,7 @@ import {
   HEADER,
   closingLine,
   planLine,
+  recordLine,
   summaryRows,
   summaryTitle,
   writersLine,
@@ -27,7 +29,7 @@ import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { Inputs } from '../settings/names.js'
-import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
+import { recordedRollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
   const write = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -113,8 +115,14 @@ function restoreOrVerify(settings: Settings, undoFile: string | undefined): Stor
         }
         return verificationFailed(report) ? EXIT.failed : EXIT.ok
       }
-      const manifest = await rollback(s3, settings, log)
-      const extra = [planLine(manifest), writersLine(manifest)].filter((l) => l !== undefined)
+      const manifest = await recordedRollback(s3, settings, log, {
+        by: { ...settings.context, user: localUser() },
+      })
+      const extra = [
+        planLine(manifest),
+        writersLine(manifest),
+        manifest.record ? recordLine(manifest.record) : undefined,
+      ].filter((l) => l !== undefined)
       const closing = [
         closingLine(manifest),
         ...extra.map(inFlags),
@@ -168,6 +176,15 @@ async function leftFor(manifest: Manifest, undoFile: string | undefined): Promis
     }
   }
   return lines
+}
+
+/** Who runs the command, as the run record names them. */
+function localUser(): string | undefined {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER || process.env.USERNAME || undefined
+  }
 }
 
 /** A word for a POSIX shell, quoted only when it needs to be. */

@@ -9,8 +9,11 @@
  *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
  * - run/: a run's working files, what is kept of them, and its undo file.
+ * - record/: the run record each writing run leaves in the snapshot store (history/runs.ts),
+ *   and the recent records read before planning.
  */
 export { rollback, type RunOptions } from './rollback.js'
+export { recordedRollback, type RecordOptions } from './record/run.js'
 export {
   changedTotal,
   undoVersionIds,

@@ -34,6 +34,8 @@ import type { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { histories, prefixSelection, type Selection } from '../history/sources.js'
 import { resolveTarget, type ResolvedSettings } from './plan/target.js'
 import type { WalkOptions } from './write/confirm.js'
+import type { RecordedCopies } from '../history/runs.js'
+import { tapJournal } from './record/tap.js'
 
 /** The stores of one run: in memory for listed keys, JSON Lines files for a prefix. */
 export interface RunStores {
@@ -78,6 +80,9 @@ export interface RunOptions {
   pageSize?: number
   batch?: number
   walk?: WalkOptions
+  /** The run record (record/run.ts): recent runs' copies for planning; each confirmed write. */
+  copies?: RecordedCopies
+  onWrite?: (entry: JournalEntry) => Promise<void>
 }
 
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
@@ -103,6 +108,7 @@ export async function rollback(
       ? { keys: settings.keys }
       : prefixSelection(prefix, bucket, settings.snapshotStore)
   const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores())
+  if (options.onWrite) stores.journal = tapJournal(stores.journal, options.onWrite)
   const recorder = dryRun ? await planRecorder(settings, stores) : undefined
   const observe = async (item: PlanItem): Promise<void> => {
     plan?.check(item)
@@ -118,7 +124,7 @@ export async function rollback(
         if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
           log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
         }
-        const request = { ...settings, checkSources: dryRun }
+        const request = { ...settings, checkSources: dryRun, copies: options.copies }
         const source = histories(s3, where, selection)
         const each = prefix === undefined
         const found = await scan(

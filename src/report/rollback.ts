@@ -100,6 +100,11 @@ export function planLine(m: Manifest): string | undefined {
   return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined
 }
 
+/** Where the run record is (`s3-rollback history` lists the records). */
+export function recordLine(uri: string): string {
+  return `Run record: ${uri}`
+}
+
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 export function prefixTotals(t: PrefixSummary): string {
   const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`
