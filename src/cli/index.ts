@@ -28,6 +28,7 @@ import { commandHelp, generalHelp } from './help.js'
 import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
+import { historyCommand } from './history.js'
 import { Inputs } from '../settings/names.js'
 import { recordedRollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
@@ -63,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (options.command === 'diff') {
       command = diffCommand(options.read, options.read('from'), options.read('to'))
+    } else if (options.command === 'history') {
+      command = historyCommand(options.read)
     } else if (options.command === 'snapshot') {
       command = snapshotCommand(options.action ?? 'list', options.read)
     } else {
