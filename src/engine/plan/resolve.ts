@@ -101,9 +101,13 @@ function head(s3: S3Client, request: ResolveRequest, entry: VersionEntry): Promi
  * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
  */
 export function sameObject(a: ObjectFacts, b: ObjectFacts): boolean {
+  return sameHeaders(a, b) && sameBytes(a, b, 'head').same === true
+}
+
+/** Pure: the same content type and user metadata (what a copy keeps of its source). */
+export function sameHeaders(a: ObjectFacts, b: ObjectFacts): boolean {
   if (a.contentType !== b.contentType) return false
-  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
-  return sameBytes(a, b, 'head').same === true
+  return JSON.stringify(sorted(a.metadata)) === JSON.stringify(sorted(b.metadata))
 }
 
 const sorted = (m: Record<string, string>): Array<[string, string]> =>

@@ -63,7 +63,15 @@ export async function guarded<T>(
   target: GuardedKey,
   guard: WriteGuard,
   write: () => Promise<T>,
-  options: { pauseMs?: number } = {},
+  options: {
+    /**
+     * A 412 after the SDK retried the write, on a key that changed: the entry may be the write's
+     * own earlier attempt, whose answer was lost. What to return then (for the listing to
+     * decide); without it, a race.
+     */
+    retried?: (attempts: number) => T
+    pauseMs?: number
+  } = {},
 ): Promise<T> {
   const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS
   for (let conflicts = 0; ; conflicts++) {
@@ -78,6 +86,8 @@ export async function guarded<T>(
       if (!guard.active || (status !== 412 && status !== 501 && status !== 404)) throw e
       const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1)
       if (now?.versionId !== target.expected?.versionId) {
+        const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1
+        if (status === 412 && attempts > 1 && options.retried) return options.retried(attempts)
         throw new RaceError(
           target.key,
           `changed by another writer since planning (now ${describe(now)}, planned on ` +
