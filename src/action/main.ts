@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { chainOutputs, newChainReport, runChain } from '../chain/index.js'
 import { systemClock } from '../lib/clock.js'
 import { errorMessage } from '../lib/errors.js'
@@ -6,8 +7,9 @@ import { createGitHub } from '../chain/client.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Inputs, Outputs } from '../settings/names.js'
-import { createS3Client } from '../s3/client.js'
+import { createS3Client, slowDownsOf } from '../s3/client.js'
 import { writeSummary, type RunReport } from './summary.js'
+import { slowDownLine } from '../report/rollback.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
@@ -31,10 +33,12 @@ export async function run(): Promise<void> {
   }
   const report: RunReport = {}
   const read: InputReader = (name) => core.getInput(name, { trimWhitespace: false })
+  let s3: S3Client | undefined
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
-    const manifest = await recordedRollback(createS3Client(settings.s3), settings, log, {
+    s3 = createS3Client(settings.s3)
+    const manifest = await recordedRollback(s3, settings, log, {
       by: settings.context,
       saved: (uri) => (report.record = uri),
     })
@@ -60,6 +64,8 @@ export async function run(): Promise<void> {
   } catch (e) {
     report.error = failWith(e, read)
   } finally {
+    if (s3) report.slowDowns = slowDownsOf(s3)
+    if (report.slowDowns?.answers) core.info(slowDownLine(report.slowDowns))
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
     }

@@ -6,6 +6,7 @@ import {
   closingLine,
   planLine,
   recordLine,
+  slowDownLine,
   writersLine,
   prefixTotals,
   summaryRows,
@@ -22,6 +23,8 @@ export interface RunReport {
   chain?: ChainReport
   /** The run record saved in the snapshot store (also for a run that failed and was put back). */
   record?: string
+  /** 503 SlowDown answers S3 gave, and how many the SDK retried. */
+  slowDowns?: { answers: number; retried: number }
 }
 
 /** Writes the job summary (when the runner provides one). */
@@ -41,6 +44,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       ...summaryRows(manifest.keys, manifest.dryRun),
     ])
   }
+  if (report.slowDowns?.answers) summary.addRaw(slowDownLine(report.slowDowns), true).addBreak()
   if (report.record) summary.addRaw(recordLine(report.record), true).addBreak()
   if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)

@@ -10,12 +10,13 @@ import { parseCli, UsageError } from './args.js'
 import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
-import { createS3Client } from '../s3/client.js'
+import { createS3Client, slowDownsOf } from '../s3/client.js'
 import {
   HEADER,
   closingLine,
   planLine,
   recordLine,
+  slowDownLine,
   summaryRows,
   summaryTitle,
   writersLine,
@@ -96,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
     if (options.verbose && e instanceof Error && e.stack) say(e.stack)
     return exitCodeOf(e)
   } finally {
+    const slowDowns = slowDownsOf(s3)
+    if (slowDowns.answers > 0) say(slowDownLine(slowDowns))
     s3.destroy()
   }
 }
