@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,10 +844,10 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 8282:
+/***/ 8234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -1010,14 +1010,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 238:
+/***/ 3182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(5152);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
-const { normalizeProvider } = __nccwpck_require__(2658);
+const { setFeature } = __nccwpck_require__(544);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
+const { normalizeProvider } = __nccwpck_require__(3042);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -1462,12 +1462,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 3242:
+/***/ 58:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -2205,30 +2205,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 2619:
+/***/ 6955:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -7421,31 +7421,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 3711:
+/***/ 5423:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { Sha1 } = __nccwpck_require__(3242);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { Sha1 } = __nccwpck_require__(58);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -14106,22 +14106,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5152:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
+const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
+const { InvokeStore } = __nccwpck_require__(3864);
+const { normalizeProvider } = __nccwpck_require__(7138);
+const { RETRY_MODES } = __nccwpck_require__(3129);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14920,7 +14920,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(9449);
+    const module = __nccwpck_require__(7065);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -15127,15 +15127,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 8915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
+const { SignatureV4 } = __nccwpck_require__(4366);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -15495,14 +15495,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 7368:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -15513,8 +15513,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
 
 class ProtocolLib {
     queryCompat;
@@ -17006,10 +17006,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 519:
+/***/ 3351:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(3422);
+const { buildQueryString } = __nccwpck_require__(1342);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -17076,11 +17076,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 4710:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -17122,15 +17122,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { NodeHttpHandler } = __nccwpck_require__(3343);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -17308,28 +17308,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 8461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(6829);
+            const { fromContainerMetadata } = __nccwpck_require__(6438);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(6438);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(4710);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -17371,7 +17371,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -17424,7 +17424,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(7832);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -17434,7 +17434,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(912);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -17443,7 +17443,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(6198);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -17491,7 +17491,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(2100);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -17544,12 +17544,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 7832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { HttpRequest } = __nccwpck_require__(1342);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -17604,7 +17604,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17845,18 +17845,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 5861:
+/***/ 4213:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(6829);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17979,22 +17979,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(6198);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(8461);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(912);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(2100);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -18018,13 +18018,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -18101,12 +18101,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 6198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { fromSso } = __nccwpck_require__(3753);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -18160,7 +18160,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -18300,21 +18300,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 9803:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 2100:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -18322,7 +18322,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -18375,13 +18375,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 6108:
+/***/ 3852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
-const { partition } = __nccwpck_require__(5152);
-const { validate, parse } = __nccwpck_require__(519);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
+const { partition } = __nccwpck_require__(544);
+const { validate, parse } = __nccwpck_require__(3351);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -18598,20 +18598,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 5028:
+/***/ 4420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
-const { setFeature } = __nccwpck_require__(5152);
-const { parseRfc7231DateTime } = __nccwpck_require__(2430);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
-const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
+const { setFeature } = __nccwpck_require__(544);
+const { parseRfc7231DateTime } = __nccwpck_require__(7518);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
+const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(519);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { validate, parse } = __nccwpck_require__(3351);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -19664,25 +19664,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 1106:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20274,25 +20274,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 5139:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20968,25 +20968,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 5779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -21449,26 +21449,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 7088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsQueryProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -22346,10 +22346,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5785:
+/***/ 5353:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -22508,12 +22508,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 3753:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
+const { setTokenFeature } = __nccwpck_require__(544);
+const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -22534,7 +22534,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(5139);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -22545,7 +22545,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(5139);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -22691,7 +22691,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -23070,7 +23070,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 3864:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23208,15 +23208,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 402:
+/***/ 7138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { requestBuilder } = __nccwpck_require__(1342);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -23561,13 +23561,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 8741:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(7046);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -26110,12 +26110,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -26694,16 +26694,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 3042:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27934,16 +27934,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 9467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { IniSectionType } = __nccwpck_require__(4242);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { isValidHostLabel } = __nccwpck_require__(7046);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -28728,15 +28728,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 8869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(4242);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -29619,14 +29619,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
+const { Crc32 } = __nccwpck_require__(566);
+const { hasOwn } = __nccwpck_require__(7046);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { TypeRegistry } = __nccwpck_require__(5066);
 
 class Int64 {
     bytes;
@@ -30569,19 +30569,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
+const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
+const { FieldPosition } = __nccwpck_require__(4242);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30984,7 +30984,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -33672,15 +33672,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 3129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { hasOwn } = __nccwpck_require__(7046);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -34567,10 +34567,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 5066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -35283,14 +35283,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 7518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
+const { toEndpointV1 } = __nccwpck_require__(8869);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -37066,10 +37066,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 7046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -37265,12 +37265,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 6438:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { parseUrl } = __nccwpck_require__(1342);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -37642,11 +37642,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 3415:
+/***/ 5271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -37708,13 +37708,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 3343:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(7518);
+const { streamCollector } = __nccwpck_require__(7518);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -38629,12 +38629,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 4366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
 
 class HeaderFormatter {
     format(headers) {
@@ -39233,7 +39233,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 4242:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -39336,7 +39336,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 9449:
+/***/ 7065:
 /***/ (function(module) {
 
 /*!
@@ -39356,15 +39356,15 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7837);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 7837:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -39635,33 +39635,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -39679,10 +39679,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(730),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731)
 }
 
 module.exports.buildConnector = buildConnector
@@ -39744,7 +39744,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -39756,39 +39756,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(4848).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(61)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -39804,18 +39804,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -39875,16 +39875,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -39990,7 +39990,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40004,10 +40004,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -40248,16 +40248,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -40469,18 +40469,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -40696,15 +40696,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -40811,21 +40811,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -40834,9 +40834,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -41217,15 +41217,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(471)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -41317,16 +41317,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const timers = __nccwpck_require__(1275)
 
 function noop () {}
 
@@ -41564,7 +41564,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -41689,7 +41689,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41898,7 +41898,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -42330,7 +42330,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42338,7 +42338,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -42353,9 +42353,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -42819,7 +42819,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -42893,7 +42893,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42901,7 +42901,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -43052,13 +43052,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -43066,9 +43066,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -43778,18 +43778,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -43918,7 +43918,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43926,7 +43926,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -43934,10 +43934,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -44134,7 +44134,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44142,9 +44142,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -44157,7 +44157,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -44190,9 +44190,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -44204,11 +44204,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(8586))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -44216,7 +44216,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -45131,7 +45131,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -45654,7 +45654,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45662,13 +45662,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -45687,7 +45687,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -46093,7 +46093,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -46453,7 +46453,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -46463,16 +46463,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -46514,9 +46514,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -46824,7 +46824,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 function onError (client, err) {
   if (
@@ -47084,19 +47084,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(7939)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -47299,7 +47299,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47371,15 +47371,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -47538,7 +47538,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -47662,15 +47662,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(5710)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -47863,10 +47863,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 5710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -47904,7 +47904,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47915,14 +47915,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -48018,19 +48018,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -48299,13 +48299,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -48341,7 +48341,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48349,8 +48349,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -48380,7 +48380,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module) => {
 
 
@@ -48431,15 +48431,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -48670,20 +48670,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -49114,14 +49114,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -49496,14 +49496,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -49626,12 +49626,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 6036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -49654,11 +49654,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -49685,11 +49685,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -49711,13 +49711,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -49995,7 +49995,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50007,7 +50007,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50019,7 +50019,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -50040,13 +50040,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -50057,14 +50057,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -50207,14 +50207,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -50223,10 +50223,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -50273,12 +50273,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -50308,12 +50308,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -50321,9 +50321,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -50522,14 +50522,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -50538,10 +50538,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -50588,7 +50588,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 
@@ -50618,20 +50618,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -50992,7 +50992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -51042,7 +51042,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 
@@ -51078,7 +51078,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -51508,20 +51508,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(61)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5701)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
+const { Request, fromInnerRequest } = __nccwpck_require__(175)
+const { kState } = __nccwpck_require__(1995)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -52374,15 +52374,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(61)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -52533,26 +52533,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -52597,7 +52597,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 
@@ -52616,15 +52616,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5701)
+const { Headers } = __nccwpck_require__(5524)
 
 /**
  * @typedef {Object} Cookie
@@ -52807,14 +52807,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -53124,7 +53124,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 
@@ -53483,13 +53483,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -54064,23 +54064,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5701)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { delay } = __nccwpck_require__(3691)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -54554,7 +54554,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 
@@ -54598,12 +54598,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -54613,16 +54613,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { FormData } = __nccwpck_require__(1142)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
 let random
 
 try {
@@ -55134,7 +55134,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -55265,7 +55265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -56016,12 +56016,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 9197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -56069,14 +56069,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2538:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -56202,16 +56202,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(9520)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
+const { isFileLike } = __nccwpck_require__(2538)
+const { makeEntry } = __nccwpck_require__(1142)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -56683,16 +56683,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
+const { kState } = __nccwpck_require__(1995)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { FileLike, isFileLike } = __nccwpck_require__(2538)
+const { webidl } = __nccwpck_require__(5701)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -56942,7 +56942,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -56989,21 +56989,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(4043)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5701)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -57683,7 +57683,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -57696,9 +57696,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -57734,23 +57734,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9520)
+const { kState, kDispatcher } = __nccwpck_require__(1995)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5701)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -59960,23 +59960,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const { FinalizationRegistry } = __nccwpck_require__(9197)()
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -59986,12 +59986,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -61004,14 +61004,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -61023,16 +61023,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(7775)
+const { kState, kHeaders } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { FormData } = __nccwpck_require__(1142)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -61621,7 +61621,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1995:
 /***/ ((module) => {
 
 
@@ -61637,21 +61637,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 let supportedHashes = []
 
@@ -63276,14 +63276,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 5701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(4640)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -63978,7 +63978,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 2927:
 /***/ ((module) => {
 
 
@@ -64275,7 +64275,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 4848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64284,16 +64284,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(410)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4929)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -64626,12 +64626,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -64711,7 +64711,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 4929:
 /***/ ((module) => {
 
 
@@ -64728,7 +64728,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -64739,10 +64739,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(4929)
+const { ProgressEvent } = __nccwpck_require__(5549)
+const { getEncoding } = __nccwpck_require__(2927)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -65126,27 +65126,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(32)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
+const { channels } = __nccwpck_require__(3374)
+const { CloseEvent } = __nccwpck_require__(7316)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 
 /** @type {import('crypto')} */
 let crypto
@@ -65504,7 +65504,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 
@@ -65577,14 +65577,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(4043)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -65913,12 +65913,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 16386
 
@@ -66016,14 +66016,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -66128,16 +66128,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
+const { channels } = __nccwpck_require__(3374)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -66147,11 +66147,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { closeWebSocketConnection } = __nccwpck_require__(7905)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -66662,14 +66662,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -66773,7 +66773,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 32:
 /***/ ((module) => {
 
 
@@ -66792,16 +66792,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
+const { states, opcodes } = __nccwpck_require__(6096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
 
 /* globals Blob */
 
@@ -67121,15 +67121,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -67138,21 +67138,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(32)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -67723,11 +67723,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 218:
+/***/ 7764:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4774);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67736,7 +67736,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6282:
+/***/ 4774:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67747,7 +67747,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -67783,7 +67783,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -67879,7 +67879,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -67920,7 +67920,7 @@ const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -68011,11 +68011,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -68712,7 +68712,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68788,7 +68788,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68862,7 +68862,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69143,7 +69143,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -69185,7 +69185,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69365,7 +69365,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69639,7 +69639,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70227,7 +70227,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70307,7 +70307,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -70372,7 +70372,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -71014,57 +71014,6 @@ class errors_InputError extends Error {
         this.expected = expected;
     }
 }
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends Error {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends Error {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends Error {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 class SnapshotError extends Error {
     name = 'SnapshotError';
@@ -71073,48 +71022,12 @@ class SnapshotError extends Error {
 class BucketError extends Error {
     name = 'BucketError';
 }
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends Error {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends Error {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-class RestoreError extends Error {
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-    }
+/**
+ * A run that was refused, or failed and was put back, for a reason that is not the user's
+ * input: the engine's errors extend it, so the ground floor can tell them apart without
+ * knowing them.
+ */
+class RefusedError extends Error {
 }
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -71159,24 +71072,13 @@ function diagnose(e, context = {}) {
     if (e instanceof errors_InputError)
         return { kind: 'usage' };
     const explained = explain(e, context);
-    const refused = [
-        PlanError,
-        StalePlanError,
-        SnapshotError,
-        SealedFileError,
-        BucketError,
-        RaceError,
-        VerifyError,
-        RestoreError,
-        ChainError,
-        BatchJobError,
-    ];
+    const refused = [RefusedError, SnapshotError, SealedFileError, BucketError, ChainError];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
 }
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -71229,9 +71131,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(1947);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -71284,7 +71186,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -71299,7 +71201,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -71328,7 +71230,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -71376,7 +71278,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -71397,7 +71299,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -71444,7 +71346,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -71790,7 +71692,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -72082,7 +71984,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -72683,7 +72585,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -72724,7 +72626,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -72931,7 +72833,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -73062,7 +72964,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -73117,11 +73019,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -73262,12 +73164,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -75561,7 +75463,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -75687,7 +75589,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -75708,7 +75610,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -76120,7 +76022,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -76159,7 +76061,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -77432,90 +77334,263 @@ function parseEndpoint(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/engine/select.ts
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(5423);
+;// CONCATENATED MODULE: ./src/s3/client.ts
+
 /**
- * The entry that was current at `at`: the newest entry with LastModified <= at.
- * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
- * S3 lists first is the newer one, so the first match wins.
- * Returns undefined when the key had no entry yet at that time.
+ * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
+ * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
+ * socket timeouts) with backoff, and on throttling slows every request of the client down.
  */
-function entryAt(entries, at) {
-    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+const MAX_ATTEMPTS = 8;
+/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
+const SOCKET_TIMEOUT_MS = 120_000;
+/**
+ * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
+ * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
+ * Checksums are only computed when an API requires them: copies send no body, and
+ * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
+ */
+function createS3Client(settings) {
+    const s3 = new dist_cjs/* S3Client */.YxF({
+        region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
+        endpoint: settings.endpoint,
+        forcePathStyle: settings.forcePathStyle,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        retryMode: 'adaptive',
+        maxAttempts: MAX_ATTEMPTS,
+        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
+    });
+    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    const counts = { slowDown: 0, gaveUp: 0 };
+    answers.set(s3, counts);
+    s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' });
+    // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
+    // every attempt, so every SlowDown answer, also those a later attempt recovered from.
+    s3.middlewareStack.add(countSlowDowns(counts), {
+        step: 'finalizeRequest',
+        priority: 'low',
+        name: 'countSlowDowns',
+    });
+    return s3;
 }
-/** The current entry (the one S3 marks IsLatest, else the first listed). */
-function currentEntry(entries) {
-    return entries.find((e) => e.isLatest) ?? entries[0];
+const answers = new WeakMap();
+/**
+ * How many times S3 answered a request of this client with 503 SlowDown (it asks for a lower
+ * request rate, per prefix), and how many of those answers the SDK retried (with its backoff;
+ * adaptive retry mode also slows every later request of the client). An answer not retried
+ * ended its request: no attempt was left (MAX_ATTEMPTS) or the SDK's retry budget was spent.
+ */
+function slowDownsOf(s3) {
+    const counts = answers.get(s3);
+    if (!counts)
+        return { answers: 0, retried: 0 };
+    return { answers: counts.slowDown, retried: counts.slowDown - counts.gaveUp };
 }
-/** True when the key has no readable object in this state (never written, or a delete marker). */
-function isAbsent(entry) {
-    return entry === undefined || entry.isDeleteMarker;
-}
-/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
-    if (!entry)
-        return 'no entry';
-    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/manifest.ts
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
+const isSlowDown = (e) => {
+    const err = e;
+    return err?.name === 'SlowDown' || err?.Code === 'SlowDown';
 };
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
+function countSlowDowns(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.slowDown++;
+            throw e;
+        }
     };
 }
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
+function countGaveUp(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.gaveUp++;
+            throw e;
+        }
     };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
 }
 /**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
+ * that an AccessDenied can name the IAM action the role lacks (lib/explain).
  */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
+const nameOperation = (next, context) => async (args) => {
+    try {
+        return await next(args);
+    }
+    catch (e) {
+        if (typeof e === 'object' && e !== null && context.commandName) {
+            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
+        }
+        throw e;
+    }
+};
+
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
+/** A dry run's table says what would happen. */
+const WOULD = {
+    restored: 'would restore',
+    deleted: 'would delete',
+    unchanged: 'unchanged',
+    skipped: 'would skip',
+};
+/** One row per key (a pure function, so the table can be tested without the toolkit). */
+function summaryRows(keys, dryRun = false) {
+    return keys.map((k) => [
+        k.key,
+        k.previousVersionId ?? '(none)',
+        k.restoredVersionId ?? '(none)',
+        k.newVersionId ?? '—',
+        k.size === null ? '—' : formatBytes(k.size),
+        dryRun ? WOULD[k.action] : k.action,
+    ]);
 }
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+function summaryTitle(manifest) {
+    const t = manifest.target;
+    const target = 'toTime' in t
+        ? `to ${t.toTime}`
+        : 'snapshot' in t
+            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+            : 'to the given version IDs';
+    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
+    return `${verb} s3://${manifest.bucket} ${target}`;
+}
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+function totalsOf(m) {
+    if (m.summary) {
+        const { restored, deleted, unchanged, skipped } = m.summary;
+        return { restored, deleted, unchanged, skipped };
+    }
+    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
+    for (const k of m.keys)
+        totals[k.action]++;
+    return totals;
+}
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+function closingLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
+    if (m.dryRun) {
+        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+            `${t.deleted} to delete); ${rest}.`);
+    }
+    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
+}
+/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
+function writersLine(m) {
+    const w = m.writers;
+    if (!w)
+        return undefined;
+    const jobs = w.jobs.map((j) => {
+        const state = j.status
+            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
+            : '';
+        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
+    });
+    const verb = m.dryRun ? 'would write' : 'wrote';
+    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
+        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
+}
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+function planLine(m) {
+    if (m.plan) {
+        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+            "'plan-file' (refused if any key changes before then).");
+    }
+    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
+}
+/** How often S3 asked the run to slow down, and how many of those answers were retried. */
+function slowDownLine(slowDowns) {
+    const { answers, retried } = slowDowns;
+    const left = answers - retried;
+    return (`S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
+        `${retried} retried with backoff` +
+        (left > 0 ? `, ${left} not (the request failed)` : '') +
+        '.');
+}
+/** Where the run record is (`s3-rollback history` lists the records). */
+function recordLine(uri) {
+    return `Run record: ${uri}`;
+}
+/** One line of totals for a prefix run (its keys may be too many for a table). */
+function prefixTotals(t) {
+    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
+    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
+    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
+        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
+        `${t.written} written${listed}`);
+}
+/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
+function chainLine(chain) {
+    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
+    if (chain.runId === undefined || chain.runUrl === undefined) {
+        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
+    }
+    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
+    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
+    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
+}
+function rollback_escape(text) {
+    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+/** Writes the job summary (when the runner provides one). */
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('s3-rollback', 2);
+    if (report.manifest) {
+        const { manifest } = report;
+        summary.addRaw(summaryTitle(manifest), true).addBreak();
+        summary.addRaw(closingLine(manifest), true).addBreak();
+        for (const line of [planLine(manifest), writersLine(manifest)]) {
+            if (line)
+                summary.addRaw(line, true).addBreak();
+        }
+        if (manifest.summary)
+            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
+        summary.addTable([
+            HEADER.map((data) => ({ data, header: true })),
+            ...summaryRows(manifest.keys, manifest.dryRun),
+        ]);
+    }
+    if (report.slowDowns?.answers)
+        summary.addRaw(slowDownLine(report.slowDowns), true).addBreak();
+    if (report.record)
+        summary.addRaw(recordLine(report.record), true).addBreak();
+    if (report.chain)
+        summary.addRaw(chainLine(report.chain), true);
+    if (report.error)
+        summary.addCodeBlock(report.error);
+    await summary.write();
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/lib/jsonl.ts
@@ -77591,198 +77666,6 @@ function reviveDates(fields) {
 /** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
 function runDirectory() {
     return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
-}
-
-;// CONCATENATED MODULE: ./src/lib/store.ts
-/**
- * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
- * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
- */
-
-
-/** A store in memory. */
-class MemoryStore {
-    values = [];
-    path = undefined;
-    get count() {
-        return this.values.length;
-    }
-    async write(value) {
-        this.values.push(value);
-    }
-    async *read() {
-        yield* this.values;
-    }
-    async flush() { }
-    async close() { }
-    async remove() {
-        this.values.length = 0;
-    }
-}
-/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
-class FileStore {
-    writer;
-    revive;
-    constructor(writer, revive) {
-        this.writer = writer;
-        this.revive = revive;
-    }
-    static async create(path, revive) {
-        return new FileStore(await JsonLinesWriter.create(path), revive);
-    }
-    get path() {
-        return this.writer.path;
-    }
-    get count() {
-        return this.writer.count;
-    }
-    write(value) {
-        return this.writer.write(value);
-    }
-    read() {
-        return readJsonLines(this.writer.path, this.revive);
-    }
-    flush() {
-        return this.writer.flush();
-    }
-    close() {
-        return this.writer.close();
-    }
-    async remove() {
-        await this.writer.close();
-        await (0,promises_.rm)(this.writer.path, { force: true });
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./src/s3/objects.ts
-
-
-const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
-/** HeadObject of one version (with its checksum where the store keeps one). */
-async function headVersion(s3, ref) {
-    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        PartNumber: ref.partNumber,
-        ChecksumMode: 'ENABLED',
-    }));
-    return factsFromHead(out);
-}
-function factsFromHead(out) {
-    return {
-        versionId: out.VersionId,
-        size: out.ContentLength ?? 0,
-        eTag: out.ETag,
-        lastModified: out.LastModified,
-        storageClass: out.StorageClass,
-        contentType: out.ContentType,
-        cacheControl: out.CacheControl,
-        contentDisposition: out.ContentDisposition,
-        contentEncoding: out.ContentEncoding,
-        contentLanguage: out.ContentLanguage,
-        expires: out.Expires,
-        websiteRedirectLocation: out.WebsiteRedirectLocation,
-        metadata: out.Metadata ?? {},
-        serverSideEncryption: out.ServerSideEncryption,
-        kmsKeyId: out.SSEKMSKeyId,
-        bucketKeyEnabled: out.BucketKeyEnabled,
-        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
-        restore: out.Restore,
-        archiveStatus: out.ArchiveStatus,
-        partsCount: out.PartsCount,
-        checksum: checksumOf(out),
-    };
-}
-function checksumOf(out) {
-    for (const algorithm of CHECKSUMS) {
-        const value = out[`Checksum${algorithm}`];
-        if (value)
-            return { algorithm, value, type: out.ChecksumType };
-    }
-    return undefined;
-}
-/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
-async function tagsOf(s3, ref) {
-    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-    }));
-    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
-}
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
-async function requireVersioning(s3, bucket, expectedBucketOwner) {
-    let status;
-    try {
-        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
-        status = out.Status;
-    }
-    catch (e) {
-        throw new StepError('checking the bucket', `s3://${bucket}`, e);
-    }
-    if (status !== 'Enabled') {
-        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-            '(it restores old versions and must keep every version it replaces).');
-    }
-}
-/** An HTTP status from an SDK error, if any. */
-function httpStatus(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-
-;// CONCATENATED MODULE: ./src/lib/pool.ts
-/**
- * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
- * slots free up (so a streamed source is never read far ahead). The first failure stops new
- * starts; tasks already running finish; then the first error is thrown.
- */
-async function eachLimit(items, limit, task) {
-    const iterator = Symbol.asyncIterator in items
-        ? items[Symbol.asyncIterator]()
-        : items[Symbol.iterator]();
-    let failed = false;
-    let error;
-    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
-    let turn = Promise.resolve();
-    const next = () => {
-        const result = turn.then(() => iterator.next());
-        turn = result.catch(() => undefined);
-        return result;
-    };
-    const worker = async () => {
-        while (!failed) {
-            let step;
-            try {
-                step = await next();
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-                return;
-            }
-            if (step.done)
-                return;
-            try {
-                await task(step.value);
-            }
-            catch (e) {
-                if (!failed)
-                    error = e;
-                failed = true;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
-    if (failed) {
-        await iterator.return?.();
-        throw error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/progress.ts
@@ -77864,143 +77747,109 @@ function duration(seconds) {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-;// CONCATENATED MODULE: ./src/engine/eligibility.ts
+;// CONCATENATED MODULE: ./src/s3/objects.ts
 
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, ifMissing) {
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
-    }
-    const current = currentEntry(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = entryAt(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if (isAbsent(wanted)) {
-        if (isAbsent(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
+
+const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/** HeadObject of one version (with its checksum where the store keeps one). */
+async function headVersion(s3, ref) {
+    const out = await s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        PartNumber: ref.partNumber,
+        ChecksumMode: 'ENABLED',
+    }));
+    return factsFromHead(out);
 }
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
- * its source's ETag, multipart copies included, as they follow the source's part layout).
- * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return (current.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(current.eTag) === unquote(wanted.eTag));
+function factsFromHead(out) {
+    return {
+        versionId: out.VersionId,
+        size: out.ContentLength ?? 0,
+        eTag: out.ETag,
+        lastModified: out.LastModified,
+        storageClass: out.StorageClass,
+        contentType: out.ContentType,
+        cacheControl: out.CacheControl,
+        contentDisposition: out.ContentDisposition,
+        contentEncoding: out.ContentEncoding,
+        contentLanguage: out.ContentLanguage,
+        expires: out.Expires,
+        websiteRedirectLocation: out.WebsiteRedirectLocation,
+        metadata: out.Metadata ?? {},
+        serverSideEncryption: out.ServerSideEncryption,
+        kmsKeyId: out.SSEKMSKeyId,
+        bucketKeyEnabled: out.BucketKeyEnabled,
+        sseCustomerAlgorithm: out.SSECustomerAlgorithm,
+        restore: out.Restore,
+        archiveStatus: out.ArchiveStatus,
+        partsCount: out.PartsCount,
+        checksum: checksumOf(out),
+    };
 }
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
- * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
- * HeadObject (a full-object checksum) can tell.
- */
-function mayBeSame(current, wanted) {
-    return !!current && !current.isDeleteMarker && current.size === wanted.size;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+function checksumOf(out) {
+    for (const algorithm of CHECKSUMS) {
+        const value = out[`Checksum${algorithm}`];
+        if (value)
+            return { algorithm, value, type: out.ChecksumType };
     }
     return undefined;
 }
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+/** The tags of one version as a URL-encoded query string (the form x-amz-tagging takes). */
+async function tagsOf(s3, ref) {
+    const out = await s3.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+    }));
+    return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
 }
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-function sameContent(a, b) {
-    if (a.size !== b.size || a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value;
+/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
+async function requireVersioning(s3, bucket, expectedBucketOwner) {
+    let status;
+    try {
+        const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
+        status = out.Status;
     }
-    return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+    catch (e) {
+        throw new StepError('checking the bucket', `s3://${bucket}`, e);
+    }
+    if (status !== 'Enabled') {
+        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
+            '(it restores old versions and must keep every version it replaces).');
+    }
 }
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+/** An HTTP status from an SDK error, if any. */
+function httpStatus(e) {
+    return e?.$metadata?.httpStatusCode;
+}
 
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
+;// CONCATENATED MODULE: ./src/history/select.ts
+/**
+ * The entry that was current at `at`: the newest entry with LastModified <= at.
+ * `entries` must be in S3's listing order (newest first); on equal timestamps the entry
+ * S3 lists first is the newer one, so the first match wins.
+ * Returns undefined when the key had no entry yet at that time.
+ */
+function entryAt(entries, at) {
+    return entries.find((e) => e.lastModified.getTime() <= at.getTime());
+}
+/** The current entry (the one S3 marks IsLatest, else the first listed). */
+function currentEntry(entries) {
+    return entries.find((e) => e.isLatest) ?? entries[0];
+}
+/** True when the key has no readable object in this state (never written, or a delete marker). */
+function isAbsent(entry) {
+    return entry === undefined || entry.isDeleteMarker;
+}
+/** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
+function select_describe(entry) {
+    if (!entry)
+        return 'no entry';
+    return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
+}
 
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
@@ -78147,404 +77996,7 @@ function byteOrder(a, b) {
     return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-;// CONCATENATED MODULE: ./src/engine/guard.ts
-/** The race guard on writes: conditional headers where the store honours them. */
-
-
-
-
-/**
- * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
- * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
- * once, when a 412 arrives although the key is exactly as planned. Either way every write is
- * checked against the listing afterwards (confirm.ts).
- */
-class WriteGuard {
-    log;
-    honoured = true;
-    constructor(log) {
-        this.log = log;
-    }
-    /** The condition for a write that expects `current` to be the current entry. */
-    condition(current) {
-        if (!this.honoured)
-            return {};
-        if (!current || current.isDeleteMarker)
-            return { IfNoneMatch: '*' };
-        return current.eTag ? { IfMatch: current.eTag } : {};
-    }
-    get active() {
-        return this.honoured;
-    }
-    disable(reason) {
-        if (!this.honoured)
-            return;
-        this.honoured = false;
-        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
-            'relying on the listing check after the writes.');
-    }
-}
-/**
- * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
- * changed: a race, nothing written) or a store that mishandles conditions (the key is as
- * planned: write again without them).
- */
-async function guarded(s3, target, guard, write) {
-    try {
-        return await write();
-    }
-    catch (e) {
-        const status = httpStatus(e);
-        if (!guard.active || (status !== 412 && status !== 501))
-            throw e;
-        const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
-        if (now?.versionId !== target.expected?.versionId) {
-            throw new RaceError(target.key, `changed by another writer since planning (now ${select_describe(now)}, planned on ` +
-                `${select_describe(target.expected)}); nothing was written to this key`);
-        }
-        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
-        return write();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/layout.ts
-/** Part layouts of multipart copies (pure). */
-const layout_MiB = 1024 * 1024;
-/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
-function isMultipartETag(eTag) {
-    return /-\d+"?$/.test(eTag ?? '');
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / layout_MiB) * layout_MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * layout_MiB);
-/**
- * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
- * every common uploader makes them: `firstPart` is part 1's size where the store says it
- * (HeadObject with a part number); otherwise the first common part size that fits.
- */
-function sourceLayout(size, parts, firstPart) {
-    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
-    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / layout_MiB) * layout_MiB, Math.ceil(size / parts)].find(fits) ??
-        size;
-    return partRanges(size, step).slice(0, parts);
-}
-
-;// CONCATENATED MODULE: ./src/engine/requests.ts
-/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
-function copySource(bucket, key, versionId) {
-    const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
-}
-/**
- * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
- * the class is the listed one; the encryption is the source's where planning read it (a KMS
- * key is kept), else the bucket default, which confirm.ts checks against the source when the
- * copy's ETag differs from it.
- */
-function storageAndEncryption(wanted, source) {
-    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
-    return {
-        StorageClass: (source?.storageClass ?? wanted.storageClass),
-        ServerSideEncryption: source?.serverSideEncryption,
-        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
-        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/multipart.ts
-/**
- * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
- * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
- * already restored. Uploads this run opens are aborted when it cannot complete them, including
- * ones a retried CreateMultipartUpload opened without the run hearing of them.
- */
-
-
-
-
-
-
-
-
-/** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
-    const { wanted } = request;
-    const size = wanted.size ?? 0;
-    const ref = {
-        ...where,
-        key: request.sourceKey ?? request.key,
-        versionId: wanted.versionId,
-    };
-    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
-    const head = await headVersion(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
-    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
-    const firstPart = head.partsCount === parts ? head.size : undefined;
-    const facts = {
-        ...(request.source ?? head),
-        size,
-        checksum: request.source?.checksum,
-    };
-    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
-    return { facts, tags: await tagsOf(s3, ref), ranges };
-}
-/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
-    const { bucket, expectedBucketOwner } = where;
-    const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
-    const uploadId = await createUpload(s3, {
-        Bucket: bucket,
-        Key: key,
-        ExpectedBucketOwner: expectedBucketOwner,
-        ContentType: facts.contentType,
-        CacheControl: facts.cacheControl,
-        ContentDisposition: facts.contentDisposition,
-        ContentEncoding: facts.contentEncoding,
-        ContentLanguage: facts.contentLanguage,
-        Expires: facts.expires,
-        WebsiteRedirectLocation: facts.websiteRedirectLocation,
-        Metadata: facts.metadata,
-        Tagging: tags || undefined,
-        ...storageAndEncryption(wanted, facts),
-    });
-    try {
-        const parts = new Array(ranges.length);
-        const indexes = ranges.map((_, i) => i);
-        await eachLimit(indexes, settings.partConcurrency, async (i) => {
-            const { start, end } = ranges[i];
-            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: i + 1,
-                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
-                CopySourceRange: `bytes=${start}-${end}`,
-                ExpectedBucketOwner: expectedBucketOwner,
-                ExpectedSourceBucketOwner: expectedBucketOwner,
-            }));
-            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
-        });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
-        if (!landed.uncertain)
-            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
-        return { ...landed, multipart: true };
-    }
-    catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
-            throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
-        });
-        throw e;
-    }
-}
-async function complete(s3, where, key, uploadId, parts, condition) {
-    try {
-        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ...condition,
-        }));
-        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
-    }
-    catch (e) {
-        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
-        const attempts = e.$metadata?.attempts ?? 1;
-        if (httpStatus(e) === 404 && attempts > 1)
-            return { attempts, uncertain: true };
-        throw e;
-    }
-}
-/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
-const SKEW_MS = 60_000;
-/**
- * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
- * have opened uploads the run never heard of: those of this key opened since the first attempt
- * are aborted, so none is left open (and billed).
- */
-async function createUpload(s3, input) {
-    const bucket = input.Bucket ?? '';
-    const key = input.Key ?? '';
-    const since = Date.now() - SKEW_MS;
-    let uploadId;
-    try {
-        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
-        uploadId = out.UploadId;
-        if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
-    }
-    catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
-        throw e;
-    }
-    if (!uploadId)
-        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
-    return uploadId;
-}
-async function abortStrays(s3, bucket, key, since, keep) {
-    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
-    for (const upload of out.Uploads ?? []) {
-        const opened = upload.Initiated?.getTime() ?? 0;
-        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
-            continue;
-        await abort(s3, bucket, key, upload.UploadId);
-    }
-}
-/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
-    try {
-        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    }
-    catch (e) {
-        if (httpStatus(e) !== 404)
-            throw e;
-    }
-}
-/**
- * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
- * put on the new version itself. Without a version ID in the response, the newest is ours
- * (checked right after by the listing).
- */
-async function ensureTags(s3, ref, tags) {
-    if (!tags)
-        return;
-    const versionId = ref.versionId ??
-        (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
-    if ((await tagsOf(s3, { ...ref, versionId })) === tags)
-        return;
-    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/engine/write.ts
-/**
- * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
- * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
- * A write only lands; confirm.ts then checks it against the listing.
- */
-
-
-
-
-
-/** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
-    if (item.action === 'delete') {
-        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
-    }
-    if (item.action !== 'restore' || !item.wanted) {
-        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
-    }
-    const request = {
-        key: item.key,
-        wanted: item.wanted,
-        source: item.source,
-        expected: item.current,
-    };
-    return copyVersion(s3, where, request, settings, guard);
-}
-/**
- * Copies a version on top of its key. A source uploaded in parts is copied with the same part
- * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
- * single-part source above `multipartThreshold`; every other source takes one CopyObject.
- */
-function copyVersion(s3, where, request, settings, guard) {
-    const size = request.wanted.size ?? 0;
-    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
-    }
-    return singleCopy(s3, where, request, guard);
-}
-/** Adds a delete marker (a DeleteObject without a version ID). */
-async function addDeleteMarker(s3, where, request, guard) {
-    return guarded(s3, { ...where, ...request }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
-            Bucket: where.bucket,
-            Key: request.key,
-            ExpectedBucketOwner: where.expectedBucketOwner,
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-function singleCopy(s3, where, request, guard) {
-    const { key, wanted, source } = request;
-    return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
-            Bucket: where.bucket,
-            Key: key,
-            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ExpectedSourceBucketOwner: where.expectedBucketOwner,
-            MetadataDirective: 'COPY',
-            TaggingDirective: 'COPY',
-            WebsiteRedirectLocation: source?.websiteRedirectLocation,
-            ...storageAndEncryption(wanted, source),
-            ...guard.condition(request.expected),
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/engine/content.ts
-
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = unquote(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === unquote(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-
-;// CONCATENATED MODULE: ./src/engine/sources.ts
+;// CONCATENATED MODULE: ./src/history/sources.ts
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
@@ -78655,7 +78107,970 @@ async function walkKeys(s3, where, keys, options, visit) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/confirm.ts
+;// CONCATENATED MODULE: ./src/history/snapshots.ts
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await openSealed(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends RefusedError {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends RefusedError {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends RefusedError {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(jobId, status, reasons, 
+    /** Tasks that failed, as the completion report names them. */
+    failedTasks, what) {
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends RefusedError {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends RefusedError {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/** A write failed; keys already changed were put back. Lists every key's final state. */
+class RestoreError extends RefusedError {
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${errorMessage(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/store.ts
+/**
+ * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
+ * final states): in memory for a list of keys, in JSON Lines files for a prefix of any size.
+ */
+
+
+/** A store in memory. */
+class MemoryStore {
+    values = [];
+    path = undefined;
+    get count() {
+        return this.values.length;
+    }
+    async write(value) {
+        this.values.push(value);
+    }
+    async *read() {
+        yield* this.values;
+    }
+    async flush() { }
+    async close() { }
+    async remove() {
+        this.values.length = 0;
+    }
+}
+/** A store in a JSON Lines file; `revive` restores what JSON loses (dates). */
+class FileStore {
+    writer;
+    revive;
+    constructor(writer, revive) {
+        this.writer = writer;
+        this.revive = revive;
+    }
+    static async create(path, revive) {
+        return new FileStore(await JsonLinesWriter.create(path), revive);
+    }
+    get path() {
+        return this.writer.path;
+    }
+    get count() {
+        return this.writer.count;
+    }
+    write(value) {
+        return this.writer.write(value);
+    }
+    read() {
+        return readJsonLines(this.writer.path, this.revive);
+    }
+    flush() {
+        return this.writer.flush();
+    }
+    close() {
+        return this.writer.close();
+    }
+    async remove() {
+        await this.writer.close();
+        await (0,promises_.rm)(this.writer.path, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/pool.ts
+/**
+ * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
+ * slots free up (so a streamed source is never read far ahead). The first failure stops new
+ * starts; tasks already running finish; then the first error is thrown.
+ */
+async function pool_eachLimit(items, limit, task) {
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    let failed = false;
+    let error;
+    // Workers take turns on the iterator: a generator cannot be advanced twice at once.
+    let turn = Promise.resolve();
+    const next = () => {
+        const result = turn.then(() => iterator.next());
+        turn = result.catch(() => undefined);
+        return result;
+    };
+    const worker = async () => {
+        while (!failed) {
+            let step;
+            try {
+                step = await next();
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+                return;
+            }
+            if (step.done)
+                return;
+            try {
+                await task(step.value);
+            }
+            catch (e) {
+                if (!failed)
+                    error = e;
+                failed = true;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/content.ts
+/**
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
+ */
+/**
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
+ */
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
+    }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
+    }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
+}
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: the one decision of what to do with a key, given its history (newest first) and the
+ * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
+ * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, rule) {
+    const { ifMissing } = rule;
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
+    }
+    const current = currentEntry(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = entryAt(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
+                return { key, problem, cause: 'no-such-version' };
+            }
+        }
+    }
+    if (isAbsent(wanted)) {
+        if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
+            return { key, action: 'unchanged', current };
+        }
+        if (ifMissing === 'fail')
+            return absentRefusal(key, target, wanted);
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/** A key that should be absent at the target, while `if-missing` is fail. */
+function absentRefusal(key, target, marker) {
+    const allow = "; set 'if-missing' to delete or skip to allow this";
+    if (target.kind === 'versions') {
+        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
+    }
+    const at = `at ${target.at.toISOString()}`;
+    if (marker) {
+        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
+        return { key, problem, cause: 'deleted', wanted: marker };
+    }
+    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return sameBytes(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return sameBytes(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
+    if ('problem' in decided)
+        return { key, problem: decided.problem };
+    if (decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+        return { ...decided, action: 'unchanged' };
+    }
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameObject(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+/** Recorded copies of copies are followed this far back (a key restored, then restored again). */
+const HOPS = 8;
+/**
+ * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
+ * recorded copy of it), while the content rule does not find them different (their sizes).
+ */
+function recordedCopy(copies, key, current, wanted) {
+    if (!current || current.isDeleteMarker || !mayBeSame(current, wanted))
+        return false;
+    let versionId = current.versionId;
+    for (let hop = 0; hop < HOPS && versionId; hop++) {
+        versionId = copies.sourceOf(key, versionId);
+        if (versionId === wanted.versionId)
+            return true;
+    }
+    return false;
+}
+function head(s3, request, entry) {
+    return headVersion(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    return sameHeaders(a, b) && sameBytes(a, b, 'head').same === true;
+}
+/** Pure: the same content type and user metadata (what a copy keeps of its source). */
+function sameHeaders(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    return JSON.stringify(sorted(a.metadata)) === JSON.stringify(sorted(b.metadata));
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
+
+;// CONCATENATED MODULE: ./src/engine/write/guard.ts
+/** The race guard on writes: conditional headers where the store honours them. */
+
+
+
+
+/**
+ * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
+ * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
+ * once, when a 412 arrives although the key is exactly as planned. Either way every write is
+ * checked against the listing afterwards (confirm.ts).
+ */
+class WriteGuard {
+    log;
+    honoured = true;
+    constructor(log) {
+        this.log = log;
+    }
+    /** The condition for a write that expects `current` to be the current entry. */
+    condition(current) {
+        if (!this.honoured)
+            return {};
+        if (!current || current.isDeleteMarker)
+            return { IfNoneMatch: '*' };
+        return current.eTag ? { IfMatch: current.eTag } : {};
+    }
+    get active() {
+        return this.honoured;
+    }
+    disable(reason) {
+        if (!this.honoured)
+            return;
+        this.honoured = false;
+        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
+            'relying on the listing check after the writes.');
+    }
+}
+/** Retries of a write answered 409 ConditionalRequestConflict, and the pause before the first. */
+const CONFLICT_RETRIES = 5;
+const CONFLICT_PAUSE_MS = 200;
+/**
+ * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
+ * changed: a race, nothing written) or a store that mishandles conditions (the key is as
+ * planned: write again without them). A 404 to a conditional write means the object it was to
+ * match is gone (AWS: If-Match on a key whose current entry is a delete marker): a race when the
+ * key changed. A 409 ConditionalRequestConflict means a concurrent conditional write to the key
+ * won while ours was in flight and nothing of ours was written (AWS: "retry the upload"): the
+ * write is sent again, with the same condition, after a pause that doubles.
+ */
+async function guarded(s3, target, guard, write, options = {}) {
+    const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS;
+    for (let conflicts = 0;; conflicts++) {
+        try {
+            return await write();
+        }
+        catch (e) {
+            const status = httpStatus(e);
+            if (guard.active && isConflict(e) && conflicts < CONFLICT_RETRIES) {
+                await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** conflicts));
+                continue;
+            }
+            if (!guard.active || (status !== 412 && status !== 501 && status !== 404))
+                throw e;
+            const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
+            if (now?.versionId !== target.expected?.versionId) {
+                const attempts = e.$metadata?.attempts ?? 1;
+                if (status === 412 && attempts > 1 && options.retried)
+                    return options.retried(attempts);
+                throw new RaceError(target.key, `changed by another writer since planning (now ${select_describe(now)}, planned on ` +
+                    `${select_describe(target.expected)}); nothing was written to this key`);
+            }
+            if (status === 404)
+                throw e;
+            guard.disable(`HTTP ${status} although ${target.key} is as planned`);
+            return write();
+        }
+    }
+}
+/** 409 ConditionalRequestConflict: a concurrent conditional write to the key is in progress. */
+function isConflict(e) {
+    const err = e;
+    return (httpStatus(e) === 409 &&
+        (err.name === 'ConditionalRequestConflict' || err.Code === 'ConditionalRequestConflict'));
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/parts.ts
+/** Part layouts of multipart copies (pure). */
+const parts_MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / parts_MiB) * parts_MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * parts_MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / parts_MiB) * parts_MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/requests.ts
+/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
+function copySource(bucket, key, versionId) {
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
+}
+/**
+ * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
+ * the class is the listed one; the encryption is the source's where planning read it (a KMS
+ * key is kept), else the bucket default, which confirm.ts checks against the source when the
+ * copy's ETag differs from it.
+ */
+function storageAndEncryption(wanted, source) {
+    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
+    return {
+        StorageClass: (source?.storageClass ?? wanted.storageClass),
+        ServerSideEncryption: source?.serverSideEncryption,
+        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
+        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/multipart.ts
+/**
+ * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
+ * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
+ * already restored. Uploads this run opens are aborted when it cannot complete them, including
+ * ones a retried CreateMultipartUpload opened without the run hearing of them.
+ */
+
+
+
+
+
+
+
+
+/** How a source is to be copied in parts: its facts, tags and ranges. */
+async function prepare(s3, where, request, settings) {
+    const { wanted } = request;
+    const size = wanted.size ?? 0;
+    const ref = {
+        ...where,
+        key: request.sourceKey ?? request.key,
+        versionId: wanted.versionId,
+    };
+    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
+    const head = await headVersion(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
+    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
+    const firstPart = head.partsCount === parts ? head.size : undefined;
+    const facts = {
+        ...(request.source ?? head),
+        size,
+        checksum: request.source?.checksum,
+    };
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    return { facts, tags: await tagsOf(s3, ref), ranges };
+}
+/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
+async function multipartCopy(s3, where, request, settings, guard) {
+    const { bucket, expectedBucketOwner } = where;
+    const { key, wanted } = request;
+    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const uploadId = await createUpload(s3, {
+        Bucket: bucket,
+        Key: key,
+        ExpectedBucketOwner: expectedBucketOwner,
+        ContentType: facts.contentType,
+        CacheControl: facts.cacheControl,
+        ContentDisposition: facts.contentDisposition,
+        ContentEncoding: facts.contentEncoding,
+        ContentLanguage: facts.contentLanguage,
+        Expires: facts.expires,
+        WebsiteRedirectLocation: facts.websiteRedirectLocation,
+        Metadata: facts.metadata,
+        Tagging: tags || undefined,
+        ...storageAndEncryption(wanted, facts),
+    });
+    try {
+        const parts = new Array(ranges.length);
+        const indexes = ranges.map((_, i) => i);
+        await pool_eachLimit(indexes, settings.partConcurrency, async (i) => {
+            const { start, end } = ranges[i];
+            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+                CopySourceRange: `bytes=${start}-${end}`,
+                ExpectedBucketOwner: expectedBucketOwner,
+                ExpectedSourceBucketOwner: expectedBucketOwner,
+            }));
+            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
+        });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)), { retried: (attempts) => ({ attempts, unseen: true }) });
+        if (!landed.uncertain)
+            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
+        return { ...landed, multipart: true };
+    }
+    catch (e) {
+        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+            throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
+        });
+        throw e;
+    }
+}
+async function complete(s3, where, key, uploadId, parts, condition) {
+    try {
+        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket: where.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ...condition,
+        }));
+        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
+    }
+    catch (e) {
+        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
+        const attempts = e.$metadata?.attempts ?? 1;
+        if (httpStatus(e) === 404 && attempts > 1)
+            return { attempts, uncertain: true };
+        throw e;
+    }
+}
+/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
+const SKEW_MS = 60_000;
+/**
+ * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
+ * have opened uploads the run never heard of: those of this key opened since the first attempt
+ * are aborted, so none is left open (and billed).
+ */
+async function createUpload(s3, input) {
+    const bucket = input.Bucket ?? '';
+    const key = input.Key ?? '';
+    const since = Date.now() - SKEW_MS;
+    let uploadId;
+    try {
+        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
+        uploadId = out.UploadId;
+        if ((out.$metadata?.attempts ?? 1) > 1)
+            await abortStrays(s3, bucket, key, since, uploadId);
+    }
+    catch (e) {
+        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        throw e;
+    }
+    if (!uploadId)
+        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
+    return uploadId;
+}
+async function abortStrays(s3, bucket, key, since, keep) {
+    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
+    for (const upload of out.Uploads ?? []) {
+        const opened = upload.Initiated?.getTime() ?? 0;
+        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
+            continue;
+        await abort(s3, bucket, key, upload.UploadId);
+    }
+}
+/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
+async function abort(s3, bucket, key, uploadId) {
+    try {
+        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    }
+    catch (e) {
+        if (httpStatus(e) !== 404)
+            throw e;
+    }
+}
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the listing).
+ */
+async function ensureTags(s3, ref, tags) {
+    if (!tags)
+        return;
+    const versionId = ref.versionId ??
+        (await keyHistory(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
+    if ((await tagsOf(s3, { ...ref, versionId })) === tags)
+        return;
+    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/write.ts
+/**
+ * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
+ * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
+ * A write only lands; confirm.ts then checks it against the listing.
+ */
+
+
+
+
+
+/** Carries out one planned write (a restore or a delete). */
+function writeItem(s3, where, item, settings, guard) {
+    if (item.action === 'delete') {
+        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
+    }
+    if (item.action !== 'restore' || !item.wanted) {
+        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
+    }
+    const request = {
+        key: item.key,
+        wanted: item.wanted,
+        source: item.source,
+        expected: item.current,
+    };
+    return copyVersion(s3, where, request, settings, guard);
+}
+/**
+ * Copies a version on top of its key. A source uploaded in parts is copied with the same part
+ * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
+ * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ */
+function copyVersion(s3, where, request, settings, guard) {
+    const size = request.wanted.size ?? 0;
+    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
+        return multipartCopy(s3, where, request, settings, guard);
+    }
+    return singleCopy(s3, where, request, guard);
+}
+/** Adds a delete marker (a DeleteObject without a version ID). */
+async function addDeleteMarker(s3, where, request, guard) {
+    return guarded(s3, { ...where, ...request }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+            Bucket: where.bucket,
+            Key: request.key,
+            ExpectedBucketOwner: where.expectedBucketOwner,
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+function singleCopy(s3, where, request, guard) {
+    const { key, wanted, source } = request;
+    const copy = async () => {
+        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
+            Bucket: where.bucket,
+            Key: key,
+            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedSourceBucketOwner: where.expectedBucketOwner,
+            MetadataDirective: 'COPY',
+            TaggingDirective: 'COPY',
+            WebsiteRedirectLocation: source?.websiteRedirectLocation,
+            ...storageAndEncryption(wanted, source),
+            ...guard.condition(request.expected),
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    };
+    return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
+        retried: (attempts) => ({ attempts, unseen: true }),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
 
 
 
@@ -78669,7 +79084,9 @@ async function walkKeys(s3, where, keys, options, visit) {
  * Pure: checks one key's history against the write made to it; returns the new entry's ID and
  * whether the listing proves its content, or throws RaceError (another writer) / Error.
  */
-function checkWrite(entries, written) {
+function checkWrite(entries, written, 
+/** Entries HeadObject showed to be earlier attempts of this write (earlierAttempts). */
+earlier) {
     const { item, landed } = written;
     const key = item.key;
     const planned = item.current?.versionId;
@@ -78678,7 +79095,7 @@ function checkWrite(entries, written) {
         throw new Error(`${key}: the write did not land (the store lost the upload)`);
     }
     const ours = landed.versionId ?? newest?.versionId;
-    const copies = ownCopies(entries, landed.attempts, planned);
+    const copies = ownCopies(entries, landed.attempts, planned, earlier);
     const at = entries.findIndex((e) => e.versionId === ours);
     if (ours === undefined || at < 0) {
         throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
@@ -78697,20 +79114,15 @@ function checkWrite(entries, written) {
     }
     if (newest.isDeleteMarker)
         throw new RaceError(key, `${select_describe(newest)} is not our copy`);
-    return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) };
-}
-/** Pure: a listing entry has the size and ETag of the version it copies. */
-function sameBytes(entry, wanted) {
-    return (wanted !== undefined &&
-        entry.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(entry.eTag) === unquote(wanted.eTag));
+    const proven = !!item.wanted && sameBytes(item.wanted, newest, 'listing').same === true;
+    return { newVersionId: newest.versionId, proven };
 }
 /**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ * How many entries on top are the same write (same kind, size and ETag as the newest, or known
+ * to be its `earlier` attempts), at most `attempts` and stopping at the entry planned on: a
+ * retried write that landed each time.
  */
-function ownCopies(entries, attempts, plannedOn) {
+function ownCopies(entries, attempts, plannedOn, earlier) {
     const [newest] = entries;
     if (!newest)
         return 0;
@@ -78718,22 +79130,22 @@ function ownCopies(entries, attempts, plannedOn) {
     while (n < attempts &&
         n < entries.length &&
         entries[n].versionId !== plannedOn &&
-        sameWrite(entries[n], newest)) {
+        (sameWrite(entries[n], newest) || earlier?.has(entries[n].versionId) === true)) {
         n++;
     }
     return n;
 }
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
+/** Two entries that one write would make: both delete markers, or the same bytes. */
 function sameWrite(a, b) {
     if (a.isDeleteMarker || b.isDeleteMarker)
         return a.isDeleteMarker && b.isDeleteMarker;
-    return a.size === b.size && a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
+    return sameBytes(a, b, 'listing').same === true;
 }
 /** Confirms a batch of writes with one listing walk over their keys. */
-async function confirmWrites(s3, where, batch, options = {}) {
+async function confirmWrites(s3, where, batch, options) {
     const byKey = new Map(batch.map((w) => [w.item.key, w]));
     const results = [];
-    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
+    const unlisted = await walkKeys(s3, where, [...byKey.keys()], options.walk ?? {}, async ({ key, entries }) => {
         const written = byKey.get(key);
         if (!written)
             return;
@@ -78742,8 +79154,18 @@ async function confirmWrites(s3, where, batch, options = {}) {
             checked = checkWrite(entries, written);
         }
         catch (error) {
-            results.push({ written, error });
-            return;
+            const earlier = error instanceof RaceError
+                ? await earlierAttempts(s3, where, entries, written)
+                : undefined;
+            try {
+                if (!earlier?.size)
+                    throw error;
+                checked = checkWrite(entries, written, earlier);
+            }
+            catch (again) {
+                results.push({ written, error: again });
+                return;
+            }
         }
         const { newVersionId, proven } = checked;
         if (proven) {
@@ -78768,6 +79190,41 @@ async function confirmWrites(s3, where, batch, options = {}) {
     return results;
 }
 /**
+ * A retried copy (the SDK's attempts > 1) whose earlier attempts may have landed too, on a store
+ * that gives each landing an ETag of its own (SSE-KMS: a listing cannot tell them apart from
+ * another writer's): the entries directly under ours, at most attempts − 1 and above the entry
+ * planned on, that HeadObject shows as the same object as ours — same size, content type, user
+ * metadata and KMS key, bytes not found different. Where ETags are the content's MD5, sameWrite
+ * has already told, and nothing is added here.
+ */
+async function earlierAttempts(s3, where, entries, written) {
+    const { item, landed } = written;
+    const found = new Set();
+    const [newest] = entries;
+    const ours = landed.versionId ?? newest?.versionId;
+    if (item.action !== 'restore' || landed.attempts <= 1 || !newest || newest.isDeleteMarker)
+        return found;
+    if (newest.versionId !== ours)
+        return found;
+    const head = (e) => headVersion(s3, { ...where, key: item.key, versionId: e.versionId });
+    const mine = await head(newest);
+    if (!mine.serverSideEncryption?.startsWith('aws:kms'))
+        return found;
+    for (let n = 1; n < landed.attempts && n < entries.length; n++) {
+        const entry = entries[n];
+        if (entry.versionId === item.current?.versionId || entry.isDeleteMarker)
+            break;
+        if (!sameLanding(mine, await head(entry)))
+            break;
+        found.add(entry.versionId);
+    }
+    return found;
+}
+/** Pure: two landings of one copy, as HeadObject shows them (checkCopy, and the headers). */
+function sameLanding(a, b) {
+    return checkCopy(a, b).ok && sameHeaders(a, b);
+}
+/**
  * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
  * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
  * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
@@ -78775,21 +79232,21 @@ async function confirmWrites(s3, where, batch, options = {}) {
  * VerifyError when the bytes differ.
  */
 async function settle(s3, where, written, newVersionId, options) {
-    const { item, landed } = written;
+    const { item } = written;
     const wanted = item.wanted;
     if (!wanted)
         throw new Error(`${item.key}: a restore without a version to copy`);
     const source = item.source ??
         (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
     const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId });
-    const check = compareCopy(source, copy, landed.multipart === true);
+    const check = checkCopy(source, copy);
     if (check.ok)
         return { newVersionId, check: check.detail };
     if (check.encryption && !written.corrective) {
         const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
         const again = { ...item, current: ours, source };
         const guard = new WriteGuard(silentLogger);
-        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, COPY, guard);
+        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, options.copy, guard);
         const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
         if (result && 'newVersionId' in result) {
             return {
@@ -78800,12 +79257,117 @@ async function settle(s3, where, written, newVersionId, options) {
         throw (result?.error ??
             new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
     }
+    if (written.landed.unseen) {
+        throw new RaceError(item.key, `another writer wrote ${newVersionId} between planning and the write (a retried write ` +
+            `met it: 412; it is not a copy of the source: ${check.detail}); it is current now`);
+    }
     throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
 }
-/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
-const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
+/**
+ * One copy of a version to a key, confirmed from the listing as a rollback's writes are: the
+ * path a restore drill takes into a scratch key. Throws what the confirmation found.
+ */
+async function copyConfirmed(s3, where, request, options) {
+    const landed = await copyVersion(s3, where, request, options.copy, options.guard);
+    const item = {
+        key: request.key,
+        action: 'restore',
+        current: request.expected,
+        wanted: request.wanted,
+        source: request.source,
+    };
+    const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy });
+    if (!result)
+        throw new Error(`${request.key}: the copy could not be confirmed`);
+    if ('error' in result)
+        throw result.error;
+    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
+}
+/**
+ * Pure: checks a new version against its source from two HeadObjects: the content rule (size,
+ * then a full-object checksum, then an ETag that is the content's MD5; unproven beyond size
+ * when neither can tell), and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function checkCopy(source, copy) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const verdict = sameBytes(source, copy, 'head');
+    if (verdict.same === false) {
+        return {
+            ok: false,
+            detail: verdict.how.replace(' differs from ', " differs from the source's "),
+        };
+    }
+    return { ok: true, detail: verdict.same ? verdict.how : 'size' };
+}
 
-;// CONCATENATED MODULE: ./src/engine/putback.ts
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+
 
 
 
@@ -78917,7 +79479,7 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
     for (let round = 0; todo.length > 0; round++) {
         const written = [];
         const failed = [];
-        await eachLimit(todo, options.concurrency, async ({ ours, item }) => {
+        await pool_eachLimit(todo, options.concurrency, async ({ ours, item }) => {
             try {
                 written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
@@ -78925,7 +79487,10 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await confirmWrites(s3, where, written, options.walk)) {
+        for (const result of await confirmWrites(s3, where, written, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -78983,7 +79548,7 @@ function unknown(c, error) {
         `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/apply.ts
+;// CONCATENATED MODULE: ./src/engine/write/apply.ts
 
 
 
@@ -79008,7 +79573,10 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await confirmWrites(s3, where, batch, options.walk)) {
+        for (const result of await confirmWrites(s3, where, batch, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item, landed } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
@@ -79022,7 +79590,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
             throw first.error;
     };
     try {
-        await eachLimit(plan, options.concurrency, async (item) => {
+        await pool_eachLimit(plan, options.concurrency, async (item) => {
             try {
                 pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
@@ -79056,49 +79624,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     return stores.journal.count;
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-
-
-/**
- * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
- * listing cannot tell whether it can be copied, and of both versions when they have the same
- * size but different ETags (the current one may be a copy of it after all).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const { wanted, current } = decided;
-    const same = mayBeSame(current, wanted);
-    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
-        return decided;
-    let source;
-    try {
-        source = await head(s3, request, wanted);
-    }
-    catch (e) {
-        return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
-    }
-    const problem = sourceProblem(wanted.versionId, source);
-    if (problem)
-        return { key, problem };
-    decided.source = source;
-    if (same && current && sameContent(await head(s3, request, current), source)) {
-        decided.action = 'unchanged';
-    }
-    return decided;
-}
-function head(s3, request, entry) {
-    return headVersion(s3, {
-        bucket: request.bucket,
-        key: entry.key,
-        versionId: entry.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/engine/scan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
 
 
 
@@ -79123,7 +79649,7 @@ observe) {
     };
     const progress = new Progress('Resolved', undefined, log);
     const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
-    await eachLimit(source, concurrency, async ({ key, entries }) => {
+    await pool_eachLimit(source, concurrency, async ({ key, entries }) => {
         result.keys++;
         result.versions += entries.length;
         const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
@@ -79155,7 +79681,7 @@ observe) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/engine/planfile.ts
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
 /**
  * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
  * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
@@ -79264,54 +79790,8 @@ async function loadPlan(file, bucket) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(2619);
-;// CONCATENATED MODULE: ./src/s3/client.ts
-
-/**
- * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
- * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
- * socket timeouts) with backoff, and on throttling slows every request of the client down.
- */
-const MAX_ATTEMPTS = 8;
-/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
-const SOCKET_TIMEOUT_MS = 120_000;
-/**
- * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
- * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
- * Checksums are only computed when an API requires them: copies send no body, and
- * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
- */
-function createS3Client(settings) {
-    const s3 = new dist_cjs/* S3Client */.YxF({
-        region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
-        endpoint: settings.endpoint,
-        forcePathStyle: settings.forcePathStyle,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
-        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
-    });
-    s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
-    return s3;
-}
-/**
- * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
- * that an AccessDenied can name the IAM action the role lacks (lib/explain).
- */
-const nameOperation = (next, context) => async (args) => {
-    try {
-        return await next(args);
-    }
-    catch (e) {
-        if (typeof e === 'object' && e !== null && context.commandName) {
-            Object.assign(e, { $operation: context.commandName.replace(/Command$/, '') });
-        }
-        throw e;
-    }
-};
-
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __nccwpck_require__(6955);
 ;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
  * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
@@ -79409,7 +79889,7 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
-;// CONCATENATED MODULE: ./src/engine/batch-report.ts
+;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
  * report prefix lists the result files; each CSV row is Bucket, Key (URL-encoded), VersionId,
@@ -79419,7 +79899,7 @@ const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 /** Every task row of a job's report; none when the job wrote no report (it never ran). */
 async function fetchReport(s3, bucket, prefix, jobId) {
-    const manifest = await batch_report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
+    const manifest = await report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
     if (manifest === undefined)
         return [];
     const files = JSON.parse(manifest).Results ?? [];
@@ -79427,14 +79907,14 @@ async function fetchReport(s3, bucket, prefix, jobId) {
     for (const file of files) {
         if (!file.Key)
             continue;
-        for (const cells of parseCsv((await batch_report_text(s3, bucket, file.Key)) ?? '')) {
+        for (const cells of parseCsv((await report_text(s3, bucket, file.Key)) ?? '')) {
             const [, key = '', versionId = '', status = '', httpStatus = '', errorCode = '', message = '',] = cells;
             rows.push({ key: decodeKey(key), versionId, status, httpStatus, errorCode, message });
         }
     }
     return rows;
 }
-async function batch_report_text(s3, bucket, key) {
+async function report_text(s3, bucket, key) {
     try {
         const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
@@ -79496,7 +79976,7 @@ function parseCsv(input) {
     return rows.filter((r) => r.length > 1 || r[0] !== '');
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch-split.ts
+;// CONCATENATED MODULE: ./src/engine/batch/split.ts
 /**
  * Which writer takes each key of a plan under `engine: batch-operations`, and the jobs'
  * manifests: one CSV per storage class, written to a file as the plan is read.
@@ -79604,7 +80084,7 @@ function describeWriters(w) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch.ts
+;// CONCATENATED MODULE: ./src/engine/batch/jobs.ts
 /**
  * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
  * can make (versions up to 5 GB, uploaded in one part, not archived) go to copy jobs, one per
@@ -79619,6 +80099,7 @@ function describeWriters(w) {
  * 5. on any failure every key the jobs and this process changed is put back (or, with
  *    `batch-put-back: false`, each key's state is reported for a re-run to converge).
  */
+
 
 
 
@@ -79733,7 +80214,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     const size = options.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await confirmWrites(s3, where, chunk, options.walk)) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -79808,119 +80289,7 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/snapshot/store.ts
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,external_node_fs_.createReadStream)(file),
-        ContentLength: (await (0,promises_.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await openSealed(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
-}
-
-;// CONCATENATED MODULE: ./src/engine/target.ts
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
 
 
 
@@ -79977,7 +80346,30 @@ async function fromSnapshot(s3, settings, ref) {
     return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
 }
 
+;// CONCATENATED MODULE: ./src/engine/record/tap.ts
+/** `journal`, with every entry also handed to `seen` once it is journalled. */
+function tapJournal(journal, seen) {
+    return {
+        async write(entry) {
+            await journal.write(entry);
+            await seen(entry);
+        },
+        get count() {
+            return journal.count;
+        },
+        get path() {
+            return journal.path;
+        },
+        read: () => journal.read(),
+        flush: () => journal.flush(),
+        close: () => journal.close(),
+        remove: () => journal.remove(),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
 
 
 
@@ -80031,6 +80423,8 @@ async function rollback(s3, asked, log, options = {}) {
         ? { keys: settings.keys }
         : prefixSelection(prefix, bucket, settings.snapshotStore);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    if (options.onWrite)
+        stores.journal = tapJournal(stores.journal, options.onWrite);
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
     const observe = async (item) => {
         plan?.check(item);
@@ -80046,7 +80440,7 @@ async function rollback(s3, asked, log, options = {}) {
             if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
-            const request = { ...settings, checkSources: dryRun };
+            const request = { ...settings, checkSources: dryRun, copies: options.copies };
             const source = histories(s3, where, selection);
             const each = prefix === undefined;
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
@@ -80226,145 +80620,306 @@ async function writeUndo(outcomes) {
     return path;
 }
 
-;// CONCATENATED MODULE: ./src/report/rollback.ts
-const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
-/** A dry run's table says what would happen. */
-const WOULD = {
-    restored: 'would restore',
-    deleted: 'would delete',
-    unchanged: 'unchanged',
-    skipped: 'would skip',
-};
-/** One row per key (a pure function, so the table can be tested without the toolkit). */
-function summaryRows(keys, dryRun = false) {
-    return keys.map((k) => [
-        k.key,
-        k.previousVersionId ?? '(none)',
-        k.restoredVersionId ?? '(none)',
-        k.newVersionId ?? '—',
-        k.size === null ? '—' : formatBytes(k.size),
-        dryRun ? WOULD[k.action] : k.action,
-    ]);
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-function summaryTitle(manifest) {
-    const t = manifest.target;
-    const target = 'toTime' in t
-        ? `to ${t.toTime}`
-        : 'snapshot' in t
-            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
-            : 'to the given version IDs';
-    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
-    return `${verb} s3://${manifest.bucket} ${target}`;
-}
-/** Keys by what the run did (or, in a dry run, would do) to them. */
-function totalsOf(m) {
-    if (m.summary) {
-        const { restored, deleted, unchanged, skipped } = m.summary;
-        return { restored, deleted, unchanged, skipped };
-    }
-    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
-    for (const k of m.keys)
-        totals[k.action]++;
-    return totals;
-}
-/** The closing line: how many keys changed (or would), stayed and were skipped. */
-function closingLine(m) {
-    const t = totalsOf(m);
-    const changed = t.restored + t.deleted;
-    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
-    if (m.dryRun) {
-        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
-            `${t.deleted} to delete); ${rest}.`);
-    }
-    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
-}
-/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
-function writersLine(m) {
-    const w = m.writers;
-    if (!w)
-        return undefined;
-    const jobs = w.jobs.map((j) => {
-        const state = j.status
-            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
-            : '';
-        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
-    });
-    const verb = m.dryRun ? 'would write' : 'wrote';
-    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
-        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
-}
-/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
-function planLine(m) {
-    if (m.plan) {
-        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
-            "'plan-file' (refused if any key changes before then).");
-    }
-    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
-}
-/** One line of totals for a prefix run (its keys may be too many for a table). */
-function prefixTotals(t) {
-    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
-    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
-    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
-        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
-        `${t.written} written${listed}`);
-}
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-function chainLine(chain) {
-    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
-    if (chain.runId === undefined || chain.runUrl === undefined) {
-        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
-    }
-    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
-    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
-    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
-}
-function rollback_escape(text) {
-    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
-;// CONCATENATED MODULE: ./src/action/summary.ts
+;// CONCATENATED MODULE: ./src/history/runs.ts
+/**
+ * Run records: what each writing run did, kept in the snapshot store next to the snapshots.
+ *
+ *   <prefix>runs/<id>.jsonl.gz   one record per writing run; `id` is its start (UTC) and 6 hex
+ *                                digits, so the records list oldest first
+ *
+ * A record is a sealed, gzipped JSON Lines file (lib/sealed.ts), as a snapshot is: a header (who
+ * ran it, when, the target, the outcome), then one line per key the run wrote — "version X of K
+ * is this run's copy of version Y" (or its delete marker) — then the trailer. Later runs read the
+ * recent records: where a store's ETags cannot say that a key already holds the wanted version
+ * (SSE-KMS gives every copy a new ETag, and objects uploaded before 2025 have no checksum), the
+ * record can, since version IDs are never reused in a bucket with versioning enabled.
+ */
 
 
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
+
+
+
+const RUN_FORMAT = { format: 's3-rollback-run', version: 1 };
+/**
+ * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
+ * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
+ * is not recognised, which costs at most one more copy of that key (a redundant but correct
+ * write), after which the new record is recent again.
+ */
+const RECENT_RUNS = 100;
+const PREFIX = 'runs/';
+const runKey = (store, id) => `${store.prefix}${PREFIX}${id}.jsonl.gz`;
+/** Uploads a sealed record file; returns its S3 URI. */
+async function saveRun(s3, store, file, id) {
+    const key = runKey(store, id);
+    await s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,external_node_fs_.createReadStream)(file),
+        ContentLength: (await (0,promises_.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The newest `limit` records of the store, newest first (the listing is read to its end). */
+async function listRuns(s3, store, limit = RECENT_RUNS) {
+    const prefix = `${store.prefix}${PREFIX}`;
+    const newest = [];
+    let token;
+    do {
+        const out = await s3.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of out.Contents ?? []) {
+            const id = /^([^/]+)\.jsonl\.gz$/.exec(o.Key?.slice(prefix.length) ?? '')?.[1];
+            if (!id || !o.Key)
+                continue;
+            newest.push({ id, key: o.Key, lastModified: o.LastModified });
+            if (newest.length > limit)
+                newest.shift();
         }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
-    }
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return newest.reverse();
 }
+/** Opens a record by its key and checks its format and (as it is read) its seal. */
+async function openRun(s3, store, entry) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: entry.key }));
+    const body = out.Body;
+    try {
+        const contents = await openSealed(body, {
+            ...RUN_FORMAT,
+            gzip: true,
+            describe: `run record ${entry.id} (s3://${store.bucket}/${entry.key})`,
+        });
+        return Object.assign(contents, { close: () => void body.destroy() });
+    }
+    catch (e) {
+        body.destroy();
+        throw e;
+    }
+}
+/** The headers of the newest records, newest first (only the first line of each is read). */
+async function runHeaders(s3, store, limit = RECENT_RUNS) {
+    const entries = await listRuns(s3, store, limit);
+    const headers = entries.map(() => undefined);
+    await eachLimit(entries.map((entry, i) => ({ entry, i })), 8, async ({ entry, i }) => {
+        const contents = await openRun(s3, store, entry);
+        headers[i] = { entry, header: contents.header };
+        contents.close();
+    });
+    return headers.filter((h) => h !== undefined);
+}
+/** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
+async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
+    const byKey = new Map();
+    let size = 0;
+    let runs = 0;
+    const entries = await listRuns(s3, store, limit);
+    await pool_eachLimit(entries, 8, async (entry) => {
+        const contents = await openRun(s3, store, entry);
+        if (contents.header.bucket !== bucket)
+            return contents.close();
+        runs++;
+        for await (const line of contents.values) {
+            if (!wanted(line.key) || line.newVersionId === 'null')
+                continue;
+            let versions = byKey.get(line.key);
+            if (!versions)
+                byKey.set(line.key, (versions = new Map()));
+            if (!versions.has(line.newVersionId))
+                size++;
+            versions.set(line.newVersionId, line.sourceVersionId);
+        }
+    });
+    return {
+        sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
+        size,
+        runs,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/record/id.ts
+
+/** A run record's ID: the run's start (UTC, to the second) and 6 random hex digits. */
+function newRunId(startedAt) {
+    const stamp = startedAt
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/record/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** rollback(), with the recent run records read first and this run's record written after. */
+async function recordedRollback(s3, settings, log, options) {
+    const now = options.now ?? (() => new Date());
+    const startedAt = now();
+    const copies = await readCopies(s3, settings, log);
+    if (settings.dryRun)
+        return rollback(s3, settings, log, { ...options.run, copies });
+    const dir = await runDirectory();
+    const lines = await FileStore.create((0,external_node_path_.join)(dir, 'record.jsonl'));
+    const onWrite = (entry) => lines.write(run_lineOf(entry));
+    let manifest;
+    let failure;
+    try {
+        manifest = await rollback(s3, settings, log, { ...options.run, copies, onWrite });
+    }
+    catch (e) {
+        failure = e;
+    }
+    try {
+        const wrote = manifest
+            ? changedTotal(manifest) > 0
+            : failure instanceof RestoreError || lines.count > 0;
+        if (wrote) {
+            const outcome = manifest
+                ? 'done'
+                : failure instanceof RestoreError && (await everyKeyPutBack(failure))
+                    ? 'put back'
+                    : 'failed';
+            const id = newRunId(startedAt);
+            const header = {
+                ...RUN_FORMAT,
+                id,
+                bucket: settings.bucket,
+                startedAt: startedAt.toISOString(),
+                finishedAt: now().toISOString(),
+                by: options.by,
+                target: targetOf(settings),
+                scope: settings.prefix === undefined
+                    ? { keys: settings.keys.length }
+                    : { prefix: settings.prefix },
+                outcome,
+                written: lines.count,
+                ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
+            };
+            const uri = await save(s3, settings, header, lines, (0,external_node_path_.join)(dir, `${id}.jsonl.gz`)).catch((e) => {
+                log.warning(`Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
+                    `${errorMessage(e)}; a later run may copy this run's keys again`);
+                return undefined;
+            });
+            if (uri) {
+                log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`);
+                options.saved?.(uri);
+                if (manifest)
+                    manifest.record = uri;
+            }
+        }
+    }
+    finally {
+        await lines.close();
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    if (manifest === undefined)
+        throw failure;
+    return manifest;
+}
+/** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
+async function readCopies(s3, settings, log) {
+    const { prefix, keys } = settings;
+    const listed = new Set(keys);
+    const wanted = prefix !== undefined
+        ? (key) => key.startsWith(prefix)
+        : listed.size > 0
+            ? (key) => listed.has(key)
+            : () => true;
+    try {
+        const copies = await recentCopies(s3, settings.snapshotStore, settings.bucket, wanted);
+        if (copies.runs > 0) {
+            log.info(`Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`);
+        }
+        return copies;
+    }
+    catch (e) {
+        log.warning(`Could not read the run records in ${uriOf(settings.snapshotStore, 'runs/')} ` +
+            `(${errorMessage(e)}); planning without them: a key whose restored copy only a record ` +
+            'can show (SSE-KMS ETags) is copied again');
+        return undefined;
+    }
+}
+/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+function run_lineOf({ item, newVersionId }) {
+    const copy = item.action === 'restore' ? item.wanted : undefined;
+    return {
+        key: item.key,
+        newVersionId,
+        sourceVersionId: copy?.versionId ?? null,
+        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        ...(copy?.size === undefined ? {} : { size: copy.size }),
+    };
+}
+function targetOf(settings) {
+    const { target } = settings;
+    if (target.kind === 'time')
+        return { toTime: target.at.toISOString() };
+    if (target.kind === 'snapshot')
+        return { snapshot: target.ref };
+    if (target.kind === 'plan')
+        return { plan: target.file };
+    if (target.origin)
+        return { snapshot: target.origin.ref, snapshotId: target.origin.id };
+    return { versionIds: target.versions.size };
+}
+/** Whether a failed run put back every key it changed (none is left NOT put back or unknown). */
+async function everyKeyPutBack(error) {
+    const bad = (s) => /^(NOT put back|unknown)/.test(s.state);
+    if (error.statesFile) {
+        for await (const state of readJsonLines(error.statesFile)) {
+            if (bad(state))
+                return false;
+        }
+        return true;
+    }
+    return !error.finalStates.some(bad);
+}
+async function save(s3, settings, header, lines, file) {
+    await lines.close();
+    const writer = await SealedWriter.create(file, header, { gzip: true });
+    for await (const line of lines.read())
+        await writer.write(line);
+    await writer.close();
+    return saveRun(s3, settings.snapshotStore, file, header.id);
+}
+
+;// CONCATENATED MODULE: ./src/engine/index.ts
+/**
+ * The engine's front door: everything outside src/engine/ imports it from here, and nothing
+ * else (a test holds the line). How a rollback runs, in the order of the folders:
+ *
+ * - plan/: the target (a time, versions, a snapshot or a saved plan) → one history per key
+ *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
+ *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
+ * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
+ * - run/: a run's working files, what is kept of them, and its undo file.
+ * - record/: the run record each writing run leaves in the snapshot store (history/runs.ts),
+ *   and the recent records read before planning.
+ */
+
+
+
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -80458,6 +81013,7 @@ function snapshotLine(s) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/fail.ts
+
 
 
 
@@ -80634,8 +81190,6 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 
 
-
-
 /** Runs the drill for every item (4 at a time), then cleans up. Never throws for one key. */
 async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
@@ -80649,7 +81203,7 @@ async function runDrill(s3, request, copy, log) {
     }));
     const leftBehind = [];
     try {
-        await eachLimit(request.items.keys(), 4, async (i) => {
+        await pool_eachLimit(request.items.keys(), 4, async (i) => {
             const item = request.items[i];
             const outcome = outcomes[i];
             const { scratchKey } = outcome;
@@ -80669,13 +81223,13 @@ async function runDrill(s3, request, copy, log) {
                     eTag: item.source.eTag,
                     storageClass: item.source.storageClass,
                 };
-                const written = await copyChecked(s3, { bucket, expectedBucketOwner }, {
+                const written = await copyConfirmed(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
                     sourceKey: item.key,
                     wanted,
                     source: item.source,
                     expected: undefined,
-                }, copy, guard);
+                }, { copy, guard });
                 ledger.record(scratchKey, written.newVersionId);
                 Object.assign(outcome, {
                     result: 'copied',
@@ -80730,23 +81284,6 @@ async function drill_cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedB
         log.warning(`Drill cleanup left ${leftBehind.length} entries behind`);
     else
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
-}
-/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
-async function copyChecked(s3, where, request, settings, guard) {
-    const landed = await copyVersion(s3, where, request, settings, guard);
-    const item = {
-        key: request.key,
-        action: 'restore',
-        current: request.expected,
-        wanted: request.wanted,
-        source: request.source,
-    };
-    const [result] = await confirmWrites(s3, where, [{ item, landed }]);
-    if (!result)
-        throw new Error(`${request.key}: the copy could not be confirmed`);
-    if ('error' in result)
-        throw result.error;
-    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
 }
 
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
@@ -80959,61 +81496,44 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    if (entries.length === 0 && settings.ifMissing !== 'skip') {
-        report.state = 'missing';
-        report.problems.push(NO_SUCH_KEY);
-        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
-        return report;
-    }
+    const { decided, ...judged } = judge(key, entries, settings);
+    Object.assign(report, judged);
     const current = currentEntry(entries);
-    const { target } = settings;
-    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
-    const wanted = target.kind === 'time'
-        ? entryAt(entries, target.at)
-        : entries.find((e) => e.versionId === wantedId);
-    if (wanted) {
-        report.versionId = wanted.versionId;
-        report.lastModified = wanted.lastModified.toISOString();
-    }
-    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
-    if (target.kind === 'versions' && wantedId && !wanted) {
-        report.state = 'missing';
-        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
-    }
-    else if (isAbsent(wanted)) {
-        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
-        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
-        if (settings.ifMissing !== 'fail') {
-            report.state = 'absent';
-            report.action = isAbsent(current)
-                ? 'unchanged'
-                : settings.ifMissing === 'delete'
-                    ? 'delete'
-                    : 'skip';
-        }
-        else {
-            report.state = wanted ? 'deleted' : 'missing';
-            const why = target.kind === 'versions'
-                ? 'is to be absent (key=)'
-                : wanted
-                    ? `has a delete marker (${wanted.versionId}) current ${when}`
-                    : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
-        }
-    }
-    else if (wanted) {
-        await checkVersion(s3, ref, wanted, current, report);
+    const wanted = decided.wanted;
+    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
+        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
- * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
- * content check) means a rollback leaves it as is, archived or not.
+ * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
+ * stance: the entry at the target, the state, what a rollback would do (`restore` and
+ * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
  */
-async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = sameByListing(current, wanted);
+function judge(key, entries, settings) {
+    const decided = decide(key, entries, settings.target, {
+        ifMissing: settings.ifMissing,
+        strict: true,
+    });
+    const wanted = decided.wanted;
+    const at = {
+        versionId: wanted?.versionId ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+    if ('problem' in decided) {
+        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
+        return { decided, ...at, state, action: null, problems: [decided.problem] };
+    }
+    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
+    return { decided, ...at, state, action: decided.action, problems: [] };
+}
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (decide.ts
+ * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
+ * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
+ */
+async function checkVersion(s3, ref, wanted, isCurrent, report) {
     let facts;
     try {
         facts = await headVersion(s3, { ...ref, versionId: wanted.versionId });
@@ -81143,7 +81663,7 @@ async function verify(s3, asked, log, now = new Date()) {
     const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
         const reports = new Array(settings.keys.length);
         let done = 0;
-        await eachLimit(settings.keys.keys(), 8, async (i) => {
+        await pool_eachLimit(settings.keys.keys(), 8, async (i) => {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
@@ -81168,7 +81688,7 @@ async function verify(s3, asked, log, now = new Date()) {
     return {
         bucket,
         checkedAt: now.toISOString(),
-        target: targetOf(settings.target),
+        target: verify_targetOf(settings.target),
         atWindowStart: v.atWindowStart,
         minWindow: v.minWindow,
         minWindowDays: v.minWindowMs / DAY_MS,
@@ -81213,7 +81733,7 @@ function bucketWindowLimits(facts) {
     }
     return limits;
 }
-function targetOf(target) {
+function verify_targetOf(target) {
     if (target.kind === 'time')
         return { toTime: target.at.toISOString() };
     if (target.origin)
@@ -81405,11 +81925,16 @@ async function run() {
     }
     const report = {};
     const read = (name) => getInput(name, { trimWhitespace: false });
+    let s3;
     try {
         const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
-        const manifest = await rollback(createS3Client(settings.s3), settings, log);
+        s3 = createS3Client(settings.s3);
+        const manifest = await recordedRollback(s3, settings, log, {
+            by: settings.context,
+            saved: (uri) => (report.record = uri),
+        });
         report.manifest = manifest;
         setOutput(Outputs.Manifest, JSON.stringify(manifest));
         setOutput(Outputs.Changed, String(changedTotal(manifest)));
@@ -81439,6 +81964,10 @@ async function run() {
         report.error = failWith(e, read);
     }
     finally {
+        if (s3)
+            report.slowDowns = slowDownsOf(s3);
+        if (report.slowDowns?.answers)
+            info(slowDownLine(report.slowDowns));
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
             setOutput(name, value);
         }
@@ -81862,6 +82391,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(218);
+/******/ var __webpack_exports__ = __nccwpck_require__(7764);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -2,10 +2,10 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8282:
+/***/ 8234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -168,14 +168,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 238:
+/***/ 3182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(5152);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
-const { normalizeProvider } = __nccwpck_require__(2658);
+const { setFeature } = __nccwpck_require__(544);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
+const { normalizeProvider } = __nccwpck_require__(3042);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -620,12 +620,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 3242:
+/***/ 58:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1363,30 +1363,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 2619:
+/***/ 6955:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -6579,31 +6579,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 3711:
+/***/ 5423:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { Sha1 } = __nccwpck_require__(3242);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { defaultProvider } = __nccwpck_require__(4213);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { Sha1 } = __nccwpck_require__(58);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -13264,22 +13264,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5152:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
+const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
+const { InvokeStore } = __nccwpck_require__(3864);
+const { normalizeProvider } = __nccwpck_require__(7138);
+const { RETRY_MODES } = __nccwpck_require__(3129);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14078,7 +14078,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(9449);
+    const module = __nccwpck_require__(7065);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -14285,15 +14285,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 8915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
+const { SignatureV4 } = __nccwpck_require__(4366);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -14653,14 +14653,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 7368:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -14671,8 +14671,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
 
 class ProtocolLib {
     queryCompat;
@@ -16164,10 +16164,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 519:
+/***/ 3351:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(3422);
+const { buildQueryString } = __nccwpck_require__(1342);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -16234,11 +16234,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 4710:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -16280,15 +16280,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { NodeHttpHandler } = __nccwpck_require__(3343);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -16466,28 +16466,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 8461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(6829);
+            const { fromContainerMetadata } = __nccwpck_require__(6438);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(6438);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(4710);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -16529,7 +16529,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -16582,7 +16582,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(7832);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -16592,7 +16592,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(912);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -16601,7 +16601,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(6198);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -16649,7 +16649,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(2100);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -16702,12 +16702,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 7832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { HttpRequest } = __nccwpck_require__(1342);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -16762,7 +16762,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17003,18 +17003,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 5861:
+/***/ 4213:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(6829);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17137,22 +17137,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(6198);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(8461);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(912);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(2100);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -17176,13 +17176,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { setCredentialFeature } = __nccwpck_require__(544);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -17259,12 +17259,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 6198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { fromSso } = __nccwpck_require__(3753);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -17318,7 +17318,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -17458,21 +17458,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 9803:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 2100:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -17480,7 +17480,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -17533,13 +17533,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 6108:
+/***/ 3852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
-const { partition } = __nccwpck_require__(5152);
-const { validate, parse } = __nccwpck_require__(519);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
+const { partition } = __nccwpck_require__(544);
+const { validate, parse } = __nccwpck_require__(3351);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -17756,20 +17756,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 5028:
+/***/ 4420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
-const { setFeature } = __nccwpck_require__(5152);
-const { parseRfc7231DateTime } = __nccwpck_require__(2430);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
-const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
+const { setFeature } = __nccwpck_require__(544);
+const { parseRfc7231DateTime } = __nccwpck_require__(7518);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
+const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(519);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { validate, parse } = __nccwpck_require__(3351);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -18822,25 +18822,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 1106:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -19432,25 +19432,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 5139:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20126,25 +20126,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 5779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20607,26 +20607,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 7088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
+const { Command: $Command } = __nccwpck_require__(3042);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
+const { AwsQueryProtocol } = __nccwpck_require__(7368);
+const { Sha256 } = __nccwpck_require__(566);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -21504,10 +21504,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5785:
+/***/ 5353:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -21666,12 +21666,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 3753:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
+const { setTokenFeature } = __nccwpck_require__(544);
+const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -21692,7 +21692,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(5139);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -21703,7 +21703,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(5139);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -21849,7 +21849,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -22228,7 +22228,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 3864:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22366,15 +22366,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 402:
+/***/ 7138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(1342);
+const { requestBuilder } = __nccwpck_require__(1342);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -22719,13 +22719,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 8741:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(7046);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -25268,12 +25268,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -25852,16 +25852,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 3042:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(5066);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27092,16 +27092,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 9467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { IniSectionType } = __nccwpck_require__(4242);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { isValidHostLabel } = __nccwpck_require__(7046);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -27886,15 +27886,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 8869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(4242);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -28777,14 +28777,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
+const { Crc32 } = __nccwpck_require__(566);
+const { hasOwn } = __nccwpck_require__(7046);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { TypeRegistry } = __nccwpck_require__(5066);
 
 class Int64 {
     bytes;
@@ -29727,19 +29727,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
+const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
+const { FieldPosition } = __nccwpck_require__(4242);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30142,7 +30142,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -32830,15 +32830,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 3129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { hasOwn } = __nccwpck_require__(7046);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -33725,10 +33725,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 5066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -34441,14 +34441,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 7518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
+const { toEndpointV1 } = __nccwpck_require__(8869);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -36224,10 +36224,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 7046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -36423,12 +36423,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 6438:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { parseUrl } = __nccwpck_require__(1342);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -36800,11 +36800,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 3415:
+/***/ 5271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(1342);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -36866,13 +36866,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 3343:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(7518);
+const { streamCollector } = __nccwpck_require__(7518);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -37787,12 +37787,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 4366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
+const { normalizeProvider } = __nccwpck_require__(3042);
+const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
 
 class HeaderFormatter {
     format(headers) {
@@ -38391,7 +38391,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 4242:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -38494,7 +38494,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 9449:
+/***/ 7065:
 /***/ (function(module) {
 
 /*!
@@ -38514,7 +38514,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 7593:
+/***/ 7155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38524,8 +38524,8 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /* unused harmony export cliOptions */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5377);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1279);
 /** Command-line flags → the same InputReader the action uses (flags mirror the action inputs). */
 
 
@@ -38673,7 +38673,7 @@ function parserMessage(e) {
 
 /***/ }),
 
-/***/ 7632:
+/***/ 8921:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38681,7 +38681,7 @@ function parserMessage(e) {
 /* harmony export */   ai: () => (/* binding */ EXIT_CODES),
 /* harmony export */   dc: () => (/* binding */ EXIT)
 /* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 /**
  * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
  * the README's table with this one, and runs each row).
@@ -38735,7 +38735,7 @@ function exitCodeOf(e) {
 
 /***/ }),
 
-/***/ 5377:
+/***/ 1279:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38745,15 +38745,17 @@ function exitCodeOf(e) {
 /* harmony export */   au: () => (/* binding */ didYouMean)
 /* harmony export */ });
 /* unused harmony exports GLOBAL_FLAGS, editDistance */
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
 /**
  * Every command-line flag, with its value, default and the commands that take it: the one table
  * that the parser, `--help` and the README's CLI section are made from. Each action input is a
  * flag of the same name (a test checks that none is missing and that defaults match action.yml).
  */
 
-const COMMANDS = ['restore', 'verify', 'snapshot', 'diff'];
+const COMMANDS = ['restore', 'verify', 'snapshot', 'diff', 'history'];
 const ALL = COMMANDS;
+/** The commands that take keys. */
+const KEYED = ['restore', 'verify', 'snapshot', 'diff'];
 const BOTH = ['restore', 'verify'];
 const RESTORE = ['restore'];
 const VERIFY = ['verify'];
@@ -38771,7 +38773,7 @@ const FLAGS = [
         name: 'key',
         value: 'KEY',
         help: 'an exact object key; repeat for more keys',
-        commands: ALL,
+        commands: KEYED,
         repeat: true,
         input: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         group: 'target',
@@ -38780,7 +38782,7 @@ const FLAGS = [
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         value: 'K1,K2',
         help: 'keys separated by commas or newlines (--key for keys with commas)',
-        commands: ALL,
+        commands: KEYED,
         repeat: true,
         group: 'target',
     },
@@ -38860,9 +38862,17 @@ const FLAGS = [
         group: 'target',
     },
     {
+        name: 'limit',
+        value: 'N',
+        help: 'the newest N run records of the store',
+        default: '20',
+        commands: ['history'],
+        group: 'output',
+    },
+    {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.SnapshotStore,
         value: 'S3URI',
-        help: 'where snapshots are kept: s3://bucket/prefix/',
+        help: 'where snapshots and run records are kept: s3://bucket/prefix/',
         default: 's3://BUCKET/.s3-rollback/',
         commands: ALL,
         group: 'snapshots',
@@ -39105,7 +39115,7 @@ const FLAGS = [
     },
     {
         name: 'json',
-        help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
+        help: 'print the manifest (restore), the report (verify) or the records (history) as JSON',
         commands: ALL,
         group: 'output',
     },
@@ -39148,15 +39158,15 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 7911:
+/***/ 1037:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ generalHelp),
 /* harmony export */   b: () => (/* binding */ commandHelp)
 /* harmony export */ });
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7632);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8921);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
 /** `--help` texts, made from the flag table and the exit-code table. */
 
 
@@ -39201,6 +39211,15 @@ const ABOUT = {
                 '    --from 2021-12-13T15:00:00Z --to v2-blessed --json',
         ],
     },
+    history: {
+        summary: 'List the runs that wrote to the bucket, newest first, from the records each writing run\n' +
+            'leaves in the snapshot store: who ran it, when, the target, the outcome, keys written.',
+        usage: ['s3-rollback history --bucket B [--limit N] [--json]'],
+        examples: [
+            's3-rollback history --bucket justice40-data',
+            's3-rollback history --bucket justice40-data --limit 5 --json',
+        ],
+    },
     verify: {
         summary: 'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
             'the guaranteed window, each target version, and optionally a restore drill.',
@@ -39232,6 +39251,7 @@ Usage:
   s3-rollback verify [flags]    prove that a rollback would work; change nothing
   s3-rollback snapshot create|list|show   record the current versions under a name
   s3-rollback diff [flags]      what changed between two snapshots, times or now
+  s3-rollback history [flags]   the runs that wrote to the bucket: who, when, what, outcome
   s3-rollback COMMAND --help    every flag of a command, with its default
   s3-rollback --version
 
@@ -39294,33 +39314,132 @@ function wrap(text, width, indent) {
 
 /***/ }),
 
-/***/ 486:
+/***/ 9624:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  a: () => (/* binding */ historyCommand)
+});
+
+// UNUSED EXPORTS: HISTORY_LIMIT
+
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(5950);
+// EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
+var settings = __nccwpck_require__(3401);
+// EXTERNAL MODULE: ./src/history/runs.ts
+var history_runs = __nccwpck_require__(2154);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(3227);
+;// CONCATENATED MODULE: ./src/report/history.ts
+const HISTORY_HEADER = ['Started', 'By', 'Target', 'Scope', 'Outcome', 'Keys written'];
+function historyRows(runs) {
+    return runs.map((r) => [
+        r.startedAt,
+        byOf(r.by),
+        targetText(r.target),
+        'prefix' in r.scope ? r.scope.prefix || '(whole bucket)' : `${r.scope.keys} listed keys`,
+        r.outcome,
+        String(r.written),
+    ]);
+}
+/** The actor and the run's URL, or the local user. */
+function byOf(by) {
+    if (by.actor)
+        return by.runUrl ? `${by.actor} (${by.runUrl})` : by.actor;
+    return by.user ?? by.runUrl ?? '—';
+}
+function targetText(t) {
+    if ('toTime' in t)
+        return t.toTime;
+    if ('snapshot' in t)
+        return `snapshot ${t.snapshot}`;
+    if ('plan' in t)
+        return `plan ${t.plan}`;
+    return `${t.versionIds} version ID(s)`;
+}
+
+// EXTERNAL MODULE: ./src/cli/table.ts
+var table = __nccwpck_require__(3976);
+;// CONCATENATED MODULE: ./src/cli/history.ts
+/** `s3-rollback history`: the run records in the snapshot store, newest first. */
+
+
+
+
+
+
+/** Records shown unless --limit says otherwise. */
+const HISTORY_LIMIT = 20;
+function historyCommand(read) {
+    const access = (0,settings/* parseAccess */.Cz)(read);
+    const limit = parseLimit(read('limit').trim());
+    return {
+        s3: access.s3,
+        run: async (s3, _log, print, json) => {
+            const found = await (0,history_runs/* runHeaders */.sD)(s3, access.snapshotStore, limit);
+            const runs = found
+                .filter(({ header }) => header.bucket === access.bucket)
+                .map(({ entry, header }) => ({
+                ...header,
+                uri: `s3://${access.snapshotStore.bucket}/${entry.key}`,
+            }));
+            if (json)
+                return print(JSON.stringify(runs, null, 2));
+            const where = (0,snapshots/* uriOf */.S_)(access.snapshotStore, 'runs/');
+            if (runs.length === 0)
+                return print(`No run records of s3://${access.bucket} in ${where}`);
+            print(`Runs that wrote to s3://${access.bucket}, newest first (records in ${where}):`);
+            print('');
+            print((0,table/* formatTable */.k)(HISTORY_HEADER, historyRows(runs)));
+        },
+    };
+}
+function parseLimit(value) {
+    if (value === '')
+        return HISTORY_LIMIT;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 10 * history_runs/* RECENT_RUNS */.bL) {
+        throw new errors/* InputError */.dz('limit', value, `a whole number from 1 to ${10 * history_runs/* RECENT_RUNS */.bL}`);
+    }
+    return n;
+}
+
+
+/***/ }),
+
+/***/ 3532:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7593);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6102);
-/* harmony import */ var _engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9794);
-/* harmony import */ var _engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6165);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(511);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(2170);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1556);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8325);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7632);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(3882);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9278);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7123);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4761);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7155);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5950);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3401);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7917);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4458);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3976);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3018);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5235);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8921);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1037);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(3272);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9532);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6411);
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9624);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5603);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5888);
 /**
  * The command line: `s3-rollback restore|verify [flags]`, on the same modules as the action
  * (parseSettings, rollback, verify). Results go to stdout (a table, or JSON with --json);
  * progress, errors and what to do about them go to stderr. Exit codes: ./exit.ts.
  */
+
 
 
 
@@ -39357,30 +39476,33 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x));
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_10__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x));
             return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_14__/* .VERSION */ .x}`);
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_16__/* .VERSION */ .x}`);
             return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
             command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
+        else if (options.command === 'history') {
+            command = (0,_history_js__WEBPACK_IMPORTED_MODULE_13__/* .historyCommand */ .a)(options.read);
+        }
         else if (options.command === 'snapshot') {
             command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_12__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_3__/* .parseSettings */ .P$)(options.read), options.undoFile);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_4__/* .parseSettings */ .P$)(options.read), options.undoFile);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_2__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_2__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
         return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.usage;
@@ -39388,18 +39510,18 @@ async function main(argv) {
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_15__/* .createS3Client */ .qo)(command.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_5__/* .createS3Client */ .qo)(command.s3);
     try {
         return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_13__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
             say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
@@ -39407,6 +39529,9 @@ async function main(argv) {
         return (0,_exit_js__WEBPACK_IMPORTED_MODULE_9__/* .exitCodeOf */ .FO)(e);
     }
     finally {
+        const slowDowns = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_5__/* .slowDownsOf */ .O4)(s3);
+        if (slowDowns.answers > 0)
+            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .slowDownLine */ .Cb)(slowDowns));
         s3.destroy();
     }
 }
@@ -39420,9 +39545,9 @@ function restoreOrVerify(settings, undoFile) {
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
                         print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r)(problem)}`);
                     print('');
@@ -39430,8 +39555,14 @@ function restoreOrVerify(settings, undoFile) {
                 }
                 return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_7__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollback */ .dU)(s3, settings, log);
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .recordedRollback */ .F)(s3, settings, log, {
+                by: { ...settings.context, user: localUser() },
+            });
+            const extra = [
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest),
+                manifest.record ? (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .recordLine */ .IK)(manifest.record) : undefined,
+            ].filter((l) => l !== undefined);
             const closing = [
                 (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
                 ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_11__/* .inFlags */ .r),
@@ -39446,7 +39577,7 @@ function restoreOrVerify(settings, undoFile) {
             print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_16__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_17__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
@@ -39472,7 +39603,7 @@ async function leftFor(manifest, undoFile) {
         undoAt = undoFile;
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_15__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
         undoAt = undoFile;
     }
     const undo = `s3-rollback restore --bucket ${quote(manifest.bucket)} --if-missing delete`;
@@ -39489,12 +39620,21 @@ async function leftFor(manifest, undoFile) {
     }
     return lines;
 }
+/** Who runs the command, as the run record names them. */
+function localUser() {
+    try {
+        return (0,node_os__WEBPACK_IMPORTED_MODULE_1__.userInfo)().username;
+    }
+    catch {
+        return process.env.USER || process.env.USERNAME || undefined;
+    }
+}
 /** A word for a POSIX shell, quoted only when it needs to be. */
 function quote(word) {
     return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(e)}`);
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(e)}`);
     return _exit_js__WEBPACK_IMPORTED_MODULE_9__/* .EXIT */ .dc.unexpected;
 });
 
@@ -39503,7 +39643,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7123:
+/***/ 6411:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39514,9 +39654,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/report/rollback.ts
-var rollback = __nccwpck_require__(1908);
+var rollback = __nccwpck_require__(4458);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
 function snapshotLine(s) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
@@ -39525,13 +39665,13 @@ function snapshotLine(s) {
 }
 
 // EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var src_settings = __nccwpck_require__(6102);
+var src_settings = __nccwpck_require__(3401);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(4761);
+var names = __nccwpck_require__(5603);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(4773);
+var settings_prefix = __nccwpck_require__(3035);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var snapshot = __nccwpck_require__(749);
+var snapshot = __nccwpck_require__(795);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39539,23 +39679,22 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(489);
+var jsonl = __nccwpck_require__(155);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(6300);
+var lib_progress = __nccwpck_require__(8434);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(9295);
+var sealed = __nccwpck_require__(7769);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-// EXTERNAL MODULE: ./src/snapshot/store.ts
-var snapshot_store = __nccwpck_require__(77);
+var objects = __nccwpck_require__(3872);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(9548);
+// EXTERNAL MODULE: ./src/history/sources.ts
+var sources = __nccwpck_require__(1024);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(3227);
+// EXTERNAL MODULE: ./src/engine/index.ts + 25 modules
+var engine = __nccwpck_require__(5888);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
-
 
 
 
@@ -39583,7 +39722,7 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
     await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
     const id = newSnapshotId(now);
     const header = {
-        ...snapshot_store/* SNAPSHOT_FORMAT */.Td,
+        ...snapshots/* SNAPSHOT_FORMAT */.Td,
         id,
         name,
         bucket,
@@ -39599,13 +39738,13 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         const summary = { keys: 0, absent: 0 };
         const problems = [];
         const progress = new lib_progress/* Progress */.k('Recorded', undefined, log);
-        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshot_store/* uriOf */.S_)({ bucket, prefix })}`, async () => {
+        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : (0,snapshots/* uriOf */.S_)({ bucket, prefix })}`, async () => {
             for await (const { key, entries } of (0,sources/* histories */.l3)(s3, { bucket, expectedBucketOwner }, selection)) {
-                const current = (0,engine_select/* currentEntry */.ES)(entries);
+                const current = (0,history_select/* currentEntry */.ES)(entries);
                 if (entries.length === 0 && settings.ifMissing !== 'skip') {
-                    problems.push({ key, problem: eligibility/* NO_SUCH_KEY */.yQ });
+                    problems.push({ key, problem: engine/* NO_SUCH_KEY */.yQ });
                 }
-                else if (current && !(0,engine_select/* isAbsent */.W0)(current)) {
+                else if (current && !(0,history_select/* isAbsent */.W0)(current)) {
                     await writer.write({
                         key,
                         versionId: current.versionId,
@@ -39625,8 +39764,8 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
         });
         await writer.close();
         if (problems.length > 0)
-            throw new errors/* PlanError */.W6(problems);
-        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshot_store/* saveSnapshot */.Os)(s3, store, file, {
+            throw new engine/* PlanError */.W6(problems);
+        const uri = await log.group(`Saving snapshot ${id} as ${name}`, () => (0,snapshots/* saveSnapshot */.Os)(s3, store, file, {
             name,
             id,
             bucket,
@@ -39641,7 +39780,10 @@ async function createSnapshot(s3, settings, log, now = new Date()) {
     }
 }
 
+// EXTERNAL MODULE: ./src/history/content.ts
+var content = __nccwpck_require__(3683);
 ;// CONCATENATED MODULE: ./src/snapshot/diff.ts
+
 
 
 
@@ -39703,14 +39845,13 @@ function classify(before, after) {
         return 'removed';
     if (before.versionId === after.versionId)
         return 'unchanged';
-    const same = before.size === after.size && !!before.eTag && before.eTag === after.eTag;
-    return same ? 'unchanged' : 'changed';
+    return (0,content/* sameBytes */.e)(before, after, 'listing').same === true ? 'unchanged' : 'changed';
 }
 async function load(s3, access, side) {
     if (side.kind !== 'snapshot')
         return undefined;
-    const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, side.ref);
-    const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+    const id = await (0,snapshots/* resolveRef */.qE)(s3, access.snapshotStore, side.ref);
+    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
     const states = new Map();
     for await (const line of values) {
         states.set(line.key, line.versionId === null
@@ -39735,8 +39876,8 @@ function selectionOf(access, scope, snapshot) {
 function stateOf(side, loaded, key, entries) {
     if (loaded)
         return loaded.states.get(key) ?? null;
-    const entry = side.kind === 'time' ? (0,engine_select/* entryAt */._f)(entries, side.at) : (0,engine_select/* currentEntry */.ES)(entries);
-    if (!entry || (0,engine_select/* isAbsent */.W0)(entry))
+    const entry = side.kind === 'time' ? (0,history_select/* entryAt */._f)(entries, side.at) : (0,history_select/* currentEntry */.ES)(entries);
+    if (!entry || (0,history_select/* isAbsent */.W0)(entry))
         return null;
     return { versionId: entry.versionId, size: entry.size, eTag: entry.eTag };
 }
@@ -39747,7 +39888,7 @@ function label(side, loaded) {
 }
 
 // EXTERNAL MODULE: ./src/cli/table.ts
-var table = __nccwpck_require__(2170);
+var table = __nccwpck_require__(3976);
 ;// CONCATENATED MODULE: ./src/cli/snapshots.ts
 
 
@@ -39777,11 +39918,11 @@ function snapshotCommand(action, read) {
         return {
             s3: access.s3,
             run: async (s3, _log, print, json) => {
-                const pointers = await (0,snapshot_store/* listPointers */.JR)(s3, access.snapshotStore);
+                const pointers = await (0,snapshots/* listPointers */.JR)(s3, access.snapshotStore);
                 if (json)
                     return print(JSON.stringify(pointers, null, 2));
                 if (pointers.length === 0)
-                    return print(`No snapshots in ${(0,snapshot_store/* uriOf */.S_)(access.snapshotStore)}`);
+                    return print(`No snapshots in ${(0,snapshots/* uriOf */.S_)(access.snapshotStore)}`);
                 const rows = pointers.map((p) => [p.name, p.id, p.createdAt, String(p.keys)]);
                 print((0,table/* formatTable */.k)(['Name', 'Snapshot ID', 'Created', 'Keys'], rows));
             },
@@ -39791,8 +39932,8 @@ function snapshotCommand(action, read) {
     return {
         s3: access.s3,
         run: async (s3, _log, print, json) => {
-            const id = await (0,snapshot_store/* resolveRef */.qE)(s3, access.snapshotStore, ref);
-            const { header, values } = await (0,snapshot_store/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
+            const id = await (0,snapshots/* resolveRef */.qE)(s3, access.snapshotStore, ref);
+            const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, access.snapshotStore, id, access.bucket);
             const lines = [];
             for await (const line of values)
                 lines.push(line);
@@ -39848,7 +39989,7 @@ function diffText(r) {
 
 /***/ }),
 
-/***/ 2170:
+/***/ 3976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39868,7 +40009,7 @@ function formatTable(header, rows) {
 
 /***/ }),
 
-/***/ 3882:
+/***/ 3272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39880,15 +40021,15 @@ const VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 9278:
+/***/ 9532:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   g: () => (/* binding */ inputErrorText),
 /* harmony export */   r: () => (/* binding */ inFlags)
 /* harmony export */ });
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
 
 
 const INPUT_NAMES = new Set(Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G));
@@ -39907,714 +40048,141 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 3879:
+/***/ 5888:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Nl: () => (/* binding */ confirmWrites),
-  uD: () => (/* binding */ ownCopies),
-  WV: () => (/* binding */ sameWrite)
+  CP: () => (/* reexport */ ARCHIVE_CLASSES),
+  yQ: () => (/* reexport */ NO_SUCH_KEY),
+  W6: () => (/* reexport */ PlanError),
+  Gz: () => (/* reexport */ VerifyError),
+  jF: () => (/* reexport */ WriteGuard),
+  YH: () => (/* reexport */ archiveOf),
+  jD: () => (/* reexport */ copyConfirmed),
+  LD: () => (/* reexport */ decide),
+  F: () => (/* reexport */ recordedRollback),
+  u1: () => (/* reexport */ resolveTarget),
+  OZ: () => (/* reexport */ restoredCopy),
+  Nj: () => (/* reexport */ sourceProblem),
+  $$: () => (/* reexport */ undoVersionIds)
 });
 
-// UNUSED EXPORTS: checkWrite
-
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ./src/lib/log.ts
-const silentLogger = {
-    info() { },
-    warning() { },
-    debug() { },
-    group: (_name, fn) => fn(),
-};
-
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-;// CONCATENATED MODULE: ./src/engine/content.ts
-
-/**
- * Pure: checks a new version against its source: size always; the full-object checksum where
- * both have one of the same algorithm; else the ETag where it is the content's MD5 (single
- * part, not KMS); and the encryption, so a KMS-encrypted source does not become SSE-S3.
- */
-function compareCopy(source, copy, multipart) {
-    if (source.size !== copy.size) {
-        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
-    }
-    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
-        source.kmsKeyId !== copy.kmsKeyId) {
-        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
-        return {
-            ok: false,
-            encryption: true,
-            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
-        };
-    }
-    const a = source.checksum;
-    const b = copy.checksum;
-    if (a && b && a.algorithm === b.algorithm && a.type !== 'COMPOSITE' && b.type !== 'COMPOSITE') {
-        return a.value === b.value
-            ? { ok: true, detail: `size and ${a.algorithm} checksum` }
-            : {
-                ok: false,
-                detail: `${a.algorithm} checksum ${b.value} differs from the source's ${a.value}`,
-            };
-    }
-    const sourceTag = (0,eligibility/* unquote */._n)(source.eTag);
-    const md5Like = !multipart &&
-        sourceTag !== undefined &&
-        !sourceTag.includes('-') &&
-        !source.serverSideEncryption?.startsWith('aws:kms');
-    if (md5Like) {
-        return sourceTag === (0,eligibility/* unquote */._n)(copy.eTag)
-            ? { ok: true, detail: 'size and ETag' }
-            : { ok: false, detail: `ETag ${copy.eTag} differs from the source's ${source.eTag}` };
-    }
-    return { ok: true, detail: 'size' };
-}
-
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-;// CONCATENATED MODULE: ./src/engine/confirm.ts
-
-
-
-
-
-
-
-
-
-/**
- * Pure: checks one key's history against the write made to it; returns the new entry's ID and
- * whether the listing proves its content, or throws RaceError (another writer) / Error.
- */
-function checkWrite(entries, written) {
-    const { item, landed } = written;
-    const key = item.key;
-    const planned = item.current?.versionId;
-    const [newest] = entries;
-    if (landed.uncertain && newest?.versionId === planned) {
-        throw new Error(`${key}: the write did not land (the store lost the upload)`);
-    }
-    const ours = landed.versionId ?? newest?.versionId;
-    const copies = ownCopies(entries, landed.attempts, planned);
-    const at = entries.findIndex((e) => e.versionId === ours);
-    if (ours === undefined || at < 0) {
-        throw new errors/* RaceError */.CL(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
-    }
-    if (at >= copies) {
-        throw new errors/* RaceError */.CL(key, `another writer wrote ${(0,engine_select/* describe */.q0)(newest)} after our entry ${ours}; it is current now`);
-    }
-    if (entries[copies]?.versionId !== planned) {
-        throw new errors/* RaceError */.CL(key, `another writer changed the key between planning and the write: the entry before ours ` +
-            `(${ours}) is ${(0,engine_select/* describe */.q0)(entries[copies])}, planned on ${(0,engine_select/* describe */.q0)(item.current)}`);
-    }
-    if (item.action === 'delete') {
-        if (!newest.isDeleteMarker)
-            throw new errors/* RaceError */.CL(key, `${(0,engine_select/* describe */.q0)(newest)} is not a delete marker`);
-        return { newVersionId: newest.versionId, proven: true };
-    }
-    if (newest.isDeleteMarker)
-        throw new errors/* RaceError */.CL(key, `${(0,engine_select/* describe */.q0)(newest)} is not our copy`);
-    return { newVersionId: newest.versionId, proven: sameBytes(newest, item.wanted) };
-}
-/** Pure: a listing entry has the size and ETag of the version it copies. */
-function sameBytes(entry, wanted) {
-    return (wanted !== undefined &&
-        entry.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        (0,eligibility/* unquote */._n)(entry.eTag) === (0,eligibility/* unquote */._n)(wanted.eTag));
-}
-/**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
- */
-function ownCopies(entries, attempts, plannedOn) {
-    const [newest] = entries;
-    if (!newest)
-        return 0;
-    let n = 1;
-    while (n < attempts &&
-        n < entries.length &&
-        entries[n].versionId !== plannedOn &&
-        sameWrite(entries[n], newest)) {
-        n++;
-    }
-    return n;
-}
-/** Two entries that one write would make: both delete markers, or the same size and ETag. */
-function sameWrite(a, b) {
-    if (a.isDeleteMarker || b.isDeleteMarker)
-        return a.isDeleteMarker && b.isDeleteMarker;
-    return a.size === b.size && a.eTag !== undefined && (0,eligibility/* unquote */._n)(a.eTag) === (0,eligibility/* unquote */._n)(b.eTag);
-}
-/** Confirms a batch of writes with one listing walk over their keys. */
-async function confirmWrites(s3, where, batch, options = {}) {
-    const byKey = new Map(batch.map((w) => [w.item.key, w]));
-    const results = [];
-    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options, async ({ key, entries }) => {
-        const written = byKey.get(key);
-        if (!written)
-            return;
-        let checked;
-        try {
-            checked = checkWrite(entries, written);
-        }
-        catch (error) {
-            results.push({ written, error });
-            return;
-        }
-        const { newVersionId, proven } = checked;
-        if (proven) {
-            results.push({ written, newVersionId, check: 'size and ETag' });
-            return;
-        }
-        try {
-            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
-        }
-        catch (error) {
-            // A mismatch is an answer; a failed read is not: the walk reads this key again.
-            if (!(error instanceof errors/* VerifyError */.Gz || error instanceof errors/* RaceError */.CL))
-                throw error;
-            results.push({ written, error });
-        }
-    });
-    for (const [key, error] of unlisted) {
-        const written = byKey.get(key);
-        if (written)
-            results.push({ written, error });
-    }
-    return results;
-}
-/**
- * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
- * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
- * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
- * is copied once more with the source's encryption (both copies stay in the history). Throws
- * VerifyError when the bytes differ.
- */
-async function settle(s3, where, written, newVersionId, options) {
-    const { item, landed } = written;
-    const wanted = item.wanted;
-    if (!wanted)
-        throw new Error(`${item.key}: a restore without a version to copy`);
-    const source = item.source ??
-        (await (0,objects/* headVersion */.xW)(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
-    const copy = await (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: newVersionId });
-    const check = compareCopy(source, copy, landed.multipart === true);
-    if (check.ok)
-        return { newVersionId, check: check.detail };
-    if (check.encryption && !written.corrective) {
-        const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
-        const again = { ...item, current: ours, source };
-        const guard = new engine_guard/* WriteGuard */.j(silentLogger);
-        const redo = await (0,write/* copyVersion */.kv)(s3, where, { key: item.key, wanted, source, expected: ours }, COPY, guard);
-        const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
-        if (result && 'newVersionId' in result) {
-            return {
-                newVersionId: result.newVersionId,
-                check: `${result.check}, with the source's encryption`,
-            };
-        }
-        throw (result?.error ??
-            new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
-    }
-    throw new errors/* VerifyError */.Gz(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
-}
-/** A corrective copy is a single CopyObject unless the source was uploaded in parts. */
-const COPY = { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2, partConcurrency: 8 };
-
-
-/***/ }),
-
-/***/ 7207:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CP: () => (/* binding */ ARCHIVE_CLASSES),
-/* harmony export */   Cm: () => (/* binding */ sameContent),
-/* harmony export */   LD: () => (/* binding */ decide),
-/* harmony export */   Lx: () => (/* binding */ mayBeSame),
-/* harmony export */   NU: () => (/* binding */ needsSourceCheck),
-/* harmony export */   Nj: () => (/* binding */ sourceProblem),
-/* harmony export */   OZ: () => (/* binding */ restoredCopy),
-/* harmony export */   YH: () => (/* binding */ archiveOf),
-/* harmony export */   _n: () => (/* binding */ unquote),
-/* harmony export */   ce: () => (/* binding */ sameByListing),
-/* harmony export */   yQ: () => (/* binding */ NO_SUCH_KEY)
-/* harmony export */ });
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
-
-/** Storage classes whose versions must be restored from archive before they can be copied. */
-const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-/**
- * A key without a single version or delete marker, ever, is almost always a typo: refused
- * unless `if-missing: skip` says that keys may be absent.
- */
-const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
-    "case-sensitive); set 'if-missing' to skip to allow this";
-/**
- * Pure: what to do with one key given its history (newest first) and the target. A key with no
- * history at all is a problem (NO_SUCH_KEY) unless `ifMissing` is skip.
- */
-function decide(key, entries, target, ifMissing) {
-    if (entries.length === 0) {
-        if (ifMissing === 'skip')
-            return { key, action: 'skip' };
-        return { key, problem: NO_SUCH_KEY };
-    }
-    const current = (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .currentEntry */ .ES)(entries);
-    let wanted;
-    if (target.kind === 'time') {
-        wanted = (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .entryAt */ ._f)(entries, target.at);
-    }
-    else {
-        const versionId = target.versions.get(key);
-        if (versionId !== null && versionId !== undefined) {
-            wanted = entries.find((e) => e.versionId === versionId);
-            if (!wanted) {
-                return {
-                    key,
-                    problem: `version ${versionId} does not exist (${entries.length} versions listed)`,
-                };
-            }
-        }
-    }
-    if ((0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(wanted)) {
-        if ((0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(current))
-            return { key, action: 'unchanged', current };
-        if (ifMissing === 'fail') {
-            const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in the target';
-            const why = wanted ? 'it was deleted then' : 'it did not exist yet';
-            return {
-                key,
-                problem: `has no version ${when} (${why}); set 'if-missing' to delete or skip to allow this`,
-            };
-        }
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
-    }
-    if (!wanted)
-        return { key, action: 'unchanged', current };
-    if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
-}
-/**
- * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
- * that version, or a version of the same size and ETag (an earlier rollback's copy: a copy has
- * its source's ETag, multipart copies included, as they follow the source's part layout).
- * What is compared is the content, as `rclone --checksum` does: not metadata or tags.
- */
-function sameByListing(current, wanted) {
-    if (!current || current.isDeleteMarker)
-        return false;
-    if (current.versionId === wanted.versionId)
-        return true;
-    return (current.size === wanted.size &&
-        wanted.eTag !== undefined &&
-        unquote(current.eTag) === unquote(wanted.eTag));
-}
-/**
- * Pure: whether the listing leaves open that two versions hold the same bytes: the same size
- * with different ETags, as KMS-encrypted copies or a different part layout have. Then only
- * HeadObject (a full-object checksum) can tell.
- */
-function mayBeSame(current, wanted) {
-    return !!current && !current.isDeleteMarker && current.size === wanted.size;
-}
-/**
- * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
- * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
- * shows).
- */
-function needsSourceCheck(wanted) {
-    const cls = wanted.storageClass ?? '';
-    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
-}
-/**
- * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
- * version can be copied once a restored copy is available; an SSE-C one never by this tool.
- */
-function sourceProblem(versionId, facts) {
-    const archive = archiveOf(facts);
-    if (archive && !restoredCopy(facts)) {
-        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
-            'archive (aws s3api restore-object)');
-    }
-    if (facts.sseCustomerAlgorithm) {
-        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
-    }
-    return undefined;
-}
-/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
-function archiveOf(facts) {
-    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
-        return facts.storageClass;
-    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
-}
-/** True when an archived version has a restored copy that can be read now. */
-function restoredCopy(facts) {
-    return facts.restore?.includes('ongoing-request="false"') === true;
-}
-/** Pure: whether two versions hold the same bytes, content type and user metadata. */
-function sameContent(a, b) {
-    if (a.size !== b.size || a.contentType !== b.contentType)
-        return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    const x = a.checksum;
-    const y = b.checksum;
-    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
-        return x.value === y.value;
-    }
-    return a.eTag !== undefined && unquote(a.eTag) === unquote(b.eTag);
-}
-/** An ETag without its quotes. */
-const unquote = (etag) => etag?.replace(/^"|"$/g, '');
-const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
-
-
-/***/ }),
-
-/***/ 4567:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N: () => (/* binding */ guarded),
-/* harmony export */   j: () => (/* binding */ WriteGuard)
-/* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9134);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8154);
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
-/** The race guard on writes: conditional headers where the store honours them. */
-
-
-
-
-/**
- * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
- * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
- * once, when a 412 arrives although the key is exactly as planned. Either way every write is
- * checked against the listing afterwards (confirm.ts).
- */
-class WriteGuard {
-    log;
-    honoured = true;
-    constructor(log) {
-        this.log = log;
-    }
-    /** The condition for a write that expects `current` to be the current entry. */
-    condition(current) {
-        if (!this.honoured)
-            return {};
-        if (!current || current.isDeleteMarker)
-            return { IfNoneMatch: '*' };
-        return current.eTag ? { IfMatch: current.eTag } : {};
-    }
-    get active() {
-        return this.honoured;
-    }
-    disable(reason) {
-        if (!this.honoured)
-            return;
-        this.honoured = false;
-        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
-            'relying on the listing check after the writes.');
-    }
-}
-/**
- * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
- * changed: a race, nothing written) or a store that mishandles conditions (the key is as
- * planned: write again without them).
- */
-async function guarded(s3, target, guard, write) {
-    try {
-        return await write();
-    }
-    catch (e) {
-        const status = (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_1__/* .httpStatus */ .nG)(e);
-        if (!guard.active || (status !== 412 && status !== 501))
-            throw e;
-        const [now] = await (0,_s3_listing_js__WEBPACK_IMPORTED_MODULE_2__/* .keyHistory */ .Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
-        if (now?.versionId !== target.expected?.versionId) {
-            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL(target.key, `changed by another writer since planning (now ${(0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .describe */ .q0)(now)}, planned on ` +
-                `${(0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .describe */ .q0)(target.expected)}); nothing was written to this key`);
-        }
-        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
-        return write();
-    }
-}
-
-
-/***/ }),
-
-/***/ 3638:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   aL: () => (/* binding */ isMultipartETag),
-/* harmony export */   iR: () => (/* binding */ sourceLayout),
-/* harmony export */   kq: () => (/* binding */ partRanges)
-/* harmony export */ });
-/** Part layouts of multipart copies (pure). */
-const MiB = 1024 * 1024;
-/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
-function isMultipartETag(eTag) {
-    return /-\d+"?$/.test(eTag ?? '');
-}
-/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
-function partRanges(size, partSize) {
-    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
-    const step = Math.max(partSize, minimum);
-    const ranges = [];
-    for (let start = 0; start < size; start += step) {
-        ranges.push({ start, end: Math.min(start + step, size) - 1 });
-    }
-    return ranges;
-}
-/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
-const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
-/**
- * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
- * every common uploader makes them: `firstPart` is part 1's size where the store says it
- * (HeadObject with a part number); otherwise the first common part size that fits.
- */
-function sourceLayout(size, parts, firstPart) {
-    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
-    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
-        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
-        size;
-    return partRanges(size, step).slice(0, parts);
-}
-
-
-/***/ }),
-
-/***/ 6165:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $$: () => (/* binding */ undoVersionIds),
-/* harmony export */   $T: () => (/* binding */ INLINE_KEYS),
-/* harmony export */   Fm: () => (/* binding */ undoLine),
-/* harmony export */   pV: () => (/* binding */ plannedOutcome),
-/* harmony export */   u1: () => (/* binding */ buildManifest)
-/* harmony export */ });
-/* unused harmony exports changedTotal, changedCount */
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2132);
-
-const ACTIONS = {
-    restore: 'restored',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped',
-};
-/** The manifest row for a planned item, before (or without) any write. */
-function plannedOutcome(item) {
-    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: ACTIONS[item.action],
-        previousVersionId: (0,_select_js__WEBPACK_IMPORTED_MODULE_0__/* .isAbsent */ .W0)(item.current) ? null : (item.current?.versionId ?? null),
-        restoredVersionId: wanted?.versionId ?? null,
-        newVersionId: null,
-        size: item.source?.size ?? wanted?.size ?? null,
-        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
-        lastModified: wanted?.lastModified.toISOString() ?? null,
-    };
-}
-/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
-const INLINE_KEYS = 1000;
-function buildManifest(bucket, target, dryRun, keys) {
-    return {
-        bucket,
-        target: target.kind === 'time'
-            ? { toTime: target.at.toISOString() }
-            : target.origin
-                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
-                : { versionIds: Object.fromEntries(target.versions) },
-        dryRun,
-        keys,
-    };
-}
-/** Keys this run changed, also when the manifest leaves out its keys. */
-function changedTotal(manifest) {
-    return manifest.summary?.written ?? changedCount(manifest.keys);
-}
-/** Keys whose current version this run changed. */
-function changedCount(outcomes) {
-    return outcomes.filter((o) => o.newVersionId !== null).length;
-}
-/**
- * `key=versionId` lines of what was current before the run (empty: the key did not exist).
- * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
- */
-function undoVersionIds(outcomes) {
-    return outcomes.map(undoLine).join('\n');
-}
-function undoLine(o) {
-    return `${o.key}=${o.previousVersionId ?? ''}`;
-}
-
-
-/***/ }),
-
-/***/ 2709:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ PlanRecorder),
-/* harmony export */   Y: () => (/* binding */ loadPlan)
-/* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9295);
-/* harmony import */ var _select_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2132);
-/**
- * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
- * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
- * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
- * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
- */
-
-
-
-
-const FORMAT = { format: 's3-rollback-plan', version: 1 };
-function lineOf(item) {
-    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
-    const wanted = (0,_select_js__WEBPACK_IMPORTED_MODULE_3__/* .isAbsent */ .W0)(item.wanted) ? undefined : item.wanted;
-    return {
-        key: item.key,
-        action: item.action,
-        current: item.current ? entry(item.current) : null,
-        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
-    };
-}
-/** What must be the same for a key to be "as the plan saw it". */
-function signature(line) {
-    const current = line.current
-        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
-        : 'nothing';
-    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
-}
-/** A dry run's plan, written as the keys are resolved. */
-class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
-    }
-    static async create(dir, header) {
-        const writer = await _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedWriter */ .S1.create((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
-    }
-    record(item) {
-        return this.writer.write(lineOf(item));
-    }
-    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
-    async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
-    }
-}
-/** Keys named in a stale-plan error (the count is always given). */
-const MOVED_KEPT = 100;
-/**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
- */
-async function loadPlan(file, bucket) {
-    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .openSealed */ .j5)(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .SealedFileError */ .DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
-    const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
-        if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
-    }
-    const target = 'toTime' in header.target
-        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
-        : { kind: 'versions', versions, origin: header.target.snapshot };
-    const moved = [];
-    let movedCount = 0;
-    const seen = new Set();
-    const report = (key, problem) => {
-        movedCount++;
-        if (moved.length < MOVED_KEPT)
-            moved.push({ key, problem });
-    };
-    return {
-        header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
-        target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
-            const now = signature(lineOf(item));
-            if (want === undefined)
-                report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
-        },
-        finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
-            if (movedCount > 0)
-                throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StalePlanError */ .Z(file, moved, movedCount);
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 9794:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  dU: () => (/* binding */ rollback)
-});
-
-// UNUSED EXPORTS: fileStores, memoryStores, revivePlanItem
+// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, rollback, sameByListing
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * The engine's errors: a rollback refused before its first write (PlanError, StalePlanError),
+ * or a write that failed and was put back (RestoreError, with every key's final state), and the
+ * causes a write can fail for (another writer, a copy that does not match, a copy job).
+ */
+
+/** Planning found keys that cannot be restored; nothing was written. */
+class PlanError extends errors/* RefusedError */.fk {
+    problems;
+    name = 'PlanError';
+    constructor(problems) {
+        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
+            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
+        this.problems = problems;
+    }
+}
+/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
+class StalePlanError extends errors/* RefusedError */.fk {
+    file;
+    moved;
+    count;
+    name = 'StalePlanError';
+    constructor(file, moved, count) {
+        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
+            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
+            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
+            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
+        this.file = file;
+        this.moved = moved;
+        this.count = count;
+    }
+}
+/** A Batch Operations job that did not copy every key it was given. */
+class BatchJobError extends errors/* RefusedError */.fk {
+    jobId;
+    status;
+    reasons;
+    failedTasks;
+    name = 'BatchJobError';
+    constructor(jobId, status, reasons, 
+    /** Tasks that failed, as the completion report names them. */
+    failedTasks, what) {
+        const tasks = failedTasks
+            .slice(0, 20)
+            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
+            .join('');
+        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
+        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
+            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
+            ')' +
+            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
+        this.jobId = jobId;
+        this.status = status;
+        this.reasons = reasons;
+        this.failedTasks = failedTasks;
+    }
+}
+/** Another writer changed a key while we restored it; their write is kept in the history. */
+class RaceError extends errors/* RefusedError */.fk {
+    key;
+    name = 'RaceError';
+    constructor(key, message) {
+        super(`${key}: ${message}`);
+        this.key = key;
+    }
+}
+/** A new version does not match its source (size or checksum). */
+class VerifyError extends errors/* RefusedError */.fk {
+    key;
+    newVersionId;
+    name = 'VerifyError';
+    constructor(key, message, 
+    /** The version that was written and does not match. */
+    newVersionId) {
+        super(`${key}: ${message}`);
+        this.key = key;
+        this.newVersionId = newVersionId;
+    }
+}
+/** A write failed; keys already changed were put back. Lists every key's final state. */
+class RestoreError extends errors/* RefusedError */.fk {
+    cause;
+    failedKey;
+    finalStates;
+    statesFile;
+    name = 'RestoreError';
+    constructor(cause, failedKey, finalStates, 
+    /** The file with every key's final state (a prefix run). */
+    statesFile) {
+        super(`Writing failed at ${failedKey}: ${(0,errors/* errorMessage */.gJ)(cause)}\n` +
+            'The keys this run changed were put back. Final state of every key' +
+            (statesFile ? ` (all in ${statesFile})` : '') +
+            ':\n' +
+            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
+        this.cause = cause;
+        this.failedKey = failedKey;
+        this.finalStates = finalStates;
+        this.statesFile = statesFile;
+    }
+}
+
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(489);
+var jsonl = __nccwpck_require__(155);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(9295);
+var sealed = __nccwpck_require__(7769);
 ;// CONCATENATED MODULE: ./src/lib/store.ts
 /**
  * Where a run keeps what it streams (the plan, the journal of landed writes, manifest rows,
@@ -40677,24 +40245,910 @@ class FileStore {
 }
 
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
+var objects = __nccwpck_require__(3872);
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
+var pool = __nccwpck_require__(4591);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(6300);
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
-var engine_confirm = __nccwpck_require__(3879);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/manifest.ts
-var engine_manifest = __nccwpck_require__(6165);
-// EXTERNAL MODULE: ./src/engine/sources.ts
-var sources = __nccwpck_require__(3720);
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
-;// CONCATENATED MODULE: ./src/engine/putback.ts
+var lib_progress = __nccwpck_require__(8434);
+// EXTERNAL MODULE: ./src/history/content.ts
+var content = __nccwpck_require__(3683);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(9548);
+;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
+
+
+/** Storage classes whose versions must be restored from archive before they can be copied. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+/**
+ * A key without a single version or delete marker, ever, is almost always a typo: refused
+ * unless `if-missing: skip` says that keys may be absent.
+ */
+const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (check the spelling: keys are ' +
+    "case-sensitive); set 'if-missing' to skip to allow this";
+/**
+ * Pure: the one decision of what to do with a key, given its history (newest first) and the
+ * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
+ * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
+ */
+function decide(key, entries, target, rule) {
+    const { ifMissing } = rule;
+    if (entries.length === 0) {
+        if (ifMissing === 'skip')
+            return { key, action: 'skip' };
+        return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
+    }
+    const current = (0,history_select/* currentEntry */.ES)(entries);
+    let wanted;
+    if (target.kind === 'time') {
+        wanted = (0,history_select/* entryAt */._f)(entries, target.at);
+    }
+    else {
+        const versionId = target.versions.get(key);
+        if (versionId !== null && versionId !== undefined) {
+            wanted = entries.find((e) => e.versionId === versionId);
+            if (!wanted) {
+                const problem = `version ${versionId} does not exist (${entries.length} entries listed)`;
+                return { key, problem, cause: 'no-such-version' };
+            }
+        }
+    }
+    if ((0,history_select/* isAbsent */.W0)(wanted)) {
+        if ((0,history_select/* isAbsent */.W0)(current) && !(rule.strict && ifMissing === 'fail')) {
+            return { key, action: 'unchanged', current };
+        }
+        if (ifMissing === 'fail')
+            return absentRefusal(key, target, wanted);
+        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+    }
+    if (!wanted)
+        return { key, action: 'unchanged', current };
+    if (sameByListing(current, wanted))
+        return { key, action: 'unchanged', current, wanted };
+    return { key, action: 'restore', current, wanted };
+}
+/** A key that should be absent at the target, while `if-missing` is fail. */
+function absentRefusal(key, target, marker) {
+    const allow = "; set 'if-missing' to delete or skip to allow this";
+    if (target.kind === 'versions') {
+        return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
+    }
+    const at = `at ${target.at.toISOString()}`;
+    if (marker) {
+        const problem = `has no version ${at} (it was deleted then: delete marker ${marker.versionId})${allow}`;
+        return { key, problem, cause: 'deleted', wanted: marker };
+    }
+    return { key, problem: `has no version ${at} (it did not exist yet)${allow}`, cause: 'not-yet' };
+}
+/**
+ * Pure: true when the listing proves the current entry holds the wanted version's bytes: it is
+ * that version, or one the content rule (history/content.ts) finds the same (an earlier
+ * rollback's copy). What is compared is the content, as `rclone --checksum` does.
+ */
+function sameByListing(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    if (current.versionId === wanted.versionId)
+        return true;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same === true;
+}
+/**
+ * Pure: whether the listing leaves open that two versions hold the same bytes (the content
+ * rule does not find them different: from a listing only sizes can; ETags may be KMS ones or of
+ * another part layout). Then only HeadObjects can tell.
+ */
+function mayBeSame(current, wanted) {
+    if (!current || current.isDeleteMarker)
+        return false;
+    return (0,content/* sameBytes */.e)(current, wanted, 'listing').same !== false;
+}
+/**
+ * Pure: whether the listing cannot tell that a version can be copied: archive classes (a
+ * restored copy may be available) and Intelligent-Tiering (whose archive tiers only HeadObject
+ * shows).
+ */
+function needsSourceCheck(wanted) {
+    const cls = wanted.storageClass ?? '';
+    return ARCHIVE_CLASSES.has(cls) || cls === 'INTELLIGENT_TIERING';
+}
+/**
+ * Pure: why a version cannot be copied, from its HeadObject; undefined when it can. An archived
+ * version can be copied once a restored copy is available; an SSE-C one never by this tool.
+ */
+function sourceProblem(versionId, facts) {
+    const archive = archiveOf(facts);
+    if (archive && !restoredCopy(facts)) {
+        return (`version ${versionId} is in ${archive} and cannot be copied until it is restored from ` +
+            'archive (aws s3api restore-object)');
+    }
+    if (facts.sseCustomerAlgorithm) {
+        return `version ${versionId} is encrypted with a customer key (SSE-C), which this action cannot copy`;
+    }
+    return undefined;
+}
+/** The archive a version sits in (a storage class or an Intelligent-Tiering tier), if any. */
+function archiveOf(facts) {
+    if (facts.storageClass && ARCHIVE_CLASSES.has(facts.storageClass))
+        return facts.storageClass;
+    return facts.archiveStatus ? `INTELLIGENT_TIERING ${facts.archiveStatus}` : undefined;
+}
+/** True when an archived version has a restored copy that can be read now. */
+function restoredCopy(facts) {
+    return facts.restore?.includes('ongoing-request="false"') === true;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/resolve.ts
+
+
+
+
+/**
+ * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
+ * listing cannot tell whether it can be copied, and of both versions when they have the same
+ * size but different ETags (the current one may be a copy of it after all).
+ */
+async function resolveKey(s3, request, key, entries) {
+    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
+    if ('problem' in decided)
+        return { key, problem: decided.problem };
+    if (decided.action !== 'restore' || !decided.wanted)
+        return decided;
+    const { wanted, current } = decided;
+    if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+        return { ...decided, action: 'unchanged' };
+    }
+    const same = mayBeSame(current, wanted);
+    if (!request.checkSources && !needsSourceCheck(wanted) && !same)
+        return decided;
+    let source;
+    try {
+        source = await head(s3, request, wanted);
+    }
+    catch (e) {
+        return { key, problem: `version ${wanted.versionId} cannot be read: ${(0,errors/* errorMessage */.gJ)(e)}` };
+    }
+    const problem = sourceProblem(wanted.versionId, source);
+    if (problem)
+        return { key, problem };
+    decided.source = source;
+    if (same && current && sameObject(await head(s3, request, current), source)) {
+        decided.action = 'unchanged';
+    }
+    return decided;
+}
+/** Recorded copies of copies are followed this far back (a key restored, then restored again). */
+const HOPS = 8;
+/**
+ * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
+ * recorded copy of it), while the content rule does not find them different (their sizes).
+ */
+function recordedCopy(copies, key, current, wanted) {
+    if (!current || current.isDeleteMarker || !mayBeSame(current, wanted))
+        return false;
+    let versionId = current.versionId;
+    for (let hop = 0; hop < HOPS && versionId; hop++) {
+        versionId = copies.sourceOf(key, versionId);
+        if (versionId === wanted.versionId)
+            return true;
+    }
+    return false;
+}
+function head(s3, request, entry) {
+    return (0,objects/* headVersion */.xW)(s3, {
+        bucket: request.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        expectedBucketOwner: request.expectedBucketOwner,
+    });
+}
+/**
+ * Pure: the current version already is the wanted one as a restore would make it: the same
+ * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
+ */
+function sameObject(a, b) {
+    return sameHeaders(a, b) && (0,content/* sameBytes */.e)(a, b, 'head').same === true;
+}
+/** Pure: the same content type and user metadata (what a copy keeps of its source). */
+function sameHeaders(a, b) {
+    if (a.contentType !== b.contentType)
+        return false;
+    return JSON.stringify(sorted(a.metadata)) === JSON.stringify(sorted(b.metadata));
+}
+const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
+
+;// CONCATENATED MODULE: ./src/lib/log.ts
+const silentLogger = {
+    info() { },
+    warning() { },
+    debug() { },
+    group: (_name, fn) => fn(),
+};
+
+// EXTERNAL MODULE: ./src/s3/listing.ts
+var listing = __nccwpck_require__(5676);
+;// CONCATENATED MODULE: ./src/engine/write/guard.ts
+/** The race guard on writes: conditional headers where the store honours them. */
+
+
+
+
+/**
+ * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
+ * AWS does; Ceph RGW Pacific answers 412 even on a match. Starts on and is switched off,
+ * once, when a 412 arrives although the key is exactly as planned. Either way every write is
+ * checked against the listing afterwards (confirm.ts).
+ */
+class WriteGuard {
+    log;
+    honoured = true;
+    constructor(log) {
+        this.log = log;
+    }
+    /** The condition for a write that expects `current` to be the current entry. */
+    condition(current) {
+        if (!this.honoured)
+            return {};
+        if (!current || current.isDeleteMarker)
+            return { IfNoneMatch: '*' };
+        return current.eTag ? { IfMatch: current.eTag } : {};
+    }
+    get active() {
+        return this.honoured;
+    }
+    disable(reason) {
+        if (!this.honoured)
+            return;
+        this.honoured = false;
+        this.log.warning(`Conditional writes are not honoured by this store (${reason}); ` +
+            'relying on the listing check after the writes.');
+    }
+}
+/** Retries of a write answered 409 ConditionalRequestConflict, and the pause before the first. */
+const CONFLICT_RETRIES = 5;
+const CONFLICT_PAUSE_MS = 200;
+/**
+ * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
+ * changed: a race, nothing written) or a store that mishandles conditions (the key is as
+ * planned: write again without them). A 404 to a conditional write means the object it was to
+ * match is gone (AWS: If-Match on a key whose current entry is a delete marker): a race when the
+ * key changed. A 409 ConditionalRequestConflict means a concurrent conditional write to the key
+ * won while ours was in flight and nothing of ours was written (AWS: "retry the upload"): the
+ * write is sent again, with the same condition, after a pause that doubles.
+ */
+async function guarded(s3, target, guard, write, options = {}) {
+    const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS;
+    for (let conflicts = 0;; conflicts++) {
+        try {
+            return await write();
+        }
+        catch (e) {
+            const status = (0,objects/* httpStatus */.nG)(e);
+            if (guard.active && isConflict(e) && conflicts < CONFLICT_RETRIES) {
+                await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** conflicts));
+                continue;
+            }
+            if (!guard.active || (status !== 412 && status !== 501 && status !== 404))
+                throw e;
+            const [now] = await (0,listing/* keyHistory */.Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
+            if (now?.versionId !== target.expected?.versionId) {
+                const attempts = e.$metadata?.attempts ?? 1;
+                if (status === 412 && attempts > 1 && options.retried)
+                    return options.retried(attempts);
+                throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describe */.q0)(now)}, planned on ` +
+                    `${(0,history_select/* describe */.q0)(target.expected)}); nothing was written to this key`);
+            }
+            if (status === 404)
+                throw e;
+            guard.disable(`HTTP ${status} although ${target.key} is as planned`);
+            return write();
+        }
+    }
+}
+/** 409 ConditionalRequestConflict: a concurrent conditional write to the key is in progress. */
+function isConflict(e) {
+    const err = e;
+    return ((0,objects/* httpStatus */.nG)(e) === 409 &&
+        (err.name === 'ConditionalRequestConflict' || err.Code === 'ConditionalRequestConflict'));
+}
+
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(5423);
+;// CONCATENATED MODULE: ./src/engine/write/parts.ts
+/** Part layouts of multipart copies (pure). */
+const MiB = 1024 * 1024;
+/** True for the ETag of an object uploaded in parts (`"<md5>-<parts>"`). */
+function isMultipartETag(eTag) {
+    return /-\d+"?$/.test(eTag ?? '');
+}
+/** Byte ranges of at most `partSize` (raised so that 10,000 parts cover the object). */
+function partRanges(size, partSize) {
+    const minimum = Math.ceil(size / 10_000 / MiB) * MiB;
+    const step = Math.max(partSize, minimum);
+    const ranges = [];
+    for (let start = 0; start < size; start += step) {
+        ranges.push({ start, end: Math.min(start + step, size) - 1 });
+    }
+    return ranges;
+}
+/** Part sizes uploaders commonly use (aws-cli 8 MiB; the SDKs and rclone 5 MiB), in order. */
+const COMMON_PART_SIZES = [8, 5, 16, 10, 15, 25, 32, 50, 64, 100, 128, 256, 512].map((n) => n * MiB);
+/**
+ * The part boundaries of a source uploaded in `parts` equal parts (the last one shorter), as
+ * every common uploader makes them: `firstPart` is part 1's size where the store says it
+ * (HeadObject with a part number); otherwise the first common part size that fits.
+ */
+function sourceLayout(size, parts, firstPart) {
+    const fits = (p) => p > 0 && (parts - 1) * p < size && size <= parts * p;
+    const step = [firstPart ?? 0, ...COMMON_PART_SIZES].find(fits) ??
+        [Math.ceil(size / parts / MiB) * MiB, Math.ceil(size / parts)].find(fits) ??
+        size;
+    return partRanges(size, step).slice(0, parts);
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/requests.ts
+/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
+function copySource(bucket, key, versionId) {
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
+}
+/**
+ * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
+ * the class is the listed one; the encryption is the source's where planning read it (a KMS
+ * key is kept), else the bucket default, which confirm.ts checks against the source when the
+ * copy's ETag differs from it.
+ */
+function storageAndEncryption(wanted, source) {
+    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
+    return {
+        StorageClass: (source?.storageClass ?? wanted.storageClass),
+        ServerSideEncryption: source?.serverSideEncryption,
+        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
+        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/multipart.ts
+/**
+ * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
+ * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
+ * already restored. Uploads this run opens are aborted when it cannot complete them, including
+ * ones a retried CreateMultipartUpload opened without the run hearing of them.
+ */
+
+
+
+
+
+
+
+
+/** How a source is to be copied in parts: its facts, tags and ranges. */
+async function prepare(s3, where, request, settings) {
+    const { wanted } = request;
+    const size = wanted.size ?? 0;
+    const ref = {
+        ...where,
+        key: request.sourceKey ?? request.key,
+        versionId: wanted.versionId,
+    };
+    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
+    const head = await (0,objects/* headVersion */.xW)(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
+    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
+    const firstPart = head.partsCount === parts ? head.size : undefined;
+    const facts = {
+        ...(request.source ?? head),
+        size,
+        checksum: request.source?.checksum,
+    };
+    const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, settings.partSize);
+    return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
+}
+/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
+async function multipartCopy(s3, where, request, settings, guard) {
+    const { bucket, expectedBucketOwner } = where;
+    const { key, wanted } = request;
+    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
+    const uploadId = await createUpload(s3, {
+        Bucket: bucket,
+        Key: key,
+        ExpectedBucketOwner: expectedBucketOwner,
+        ContentType: facts.contentType,
+        CacheControl: facts.cacheControl,
+        ContentDisposition: facts.contentDisposition,
+        ContentEncoding: facts.contentEncoding,
+        ContentLanguage: facts.contentLanguage,
+        Expires: facts.expires,
+        WebsiteRedirectLocation: facts.websiteRedirectLocation,
+        Metadata: facts.metadata,
+        Tagging: tags || undefined,
+        ...storageAndEncryption(wanted, facts),
+    });
+    try {
+        const parts = new Array(ranges.length);
+        const indexes = ranges.map((_, i) => i);
+        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
+            const { start, end } = ranges[i];
+            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+                CopySourceRange: `bytes=${start}-${end}`,
+                ExpectedBucketOwner: expectedBucketOwner,
+                ExpectedSourceBucketOwner: expectedBucketOwner,
+            }));
+            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
+        });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)), { retried: (attempts) => ({ attempts, unseen: true }) });
+        if (!landed.uncertain)
+            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
+        return { ...landed, multipart: true };
+    }
+    catch (e) {
+        await abort(s3, bucket, key, uploadId).catch((abortError) => {
+            throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
+        });
+        throw e;
+    }
+}
+async function complete(s3, where, key, uploadId, parts, condition) {
+    try {
+        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket: where.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ...condition,
+        }));
+        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
+    }
+    catch (e) {
+        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
+        const attempts = e.$metadata?.attempts ?? 1;
+        if ((0,objects/* httpStatus */.nG)(e) === 404 && attempts > 1)
+            return { attempts, uncertain: true };
+        throw e;
+    }
+}
+/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
+const SKEW_MS = 60_000;
+/**
+ * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
+ * have opened uploads the run never heard of: those of this key opened since the first attempt
+ * are aborted, so none is left open (and billed).
+ */
+async function createUpload(s3, input) {
+    const bucket = input.Bucket ?? '';
+    const key = input.Key ?? '';
+    const since = Date.now() - SKEW_MS;
+    let uploadId;
+    try {
+        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
+        uploadId = out.UploadId;
+        if ((out.$metadata?.attempts ?? 1) > 1)
+            await abortStrays(s3, bucket, key, since, uploadId);
+    }
+    catch (e) {
+        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
+        throw e;
+    }
+    if (!uploadId)
+        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
+    return uploadId;
+}
+async function abortStrays(s3, bucket, key, since, keep) {
+    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
+    for (const upload of out.Uploads ?? []) {
+        const opened = upload.Initiated?.getTime() ?? 0;
+        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
+            continue;
+        await abort(s3, bucket, key, upload.UploadId);
+    }
+}
+/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
+async function abort(s3, bucket, key, uploadId) {
+    try {
+        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    }
+    catch (e) {
+        if ((0,objects/* httpStatus */.nG)(e) !== 404)
+            throw e;
+    }
+}
+/**
+ * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
+ * put on the new version itself. Without a version ID in the response, the newest is ours
+ * (checked right after by the listing).
+ */
+async function ensureTags(s3, ref, tags) {
+    if (!tags)
+        return;
+    const versionId = ref.versionId ??
+        (await (0,listing/* keyHistory */.Ur)(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
+    if ((await (0,objects/* tagsOf */.Fg)(s3, { ...ref, versionId })) === tags)
+        return;
+    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: versionId,
+        ExpectedBucketOwner: ref.expectedBucketOwner,
+        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/write.ts
+/**
+ * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
+ * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
+ * A write only lands; confirm.ts then checks it against the listing.
+ */
+
+
+
+
+
+/** Carries out one planned write (a restore or a delete). */
+function writeItem(s3, where, item, settings, guard) {
+    if (item.action === 'delete') {
+        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
+    }
+    if (item.action !== 'restore' || !item.wanted) {
+        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
+    }
+    const request = {
+        key: item.key,
+        wanted: item.wanted,
+        source: item.source,
+        expected: item.current,
+    };
+    return copyVersion(s3, where, request, settings, guard);
+}
+/**
+ * Copies a version on top of its key. A source uploaded in parts is copied with the same part
+ * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
+ * single-part source above `multipartThreshold`; every other source takes one CopyObject.
+ */
+function copyVersion(s3, where, request, settings, guard) {
+    const size = request.wanted.size ?? 0;
+    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
+        return multipartCopy(s3, where, request, settings, guard);
+    }
+    return singleCopy(s3, where, request, guard);
+}
+/** Adds a delete marker (a DeleteObject without a version ID). */
+async function addDeleteMarker(s3, where, request, guard) {
+    return guarded(s3, { ...where, ...request }, guard, async () => {
+        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
+            Bucket: where.bucket,
+            Key: request.key,
+            ExpectedBucketOwner: where.expectedBucketOwner,
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    });
+}
+function singleCopy(s3, where, request, guard) {
+    const { key, wanted, source } = request;
+    const copy = async () => {
+        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
+            Bucket: where.bucket,
+            Key: key,
+            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+            ExpectedBucketOwner: where.expectedBucketOwner,
+            ExpectedSourceBucketOwner: where.expectedBucketOwner,
+            MetadataDirective: 'COPY',
+            TaggingDirective: 'COPY',
+            WebsiteRedirectLocation: source?.websiteRedirectLocation,
+            ...storageAndEncryption(wanted, source),
+            ...guard.condition(request.expected),
+        }));
+        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    };
+    return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
+        retried: (attempts) => ({ attempts, unseen: true }),
+    });
+}
+
+// EXTERNAL MODULE: ./src/history/sources.ts
+var sources = __nccwpck_require__(1024);
+;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Pure: checks one key's history against the write made to it; returns the new entry's ID and
+ * whether the listing proves its content, or throws RaceError (another writer) / Error.
+ */
+function checkWrite(entries, written, 
+/** Entries HeadObject showed to be earlier attempts of this write (earlierAttempts). */
+earlier) {
+    const { item, landed } = written;
+    const key = item.key;
+    const planned = item.current?.versionId;
+    const [newest] = entries;
+    if (landed.uncertain && newest?.versionId === planned) {
+        throw new Error(`${key}: the write did not land (the store lost the upload)`);
+    }
+    const ours = landed.versionId ?? newest?.versionId;
+    const copies = ownCopies(entries, landed.attempts, planned, earlier);
+    const at = entries.findIndex((e) => e.versionId === ours);
+    if (ours === undefined || at < 0) {
+        throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
+    }
+    if (at >= copies) {
+        throw new RaceError(key, `another writer wrote ${(0,history_select/* describe */.q0)(newest)} after our entry ${ours}; it is current now`);
+    }
+    if (entries[copies]?.versionId !== planned) {
+        throw new RaceError(key, `another writer changed the key between planning and the write: the entry before ours ` +
+            `(${ours}) is ${(0,history_select/* describe */.q0)(entries[copies])}, planned on ${(0,history_select/* describe */.q0)(item.current)}`);
+    }
+    if (item.action === 'delete') {
+        if (!newest.isDeleteMarker)
+            throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not a delete marker`);
+        return { newVersionId: newest.versionId, proven: true };
+    }
+    if (newest.isDeleteMarker)
+        throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not our copy`);
+    const proven = !!item.wanted && (0,content/* sameBytes */.e)(item.wanted, newest, 'listing').same === true;
+    return { newVersionId: newest.versionId, proven };
+}
+/**
+ * How many entries on top are the same write (same kind, size and ETag as the newest, or known
+ * to be its `earlier` attempts), at most `attempts` and stopping at the entry planned on: a
+ * retried write that landed each time.
+ */
+function ownCopies(entries, attempts, plannedOn, earlier) {
+    const [newest] = entries;
+    if (!newest)
+        return 0;
+    let n = 1;
+    while (n < attempts &&
+        n < entries.length &&
+        entries[n].versionId !== plannedOn &&
+        (sameWrite(entries[n], newest) || earlier?.has(entries[n].versionId) === true)) {
+        n++;
+    }
+    return n;
+}
+/** Two entries that one write would make: both delete markers, or the same bytes. */
+function sameWrite(a, b) {
+    if (a.isDeleteMarker || b.isDeleteMarker)
+        return a.isDeleteMarker && b.isDeleteMarker;
+    return (0,content/* sameBytes */.e)(a, b, 'listing').same === true;
+}
+/** Confirms a batch of writes with one listing walk over their keys. */
+async function confirmWrites(s3, where, batch, options) {
+    const byKey = new Map(batch.map((w) => [w.item.key, w]));
+    const results = [];
+    const unlisted = await (0,sources/* walkKeys */.A7)(s3, where, [...byKey.keys()], options.walk ?? {}, async ({ key, entries }) => {
+        const written = byKey.get(key);
+        if (!written)
+            return;
+        let checked;
+        try {
+            checked = checkWrite(entries, written);
+        }
+        catch (error) {
+            const earlier = error instanceof RaceError
+                ? await earlierAttempts(s3, where, entries, written)
+                : undefined;
+            try {
+                if (!earlier?.size)
+                    throw error;
+                checked = checkWrite(entries, written, earlier);
+            }
+            catch (again) {
+                results.push({ written, error: again });
+                return;
+            }
+        }
+        const { newVersionId, proven } = checked;
+        if (proven) {
+            results.push({ written, newVersionId, check: 'size and ETag' });
+            return;
+        }
+        try {
+            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+        }
+        catch (error) {
+            // A mismatch is an answer; a failed read is not: the walk reads this key again.
+            if (!(error instanceof VerifyError || error instanceof RaceError))
+                throw error;
+            results.push({ written, error });
+        }
+    });
+    for (const [key, error] of unlisted) {
+        const written = byKey.get(key);
+        if (written)
+            results.push({ written, error });
+    }
+    return results;
+}
+/**
+ * A retried copy (the SDK's attempts > 1) whose earlier attempts may have landed too, on a store
+ * that gives each landing an ETag of its own (SSE-KMS: a listing cannot tell them apart from
+ * another writer's): the entries directly under ours, at most attempts − 1 and above the entry
+ * planned on, that HeadObject shows as the same object as ours — same size, content type, user
+ * metadata and KMS key, bytes not found different. Where ETags are the content's MD5, sameWrite
+ * has already told, and nothing is added here.
+ */
+async function earlierAttempts(s3, where, entries, written) {
+    const { item, landed } = written;
+    const found = new Set();
+    const [newest] = entries;
+    const ours = landed.versionId ?? newest?.versionId;
+    if (item.action !== 'restore' || landed.attempts <= 1 || !newest || newest.isDeleteMarker)
+        return found;
+    if (newest.versionId !== ours)
+        return found;
+    const head = (e) => (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: e.versionId });
+    const mine = await head(newest);
+    if (!mine.serverSideEncryption?.startsWith('aws:kms'))
+        return found;
+    for (let n = 1; n < landed.attempts && n < entries.length; n++) {
+        const entry = entries[n];
+        if (entry.versionId === item.current?.versionId || entry.isDeleteMarker)
+            break;
+        if (!sameLanding(mine, await head(entry)))
+            break;
+        found.add(entry.versionId);
+    }
+    return found;
+}
+/** Pure: two landings of one copy, as HeadObject shows them (checkCopy, and the headers). */
+function sameLanding(a, b) {
+    return checkCopy(a, b).ok && sameHeaders(a, b);
+}
+/**
+ * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
+ * not say): HeadObject both and compare sizes, full-object checksums where both have one, and
+ * encryption. A copy that took the bucket's default encryption instead of its source's KMS key
+ * is copied once more with the source's encryption (both copies stay in the history). Throws
+ * VerifyError when the bytes differ.
+ */
+async function settle(s3, where, written, newVersionId, options) {
+    const { item } = written;
+    const wanted = item.wanted;
+    if (!wanted)
+        throw new Error(`${item.key}: a restore without a version to copy`);
+    const source = item.source ??
+        (await (0,objects/* headVersion */.xW)(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
+    const copy = await (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: newVersionId });
+    const check = checkCopy(source, copy);
+    if (check.ok)
+        return { newVersionId, check: check.detail };
+    if (check.encryption && !written.corrective) {
+        const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
+        const again = { ...item, current: ours, source };
+        const guard = new WriteGuard(silentLogger);
+        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, options.copy, guard);
+        const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
+        if (result && 'newVersionId' in result) {
+            return {
+                newVersionId: result.newVersionId,
+                check: `${result.check}, with the source's encryption`,
+            };
+        }
+        throw (result?.error ??
+            new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
+    }
+    if (written.landed.unseen) {
+        throw new RaceError(item.key, `another writer wrote ${newVersionId} between planning and the write (a retried write ` +
+            `met it: 412; it is not a copy of the source: ${check.detail}); it is current now`);
+    }
+    throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
+}
+/**
+ * One copy of a version to a key, confirmed from the listing as a rollback's writes are: the
+ * path a restore drill takes into a scratch key. Throws what the confirmation found.
+ */
+async function copyConfirmed(s3, where, request, options) {
+    const landed = await copyVersion(s3, where, request, options.copy, options.guard);
+    const item = {
+        key: request.key,
+        action: 'restore',
+        current: request.expected,
+        wanted: request.wanted,
+        source: request.source,
+    };
+    const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy });
+    if (!result)
+        throw new Error(`${request.key}: the copy could not be confirmed`);
+    if ('error' in result)
+        throw result.error;
+    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
+}
+/**
+ * Pure: checks a new version against its source from two HeadObjects: the content rule (size,
+ * then a full-object checksum, then an ETag that is the content's MD5; unproven beyond size
+ * when neither can tell), and the encryption, so a KMS-encrypted source does not become SSE-S3.
+ */
+function checkCopy(source, copy) {
+    if (source.size !== copy.size) {
+        return { ok: false, detail: `size ${copy.size} differs from the source's ${source.size}` };
+    }
+    if ((source.serverSideEncryption ?? 'none') !== (copy.serverSideEncryption ?? 'none') ||
+        source.kmsKeyId !== copy.kmsKeyId) {
+        const what = (f) => [f.serverSideEncryption ?? 'none', f.kmsKeyId].filter(Boolean).join(' ');
+        return {
+            ok: false,
+            encryption: true,
+            detail: `encryption ${what(copy)} differs from the source's ${what(source)}`,
+        };
+    }
+    const verdict = (0,content/* sameBytes */.e)(source, copy, 'head');
+    if (verdict.same === false) {
+        return {
+            ok: false,
+            detail: verdict.how.replace(' differs from ', " differs from the source's "),
+        };
+    }
+    return { ok: true, detail: verdict.same ? verdict.how : 'size' };
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
+
+const ACTIONS = {
+    restore: 'restored',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+};
+/** The manifest row for a planned item, before (or without) any write. */
+function plannedOutcome(item) {
+    const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: ACTIONS[item.action],
+        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        restoredVersionId: wanted?.versionId ?? null,
+        newVersionId: null,
+        size: item.source?.size ?? wanted?.size ?? null,
+        eTag: item.source?.eTag ?? wanted?.eTag ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+}
+/** Prefix runs: at most this many keys are listed in the `manifest` output itself. */
+const INLINE_KEYS = 1000;
+function buildManifest(bucket, target, dryRun, keys) {
+    return {
+        bucket,
+        target: target.kind === 'time'
+            ? { toTime: target.at.toISOString() }
+            : target.origin
+                ? { snapshot: target.origin.ref, snapshotId: target.origin.id }
+                : { versionIds: Object.fromEntries(target.versions) },
+        dryRun,
+        keys,
+    };
+}
+/** Keys this run changed, also when the manifest leaves out its keys. */
+function changedTotal(manifest) {
+    return manifest.summary?.written ?? changedCount(manifest.keys);
+}
+/** Keys whose current version this run changed. */
+function changedCount(outcomes) {
+    return outcomes.filter((o) => o.newVersionId !== null).length;
+}
+/**
+ * `key=versionId` lines of what was current before the run (empty: the key did not exist).
+ * Passed back as `version-ids` with `if-missing: delete`, they undo the run.
+ */
+function undoVersionIds(outcomes) {
+    return outcomes.map(undoLine).join('\n');
+}
+function undoLine(o) {
+    return `${o.key}=${o.previousVersionId ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/write/putback.ts
+
 
 
 
@@ -40742,19 +41196,19 @@ async function putBack(s3, where, settings, run, options, log) {
     }
     shown.push({ key: '(every other key)', state: 'not changed' });
     const { failure } = options;
-    return new errors/* RestoreError */.DZ(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
+    return new RestoreError(failure.error, failure.item?.key ?? '(unknown)', shown, options.states.path);
 }
 /** Pure: whether a candidate's write is the current entry of its key (and so to be put back). */
 function examine(entries, c) {
     const [newest] = entries;
     const planned = c.item.current?.versionId;
-    if (c.error instanceof errors/* RaceError */.CL)
+    if (c.error instanceof RaceError)
         return { state: `left as is: ${(0,errors/* errorMessage */.gJ)(c.error)}` };
     if (c.newVersionId !== undefined && !c.unsure) {
         if (newest?.versionId === c.newVersionId)
             return { ours: newest };
         return {
-            state: `left as is: changed by another writer after this run (now ${(0,engine_select/* describe */.q0)(newest)}); ` +
+            state: `left as is: changed by another writer after this run (now ${(0,history_select/* describe */.q0)(newest)}); ` +
                 `this run's ${c.newVersionId} stays in the history`,
         };
     }
@@ -40762,18 +41216,18 @@ function examine(entries, c) {
         return { state: `not changed (the write failed: ${(0,errors/* errorMessage */.gJ)(c.error ?? 'no reply')})` };
     }
     const ours = newest !== undefined && madeBy(newest, c.item);
-    if (ours && entries[(0,engine_confirm/* ownCopies */.uD)(entries, c.attempts, planned)]?.versionId === planned) {
+    if (ours && entries[ownCopies(entries, c.attempts, planned)]?.versionId === planned) {
         return { ours: newest };
     }
     return {
-        state: `left as is: changed by another writer (now ${(0,engine_select/* describe */.q0)(newest)}, planned on ${(0,engine_select/* describe */.q0)(c.item.current)})`,
+        state: `left as is: changed by another writer (now ${(0,history_select/* describe */.q0)(newest)}, planned on ${(0,history_select/* describe */.q0)(c.item.current)})`,
     };
 }
 /** Whether an entry is what the planned write makes: a delete marker, or a copy of `wanted`. */
 function madeBy(entry, item) {
     if (item.action === 'delete')
         return entry.isDeleteMarker;
-    return !!item.wanted && (0,engine_confirm/* sameWrite */.WV)(entry, item.wanted);
+    return !!item.wanted && sameWrite(entry, item.wanted);
 }
 async function putBackChunk(s3, where, settings, guard, chunk, options, record) {
     if (chunk.length === 0)
@@ -40808,13 +41262,16 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
         const failed = [];
         await (0,pool/* eachLimit */.h)(todo, options.concurrency, async ({ ours, item }) => {
             try {
-                written.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+                written.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
             catch (error) {
                 failed.push({ ours, item, error });
             }
         });
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, written, options.walk)) {
+        for (const result of await confirmWrites(s3, where, written, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item } = result.written;
             await record({
                 key: item.key,
@@ -40850,29 +41307,29 @@ async function writeBack(s3, where, settings, guard, back, options, record) {
     }
 }
 function putBackTo(back, newVersionId) {
-    return (`put back to ${(0,engine_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
+    return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
 function reverse(item, ours) {
     const previous = item.current;
-    return (0,engine_select/* isAbsent */.W0)(previous)
+    return (0,history_select/* isAbsent */.W0)(previous)
         ? { key: item.key, action: 'delete', current: ours, wanted: previous }
         : { key: item.key, action: 'restore', current: ours, wanted: previous };
 }
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
     return (`NOT put back: ${(0,errors/* errorMessage */.gJ)(e)}; this run's ${back?.current?.versionId} is current, ` +
-        `${(0,engine_select/* describe */.q0)(back?.wanted)} is in the history`);
+        `${(0,history_select/* describe */.q0)(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;
-    const undo = `${c?.item.key ?? ''}=${(0,engine_select/* isAbsent */.W0)(before) ? '' : (before?.versionId ?? '')}`;
+    const undo = `${c?.item.key ?? ''}=${(0,history_select/* isAbsent */.W0)(before) ? '' : (before?.versionId ?? '')}`;
     return (`unknown: its versions could not be listed to put it back (${(0,errors/* errorMessage */.gJ)(error)}); ` +
         `to put it back run a rollback with 'version-ids' "${undo}" and 'if-missing' delete`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/apply.ts
+;// CONCATENATED MODULE: ./src/engine/write/apply.ts
 
 
 
@@ -40884,11 +41341,11 @@ function unknown(c, error) {
 async function recordWrite(stores, item, confirmed) {
     const { newVersionId, check } = confirmed;
     await stores.journal.write({ item, newVersionId });
-    await stores.outcomes.write({ ...(0,engine_manifest/* plannedOutcome */.pV)(item), newVersionId, check });
+    await stores.outcomes.write({ ...plannedOutcome(item), newVersionId, check });
 }
 /** Writes every planned key, all or nothing. Returns the number of keys written. */
 async function applyPlan(s3, where, settings, plan, stores, options, log) {
-    const guard = new engine_guard/* WriteGuard */.j(log);
+    const guard = new WriteGuard(log);
     const progress = new lib_progress/* Progress */.k('Restored', options.total, log);
     const batchSize = options.batch ?? 1000;
     const pending = [];
@@ -40897,7 +41354,10 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
         const batch = pending.splice(0);
         if (batch.length === 0)
             return;
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, batch, options.walk)) {
+        for (const result of await confirmWrites(s3, where, batch, {
+            copy: settings,
+            walk: options.walk,
+        })) {
             const { item, landed } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: landed.attempts, newVersionId: landed.versionId, ...result });
@@ -40913,7 +41373,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     try {
         await (0,pool/* eachLimit */.h)(plan, options.concurrency, async (item) => {
             try {
-                pending.push({ item, landed: await (0,write/* writeItem */.F3)(s3, where, item, settings, guard) });
+                pending.push({ item, landed: await writeItem(s3, where, item, settings, guard) });
             }
             catch (error) {
                 failed.push({ item, attempts: Number.MAX_SAFE_INTEGER, error, unsure: true });
@@ -40945,51 +41405,7 @@ async function applyPlan(s3, where, settings, plan, stores, options, log) {
     return stores.journal.count;
 }
 
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-
-
-/**
- * One key: `decide()` on its history; for a restore, a HeadObject of the source when the
- * listing cannot tell whether it can be copied, and of both versions when they have the same
- * size but different ETags (the current one may be a copy of it after all).
- */
-async function resolveKey(s3, request, key, entries) {
-    const decided = (0,eligibility/* decide */.LD)(key, entries, request.target, request.ifMissing);
-    if ('problem' in decided || decided.action !== 'restore' || !decided.wanted)
-        return decided;
-    const { wanted, current } = decided;
-    const same = (0,eligibility/* mayBeSame */.Lx)(current, wanted);
-    if (!request.checkSources && !(0,eligibility/* needsSourceCheck */.NU)(wanted) && !same)
-        return decided;
-    let source;
-    try {
-        source = await head(s3, request, wanted);
-    }
-    catch (e) {
-        return { key, problem: `version ${wanted.versionId} cannot be read: ${(0,errors/* errorMessage */.gJ)(e)}` };
-    }
-    const problem = (0,eligibility/* sourceProblem */.Nj)(wanted.versionId, source);
-    if (problem)
-        return { key, problem };
-    decided.source = source;
-    if (same && current && (0,eligibility/* sameContent */.Cm)(await head(s3, request, current), source)) {
-        decided.action = 'unchanged';
-    }
-    return decided;
-}
-function head(s3, request, entry) {
-    return (0,objects/* headVersion */.xW)(s3, {
-        bucket: request.bucket,
-        key: entry.key,
-        versionId: entry.versionId,
-        expectedBucketOwner: request.expectedBucketOwner,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/engine/scan.ts
+;// CONCATENATED MODULE: ./src/engine/plan/scan.ts
 
 
 
@@ -41028,7 +41444,7 @@ observe) {
         else {
             result.actions[resolved.action]++;
             await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${(0,engine_select/* describe */.q0)(resolved.current)}; target: ${(0,engine_select/* describe */.q0)(resolved.wanted)})`;
+            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
             if (each)
                 log.info(line);
             else
@@ -41037,7 +41453,7 @@ observe) {
                 await stores.plan.write(resolved);
             }
             else {
-                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(resolved));
+                await stores.outcomes.write(plannedOutcome(resolved));
             }
         }
         progress.add(1, line());
@@ -41046,18 +41462,123 @@ observe) {
     return result;
 }
 
-// EXTERNAL MODULE: ./src/engine/planfile.ts
-var planfile = __nccwpck_require__(2709);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
+/**
+ * Saved plans: a dry run records, per key, the entry it saw current, the action and the version
+ * to restore, in a sealed file (lib/sealed). A run given that file (`plan-file`) plans again with
+ * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
+ * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
+ */
+
+
+
+
+const FORMAT = { format: 's3-rollback-plan', version: 1 };
+function lineOf(item) {
+    const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
+    const wanted = (0,history_select/* isAbsent */.W0)(item.wanted) ? undefined : item.wanted;
+    return {
+        key: item.key,
+        action: item.action,
+        current: item.current ? entry(item.current) : null,
+        wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
+    };
+}
+/** What must be the same for a key to be "as the plan saw it". */
+function signature(line) {
+    const current = line.current
+        ? `${line.current.deleteMarker ? 'marker ' : ''}${line.current.versionId}`
+        : 'nothing';
+    return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
+}
+/** A dry run's plan, written as the keys are resolved. */
+class PlanRecorder {
+    writer;
+    constructor(writer) {
+        this.writer = writer;
+    }
+    static async create(dir, header) {
+        const writer = await sealed/* SealedWriter */.S1.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
+            ...FORMAT,
+            ...header,
+        });
+        return new PlanRecorder(writer);
+    }
+    record(item) {
+        return this.writer.write(lineOf(item));
+    }
+    /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
+    async close() {
+        const sha256 = await this.writer.close();
+        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+    }
+}
+/** Keys named in a stale-plan error (the count is always given). */
+const MOVED_KEPT = 100;
+/**
+ * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
+ * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ */
+async function loadPlan(file, bucket) {
+    const contents = await (0,sealed/* openSealed */.j5)(file, {
+        ...FORMAT,
+        describe: `plan file ${file}`,
+    });
+    const { header } = contents;
+    if (header.bucket !== bucket) {
+        throw new sealed/* SealedFileError */.DS(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
+    }
+    const expected = new Map();
+    const versions = new Map();
+    for await (const line of contents.values) {
+        expected.set(line.key, signature(line));
+        if ('versionIds' in header.target)
+            versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const target = 'toTime' in header.target
+        ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
+        : { kind: 'versions', versions, origin: header.target.snapshot };
+    const moved = [];
+    let movedCount = 0;
+    const seen = new Set();
+    const report = (key, problem) => {
+        movedCount++;
+        if (moved.length < MOVED_KEPT)
+            moved.push({ key, problem });
+    };
+    return {
+        header,
+        digest: (contents.sha256 ?? '').slice(0, 12),
+        target,
+        keys: header.prefix === undefined ? [...expected.keys()] : [],
+        check(item) {
+            seen.add(item.key);
+            const want = expected.get(item.key);
+            const now = signature(lineOf(item));
+            if (want === undefined)
+                report(item.key, `new since the plan (now ${now})`);
+            else if (want !== now)
+                report(item.key, `planned ${want}; now ${now}`);
+        },
+        finish() {
+            for (const key of expected.keys()) {
+                if (!seen.has(key))
+                    report(key, 'in the plan, but not listed now');
+            }
+            if (movedCount > 0)
+                throw new StalePlanError(file, moved, movedCount);
+        },
+    };
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var client_s3_control_dist_cjs = __nccwpck_require__(2619);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __nccwpck_require__(6955);
 // EXTERNAL MODULE: ./src/s3/client.ts
-var s3_client = __nccwpck_require__(511);
+var s3_client = __nccwpck_require__(7917);
 ;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
  * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
@@ -41155,7 +41676,7 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
-;// CONCATENATED MODULE: ./src/engine/batch-report.ts
+;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
  * report prefix lists the result files; each CSV row is Bucket, Key (URL-encoded), VersionId,
@@ -41165,7 +41686,7 @@ const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 /** Every task row of a job's report; none when the job wrote no report (it never ran). */
 async function fetchReport(s3, bucket, prefix, jobId) {
-    const manifest = await batch_report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
+    const manifest = await report_text(s3, bucket, `${prefix}/job-${jobId}/manifest.json`);
     if (manifest === undefined)
         return [];
     const files = JSON.parse(manifest).Results ?? [];
@@ -41173,14 +41694,14 @@ async function fetchReport(s3, bucket, prefix, jobId) {
     for (const file of files) {
         if (!file.Key)
             continue;
-        for (const cells of parseCsv((await batch_report_text(s3, bucket, file.Key)) ?? '')) {
+        for (const cells of parseCsv((await report_text(s3, bucket, file.Key)) ?? '')) {
             const [, key = '', versionId = '', status = '', httpStatus = '', errorCode = '', message = '',] = cells;
             rows.push({ key: decodeKey(key), versionId, status, httpStatus, errorCode, message });
         }
     }
     return rows;
 }
-async function batch_report_text(s3, bucket, key) {
+async function report_text(s3, bucket, key) {
     try {
         const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
@@ -41244,9 +41765,7 @@ function parseCsv(input) {
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
-// EXTERNAL MODULE: ./src/engine/layout.ts
-var layout = __nccwpck_require__(3638);
-;// CONCATENATED MODULE: ./src/engine/batch-split.ts
+;// CONCATENATED MODULE: ./src/engine/batch/split.ts
 /**
  * Which writer takes each key of a plan under `engine: batch-operations`, and the jobs'
  * manifests: one CSV per storage class, written to a file as the plan is read.
@@ -41269,9 +41788,9 @@ function writerOf(item, copy) {
     const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold);
     if ((wanted.size ?? 0) > limit)
         return 'runner'; // the job's copies stop at 5 GB
-    if ((0,layout/* isMultipartETag */.aL)(wanted.eTag))
+    if (isMultipartETag(wanted.eTag))
         return 'runner'; // only the runner keeps the part layout
-    if (eligibility/* ARCHIVE_CLASSES */.CP.has(wanted.storageClass ?? ''))
+    if (ARCHIVE_CLASSES.has(wanted.storageClass ?? ''))
         return 'runner'; // a restored copy: runner
     if (item.source?.sseCustomerAlgorithm)
         return 'runner'; // SSE-C: not in Batch Operations
@@ -41354,7 +41873,7 @@ function describeWriters(w) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/batch.ts
+;// CONCATENATED MODULE: ./src/engine/batch/jobs.ts
 /**
  * `engine: batch-operations`: the same plan, a second writer. Copies that S3 Batch Operations
  * can make (versions up to 5 GB, uploaded in one part, not archived) go to copy jobs, one per
@@ -41369,6 +41888,7 @@ function describeWriters(w) {
  * 5. on any failure every key the jobs and this process changed is put back (or, with
  *    `batch-put-back: false`, each key's state is reported for a re-run to converge).
  */
+
 
 
 
@@ -41423,13 +41943,13 @@ async function applyWithBatch(s3, control, where, copy, batch, stores, options, 
             for (const job of created) {
                 job.state = await waitFor(control, batch, job.id, (s) => s === 'Suspended' || FINAL_STATUSES.has(s), sleep);
                 if (job.state.status !== 'Suspended') {
-                    throw new errors/* BatchJobError */.g5(job.id, job.state.status, job.state.reasons, [], 'was not created');
+                    throw new BatchJobError(job.id, job.state.status, job.state.reasons, [], 'was not created');
                 }
             }
         }
         catch (e) {
             await cancel(control, batch, created, 'the rollback stopped before its first write');
-            throw e instanceof errors/* BatchJobError */.g5
+            throw e instanceof BatchJobError
                 ? e
                 : new errors/* StepError */.zg('creating the copy jobs', `s3://${where.bucket}`, e);
         }
@@ -41483,7 +42003,7 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     const size = options.batch ?? 1000;
     let chunk = [];
     const flush = async () => {
-        for (const result of await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, chunk, options.walk)) {
+        for (const result of await confirmWrites(s3, where, chunk, { copy, walk: options.walk })) {
             const { item } = result.written;
             if ('error' in result) {
                 failed.push({ item, attempts: 2, unsure: true, error: result.error });
@@ -41506,13 +42026,13 @@ async function confirmJobs(s3, where, copy, batch, jobs, stores, options, log) {
     if (failed.length === 0 && !jobFailed)
         return stores.journal.count;
     const job = jobFailed ?? jobs[0];
-    const error = new errors/* BatchJobError */.g5(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
+    const error = new BatchJobError(job.id, job.state?.status ?? 'unknown', job.state?.reasons ?? [], job.failedTasks, failed.length > 0 ? `left ${failed.length} key(s) not restored` : 'failed');
     await stores.journal.flush();
     if (!batch.putBack) {
         throw await reportStates(stores, failed, error);
     }
     log.warning(`${(0,errors/* errorMessage */.gJ)(error)}; putting back every key this run changed`);
-    throw await putBack(s3, where, copy, { guard: new engine_guard/* WriteGuard */.j(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
+    throw await putBack(s3, where, copy, { guard: new WriteGuard(log), journal: stores.journal, candidates: failed }, { failure: { item: failed[0]?.item, error }, states: stores.states, ...options }, log);
 }
 /** `batch-put-back: false`: every key's state, and how a re-run converges. */
 async function reportStates(stores, failed, error) {
@@ -41544,7 +42064,7 @@ async function waitFor(control, batch, jobId, done, sleep, log) {
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            throw new errors/* BatchJobError */.g5(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
+            throw new BatchJobError(jobId, state.status, state.reasons, [], `did not finish within batch-timeout`);
         }
         await sleep(Math.min(pause, left));
         pause = Math.min(pause * 1.5, Math.max(batch.pollIntervalMs, 60_000));
@@ -41558,9 +42078,91 @@ async function cancel(control, batch, jobs, why) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine/target.ts
-var target = __nccwpck_require__(6681);
+// EXTERNAL MODULE: ./src/settings/names.ts
+var names = __nccwpck_require__(5603);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(3227);
+;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
+
+
+
+async function resolveTarget(s3, settings) {
+    const { target } = settings;
+    if (target.kind === 'time' || target.kind === 'versions')
+        return { settings: { ...settings, target } };
+    if (target.kind === 'plan') {
+        const plan = await loadPlan(target.file, settings.bucket);
+        const { header } = plan;
+        return {
+            settings: {
+                ...settings,
+                target: plan.target,
+                keys: plan.keys,
+                prefix: header.prefix,
+                ifMissing: header.ifMissing,
+            },
+            plan,
+        };
+    }
+    return { settings: await fromSnapshot(s3, settings, target.ref) };
+}
+/**
+ * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
+ * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
+ * some keys of the snapshot.
+ */
+async function fromSnapshot(s3, settings, ref) {
+    const id = await (0,snapshots/* resolveRef */.qE)(s3, settings.snapshotStore, ref);
+    const { header, values } = await (0,snapshots/* openSnapshot */.r3)(s3, settings.snapshotStore, id, settings.bucket);
+    const versions = new Map();
+    for await (const line of values)
+        versions.set(line.key, line.versionId);
+    const origin = { ref, id };
+    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    if (settings.keys.length === 0) {
+        return {
+            ...settings,
+            target: { kind: 'versions', versions, origin },
+            keys: prefix === undefined ? [...versions.keys()] : [],
+            prefix,
+        };
+    }
+    const picked = new Map();
+    for (const key of settings.keys) {
+        const inScope = prefix !== undefined && key.startsWith(prefix);
+        if (!versions.has(key) && !inScope) {
+            throw new errors/* InputError */.dz(names/* Inputs */.G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+        }
+        picked.set(key, versions.get(key) ?? null);
+    }
+    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+}
+
+;// CONCATENATED MODULE: ./src/engine/record/tap.ts
+/** `journal`, with every entry also handed to `seen` once it is journalled. */
+function tapJournal(journal, seen) {
+    return {
+        async write(entry) {
+            await journal.write(entry);
+            await seen(entry);
+        },
+        get count() {
+            return journal.count;
+        },
+        get path() {
+            return journal.path;
+        },
+        read: () => journal.read(),
+        flush: () => journal.flush(),
+        close: () => journal.close(),
+        remove: () => journal.remove(),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/rollback.ts
+
+
 
 
 
@@ -41601,7 +42203,7 @@ function memoryStores() {
 async function rollback(s3, asked, log, options = {}) {
     const { bucket, expectedBucketOwner, dryRun } = asked;
     await (0,objects/* requireVersioning */.Wy)(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await (0,target/* resolveTarget */.u)(s3, asked).catch((e) => {
+    const { settings, plan } = await resolveTarget(s3, asked).catch((e) => {
         throw e instanceof errors/* InputError */.dz || e instanceof errors/* SnapshotError */.JC || e instanceof sealed/* SealedFileError */.DS
             ? e
             : new errors/* StepError */.zg('reading the target', describeTarget(asked), e);
@@ -41614,6 +42216,8 @@ async function rollback(s3, asked, log, options = {}) {
         ? { keys: settings.keys }
         : (0,sources/* prefixSelection */.Bu)(prefix, bucket, settings.snapshotStore);
     const stores = options.stores ?? (prefix === undefined ? memoryStores() : await fileStores());
+    if (options.onWrite)
+        stores.journal = tapJournal(stores.journal, options.onWrite);
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
     const observe = async (item) => {
         plan?.check(item);
@@ -41629,7 +42233,7 @@ async function rollback(s3, asked, log, options = {}) {
             if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
                 log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
             }
-            const request = { ...settings, checkSources: dryRun };
+            const request = { ...settings, checkSources: dryRun, copies: options.copies };
             const source = (0,sources/* histories */.l3)(s3, where, selection);
             const each = prefix === undefined;
             const found = await scan(s3, request, source, stores, settings.concurrency, log, each, observe);
@@ -41656,7 +42260,7 @@ async function rollback(s3, asked, log, options = {}) {
             writers = await splitOf(stores.plan, settings.copy);
         if (dryRun || planned === 0) {
             for await (const item of stores.plan.read())
-                await stores.outcomes.write((0,engine_manifest/* plannedOutcome */.pV)(item));
+                await stores.outcomes.write(plannedOutcome(item));
         }
         else if (batch && writers && writers.jobs.length > 0) {
             const control = options.control ?? createControlClient(settings.s3);
@@ -41705,7 +42309,7 @@ function describeTarget(settings) {
 /** A dry run's plan file: next to the manifest of a prefix run, else in a new directory. */
 async function planRecorder(settings, stores) {
     const { target } = settings;
-    return planfile/* PlanRecorder */.E.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
+    return PlanRecorder.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
         bucket: settings.bucket,
         createdAt: new Date().toISOString(),
         target: target.kind === 'time'
@@ -41727,7 +42331,7 @@ async function cleanUp(stores, error) {
     if (error === undefined) {
         await stores.states.remove();
     }
-    else if (!(error instanceof errors/* RestoreError */.DZ)) {
+    else if (!(error instanceof RestoreError)) {
         await (0,promises_.rm)(stores.dir, { recursive: true, force: true });
     }
     else {
@@ -41746,10 +42350,10 @@ function check(result, prefix) {
         const problems = [...result.problems];
         if (more > 0)
             problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
-        throw new errors/* PlanError */.W6(problems);
+        throw new PlanError(problems);
     }
     if (prefix !== undefined && result.keys === 0) {
-        throw new errors/* PlanError */.W6([
+        throw new PlanError([
             {
                 key: prefix,
                 problem: 'no key has any version under this prefix (prefixes are case-sensitive)',
@@ -41763,7 +42367,7 @@ function check(result, prefix) {
  */
 async function manifestOf(settings, result, written, outcomes) {
     const { bucket, target, dryRun, prefix } = settings;
-    const omitted = prefix !== undefined && result.keys > engine_manifest/* INLINE_KEYS */.$T;
+    const omitted = prefix !== undefined && result.keys > INLINE_KEYS;
     const rows = [];
     if (!omitted)
         for await (const row of outcomes.read())
@@ -41776,7 +42380,7 @@ async function manifestOf(settings, result, written, outcomes) {
             : a.key > b.key
                 ? 1
                 : 0);
-    const manifest = (0,engine_manifest/* buildManifest */.u1)(bucket, target, dryRun, rows);
+    const manifest = buildManifest(bucket, target, dryRun, rows);
     if (prefix === undefined)
         return manifest;
     const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes);
@@ -41801,7 +42405,7 @@ async function writeUndo(outcomes) {
     const file = await (0,promises_.open)(path, 'w');
     try {
         for await (const row of outcomes.read())
-            await file.write(`${(0,engine_manifest/* undoLine */.Fm)(row)}\n`);
+            await file.write(`${undoLine(row)}\n`);
     }
     finally {
         await file.close();
@@ -41809,10 +42413,387 @@ async function writeUndo(outcomes) {
     return path;
 }
 
+// EXTERNAL MODULE: ./src/history/runs.ts
+var runs = __nccwpck_require__(2154);
+;// CONCATENATED MODULE: ./src/engine/record/id.ts
+
+/** A run record's ID: the run's start (UTC, to the second) and 6 random hex digits. */
+function newRunId(startedAt) {
+    const stamp = startedAt
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/record/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** rollback(), with the recent run records read first and this run's record written after. */
+async function recordedRollback(s3, settings, log, options) {
+    const now = options.now ?? (() => new Date());
+    const startedAt = now();
+    const copies = await readCopies(s3, settings, log);
+    if (settings.dryRun)
+        return rollback(s3, settings, log, { ...options.run, copies });
+    const dir = await (0,jsonl/* runDirectory */.xw)();
+    const lines = await FileStore.create((0,external_node_path_.join)(dir, 'record.jsonl'));
+    const onWrite = (entry) => lines.write(run_lineOf(entry));
+    let manifest;
+    let failure;
+    try {
+        manifest = await rollback(s3, settings, log, { ...options.run, copies, onWrite });
+    }
+    catch (e) {
+        failure = e;
+    }
+    try {
+        const wrote = manifest
+            ? changedTotal(manifest) > 0
+            : failure instanceof RestoreError || lines.count > 0;
+        if (wrote) {
+            const outcome = manifest
+                ? 'done'
+                : failure instanceof RestoreError && (await everyKeyPutBack(failure))
+                    ? 'put back'
+                    : 'failed';
+            const id = newRunId(startedAt);
+            const header = {
+                ...runs/* RUN_FORMAT */.i4,
+                id,
+                bucket: settings.bucket,
+                startedAt: startedAt.toISOString(),
+                finishedAt: now().toISOString(),
+                by: options.by,
+                target: targetOf(settings),
+                scope: settings.prefix === undefined
+                    ? { keys: settings.keys.length }
+                    : { prefix: settings.prefix },
+                outcome,
+                written: lines.count,
+                ...(failure === undefined ? {} : { error: (0,errors/* errorMessage */.gJ)(failure).split('\n')[0] }),
+            };
+            const uri = await save(s3, settings, header, lines, (0,external_node_path_.join)(dir, `${id}.jsonl.gz`)).catch((e) => {
+                log.warning(`Could not save the run record in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')}: ` +
+                    `${(0,errors/* errorMessage */.gJ)(e)}; a later run may copy this run's keys again`);
+                return undefined;
+            });
+            if (uri) {
+                log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`);
+                options.saved?.(uri);
+                if (manifest)
+                    manifest.record = uri;
+            }
+        }
+    }
+    finally {
+        await lines.close();
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    if (manifest === undefined)
+        throw failure;
+    return manifest;
+}
+/** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
+async function readCopies(s3, settings, log) {
+    const { prefix, keys } = settings;
+    const listed = new Set(keys);
+    const wanted = prefix !== undefined
+        ? (key) => key.startsWith(prefix)
+        : listed.size > 0
+            ? (key) => listed.has(key)
+            : () => true;
+    try {
+        const copies = await (0,runs/* recentCopies */.v2)(s3, settings.snapshotStore, settings.bucket, wanted);
+        if (copies.runs > 0) {
+            log.info(`Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`);
+        }
+        return copies;
+    }
+    catch (e) {
+        log.warning(`Could not read the run records in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')} ` +
+            `(${(0,errors/* errorMessage */.gJ)(e)}); planning without them: a key whose restored copy only a record ` +
+            'can show (SSE-KMS ETags) is copied again');
+        return undefined;
+    }
+}
+/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+function run_lineOf({ item, newVersionId }) {
+    const copy = item.action === 'restore' ? item.wanted : undefined;
+    return {
+        key: item.key,
+        newVersionId,
+        sourceVersionId: copy?.versionId ?? null,
+        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        ...(copy?.size === undefined ? {} : { size: copy.size }),
+    };
+}
+function targetOf(settings) {
+    const { target } = settings;
+    if (target.kind === 'time')
+        return { toTime: target.at.toISOString() };
+    if (target.kind === 'snapshot')
+        return { snapshot: target.ref };
+    if (target.kind === 'plan')
+        return { plan: target.file };
+    if (target.origin)
+        return { snapshot: target.origin.ref, snapshotId: target.origin.id };
+    return { versionIds: target.versions.size };
+}
+/** Whether a failed run put back every key it changed (none is left NOT put back or unknown). */
+async function everyKeyPutBack(error) {
+    const bad = (s) => /^(NOT put back|unknown)/.test(s.state);
+    if (error.statesFile) {
+        for await (const state of (0,jsonl/* readJsonLines */.sS)(error.statesFile)) {
+            if (bad(state))
+                return false;
+        }
+        return true;
+    }
+    return !error.finalStates.some(bad);
+}
+async function save(s3, settings, header, lines, file) {
+    await lines.close();
+    const writer = await sealed/* SealedWriter */.S1.create(file, header, { gzip: true });
+    for await (const line of lines.read())
+        await writer.write(line);
+    await writer.close();
+    return (0,runs/* saveRun */.BQ)(s3, settings.snapshotStore, file, header.id);
+}
+
+;// CONCATENATED MODULE: ./src/engine/index.ts
+/**
+ * The engine's front door: everything outside src/engine/ imports it from here, and nothing
+ * else (a test holds the line). How a rollback runs, in the order of the folders:
+ *
+ * - plan/: the target (a time, versions, a snapshot or a saved plan) → one history per key
+ *   (history/sources) → `decide()`, the one rule of what a key needs (decide.ts) → a HeadObject
+ *   where only that can tell (resolve.ts) → the plan, spilled by scan.ts.
+ * - write/: each planned write (write.ts, multipart.ts) under the store's condition (guard.ts),
+ *   confirmed from the listing (confirm.ts), and on failure every key put back (putback.ts).
+ * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
+ * - run/: a run's working files, what is kept of them, and its undo file.
+ * - record/: the run record each writing run leaves in the snapshot store (history/runs.ts),
+ *   and the recent records read before planning.
+ */
+
+
+
+
+
+
+
+
+
 
 /***/ }),
 
-/***/ 2132:
+/***/ 3683:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sameBytes)
+/* harmony export */ });
+/* unused harmony export unquote */
+/**
+ * The one content rule: do two versions hold the same bytes, and how do we know. Planning,
+ * confirmation, the corrective copy, put-back, diff and verify all ask this function (pure).
+ */
+/**
+ * Pure: whether `a` and `b` hold the same bytes.
+ * 1. Different sizes: different.
+ * 2. Full-object checksums of the same algorithm on both: equal or not.
+ * 3. Equal ETags: same (a copy keeps its source's ETag when it keeps its part layout; an MD5
+ *    or a part-wise MD5 does not collide by chance).
+ * 4. Different ETags that are both the content's MD5 (one part, and HeadObjects that show
+ *    neither SSE-KMS nor SSE-C): different.
+ * 5. Otherwise unproven: a multipart ETag, encryption whose ETag is not an MD5, or facts from a
+ *    listing (`from: 'listing'`), which does not show encryption: the ETags may be KMS ones.
+ */
+function sameBytes(a, b, from) {
+    if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
+        return { same: false, how: `size ${b.size} differs from ${a.size}` };
+    }
+    const x = a.checksum;
+    const y = b.checksum;
+    if (x && y && x.algorithm === y.algorithm && x.type !== 'COMPOSITE' && y.type !== 'COMPOSITE') {
+        return x.value === y.value
+            ? { same: true, how: `size and ${x.algorithm} checksum` }
+            : { same: false, how: `${x.algorithm} checksum ${y.value} differs from ${x.value}` };
+    }
+    const tagA = unquote(a.eTag);
+    const tagB = unquote(b.eTag);
+    if (!tagA || !tagB)
+        return { same: undefined, how: 'an ETag is missing' };
+    if (tagA === tagB)
+        return { same: true, how: 'size and ETag' };
+    if (from === 'head' && md5Of(a) && md5Of(b))
+        return { same: false, how: `ETag ${b.eTag} differs from ${a.eTag}` };
+    return { same: undefined, how: 'the ETags differ but are not both the content\u2019s MD5' };
+}
+/** Whether a HeadObject's ETag is the MD5 of the content: one part, neither SSE-KMS nor SSE-C. */
+function md5Of(facts) {
+    const tag = unquote(facts.eTag) ?? '';
+    if (tag.includes('-') || facts.sseCustomerAlgorithm)
+        return false;
+    return !facts.serverSideEncryption?.startsWith('aws:kms');
+}
+/** An ETag without its quotes. */
+const unquote = (etag) => etag?.replace(/^"|"$/g, '');
+
+
+/***/ }),
+
+/***/ 2154:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BQ: () => (/* binding */ saveRun),
+/* harmony export */   bL: () => (/* binding */ RECENT_RUNS),
+/* harmony export */   i4: () => (/* binding */ RUN_FORMAT),
+/* harmony export */   sD: () => (/* binding */ runHeaders),
+/* harmony export */   v2: () => (/* binding */ recentCopies)
+/* harmony export */ });
+/* unused harmony exports runKey, listRuns, openRun */
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5423);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7769);
+/* harmony import */ var _lib_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4591);
+/**
+ * Run records: what each writing run did, kept in the snapshot store next to the snapshots.
+ *
+ *   <prefix>runs/<id>.jsonl.gz   one record per writing run; `id` is its start (UTC) and 6 hex
+ *                                digits, so the records list oldest first
+ *
+ * A record is a sealed, gzipped JSON Lines file (lib/sealed.ts), as a snapshot is: a header (who
+ * ran it, when, the target, the outcome), then one line per key the run wrote — "version X of K
+ * is this run's copy of version Y" (or its delete marker) — then the trailer. Later runs read the
+ * recent records: where a store's ETags cannot say that a key already holds the wanted version
+ * (SSE-KMS gives every copy a new ETag, and objects uploaded before 2025 have no checksum), the
+ * record can, since version IDs are never reused in a bucket with versioning enabled.
+ */
+
+
+
+
+
+const RUN_FORMAT = { format: 's3-rollback-run', version: 1 };
+/**
+ * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
+ * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
+ * is not recognised, which costs at most one more copy of that key (a redundant but correct
+ * write), after which the new record is recent again.
+ */
+const RECENT_RUNS = 100;
+const PREFIX = 'runs/';
+const runKey = (store, id) => `${store.prefix}${PREFIX}${id}.jsonl.gz`;
+/** Uploads a sealed record file; returns its S3 URI. */
+async function saveRun(s3, store, file, id) {
+    const key = runKey(store, id);
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
+        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The newest `limit` records of the store, newest first (the listing is read to its end). */
+async function listRuns(s3, store, limit = RECENT_RUNS) {
+    const prefix = `${store.prefix}${PREFIX}`;
+    const newest = [];
+    let token;
+    do {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .ListObjectsV2Command */ .u6x({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of out.Contents ?? []) {
+            const id = /^([^/]+)\.jsonl\.gz$/.exec(o.Key?.slice(prefix.length) ?? '')?.[1];
+            if (!id || !o.Key)
+                continue;
+            newest.push({ id, key: o.Key, lastModified: o.LastModified });
+            if (newest.length > limit)
+                newest.shift();
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return newest.reverse();
+}
+/** Opens a record by its key and checks its format and (as it is read) its seal. */
+async function openRun(s3, store, entry) {
+    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: entry.key }));
+    const body = out.Body;
+    try {
+        const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .openSealed */ .j5)(body, {
+            ...RUN_FORMAT,
+            gzip: true,
+            describe: `run record ${entry.id} (s3://${store.bucket}/${entry.key})`,
+        });
+        return Object.assign(contents, { close: () => void body.destroy() });
+    }
+    catch (e) {
+        body.destroy();
+        throw e;
+    }
+}
+/** The headers of the newest records, newest first (only the first line of each is read). */
+async function runHeaders(s3, store, limit = RECENT_RUNS) {
+    const entries = await listRuns(s3, store, limit);
+    const headers = entries.map(() => undefined);
+    await (0,_lib_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .eachLimit */ .h)(entries.map((entry, i) => ({ entry, i })), 8, async ({ entry, i }) => {
+        const contents = await openRun(s3, store, entry);
+        headers[i] = { entry, header: contents.header };
+        contents.close();
+    });
+    return headers.filter((h) => h !== undefined);
+}
+/** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
+async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
+    const byKey = new Map();
+    let size = 0;
+    let runs = 0;
+    const entries = await listRuns(s3, store, limit);
+    await (0,_lib_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .eachLimit */ .h)(entries, 8, async (entry) => {
+        const contents = await openRun(s3, store, entry);
+        if (contents.header.bucket !== bucket)
+            return contents.close();
+        runs++;
+        for await (const line of contents.values) {
+            if (!wanted(line.key) || line.newVersionId === 'null')
+                continue;
+            let versions = byKey.get(line.key);
+            if (!versions)
+                byKey.set(line.key, (versions = new Map()));
+            if (!versions.has(line.newVersionId))
+                size++;
+            versions.set(line.newVersionId, line.sourceVersionId);
+        }
+    });
+    return {
+        sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
+        size,
+        runs,
+    };
+}
+
+
+/***/ }),
+
+/***/ 9548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -41848,7 +42829,141 @@ function describe(entry) {
 
 /***/ }),
 
-/***/ 3720:
+/***/ 3227:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JR: () => (/* binding */ listPointers),
+/* harmony export */   Os: () => (/* binding */ saveSnapshot),
+/* harmony export */   S_: () => (/* binding */ uriOf),
+/* harmony export */   Td: () => (/* binding */ SNAPSHOT_FORMAT),
+/* harmony export */   qE: () => (/* binding */ resolveRef),
+/* harmony export */   r3: () => (/* binding */ openSnapshot)
+/* harmony export */ });
+/* unused harmony export readPointer */
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5423);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7769);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3872);
+/**
+ * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
+ * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
+ *
+ *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
+ *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
+ *
+ * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
+ * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
+ */
+
+
+
+
+
+
+const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
+function uriOf(store, key = '') {
+    return `s3://${store.bucket}/${store.prefix}${key}`;
+}
+const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
+const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
+/** Uploads a sealed snapshot file, then points its name at it. */
+async function saveSnapshot(s3, store, file, pointer) {
+    const key = fileKey(store, pointer.id);
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
+        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: pointerKey(store, pointer.name),
+        Body: `${JSON.stringify(pointer)}\n`,
+        ContentType: 'application/json',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The pointer of a name, or undefined when there is none. */
+async function readPointer(s3, store, name) {
+    try {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
+        return JSON.parse((await out.Body?.transformToString()) ?? '');
+    }
+    catch (e) {
+        if (isMissing(e))
+            return undefined;
+        throw e;
+    }
+}
+/** Every name in the store, with its pointer, sorted by name. */
+async function listPointers(s3, store) {
+    const names = [];
+    let token;
+    do {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .ListObjectsV2Command */ .u6x({
+            Bucket: store.bucket,
+            Prefix: `${store.prefix}names/`,
+            ContinuationToken: token,
+        }));
+        for (const o of out.Contents ?? []) {
+            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
+            if (name)
+                names.push(name);
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
+    return pointers
+        .filter((p) => p !== undefined)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
+async function resolveRef(s3, store, ref) {
+    const pointer = await readPointer(s3, store, ref);
+    if (pointer)
+        return pointer.id;
+    try {
+        await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .HeadObjectCommand */ .l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
+        return ref;
+    }
+    catch (e) {
+        if (!isMissing(e))
+            throw e;
+    }
+    const names = (await listPointers(s3, store)).map((p) => p.name);
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
+}
+/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
+async function openSnapshot(s3, store, id, bucket) {
+    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__/* .openSealed */ .j5)(out.Body, {
+        ...SNAPSHOT_FORMAT,
+        gzip: true,
+        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    });
+    if (contents.header.bucket !== bucket) {
+        ;
+        out.Body.destroy();
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+    }
+    return contents;
+}
+function isMissing(e) {
+    const name = e.name;
+    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_4__/* .httpStatus */ .nG)(e) === 404);
+}
+
+
+/***/ }),
+
+/***/ 1024:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -41857,7 +42972,7 @@ function describe(entry) {
 /* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
 /* unused harmony export historiesOf */
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9134);
+/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5676);
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
@@ -41971,386 +43086,21 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
-/***/ 6681:
+/***/ 5950:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ resolveTarget)
-/* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77);
-/* harmony import */ var _planfile_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2709);
-
-
-
-
-async function resolveTarget(s3, settings) {
-    const { target } = settings;
-    if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
-    if (target.kind === 'plan') {
-        const plan = await (0,_planfile_js__WEBPACK_IMPORTED_MODULE_3__/* .loadPlan */ .Y)(target.file, settings.bucket);
-        const { header } = plan;
-        return {
-            settings: {
-                ...settings,
-                target: plan.target,
-                keys: plan.keys,
-                prefix: header.prefix,
-                ifMissing: header.ifMissing,
-            },
-            plan,
-        };
-    }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
-}
-/**
- * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
- * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
- */
-async function fromSnapshot(s3, settings, ref) {
-    const id = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .resolveRef */ .qE)(s3, settings.snapshotStore, ref);
-    const { header, values } = await (0,_snapshot_store_js__WEBPACK_IMPORTED_MODULE_2__/* .openSnapshot */ .r3)(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
-    const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
-        return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
-        };
-    }
-    const picked = new Map();
-    for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
-        if (!versions.has(key) && !inScope) {
-            throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_settings_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
-        }
-        picked.set(key, versions.get(key) ?? null);
-    }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
-}
-
-
-/***/ }),
-
-/***/ 6943:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  kv: () => (/* binding */ copyVersion),
-  F3: () => (/* binding */ writeItem)
-});
-
-// UNUSED EXPORTS: addDeleteMarker
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/layout.ts
-var layout = __nccwpck_require__(3638);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
-// EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(9134);
-// EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
-;// CONCATENATED MODULE: ./src/engine/requests.ts
-/** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
-function copySource(bucket, key, versionId) {
-    const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
-}
-/**
- * CopyObject resets the storage class to STANDARD and the encryption to the bucket's default:
- * the class is the listed one; the encryption is the source's where planning read it (a KMS
- * key is kept), else the bucket default, which confirm.ts checks against the source when the
- * copy's ETag differs from it.
- */
-function storageAndEncryption(wanted, source) {
-    const kms = source?.serverSideEncryption?.startsWith('aws:kms') === true;
-    return {
-        StorageClass: (source?.storageClass ?? wanted.storageClass),
-        ServerSideEncryption: source?.serverSideEncryption,
-        SSEKMSKeyId: kms ? source?.kmsKeyId : undefined,
-        BucketKeyEnabled: kms ? source?.bucketKeyEnabled : undefined,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/multipart.ts
-/**
- * Multipart copies: UploadPartCopy with the source's own part boundaries, so the copy's ETag is
- * the source's (an MD5 of the part MD5s) and a later run can tell from a listing that the key is
- * already restored. Uploads this run opens are aborted when it cannot complete them, including
- * ones a retried CreateMultipartUpload opened without the run hearing of them.
- */
-
-
-
-
-
-
-
-
-/** How a source is to be copied in parts: its facts, tags and ranges. */
-async function prepare(s3, where, request, settings) {
-    const { wanted } = request;
-    const size = wanted.size ?? 0;
-    const ref = {
-        ...where,
-        key: request.sourceKey ?? request.key,
-        versionId: wanted.versionId,
-    };
-    const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
-    const head = await (0,objects/* headVersion */.xW)(s3, parts > 0 ? { ...ref, partNumber: 1 } : ref);
-    // A part's HeadObject carries the object's headers, but its length and checksum are the part's.
-    const firstPart = head.partsCount === parts ? head.size : undefined;
-    const facts = {
-        ...(request.source ?? head),
-        size,
-        checksum: request.source?.checksum,
-    };
-    const ranges = parts > 0 ? (0,layout/* sourceLayout */.iR)(size, parts, firstPart) : (0,layout/* partRanges */.kq)(size, settings.partSize);
-    return { facts, tags: await (0,objects/* tagsOf */.Fg)(s3, ref), ranges };
-}
-/** A multipart copy of `request.wanted`, with metadata and tags set on the upload. */
-async function multipartCopy(s3, where, request, settings, guard) {
-    const { bucket, expectedBucketOwner } = where;
-    const { key, wanted } = request;
-    const { facts, tags, ranges } = await prepare(s3, where, request, settings);
-    const uploadId = await createUpload(s3, {
-        Bucket: bucket,
-        Key: key,
-        ExpectedBucketOwner: expectedBucketOwner,
-        ContentType: facts.contentType,
-        CacheControl: facts.cacheControl,
-        ContentDisposition: facts.contentDisposition,
-        ContentEncoding: facts.contentEncoding,
-        ContentLanguage: facts.contentLanguage,
-        Expires: facts.expires,
-        WebsiteRedirectLocation: facts.websiteRedirectLocation,
-        Metadata: facts.metadata,
-        Tagging: tags || undefined,
-        ...storageAndEncryption(wanted, facts),
-    });
-    try {
-        const parts = new Array(ranges.length);
-        const indexes = ranges.map((_, i) => i);
-        await (0,pool/* eachLimit */.h)(indexes, settings.partConcurrency, async (i) => {
-            const { start, end } = ranges[i];
-            const out = await s3.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: i + 1,
-                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
-                CopySourceRange: `bytes=${start}-${end}`,
-                ExpectedBucketOwner: expectedBucketOwner,
-                ExpectedSourceBucketOwner: expectedBucketOwner,
-            }));
-            parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
-        });
-        const landed = await (0,engine_guard/* guarded */.N)(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, where, key, uploadId, parts, guard.condition(request.expected)));
-        if (!landed.uncertain)
-            await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
-        return { ...landed, multipart: true };
-    }
-    catch (e) {
-        await abort(s3, bucket, key, uploadId).catch((abortError) => {
-            throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
-        });
-        throw e;
-    }
-}
-async function complete(s3, where, key, uploadId, parts, condition) {
-    try {
-        const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
-            Bucket: where.bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ...condition,
-        }));
-        return { versionId: done.VersionId, attempts: done.$metadata?.attempts ?? 1 };
-    }
-    catch (e) {
-        // A retry of a completion whose answer was lost finds the upload gone: it may have landed.
-        const attempts = e.$metadata?.attempts ?? 1;
-        if ((0,objects/* httpStatus */.nG)(e) === 404 && attempts > 1)
-            return { attempts, uncertain: true };
-        throw e;
-    }
-}
-/** A window around a CreateMultipartUpload for uploads it may have opened (clock skew included). */
-const SKEW_MS = 60_000;
-/**
- * CreateMultipartUpload. When the SDK had to retry it (an answer lost), earlier attempts may
- * have opened uploads the run never heard of: those of this key opened since the first attempt
- * are aborted, so none is left open (and billed).
- */
-async function createUpload(s3, input) {
-    const bucket = input.Bucket ?? '';
-    const key = input.Key ?? '';
-    const since = Date.now() - SKEW_MS;
-    let uploadId;
-    try {
-        const out = await s3.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4(input));
-        uploadId = out.UploadId;
-        if ((out.$metadata?.attempts ?? 1) > 1)
-            await abortStrays(s3, bucket, key, since, uploadId);
-    }
-    catch (e) {
-        await abortStrays(s3, bucket, key, since, undefined).catch(() => undefined);
-        throw e;
-    }
-    if (!uploadId)
-        throw new Error(`${key}: CreateMultipartUpload returned no UploadId`);
-    return uploadId;
-}
-async function abortStrays(s3, bucket, key, since, keep) {
-    const out = await s3.send(new dist_cjs/* ListMultipartUploadsCommand */.mo2({ Bucket: bucket, Prefix: key }));
-    for (const upload of out.Uploads ?? []) {
-        const opened = upload.Initiated?.getTime() ?? 0;
-        if (upload.Key !== key || upload.UploadId === keep || !upload.UploadId || opened < since)
-            continue;
-        await abort(s3, bucket, key, upload.UploadId);
-    }
-}
-/** Aborts an upload; one already gone (a retried abort that had landed) is fine. */
-async function abort(s3, bucket, key, uploadId) {
-    try {
-        await s3.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    }
-    catch (e) {
-        if ((0,objects/* httpStatus */.nG)(e) !== 404)
-            throw e;
-    }
-}
-/**
- * Stores that ignore x-amz-tagging on CreateMultipartUpload (Ceph RGW Pacific) get the tag set
- * put on the new version itself. Without a version ID in the response, the newest is ours
- * (checked right after by the listing).
- */
-async function ensureTags(s3, ref, tags) {
-    if (!tags)
-        return;
-    const versionId = ref.versionId ??
-        (await (0,listing/* keyHistory */.Ur)(s3, ref.bucket, ref.key, ref.expectedBucketOwner, 1))[0]?.versionId;
-    if ((await (0,objects/* tagsOf */.Fg)(s3, { ...ref, versionId })) === tags)
-        return;
-    await s3.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: versionId,
-        ExpectedBucketOwner: ref.expectedBucketOwner,
-        Tagging: { TagSet: [...new URLSearchParams(tags)].map(([Key, Value]) => ({ Key, Value })) },
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/engine/write.ts
-/**
- * The writes of a rollback: a server-side copy of an old version on top of its key (no bytes
- * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
- * A write only lands; confirm.ts then checks it against the listing.
- */
-
-
-
-
-
-/** Carries out one planned write (a restore or a delete). */
-function writeItem(s3, where, item, settings, guard) {
-    if (item.action === 'delete') {
-        return addDeleteMarker(s3, where, { key: item.key, expected: item.current }, guard);
-    }
-    if (item.action !== 'restore' || !item.wanted) {
-        throw new Error(`${item.key}: nothing to write for action ${item.action}`);
-    }
-    const request = {
-        key: item.key,
-        wanted: item.wanted,
-        source: item.source,
-        expected: item.current,
-    };
-    return copyVersion(s3, where, request, settings, guard);
-}
-/**
- * Copies a version on top of its key. A source uploaded in parts is copied with the same part
- * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
- * single-part source above `multipartThreshold`; every other source takes one CopyObject.
- */
-function copyVersion(s3, where, request, settings, guard) {
-    const size = request.wanted.size ?? 0;
-    if ((0,layout/* isMultipartETag */.aL)(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy(s3, where, request, settings, guard);
-    }
-    return singleCopy(s3, where, request, guard);
-}
-/** Adds a delete marker (a DeleteObject without a version ID). */
-async function addDeleteMarker(s3, where, request, guard) {
-    return (0,engine_guard/* guarded */.N)(s3, { ...where, ...request }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* DeleteObjectCommand */.k4j({
-            Bucket: where.bucket,
-            Key: request.key,
-            ExpectedBucketOwner: where.expectedBucketOwner,
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-function singleCopy(s3, where, request, guard) {
-    const { key, wanted, source } = request;
-    return (0,engine_guard/* guarded */.N)(s3, { ...where, key, expected: request.expected }, guard, async () => {
-        const out = await s3.send(new dist_cjs/* CopyObjectCommand */.s9Z({
-            Bucket: where.bucket,
-            Key: key,
-            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
-            ExpectedBucketOwner: where.expectedBucketOwner,
-            ExpectedSourceBucketOwner: where.expectedBucketOwner,
-            MetadataDirective: 'COPY',
-            TaggingDirective: 'COPY',
-            WebsiteRedirectLocation: source?.websiteRedirectLocation,
-            ...storageAndEncryption(wanted, source),
-            ...guard.condition(request.expected),
-        }));
-        return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
-    });
-}
-
-
-/***/ }),
-
-/***/ 7268:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CL: () => (/* binding */ RaceError),
-/* harmony export */   DZ: () => (/* binding */ RestoreError),
-/* harmony export */   Gz: () => (/* binding */ VerifyError),
 /* harmony export */   JC: () => (/* binding */ SnapshotError),
 /* harmony export */   PI: () => (/* binding */ BucketError),
-/* harmony export */   W6: () => (/* binding */ PlanError),
-/* harmony export */   Z: () => (/* binding */ StalePlanError),
 /* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   g5: () => (/* binding */ BatchJobError),
+/* harmony export */   fk: () => (/* binding */ RefusedError),
 /* harmony export */   gJ: () => (/* reexport safe */ _explain_js__WEBPACK_IMPORTED_MODULE_0__.gJ),
 /* harmony export */   h4: () => (/* binding */ diagnose),
 /* harmony export */   zg: () => (/* binding */ StepError)
 /* harmony export */ });
 /* unused harmony export ChainError */
-/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
-/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9295);
+/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1302);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7769);
 
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
@@ -42368,57 +43118,6 @@ class InputError extends Error {
         this.expected = expected;
     }
 }
-/** Planning found keys that cannot be restored; nothing was written. */
-class PlanError extends Error {
-    problems;
-    name = 'PlanError';
-    constructor(problems) {
-        super(`Nothing was written: ${problems.length} key(s) cannot be rolled back:\n` +
-            problems.map((p) => `  ${p.key}: ${p.problem}`).join('\n'));
-        this.problems = problems;
-    }
-}
-/** A saved plan no longer matches the bucket: keys moved since the dry run. Nothing was written. */
-class StalePlanError extends Error {
-    file;
-    moved;
-    count;
-    name = 'StalePlanError';
-    constructor(file, moved, count) {
-        super(`The plan in ${file} is stale: ${count} key(s) changed since the dry run that made it. ` +
-            'Nothing was written; make a new plan (a dry run) and have it approved again.\n' +
-            moved.map((p) => `  ${p.key}: ${p.problem}`).join('\n') +
-            (count > moved.length ? `\n  (${count - moved.length} more)` : ''));
-        this.file = file;
-        this.moved = moved;
-        this.count = count;
-    }
-}
-/** A Batch Operations job that did not copy every key it was given. */
-class BatchJobError extends Error {
-    jobId;
-    status;
-    reasons;
-    failedTasks;
-    name = 'BatchJobError';
-    constructor(jobId, status, reasons, 
-    /** Tasks that failed, as the completion report names them. */
-    failedTasks, what) {
-        const tasks = failedTasks
-            .slice(0, 20)
-            .map((t) => `\n  ${t.key}: ${t.errorCode || 'failed'} ${t.message}`.trimEnd())
-            .join('');
-        const more = failedTasks.length > 20 ? `\n  (${failedTasks.length - 20} more failed tasks)` : '';
-        super(`Batch Operations job ${jobId} ${what} (status ${status}` +
-            (reasons.length > 0 ? `: ${reasons.join('; ')}` : '') +
-            ')' +
-            (failedTasks.length > 0 ? `; failed tasks:${tasks}${more}` : ''));
-        this.jobId = jobId;
-        this.status = status;
-        this.reasons = reasons;
-        this.failedTasks = failedTasks;
-    }
-}
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
 class SnapshotError extends Error {
     name = 'SnapshotError';
@@ -42427,48 +43126,12 @@ class SnapshotError extends Error {
 class BucketError extends Error {
     name = 'BucketError';
 }
-/** Another writer changed a key while we restored it; their write is kept in the history. */
-class RaceError extends Error {
-    key;
-    name = 'RaceError';
-    constructor(key, message) {
-        super(`${key}: ${message}`);
-        this.key = key;
-    }
-}
-/** A new version does not match its source (size or checksum). */
-class VerifyError extends Error {
-    key;
-    newVersionId;
-    name = 'VerifyError';
-    constructor(key, message, 
-    /** The version that was written and does not match. */
-    newVersionId) {
-        super(`${key}: ${message}`);
-        this.key = key;
-        this.newVersionId = newVersionId;
-    }
-}
-/** A write failed; keys already changed were put back. Lists every key's final state. */
-class RestoreError extends Error {
-    cause;
-    failedKey;
-    finalStates;
-    statesFile;
-    name = 'RestoreError';
-    constructor(cause, failedKey, finalStates, 
-    /** The file with every key's final state (a prefix run). */
-    statesFile) {
-        super(`Writing failed at ${failedKey}: ${(0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(cause)}\n` +
-            'The keys this run changed were put back. Final state of every key' +
-            (statesFile ? ` (all in ${statesFile})` : '') +
-            ':\n' +
-            finalStates.map((s) => `  ${s.key}: ${s.state}`).join('\n'));
-        this.cause = cause;
-        this.failedKey = failedKey;
-        this.finalStates = finalStates;
-        this.statesFile = statesFile;
-    }
+/**
+ * A run that was refused, or failed and was put back, for a reason that is not the user's
+ * input: the engine's errors extend it, so the ground floor can tell them apart without
+ * knowing them.
+ */
+class RefusedError extends Error {
 }
 /**
  * A run stopped before its first write by an error that is not about one key's rollback (a
@@ -42513,18 +43176,7 @@ function diagnose(e, context = {}) {
     if (e instanceof InputError)
         return { kind: 'usage' };
     const explained = (0,_explain_js__WEBPACK_IMPORTED_MODULE_0__/* .explain */ .WE)(e, context);
-    const refused = [
-        PlanError,
-        StalePlanError,
-        SnapshotError,
-        _sealed_js__WEBPACK_IMPORTED_MODULE_1__/* .SealedFileError */ .DS,
-        BucketError,
-        RaceError,
-        VerifyError,
-        RestoreError,
-        ChainError,
-        BatchJobError,
-    ];
+    const refused = [RefusedError, SnapshotError, _sealed_js__WEBPACK_IMPORTED_MODULE_1__/* .SealedFileError */ .DS, BucketError, ChainError];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -42533,7 +43185,7 @@ function diagnose(e, context = {}) {
 
 /***/ }),
 
-/***/ 6976:
+/***/ 1302:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42708,7 +43360,7 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 489:
+/***/ 155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42804,7 +43456,7 @@ function runDirectory() {
 
 /***/ }),
 
-/***/ 1465:
+/***/ 4591:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42862,7 +43514,7 @@ async function eachLimit(items, limit, task) {
 
 /***/ }),
 
-/***/ 6300:
+/***/ 8434:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42950,7 +43602,7 @@ function duration(seconds) {
 
 /***/ }),
 
-/***/ 9295:
+/***/ 7769:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43101,11 +43753,13 @@ function parse(line, what, n) {
 
 /***/ }),
 
-/***/ 1908:
+/***/ 4458:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Cb: () => (/* binding */ slowDownLine),
 /* harmony export */   El: () => (/* binding */ HEADER),
+/* harmony export */   IK: () => (/* binding */ recordLine),
 /* harmony export */   QW: () => (/* binding */ summaryRows),
 /* harmony export */   bR: () => (/* binding */ writersLine),
 /* harmony export */   hZ: () => (/* binding */ summaryTitle),
@@ -43198,6 +43852,19 @@ function planLine(m) {
     }
     return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
 }
+/** How often S3 asked the run to slow down, and how many of those answers were retried. */
+function slowDownLine(slowDowns) {
+    const { answers, retried } = slowDowns;
+    const left = answers - retried;
+    return (`S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
+        `${retried} retried with backoff` +
+        (left > 0 ? `, ${left} not (the request failed)` : '') +
+        '.');
+}
+/** Where the run record is (`s3-rollback history` lists the records). */
+function recordLine(uri) {
+    return `Run record: ${uri}`;
+}
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
     const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
@@ -43223,7 +43890,7 @@ function escape(text) {
 
 /***/ }),
 
-/***/ 8325:
+/***/ 5235:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43233,8 +43900,8 @@ function escape(text) {
 /* harmony export */   i1: () => (/* binding */ bucketRows)
 /* harmony export */ });
 /* unused harmony export windowOutput */
-/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1145);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1556);
+/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8491);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3018);
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -43304,16 +43971,17 @@ function windowOutput(days) {
 
 /***/ }),
 
-/***/ 511:
+/***/ 7917:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O4: () => (/* binding */ slowDownsOf),
 /* harmony export */   m: () => (/* binding */ MAX_ATTEMPTS),
 /* harmony export */   qo: () => (/* binding */ createS3Client),
 /* harmony export */   zS: () => (/* binding */ nameOperation)
 /* harmony export */ });
 /* unused harmony export SOCKET_TIMEOUT_MS */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -43341,7 +44009,58 @@ function createS3Client(settings) {
         requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
     s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    const counts = { slowDown: 0, gaveUp: 0 };
+    answers.set(s3, counts);
+    s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' });
+    // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
+    // every attempt, so every SlowDown answer, also those a later attempt recovered from.
+    s3.middlewareStack.add(countSlowDowns(counts), {
+        step: 'finalizeRequest',
+        priority: 'low',
+        name: 'countSlowDowns',
+    });
     return s3;
+}
+const answers = new WeakMap();
+/**
+ * How many times S3 answered a request of this client with 503 SlowDown (it asks for a lower
+ * request rate, per prefix), and how many of those answers the SDK retried (with its backoff;
+ * adaptive retry mode also slows every later request of the client). An answer not retried
+ * ended its request: no attempt was left (MAX_ATTEMPTS) or the SDK's retry budget was spent.
+ */
+function slowDownsOf(s3) {
+    const counts = answers.get(s3);
+    if (!counts)
+        return { answers: 0, retried: 0 };
+    return { answers: counts.slowDown, retried: counts.slowDown - counts.gaveUp };
+}
+const isSlowDown = (e) => {
+    const err = e;
+    return err?.name === 'SlowDown' || err?.Code === 'SlowDown';
+};
+function countSlowDowns(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.slowDown++;
+            throw e;
+        }
+    };
+}
+function countGaveUp(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.gaveUp++;
+            throw e;
+        }
+    };
 }
 /**
  * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
@@ -43362,7 +44081,7 @@ const nameOperation = (next, context) => async (args) => {
 
 /***/ }),
 
-/***/ 9134:
+/***/ 5676:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43372,7 +44091,7 @@ const nameOperation = (next, context) => async (args) => {
 /* harmony export */   ks: () => (/* binding */ listPage)
 /* harmony export */ });
 /* unused harmony exports entryOrder, interleave */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -43520,7 +44239,7 @@ function byteOrder(a, b) {
 
 /***/ }),
 
-/***/ 8154:
+/***/ 3872:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43530,8 +44249,8 @@ function byteOrder(a, b) {
 /* harmony export */   xW: () => (/* binding */ headVersion)
 /* harmony export */ });
 /* unused harmony export factsFromHead */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3711);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5423);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
@@ -43613,7 +44332,7 @@ function httpStatus(e) {
 
 /***/ }),
 
-/***/ 1145:
+/***/ 8491:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43622,7 +44341,7 @@ function httpStatus(e) {
 /* harmony export */   sO: () => (/* binding */ DAY_MS)
 /* harmony export */ });
 /* unused harmony exports MINUTE_MS, HOUR_MS */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -43655,7 +44374,7 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 6102:
+/***/ 3401:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43669,11 +44388,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/settings/parse.ts
-var parse = __nccwpck_require__(6894);
+var parse = __nccwpck_require__(6840);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(4761);
+var names = __nccwpck_require__(5603);
 ;// CONCATENATED MODULE: ./src/settings/chain.ts
 
 
@@ -43792,9 +44511,9 @@ function parseApiUrl(value) {
 /** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
 
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(4773);
+var settings_prefix = __nccwpck_require__(3035);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var settings_snapshot = __nccwpck_require__(749);
+var settings_snapshot = __nccwpck_require__(795);
 ;// CONCATENATED MODULE: ./src/settings/batch.ts
 /** The inputs of `engine: batch-operations`: the job's role, account, prefix and limits. */
 
@@ -43844,7 +44563,7 @@ function parseEngine(read, store, bucket) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(1145);
+var duration = __nccwpck_require__(8491);
 ;// CONCATENATED MODULE: ./src/settings/verify.ts
 /** The inputs of verify mode: the window, the drill and its scratch prefix. */
 
@@ -44100,7 +44819,7 @@ function parseEndpoint(value) {
 
 /***/ }),
 
-/***/ 4761:
+/***/ 5603:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44171,7 +44890,7 @@ const Outputs = {
 
 /***/ }),
 
-/***/ 6894:
+/***/ 6840:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44184,7 +44903,7 @@ const Outputs = {
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
 /** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
 const KiB = 1024;
@@ -44287,15 +45006,15 @@ function parseSeconds(input, value, fallback) {
 
 /***/ }),
 
-/***/ 4773:
+/***/ 3035:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   A: () => (/* binding */ parsePrefix)
 /* harmony export */ });
 /* unused harmony export WHOLE_BUCKET */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
 
 
 /** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
@@ -44326,7 +45045,7 @@ function parsePrefix(value, others) {
 
 /***/ }),
 
-/***/ 749:
+/***/ 795:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44337,9 +45056,9 @@ function parsePrefix(value, others) {
 /* harmony export */   r2: () => (/* binding */ parseSide)
 /* harmony export */ });
 /* unused harmony export DEFAULT_STORE_PREFIX */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6894);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6840);
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
 
@@ -44427,141 +45146,7 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 77:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   JR: () => (/* binding */ listPointers),
-/* harmony export */   Os: () => (/* binding */ saveSnapshot),
-/* harmony export */   S_: () => (/* binding */ uriOf),
-/* harmony export */   Td: () => (/* binding */ SNAPSHOT_FORMAT),
-/* harmony export */   qE: () => (/* binding */ resolveRef),
-/* harmony export */   r3: () => (/* binding */ openSnapshot)
-/* harmony export */ });
-/* unused harmony export readPointer */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
-/**
- * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
- * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
- *
- *   <prefix>snapshots/<id>.jsonl.gz   the snapshot: a sealed, gzipped JSON Lines file
- *   <prefix>names/<name>.json         { id, ... }: which snapshot the name points at now
- *
- * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
- * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
- */
-
-
-
-
-
-
-const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
-    return `s3://${store.bucket}/${store.prefix}${key}`;
-}
-const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
-const pointerKey = (store, name) => `${store.prefix}names/${name}.json`;
-/** Uploads a sealed snapshot file, then points its name at it. */
-async function saveSnapshot(s3, store, file, pointer) {
-    const key = fileKey(store, pointer.id);
-    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
-        Bucket: store.bucket,
-        Key: key,
-        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
-        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
-        ContentType: 'application/gzip',
-    }));
-    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .PutObjectCommand */ .wKZ({
-        Bucket: store.bucket,
-        Key: pointerKey(store, pointer.name),
-        Body: `${JSON.stringify(pointer)}\n`,
-        ContentType: 'application/json',
-    }));
-    return `s3://${store.bucket}/${key}`;
-}
-/** The pointer of a name, or undefined when there is none. */
-async function readPointer(s3, store, name) {
-    try {
-        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: pointerKey(store, name) }));
-        return JSON.parse((await out.Body?.transformToString()) ?? '');
-    }
-    catch (e) {
-        if (isMissing(e))
-            return undefined;
-        throw e;
-    }
-}
-/** Every name in the store, with its pointer, sorted by name. */
-async function listPointers(s3, store) {
-    const names = [];
-    let token;
-    do {
-        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .ListObjectsV2Command */ .u6x({
-            Bucket: store.bucket,
-            Prefix: `${store.prefix}names/`,
-            ContinuationToken: token,
-        }));
-        for (const o of out.Contents ?? []) {
-            const name = o.Key?.slice(`${store.prefix}names/`.length).replace(/\.json$/, '');
-            if (name)
-                names.push(name);
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    const pointers = await Promise.all(names.map((n) => readPointer(s3, store, n)));
-    return pointers
-        .filter((p) => p !== undefined)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-/** The ID a name or an ID refers to; SnapshotError listing the names when there is none. */
-async function resolveRef(s3, store, ref) {
-    const pointer = await readPointer(s3, store, ref);
-    if (pointer)
-        return pointer.id;
-    try {
-        await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .HeadObjectCommand */ .l81({ Bucket: store.bucket, Key: fileKey(store, ref) }));
-        return ref;
-    }
-    catch (e) {
-        if (!isMissing(e))
-            throw e;
-    }
-    const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
-        (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
-}
-/** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
-async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
-    const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__/* .openSealed */ .j5)(out.Body, {
-        ...SNAPSHOT_FORMAT,
-        gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
-    });
-    if (contents.header.bucket !== bucket) {
-        ;
-        out.Body.destroy();
-        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .SnapshotError */ .JC(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
-    }
-    return contents;
-}
-function isMissing(e) {
-    const name = e.name;
-    return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || (0,_s3_objects_js__WEBPACK_IMPORTED_MODULE_4__/* .httpStatus */ .nG)(e) === 404);
-}
-
-
-/***/ }),
-
-/***/ 1556:
+/***/ 3018:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44571,14 +45156,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   M: () => (/* binding */ verify)
 });
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(5423);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(5950);
 // EXTERNAL MODULE: ./src/lib/explain.ts
-var explain = __nccwpck_require__(6976);
+var explain = __nccwpck_require__(1302);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(8154);
+var objects = __nccwpck_require__(3872);
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
 
 
@@ -44629,13 +45214,7 @@ function isNoSuchBucket(e) {
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(1465);
-// EXTERNAL MODULE: ./src/engine/guard.ts
-var engine_guard = __nccwpck_require__(4567);
-// EXTERNAL MODULE: ./src/engine/confirm.ts + 2 modules
-var engine_confirm = __nccwpck_require__(3879);
-// EXTERNAL MODULE: ./src/engine/write.ts + 2 modules
-var write = __nccwpck_require__(6943);
+var pool = __nccwpck_require__(4591);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -44695,10 +45274,10 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(9134);
+var listing = __nccwpck_require__(5676);
+// EXTERNAL MODULE: ./src/engine/index.ts + 25 modules
+var engine = __nccwpck_require__(5888);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
-
-
 
 
 
@@ -44708,7 +45287,7 @@ var listing = __nccwpck_require__(9134);
 async function runDrill(s3, request, copy, log) {
     const { bucket, prefix, expectedBucketOwner } = request;
     const ledger = new DrillLedger(prefix);
-    const guard = new engine_guard/* WriteGuard */.j(log);
+    const guard = new engine/* WriteGuard */.jF(log);
     const outcomes = request.items.map((item) => ({
         key: item.key,
         scratchKey: prefix + item.key,
@@ -44737,13 +45316,13 @@ async function runDrill(s3, request, copy, log) {
                     eTag: item.source.eTag,
                     storageClass: item.source.storageClass,
                 };
-                const written = await copyChecked(s3, { bucket, expectedBucketOwner }, {
+                const written = await (0,engine/* copyConfirmed */.jD)(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
                     sourceKey: item.key,
                     wanted,
                     source: item.source,
                     expected: undefined,
-                }, copy, guard);
+                }, { copy, guard });
                 ledger.record(scratchKey, written.newVersionId);
                 Object.assign(outcome, {
                     result: 'copied',
@@ -44754,7 +45333,7 @@ async function runDrill(s3, request, copy, log) {
                 log.info(`${item.key}: drill copy ${written.newVersionId} checked by ${written.check}`);
             }
             catch (e) {
-                if (e instanceof errors/* VerifyError */.Gz && e.newVersionId) {
+                if (e instanceof engine/* VerifyError */.Gz && e.newVersionId) {
                     ledger.record(scratchKey, e.newVersionId);
                     outcome.newVersionId = e.newVersionId;
                 }
@@ -44799,30 +45378,9 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
     else
         log.info(`Drill cleanup: removed ${ledger.versions().length} scratch versions`);
 }
-/** One copy, confirmed from the listing: the restore drill's path into a scratch key. */
-async function copyChecked(s3, where, request, settings, guard) {
-    const landed = await (0,write/* copyVersion */.kv)(s3, where, request, settings, guard);
-    const item = {
-        key: request.key,
-        action: 'restore',
-        current: request.expected,
-        wanted: request.wanted,
-        source: request.source,
-    };
-    const [result] = await (0,engine_confirm/* confirmWrites */.Nl)(s3, where, [{ item, landed }]);
-    if (!result)
-        throw new Error(`${request.key}: the copy could not be confirmed`);
-    if ('error' in result)
-        throw result.error;
-    return { newVersionId: result.newVersionId, check: result.check, multipart: !!landed.multipart };
-}
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(1145);
-// EXTERNAL MODULE: ./src/engine/target.ts
-var engine_target = __nccwpck_require__(6681);
-// EXTERNAL MODULE: ./src/engine/eligibility.ts
-var eligibility = __nccwpck_require__(7207);
+var duration = __nccwpck_require__(8491);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
@@ -44914,7 +45472,7 @@ function guaranteedWindow(rules, now) {
             });
         }
         for (const t of rule.NoncurrentVersionTransitions ?? []) {
-            if (!t.StorageClass || !eligibility/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
+            if (!t.StorageClass || !engine/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
                 if (t.StorageClass === 'INTELLIGENT_TIERING')
                     notes.push(intelligentTiering(ruleId));
                 continue;
@@ -44928,7 +45486,7 @@ function guaranteedWindow(rules, now) {
             });
         }
         for (const t of rule.Transitions ?? []) {
-            if (!t.StorageClass || !eligibility/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
+            if (!t.StorageClass || !engine/* ARCHIVE_CLASSES */.CP.has(t.StorageClass)) {
                 if (t.StorageClass === 'INTELLIGENT_TIERING')
                     notes.push(intelligentTiering(ruleId));
                 continue;
@@ -45012,8 +45570,8 @@ function describeRule(rule) {
     return `${rule.ID || '(no ID)'} [${rule.Status}] ${scope}: ${actions.join(', ') || 'no versioning action'}`;
 }
 
-// EXTERNAL MODULE: ./src/engine/select.ts
-var engine_select = __nccwpck_require__(2132);
+// EXTERNAL MODULE: ./src/history/select.ts
+var history_select = __nccwpck_require__(9548);
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
@@ -45035,61 +45593,44 @@ async function checkKey(s3, settings, key, rules, bucketLimits, now) {
         await addWindow(s3, ref, rules, bucketLimits, [], now, report);
         return report;
     }
-    if (entries.length === 0 && settings.ifMissing !== 'skip') {
-        report.state = 'missing';
-        report.problems.push(eligibility/* NO_SUCH_KEY */.yQ);
-        await addWindow(s3, ref, rules, bucketLimits, [], now, report);
-        return report;
-    }
-    const current = (0,engine_select/* currentEntry */.ES)(entries);
-    const { target } = settings;
-    const wantedId = target.kind === 'versions' ? target.versions.get(key) : undefined;
-    const wanted = target.kind === 'time'
-        ? (0,engine_select/* entryAt */._f)(entries, target.at)
-        : entries.find((e) => e.versionId === wantedId);
-    if (wanted) {
-        report.versionId = wanted.versionId;
-        report.lastModified = wanted.lastModified.toISOString();
-    }
-    const when = target.kind === 'time' ? `at ${target.at.toISOString()}` : 'in version-ids';
-    if (target.kind === 'versions' && wantedId && !wanted) {
-        report.state = 'missing';
-        report.problems.push(`version ${wantedId} does not exist (${entries.length} entries listed)`);
-    }
-    else if ((0,engine_select/* isAbsent */.W0)(wanted)) {
-        // Stricter than a rollback, which leaves a key absent then and now unchanged: without
-        // if-missing, a key with nothing to roll back to fails (most often a typo in `keys`).
-        if (settings.ifMissing !== 'fail') {
-            report.state = 'absent';
-            report.action = (0,engine_select/* isAbsent */.W0)(current)
-                ? 'unchanged'
-                : settings.ifMissing === 'delete'
-                    ? 'delete'
-                    : 'skip';
-        }
-        else {
-            report.state = wanted ? 'deleted' : 'missing';
-            const why = target.kind === 'versions'
-                ? 'is to be absent (key=)'
-                : wanted
-                    ? `has a delete marker (${wanted.versionId}) current ${when}`
-                    : `has no version ${when} (it did not exist yet)`;
-            report.problems.push(`${why}; set 'if-missing' to delete or skip to allow this`);
-        }
-    }
-    else if (wanted) {
-        await checkVersion(s3, ref, wanted, current, report);
+    const { decided, ...judged } = judge(key, entries, settings);
+    Object.assign(report, judged);
+    const current = (0,history_select/* currentEntry */.ES)(entries);
+    const wanted = decided.wanted;
+    if (!('problem' in decided) && wanted && !wanted.isDeleteMarker) {
+        await checkVersion(s3, ref, wanted, decided.action === 'unchanged', report);
     }
     await addWindow(s3, ref, rules, bucketLimits, [wanted, current], now, report);
     return report;
 }
 /**
- * HeadObject of the target version, judged by the same rules as a restore (eligibility.ts):
- * readable, not archived without a restored copy, not SSE-C; current already (by the listing's
- * content check) means a rollback leaves it as is, archived or not.
+ * Pure: what verify reports of a key from its history alone, by `decide()` with verify's strict
+ * stance: the entry at the target, the state, what a rollback would do (`restore` and
+ * `unchanged` of a version still need the HeadObject checkVersion makes), and the problem.
  */
-async function checkVersion(s3, ref, wanted, current, report) {
-    const isCurrent = (0,eligibility/* sameByListing */.ce)(current, wanted);
+function judge(key, entries, settings) {
+    const decided = (0,engine/* decide */.LD)(key, entries, settings.target, {
+        ifMissing: settings.ifMissing,
+        strict: true,
+    });
+    const wanted = decided.wanted;
+    const at = {
+        versionId: wanted?.versionId ?? null,
+        lastModified: wanted?.lastModified.toISOString() ?? null,
+    };
+    if ('problem' in decided) {
+        const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
+        return { decided, ...at, state, action: null, problems: [decided.problem] };
+    }
+    const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
+    return { decided, ...at, state, action: decided.action, problems: [] };
+}
+/**
+ * HeadObject of the target version, judged by the same rules as a restore (decide.ts
+ * `sourceProblem`): readable, not archived without a restored copy, not SSE-C; current already
+ * (`decide()` said unchanged) means a rollback leaves it as is, archived or not.
+ */
+async function checkVersion(s3, ref, wanted, isCurrent, report) {
     let facts;
     try {
         facts = await (0,objects/* headVersion */.xW)(s3, { ...ref, versionId: wanted.versionId });
@@ -45101,8 +45642,8 @@ async function checkVersion(s3, ref, wanted, current, report) {
     }
     report.size = facts.size;
     report.storageClass = facts.storageClass ?? wanted.storageClass ?? 'STANDARD';
-    const archive = (0,eligibility/* archiveOf */.YH)(facts);
-    const problem = (0,eligibility/* sourceProblem */.Nj)(wanted.versionId, facts);
+    const archive = (0,engine/* archiveOf */.YH)(facts);
+    const problem = (0,engine/* sourceProblem */.Nj)(wanted.versionId, facts);
     report.action = isCurrent ? 'unchanged' : 'restore';
     if (facts.sseCustomerAlgorithm) {
         report.state = 'unreadable';
@@ -45110,7 +45651,7 @@ async function checkVersion(s3, ref, wanted, current, report) {
         report.problems.push(problem ?? 'SSE-C');
         return;
     }
-    if (archive && (0,eligibility/* restoredCopy */.OZ)(facts)) {
+    if (archive && (0,engine/* restoredCopy */.OZ)(facts)) {
         report.notes.push(`${archive}, with a restored copy available (${facts.restore})`);
     }
     else if (archive && isCurrent) {
@@ -45301,7 +45842,7 @@ function targetOf(target) {
  * recorded as absent has nothing that could expire), at that version.
  */
 async function snapshotKeys(s3, asked) {
-    const { settings } = await (0,engine_target/* resolveTarget */.u)(s3, asked);
+    const { settings } = await (0,engine/* resolveTarget */.u1)(s3, asked);
     const { target } = settings;
     if (target.kind !== 'versions' || !target.origin)
         return settings;
@@ -45625,6 +46166,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(486);
+/******/ var __webpack_exports__ = __nccwpck_require__(3532);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
