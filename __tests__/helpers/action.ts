@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
 
 export interface ActionRun {
@@ -16,9 +17,17 @@ export interface ActionRun {
 /** The Node binary that runs the bundle: ACTION_NODE (Node 24, the runtime) or this one. */
 export const actionNode = process.env.ACTION_NODE || process.execPath
 
+/**
+ * The checkout: two folders up from this file, or (compiled into build/ for the benchmarks)
+ * the folder the command runs in.
+ */
+const root = existsSync(new URL('../../action.yml', import.meta.url))
+  ? new URL('../../', import.meta.url)
+  : pathToFileURL(`${process.cwd()}/`)
+
 /** action.yml's defaults, as the runner passes them (no token outside a workflow run). */
 function defaults(): Record<string, string> {
-  const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+  const action = parse(readFileSync(new URL('action.yml', root), 'utf8')) as {
     inputs: Record<string, { default?: string }>
   }
   return Object.fromEntries(
@@ -60,7 +69,7 @@ export async function startAction(
     inputEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
   const child = spawn(actionNode, ['dist/index.js'], {
-    cwd: new URL('../..', import.meta.url).pathname,
+    cwd: fileURLToPath(root),
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

@@ -9,7 +9,8 @@
  *   the 409 ConditionalRequestConflict AWS gives when a concurrent conditional write wins;
  * - `checksums`: full-object CRC64NVME checksums on HEAD/GET with x-amz-checksum-mode: ENABLED;
  * - `slowDown`: 503 SlowDown above a write rate per key prefix;
- * - `latencyMs`: a delay on every request.
+ * - `latencyMs`: a delay on every request;
+ * - `beforeWrite`: a hook run before each object write, for a test's concurrent writer.
  *
  * Everything else is forwarded to the store unchanged. Headers the layer evaluates itself are
  * removed before forwarding; the SDK signs them (SigV4 signs every header but a few hop-by-hop
@@ -63,6 +64,16 @@ export interface AwsBehaviours {
   slowDown?: { writesPerSecond: number; prefixDepth?: number; burst?: number }
   /** Delay every request this long before handling it. */
   latencyMs?: number
+  /**
+   * Called before each object write (PutObject, CopyObject, CompleteMultipartUpload,
+   * DeleteObject) is handled, conditions included: a test's concurrent writer goes here (it
+   * writes to the store directly, so the write it wraps then meets the changed key).
+   */
+  beforeWrite?: (write: {
+    kind: 'put' | 'copy' | 'complete' | 'delete'
+    bucket: string
+    key: string
+  }) => Promise<void> | void
 }
 
 export interface AwsProxyOptions extends AwsBehaviours {
@@ -721,6 +732,13 @@ export async function startAwsProxy(
       return fail(ctx, 503, 'SlowDown', 'Please reduce your request rate.')
     }
     const kind = classify(ctx)
+    if (config.beforeWrite && ['put', 'copy', 'complete', 'delete'].includes(kind)) {
+      await config.beforeWrite({
+        kind: kind as 'put' | 'copy' | 'complete' | 'delete',
+        bucket: ctx.bucket,
+        key: ctx.key,
+      })
+    }
     const locked = config.conditions === true || kmsFor(ctx.key) || config.checksums === true
     switch (kind) {
       case 'put':
@@ -941,5 +959,6 @@ function pickBehaviours(o: AwsBehaviours): AwsBehaviours {
     checksums: o.checksums,
     slowDown: o.slowDown,
     latencyMs: o.latencyMs,
+    beforeWrite: o.beforeWrite,
   }
 }

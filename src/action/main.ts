@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { chainOutputs, newChainReport, runChain } from '../chain/index.js'
 import { systemClock } from '../lib/clock.js'
 import { errorMessage } from '../lib/errors.js'
@@ -8,8 +9,9 @@ import { createGitHub } from '../chain/client.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Inputs, Outputs } from '../settings/names.js'
-import { createS3Client } from '../s3/client.js'
+import { createS3Client, slowDownsOf } from '../s3/client.js'
 import { writeSummary, type RunReport } from './summary.js'
+import { slowDownLine } from '../report/rollback.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
@@ -17,7 +19,7 @@ import { undoStep } from '../report/undo.js'
 import { runDirectory } from '../lib/jsonl.js'
 import { Cancellation, cancelOnSignals, wasCancelled } from '../lib/cancel.js'
 import { cancelNotice, cancelled } from '../report/cancel.js'
-import { changedTotal, undoVersionIds, rollback, type Manifest } from '../engine/index.js'
+import { changedTotal, undoVersionIds, recordedRollback, type Manifest } from '../engine/index.js'
 
 const log: Logger = {
   info: core.info,
@@ -53,10 +55,16 @@ async function runRestore(
   { log, cancel }: { log: Logger; cancel: Cancellation },
 ): Promise<void> {
   const report: RunReport = {}
+  let s3: S3Client | undefined
   try {
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
-    const manifest = await rollback(createS3Client(settings.s3), settings, log, { cancel })
+    s3 = createS3Client(settings.s3)
+    const manifest = await recordedRollback(s3, settings, log, {
+      by: settings.context,
+      saved: (uri) => (report.record = uri),
+      run: { cancel },
+    })
     report.manifest = manifest
     core.setOutput(Outputs.Manifest, JSON.stringify(manifest))
     core.setOutput(Outputs.Changed, String(changedTotal(manifest)))
@@ -87,6 +95,8 @@ async function runRestore(
     report.error = failWith(e, read)
     if (wasCancelled(e)) report.cancelled = cancelled(e, cancel)
   } finally {
+    if (s3) report.slowDowns = slowDownsOf(s3)
+    if (report.slowDowns?.answers) core.info(slowDownLine(report.slowDowns))
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
     }

@@ -5,6 +5,8 @@ import {
   chainLine,
   closingLine,
   planLine,
+  recordLine,
+  slowDownLine,
   writersLine,
   prefixTotals,
   summaryRows,
@@ -24,6 +26,10 @@ export interface RunReport {
   undo?: string
   /** Set when a signal cancelled the run. */
   cancelled?: CancelReport
+  /** The run record saved in the snapshot store (also for a run that failed and was put back). */
+  record?: string
+  /** 503 SlowDown answers S3 gave, and how many the SDK retried. */
+  slowDowns?: { answers: number; retried: number }
 }
 
 /** Writes the job summary (when the runner provides one). */
@@ -51,6 +57,8 @@ export async function writeSummary(report: RunReport): Promise<void> {
     )
     summary.addCodeBlock(report.undo, 'yaml')
   }
+  if (report.slowDowns?.answers) summary.addRaw(slowDownLine(report.slowDowns), true).addBreak()
+  if (report.record) summary.addRaw(recordLine(report.record), true).addBreak()
   if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)
   await summary.write()

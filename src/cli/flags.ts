@@ -5,8 +5,8 @@
  */
 import { Inputs } from '../settings/names.js'
 
-export type Command = 'restore' | 'verify' | 'snapshot' | 'diff'
-export const COMMANDS: readonly Command[] = ['restore', 'verify', 'snapshot', 'diff']
+export type Command = 'restore' | 'verify' | 'snapshot' | 'diff' | 'history'
+export const COMMANDS: readonly Command[] = ['restore', 'verify', 'snapshot', 'diff', 'history']
 
 export interface Flag {
   name: string
@@ -25,6 +25,8 @@ export interface Flag {
 }
 
 const ALL = COMMANDS
+/** The commands that take keys. */
+const KEYED: readonly Command[] = ['restore', 'verify', 'snapshot', 'diff']
 const BOTH: readonly Command[] = ['restore', 'verify']
 const RESTORE: readonly Command[] = ['restore']
 const VERIFY: readonly Command[] = ['verify']
@@ -43,7 +45,7 @@ export const FLAGS: readonly Flag[] = [
     name: 'key',
     value: 'KEY',
     help: 'an exact object key; repeat for more keys',
-    commands: ALL,
+    commands: KEYED,
     repeat: true,
     input: Inputs.Keys,
     group: 'target',
@@ -52,7 +54,7 @@ export const FLAGS: readonly Flag[] = [
     name: Inputs.Keys,
     value: 'K1,K2',
     help: 'keys separated by commas or newlines (--key for keys with commas)',
-    commands: ALL,
+    commands: KEYED,
     repeat: true,
     group: 'target',
   },
@@ -146,9 +148,17 @@ export const FLAGS: readonly Flag[] = [
     group: 'target',
   },
   {
+    name: 'limit',
+    value: 'N',
+    help: 'the newest N run records of the store',
+    default: '20',
+    commands: ['history'],
+    group: 'output',
+  },
+  {
     name: Inputs.SnapshotStore,
     value: 'S3URI',
-    help: 'where snapshots are kept: s3://bucket/prefix/',
+    help: 'where snapshots and run records are kept: s3://bucket/prefix/',
     default: 's3://BUCKET/.s3-rollback/',
     commands: ALL,
     group: 'snapshots',
@@ -391,7 +401,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'json',
-    help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
+    help: 'print the manifest (restore), the report (verify) or the records (history) as JSON',
     commands: ALL,
     group: 'output',
   },

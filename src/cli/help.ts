@@ -46,6 +46,16 @@ const ABOUT: Record<Command, { summary: string; usage: string[]; examples: strin
         '    --from 2021-12-13T15:00:00Z --to v2-blessed --json',
     ],
   },
+  history: {
+    summary:
+      'List the runs that wrote to the bucket, newest first, from the records each writing run\n' +
+      'leaves in the snapshot store: who ran it, when, the target, the outcome, keys written.',
+    usage: ['s3-rollback history --bucket B [--limit N] [--json]'],
+    examples: [
+      's3-rollback history --bucket justice40-data',
+      's3-rollback history --bucket justice40-data --limit 5 --json',
+    ],
+  },
   verify: {
     summary:
       'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
@@ -80,6 +90,7 @@ Usage:
   s3-rollback verify [flags]    prove that a rollback would work; change nothing
   s3-rollback snapshot create|list|show   record the current versions under a name
   s3-rollback diff [flags]      what changed between two snapshots, times or now
+  s3-rollback history [flags]   the runs that wrote to the bucket: who, when, what, outcome
   s3-rollback COMMAND --help    every flag of a command, with its default
   s3-rollback --version
 

@@ -8,15 +8,18 @@
 import { realpathSync } from 'node:fs'
 import { copyFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { userInfo } from 'node:os'
 import { parseCli, UsageError } from './args.js'
 import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
-import { createS3Client } from '../s3/client.js'
+import { createS3Client, slowDownsOf } from '../s3/client.js'
 import {
   HEADER,
   closingLine,
   planLine,
+  recordLine,
+  slowDownLine,
   summaryRows,
   summaryTitle,
   writersLine,
@@ -31,11 +34,12 @@ import { commandHelp, generalHelp } from './help.js'
 import { VERSION } from './version.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
+import { historyCommand } from './history.js'
 import { Inputs } from '../settings/names.js'
 import { cancelOnSignals } from '../lib/cancel.js'
 import { cancel } from './cancel.js'
 import { cancelNotice } from '../report/cancel.js'
-import { rollback, undoVersionIds, type Manifest } from '../engine/index.js'
+import { recordedRollback, undoVersionIds, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
   const write = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -69,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (options.command === 'diff') {
       command = diffCommand(options.read, options.read('from'), options.read('to'))
+    } else if (options.command === 'history') {
+      command = historyCommand(options.read)
     } else if (options.command === 'snapshot') {
       command = snapshotCommand(options.action ?? 'list', options.read)
     } else {
@@ -103,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
     return exitCodeOf(e)
   } finally {
     stopListening()
+    const slowDowns = slowDownsOf(s3)
+    if (slowDowns.answers > 0) say(slowDownLine(slowDowns))
     s3.destroy()
   }
 }
@@ -128,8 +136,15 @@ function restoreOrVerify(
         }
         return verificationFailed(report) ? EXIT.failed : EXIT.ok
       }
-      const manifest = await rollback(s3, settings, log, { cancel })
-      const extra = [planLine(manifest), writersLine(manifest)].filter((l) => l !== undefined)
+      const manifest = await recordedRollback(s3, settings, log, {
+        by: { ...settings.context, user: localUser() },
+        run: { cancel },
+      })
+      const extra = [
+        planLine(manifest),
+        writersLine(manifest),
+        manifest.record ? recordLine(manifest.record) : undefined,
+      ].filter((l) => l !== undefined)
       const closing = [
         closingLine(manifest),
         ...extra.map(inFlags),
@@ -194,6 +209,15 @@ async function leftFor(
   lines.push(`Undo lines: ${undoAt}`)
   lines.push(`To undo: ${undoCommand(cli, of, { file: undoAt })}`)
   return lines
+}
+
+/** Who runs the command, as the run record names them. */
+function localUser(): string | undefined {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER || process.env.USERNAME || undefined
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2)).catch((e: unknown) => {

@@ -11,8 +11,11 @@
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
  * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
  *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
+ * - record/: the run record each writing run leaves in the snapshot store (history/runs.ts),
+ *   and the recent records read before planning.
  */
 export { rollback, type RunOptions } from './rollback.js'
+export { recordedRollback, type RecordOptions } from './record/run.js'
 export {
   changedTotal,
   undoVersionIds,

@@ -21,6 +21,9 @@ import { resolveTarget, type Resolved, type ResolvedSettings } from './plan/targ
 import { applyPlan } from './write/apply.js'
 import type { WalkOptions } from './write/confirm.js'
 import type { WriteContext } from './write/context.js'
+import type { JournalEntry } from './write/apply.js'
+import type { RecordedCopies } from '../history/runs.js'
+import { tapJournal } from './record/tap.js'
 import { applyWithBatch } from './batch/jobs.js'
 import { describeWriters, splitOf, type Writers } from './batch/split.js'
 import { cleanUp } from './run/cleanup.js'
@@ -38,6 +41,9 @@ export interface RunOptions {
   walk?: WalkOptions
   /** The run's stop switch (the action and the CLI turn SIGINT and SIGTERM into it). */
   cancel?: Cancellation
+  /** The run record (record/run.ts): recent runs' copies for planning; each confirmed write. */
+  copies?: RecordedCopies
+  onWrite?: (entry: JournalEntry) => Promise<void>
 }
 
 /** What every stage of one run works on. */
@@ -48,6 +54,7 @@ interface Run {
   stores: RunStores
   log: Logger
   cancel?: Cancellation
+  copies?: RecordedCopies
 }
 
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
@@ -63,8 +70,10 @@ export async function rollback(
   const where = { bucket, expectedBucketOwner, pageSize: options.pageSize }
   const stores =
     options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores())
+  if (options.onWrite) stores.journal = tapJournal(stores.journal, options.onWrite)
   const recorder = dryRun ? await planRecorder(settings, stores) : undefined
-  const run: Run = { s3, settings, where, stores, log, cancel: options.cancel }
+  const { cancel, copies } = options
+  const run: Run = { s3, settings, where, stores, log, cancel, copies }
   let result: ScanResult
   let wrote: Wrote
   try {
@@ -125,7 +134,7 @@ async function planKeys(run: Run, observe: (item: PlanItem) => Promise<void>): P
       if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
         log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
       }
-      const request = { ...settings, checkSources: settings.dryRun }
+      const request = { ...settings, checkSources: settings.dryRun, copies: run.copies }
       const source = untilCancelled(histories(s3, where, selection), run.cancel)
       const found = await scan(s3, request, source, {
         stores,

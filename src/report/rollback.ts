@@ -100,6 +100,23 @@ export function planLine(m: Manifest): string | undefined {
   return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined
 }
 
+/** How often S3 asked the run to slow down, and how many of those answers were retried. */
+export function slowDownLine(slowDowns: { answers: number; retried: number }): string {
+  const { answers, retried } = slowDowns
+  const left = answers - retried
+  return (
+    `S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
+    `${retried} retried with backoff` +
+    (left > 0 ? `, ${left} not (the request failed)` : '') +
+    '.'
+  )
+}
+
+/** Where the run record is (`s3-rollback history` lists the records). */
+export function recordLine(uri: string): string {
+  return `Run record: ${uri}`
+}
+
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 export function prefixTotals(t: PrefixSummary): string {
   const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3'
-import type { InitializeMiddleware, MetadataBearer } from '@smithy/types'
+import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
 
 /**
@@ -29,7 +29,64 @@ export function createS3Client(settings: S3Settings): S3Client {
     requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
   })
   s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' })
+  const counts = { slowDown: 0, gaveUp: 0 }
+  answers.set(s3, counts)
+  s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' })
+  // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
+  // every attempt, so every SlowDown answer, also those a later attempt recovered from.
+  s3.middlewareStack.add(countSlowDowns(counts), {
+    step: 'finalizeRequest',
+    priority: 'low',
+    name: 'countSlowDowns',
+  })
   return s3
+}
+
+interface Counts {
+  /** 503 SlowDown answers, every attempt counted. */
+  slowDown: number
+  /** Requests that ended with a SlowDown answer (no attempt left, or no retry token). */
+  gaveUp: number
+}
+const answers = new WeakMap<S3Client, Counts>()
+
+/**
+ * How many times S3 answered a request of this client with 503 SlowDown (it asks for a lower
+ * request rate, per prefix), and how many of those answers the SDK retried (with its backoff;
+ * adaptive retry mode also slows every later request of the client). An answer not retried
+ * ended its request: no attempt was left (MAX_ATTEMPTS) or the SDK's retry budget was spent.
+ */
+export function slowDownsOf(s3: S3Client): { answers: number; retried: number } {
+  const counts = answers.get(s3)
+  if (!counts) return { answers: 0, retried: 0 }
+  return { answers: counts.slowDown, retried: counts.slowDown - counts.gaveUp }
+}
+
+const isSlowDown = (e: unknown): boolean => {
+  const err = e as { name?: string; Code?: string } | undefined
+  return err?.name === 'SlowDown' || err?.Code === 'SlowDown'
+}
+
+function countSlowDowns(counts: Counts): FinalizeRequestMiddleware<object, MetadataBearer> {
+  return (next) => async (args) => {
+    try {
+      return await next(args)
+    } catch (e) {
+      if (isSlowDown(e)) counts.slowDown++
+      throw e
+    }
+  }
+}
+
+function countGaveUp(counts: Counts): InitializeMiddleware<object, MetadataBearer> {
+  return (next) => async (args) => {
+    try {
+      return await next(args)
+    } catch (e) {
+      if (isSlowDown(e)) counts.gaveUp++
+      throw e
+    }
+  }
 }
 
 /**

@@ -61,6 +61,8 @@ export interface Manifest {
   appliedPlan?: string
   /** engine: batch-operations: which keys the copy jobs took, and which this process. */
   writers?: WritersSummary
+  /** The record this run left in the snapshot store (an S3 URI), when it wrote any key. */
+  record?: string
 }
 
 export interface WritersSummary {

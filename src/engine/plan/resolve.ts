@@ -4,6 +4,7 @@ import { errorMessage } from '../../lib/errors.js'
 import { type KeyProblem } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { sameBytes } from '../../history/content.js'
+import type { RecordedCopies } from '../../history/runs.js'
 import { headVersion, type ObjectFacts } from '../../s3/objects.js'
 import type { IfMissing, ResolvedTarget } from '../../settings/types.js'
 import { decide, mayBeSame, needsSourceCheck, sourceProblem, type PlanItem } from './decide.js'
@@ -19,6 +20,12 @@ export interface ResolveRequest {
    * every source). Otherwise only where the listing cannot tell (archive classes, equal sizes).
    */
   checkSources?: boolean
+  /**
+   * What recent runs recorded of their own copies (history/runs.ts): where the content rule
+   * cannot tell from the store's facts (SSE-KMS ETags, no checksums), a current entry that a run
+   * recorded as its copy of the wanted version is that version.
+   */
+  copies?: RecordedCopies
 }
 
 /**
@@ -36,6 +43,9 @@ export async function resolveKey(
   if ('problem' in decided) return { key, problem: decided.problem }
   if (decided.action !== 'restore' || !decided.wanted) return decided
   const { wanted, current } = decided
+  if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+    return { ...decided, action: 'unchanged' }
+  }
   const same = mayBeSame(current, wanted)
   if (!request.checkSources && !needsSourceCheck(wanted) && !same) return decided
   let source: ObjectFacts
@@ -53,6 +63,28 @@ export async function resolveKey(
   return decided
 }
 
+/** Recorded copies of copies are followed this far back (a key restored, then restored again). */
+const HOPS = 8
+
+/**
+ * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
+ * recorded copy of it), while the content rule does not find them different (their sizes).
+ */
+export function recordedCopy(
+  copies: RecordedCopies,
+  key: string,
+  current: VersionEntry | undefined,
+  wanted: VersionEntry,
+): boolean {
+  if (!current || current.isDeleteMarker || !mayBeSame(current, wanted)) return false
+  let versionId: string | null | undefined = current.versionId
+  for (let hop = 0; hop < HOPS && versionId; hop++) {
+    versionId = copies.sourceOf(key, versionId)
+    if (versionId === wanted.versionId) return true
+  }
+  return false
+}
+
 function head(s3: S3Client, request: ResolveRequest, entry: VersionEntry): Promise<ObjectFacts> {
   return headVersion(s3, {
     bucket: request.bucket,
@@ -67,9 +99,13 @@ function head(s3: S3Client, request: ResolveRequest, entry: VersionEntry): Promi
  * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
  */
 export function sameObject(a: ObjectFacts, b: ObjectFacts): boolean {
+  return sameHeaders(a, b) && sameBytes(a, b, 'head').same === true
+}
+
+/** Pure: the same content type and user metadata (what a copy keeps of its source). */
+export function sameHeaders(a: ObjectFacts, b: ObjectFacts): boolean {
   if (a.contentType !== b.contentType) return false
-  if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata))) return false
-  return sameBytes(a, b, 'head').same === true
+  return JSON.stringify(sorted(a.metadata)) === JSON.stringify(sorted(b.metadata))
 }
 
 const sorted = (m: Record<string, string>): Array<[string, string]> =>

@@ -3,13 +3,16 @@
  * each write must be the newest entry of its key (up to as many identical entries as the SDK
  * made attempts: a retried write can land twice), directly on top of the entry it was planned
  * on, and hold the source's bytes (same size and ETag; where the ETags differ, HeadObject of
- * both decides). Anything else is another writer's doing, reported as a race.
+ * both decides). Under SSE-KMS each landing of a retried copy has an ETag of its own: there,
+ * HeadObject of the entries between ours and the planned one decides (earlierAttempts).
+ * Anything else is another writer's doing, reported as a race.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { RaceError, VerifyError } from '../errors.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { headVersion } from '../../s3/objects.js'
 import type { PlanItem } from '../plan/decide.js'
+import { sameHeaders } from '../plan/resolve.js'
 import { silentLogger } from '../../lib/log.js'
 import { WriteGuard } from './guard.js'
 import type { CopyRequest, Landed } from './requests.js'
@@ -41,6 +44,8 @@ export type Confirmation =
 export function checkWrite(
   entries: readonly VersionEntry[],
   written: Written,
+  /** Entries HeadObject showed to be earlier attempts of this write (earlierAttempts). */
+  earlier?: ReadonlySet<string>,
 ): { newVersionId: string; proven: boolean } {
   const { item, landed } = written
   const key = item.key
@@ -50,7 +55,7 @@ export function checkWrite(
     throw new Error(`${key}: the write did not land (the store lost the upload)`)
   }
   const ours = landed.versionId ?? newest?.versionId
-  const copies = ownCopies(entries, landed.attempts, planned)
+  const copies = ownCopies(entries, landed.attempts, planned, earlier)
   const at = entries.findIndex((e) => e.versionId === ours)
   if (ours === undefined || at < 0) {
     throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`)
@@ -79,13 +84,15 @@ export function checkWrite(
 }
 
 /**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ * How many entries on top are the same write (same kind, size and ETag as the newest, or known
+ * to be its `earlier` attempts), at most `attempts` and stopping at the entry planned on: a
+ * retried write that landed each time.
  */
 export function ownCopies(
   entries: readonly VersionEntry[],
   attempts: number,
   plannedOn?: string,
+  earlier?: ReadonlySet<string>,
 ): number {
   const [newest] = entries
   if (!newest) return 0
@@ -94,7 +101,7 @@ export function ownCopies(
     n < attempts &&
     n < entries.length &&
     entries[n].versionId !== plannedOn &&
-    sameWrite(entries[n], newest)
+    (sameWrite(entries[n], newest) || earlier?.has(entries[n].versionId) === true)
   ) {
     n++
   }
@@ -134,8 +141,17 @@ export async function confirmWrites(
       try {
         checked = checkWrite(entries, written)
       } catch (error) {
-        results.push({ written, error })
-        return
+        const earlier =
+          error instanceof RaceError
+            ? await earlierAttempts(s3, where, entries, written)
+            : undefined
+        try {
+          if (!earlier?.size) throw error
+          checked = checkWrite(entries, written, earlier)
+        } catch (again) {
+          results.push({ written, error: again })
+          return
+        }
       }
       const { newVersionId, proven } = checked
       if (proven) {
@@ -156,6 +172,45 @@ export async function confirmWrites(
     if (written) results.push({ written, error })
   }
   return results
+}
+
+/**
+ * A retried copy (the SDK's attempts > 1) whose earlier attempts may have landed too, on a store
+ * that gives each landing an ETag of its own (SSE-KMS: a listing cannot tell them apart from
+ * another writer's): the entries directly under ours, at most attempts − 1 and above the entry
+ * planned on, that HeadObject shows as the same object as ours — same size, content type, user
+ * metadata and KMS key, bytes not found different. Where ETags are the content's MD5, sameWrite
+ * has already told, and nothing is added here.
+ */
+export async function earlierAttempts(
+  s3: S3Client,
+  where: Where,
+  entries: readonly VersionEntry[],
+  written: Written,
+): Promise<Set<string>> {
+  const { item, landed } = written
+  const found = new Set<string>()
+  const [newest] = entries
+  const ours = landed.versionId ?? newest?.versionId
+  if (item.action !== 'restore' || landed.attempts <= 1 || !newest || newest.isDeleteMarker)
+    return found
+  if (newest.versionId !== ours) return found
+  const head = (e: VersionEntry): Promise<ObjectFacts> =>
+    headVersion(s3, { ...where, key: item.key, versionId: e.versionId })
+  const mine = await head(newest)
+  if (!mine.serverSideEncryption?.startsWith('aws:kms')) return found
+  for (let n = 1; n < landed.attempts && n < entries.length; n++) {
+    const entry = entries[n]
+    if (entry.versionId === item.current?.versionId || entry.isDeleteMarker) break
+    if (!sameLanding(mine, await head(entry))) break
+    found.add(entry.versionId)
+  }
+  return found
+}
+
+/** Pure: two landings of one copy, as HeadObject shows them (checkCopy, and the headers). */
+export function sameLanding(a: ObjectFacts, b: ObjectFacts): boolean {
+  return checkCopy(a, b).ok && sameHeaders(a, b)
 }
 
 /**
@@ -207,6 +262,13 @@ async function settle(
     throw (
       result?.error ??
       new Error(`${item.key}: the copy with the source's encryption was not confirmed`)
+    )
+  }
+  if (written.landed.unseen) {
+    throw new RaceError(
+      item.key,
+      `another writer wrote ${newVersionId} between planning and the write (a retried write ` +
+        `met it: 412; it is not a copy of the source: ${check.detail}); it is current now`,
     )
   }
   throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId)

@@ -45,31 +45,67 @@ export interface GuardedKey {
   expected: VersionEntry | undefined
 }
 
+/** Retries of a write answered 409 ConditionalRequestConflict, and the pause before the first. */
+export const CONFLICT_RETRIES = 5
+export const CONFLICT_PAUSE_MS = 200
+
 /**
  * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
  * changed: a race, nothing written) or a store that mishandles conditions (the key is as
- * planned: write again without them).
+ * planned: write again without them). A 404 to a conditional write means the object it was to
+ * match is gone (AWS: If-Match on a key whose current entry is a delete marker): a race when the
+ * key changed. A 409 ConditionalRequestConflict means a concurrent conditional write to the key
+ * won while ours was in flight and nothing of ours was written (AWS: "retry the upload"): the
+ * write is sent again, with the same condition, after a pause that doubles.
  */
 export async function guarded<T>(
   s3: S3Client,
   target: GuardedKey,
   guard: WriteGuard,
   write: () => Promise<T>,
+  options: {
+    /**
+     * A 412 after the SDK retried the write, on a key that changed: the entry may be the write's
+     * own earlier attempt, whose answer was lost. What to return then (for the listing to
+     * decide); without it, a race.
+     */
+    retried?: (attempts: number) => T
+    pauseMs?: number
+  } = {},
 ): Promise<T> {
-  try {
-    return await write()
-  } catch (e) {
-    const status = httpStatus(e)
-    if (!guard.active || (status !== 412 && status !== 501)) throw e
-    const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1)
-    if (now?.versionId !== target.expected?.versionId) {
-      throw new RaceError(
-        target.key,
-        `changed by another writer since planning (now ${describe(now)}, planned on ` +
-          `${describe(target.expected)}); nothing was written to this key`,
-      )
+  const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS
+  for (let conflicts = 0; ; conflicts++) {
+    try {
+      return await write()
+    } catch (e) {
+      const status = httpStatus(e)
+      if (guard.active && isConflict(e) && conflicts < CONFLICT_RETRIES) {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** conflicts))
+        continue
+      }
+      if (!guard.active || (status !== 412 && status !== 501 && status !== 404)) throw e
+      const [now] = await keyHistory(s3, target.bucket, target.key, target.expectedBucketOwner, 1)
+      if (now?.versionId !== target.expected?.versionId) {
+        const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1
+        if (status === 412 && attempts > 1 && options.retried) return options.retried(attempts)
+        throw new RaceError(
+          target.key,
+          `changed by another writer since planning (now ${describe(now)}, planned on ` +
+            `${describe(target.expected)}); nothing was written to this key`,
+        )
+      }
+      if (status === 404) throw e
+      guard.disable(`HTTP ${status} although ${target.key} is as planned`)
+      return write()
     }
-    guard.disable(`HTTP ${status} although ${target.key} is as planned`)
-    return write()
   }
+}
+
+/** 409 ConditionalRequestConflict: a concurrent conditional write to the key is in progress. */
+function isConflict(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string }
+  return (
+    httpStatus(e) === 409 &&
+    (err.name === 'ConditionalRequestConflict' || err.Code === 'ConditionalRequestConflict')
+  )
 }

@@ -31,6 +31,12 @@ export interface Landed {
   multipart?: boolean
   /** The store could not say whether the write landed (a retried completion found no upload). */
   uncertain?: boolean
+  /**
+   * A retried conditional write met an entry that was not there when it was planned (412): an
+   * earlier attempt of its own that landed while its answer was lost, or another writer's. The
+   * listing decides; an entry that is not a copy of the source is then another writer's.
+   */
+  unseen?: boolean
 }
 
 /** x-amz-copy-source for one version: the key URL-encoded segment by segment. */

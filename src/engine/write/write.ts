@@ -83,7 +83,7 @@ function singleCopy(
   guard: WriteGuard,
 ): Promise<Landed> {
   const { key, wanted, source } = request
-  return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
+  const copy = async (): Promise<Landed> => {
     const out = await s3.send(
       new CopyObjectCommand({
         Bucket: where.bucket,
@@ -99,5 +99,8 @@ function singleCopy(
       }),
     )
     return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
+  }
+  return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
+    retried: (attempts) => ({ attempts, unseen: true }),
   })
 }

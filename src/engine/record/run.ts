@@ -1,0 +1,195 @@
+/**
+ * A rollback that leaves a record in the snapshot store (history/runs.ts). Before planning, the
+ * recent records are read, so that a key an earlier run restored is seen as unchanged even where
+ * the store's ETags cannot show it (SSE-KMS). Each write confirmed from the listing is a line of
+ * the record as it is journalled; when the run ends — done, put back or failed — the record is
+ * uploaded. A dry run reads the records and writes none; so does a run that had nothing to write
+ * (a re-run that finds every key as wanted leaves the recent records to the runs that wrote).
+ */
+import type { S3Client } from '@aws-sdk/client-s3'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { errorMessage } from '../../lib/errors.js'
+import { readJsonLines, runDirectory } from '../../lib/jsonl.js'
+import type { Logger } from '../../lib/log.js'
+import { SealedWriter } from '../../lib/sealed.js'
+import { FileStore } from '../../lib/store.js'
+import type { Settings } from '../../settings/types.js'
+import { isAbsent } from '../../history/select.js'
+import {
+  RUN_FORMAT,
+  recentCopies,
+  saveRun,
+  type RecordedCopies,
+  type RunBy,
+  type RunHeader,
+  type RunLine,
+  type RunOutcome,
+  type RunTarget,
+} from '../../history/runs.js'
+import { uriOf } from '../../history/snapshots.js'
+import { RestoreError, type FinalState } from '../errors.js'
+import { changedTotal, type Manifest } from '../plan/manifest.js'
+import { rollback, type RunOptions } from '../rollback.js'
+import type { JournalEntry } from '../write/apply.js'
+import { newRunId } from './id.js'
+
+export interface RecordOptions {
+  /** Who runs it. */
+  by: RunBy
+  /** Told where the record was saved, once it is (also when the run then fails). */
+  saved?: (uri: string) => void
+  /** Test knobs passed on to rollback(). */
+  run?: Omit<RunOptions, 'copies' | 'onWrite'>
+  now?: () => Date
+}
+
+/** rollback(), with the recent run records read first and this run's record written after. */
+export async function recordedRollback(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+  options: RecordOptions,
+): Promise<Manifest> {
+  const now = options.now ?? (() => new Date())
+  const startedAt = now()
+  const copies = await readCopies(s3, settings, log)
+  if (settings.dryRun) return rollback(s3, settings, log, { ...options.run, copies })
+  const dir = await runDirectory()
+  const lines = await FileStore.create<RunLine>(join(dir, 'record.jsonl'))
+  const onWrite = (entry: JournalEntry): Promise<void> => lines.write(lineOf(entry))
+  let manifest: Manifest | undefined
+  let failure: unknown
+  try {
+    manifest = await rollback(s3, settings, log, { ...options.run, copies, onWrite })
+  } catch (e) {
+    failure = e
+  }
+  try {
+    const wrote = manifest
+      ? changedTotal(manifest) > 0
+      : failure instanceof RestoreError || lines.count > 0
+    if (wrote) {
+      const outcome: RunOutcome = manifest
+        ? 'done'
+        : failure instanceof RestoreError && (await everyKeyPutBack(failure))
+          ? 'put back'
+          : 'failed'
+      const id = newRunId(startedAt)
+      const header: RunHeader = {
+        ...RUN_FORMAT,
+        id,
+        bucket: settings.bucket,
+        startedAt: startedAt.toISOString(),
+        finishedAt: now().toISOString(),
+        by: options.by,
+        target: targetOf(settings),
+        scope:
+          settings.prefix === undefined
+            ? { keys: settings.keys.length }
+            : { prefix: settings.prefix },
+        outcome,
+        written: lines.count,
+        ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
+      }
+      const uri = await save(s3, settings, header, lines, join(dir, `${id}.jsonl.gz`)).catch(
+        (e: unknown) => {
+          log.warning(
+            `Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
+              `${errorMessage(e)}; a later run may copy this run's keys again`,
+          )
+          return undefined
+        },
+      )
+      if (uri) {
+        log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`)
+        options.saved?.(uri)
+        if (manifest) manifest.record = uri
+      }
+    }
+  } finally {
+    await lines.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  if (manifest === undefined) throw failure
+  return manifest
+}
+
+/** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
+async function readCopies(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+): Promise<RecordedCopies | undefined> {
+  const { prefix, keys } = settings
+  const listed = new Set(keys)
+  const wanted =
+    prefix !== undefined
+      ? (key: string) => key.startsWith(prefix)
+      : listed.size > 0
+        ? (key: string) => listed.has(key)
+        : () => true
+  try {
+    const copies = await recentCopies(s3, settings.snapshotStore, settings.bucket, wanted)
+    if (copies.runs > 0) {
+      log.info(
+        `Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`,
+      )
+    }
+    return copies
+  } catch (e) {
+    log.warning(
+      `Could not read the run records in ${uriOf(settings.snapshotStore, 'runs/')} ` +
+        `(${errorMessage(e)}); planning without them: a key whose restored copy only a record ` +
+        'can show (SSE-KMS ETags) is copied again',
+    )
+    return undefined
+  }
+}
+
+/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+export function lineOf({ item, newVersionId }: JournalEntry): RunLine {
+  const copy = item.action === 'restore' ? item.wanted : undefined
+  return {
+    key: item.key,
+    newVersionId,
+    sourceVersionId: copy?.versionId ?? null,
+    previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+    ...(copy?.size === undefined ? {} : { size: copy.size }),
+  }
+}
+
+function targetOf(settings: Settings): RunTarget {
+  const { target } = settings
+  if (target.kind === 'time') return { toTime: target.at.toISOString() }
+  if (target.kind === 'snapshot') return { snapshot: target.ref }
+  if (target.kind === 'plan') return { plan: target.file }
+  if (target.origin) return { snapshot: target.origin.ref, snapshotId: target.origin.id }
+  return { versionIds: target.versions.size }
+}
+
+/** Whether a failed run put back every key it changed (none is left NOT put back or unknown). */
+async function everyKeyPutBack(error: RestoreError): Promise<boolean> {
+  const bad = (s: FinalState): boolean => /^(NOT put back|unknown)/.test(s.state)
+  if (error.statesFile) {
+    for await (const state of readJsonLines<FinalState>(error.statesFile)) {
+      if (bad(state)) return false
+    }
+    return true
+  }
+  return !error.finalStates.some(bad)
+}
+
+async function save(
+  s3: S3Client,
+  settings: Settings,
+  header: RunHeader,
+  lines: FileStore<RunLine>,
+  file: string,
+): Promise<string> {
+  await lines.close()
+  const writer = await SealedWriter.create<RunLine>(file, header, { gzip: true })
+  for await (const line of lines.read()) await writer.write(line)
+  await writer.close()
+  return saveRun(s3, settings.snapshotStore, file, header.id)
+}

@@ -1,0 +1,234 @@
+/**
+ * Run records: what each writing run did, kept in the snapshot store next to the snapshots.
+ *
+ *   <prefix>runs/<id>.jsonl.gz   one record per writing run; `id` is its start (UTC) and 6 hex
+ *                                digits, so the records list oldest first
+ *
+ * A record is a sealed, gzipped JSON Lines file (lib/sealed.ts), as a snapshot is: a header (who
+ * ran it, when, the target, the outcome), then one line per key the run wrote — "version X of K
+ * is this run's copy of version Y" (or its delete marker) — then the trailer. Later runs read the
+ * recent records: where a store's ETags cannot say that a key already holds the wanted version
+ * (SSE-KMS gives every copy a new ETag, and objects uploaded before 2025 have no checksum), the
+ * record can, since version IDs are never reused in a bucket with versioning enabled.
+ */
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { openSealed, type SealedContents, type SealedHeader } from '../lib/sealed.js'
+import { eachLimit } from '../lib/pool.js'
+import type { SnapshotStore } from '../settings/types.js'
+
+export const RUN_FORMAT = { format: 's3-rollback-run', version: 1 } as const
+
+/**
+ * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
+ * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
+ * is not recognised, which costs at most one more copy of that key (a redundant but correct
+ * write), after which the new record is recent again.
+ */
+export const RECENT_RUNS = 100
+
+/** How a run ended: every write done; a write failed and every changed key was put back; else. */
+export type RunOutcome = 'done' | 'put back' | 'failed'
+
+/** Who ran it: the workflow run (actor and URL) or, from the command line, the local user. */
+export interface RunBy {
+  actor?: string
+  runUrl?: string
+  user?: string
+  commit?: string
+  ref?: string
+}
+
+/** What the run was asked to go back to. */
+export type RunTarget =
+  | { toTime: string }
+  | { versionIds: number }
+  | { snapshot: string; snapshotId?: string }
+  | { plan: string }
+
+/** The first line of a run record. */
+export interface RunHeader extends SealedHeader {
+  id: string
+  bucket: string
+  startedAt: string
+  finishedAt: string
+  by: RunBy
+  target: RunTarget
+  /** A prefix ('' = the whole bucket), or a number of listed keys. */
+  scope: { prefix: string } | { keys: number }
+  outcome: RunOutcome
+  /** Lines that follow: keys written (and confirmed from the listing). */
+  written: number
+  /** Why the run failed (its first line), when it did. */
+  error?: string
+}
+
+/** One key the run wrote: its new entry, and the version that entry is a copy of. */
+export interface RunLine {
+  key: string
+  /** The version (or delete marker) this run wrote. */
+  newVersionId: string
+  /** The version the new one is a copy of; null when it is a delete marker. */
+  sourceVersionId: string | null
+  /** What was current before the write; null when the key had no object. */
+  previousVersionId: string | null
+  /** Size of the copy (its source's). */
+  size?: number
+}
+
+/** One record in the store's listing. */
+export interface RunEntry {
+  id: string
+  key: string
+  lastModified?: Date
+}
+
+const PREFIX = 'runs/'
+
+export const runKey = (store: SnapshotStore, id: string): string =>
+  `${store.prefix}${PREFIX}${id}.jsonl.gz`
+
+/** Uploads a sealed record file; returns its S3 URI. */
+export async function saveRun(
+  s3: S3Client,
+  store: SnapshotStore,
+  file: string,
+  id: string,
+): Promise<string> {
+  const key = runKey(store, id)
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: store.bucket,
+      Key: key,
+      Body: createReadStream(file),
+      ContentLength: (await stat(file)).size,
+      ContentType: 'application/gzip',
+    }),
+  )
+  return `s3://${store.bucket}/${key}`
+}
+
+/** The newest `limit` records of the store, newest first (the listing is read to its end). */
+export async function listRuns(
+  s3: S3Client,
+  store: SnapshotStore,
+  limit = RECENT_RUNS,
+): Promise<RunEntry[]> {
+  const prefix = `${store.prefix}${PREFIX}`
+  const newest: RunEntry[] = []
+  let token: string | undefined
+  do {
+    const out = await s3.send(
+      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }),
+    )
+    for (const o of out.Contents ?? []) {
+      const id = /^([^/]+)\.jsonl\.gz$/.exec(o.Key?.slice(prefix.length) ?? '')?.[1]
+      if (!id || !o.Key) continue
+      newest.push({ id, key: o.Key, lastModified: o.LastModified })
+      if (newest.length > limit) newest.shift()
+    }
+    token = out.IsTruncated ? out.NextContinuationToken : undefined
+  } while (token)
+  return newest.reverse()
+}
+
+/** An open record: its header, its lines as they are read, and a way to stop reading. */
+export interface OpenRun extends SealedContents<RunHeader, RunLine> {
+  /** Stops reading (after the header, say) and releases the connection. */
+  close(): void
+}
+
+/** Opens a record by its key and checks its format and (as it is read) its seal. */
+export async function openRun(
+  s3: S3Client,
+  store: SnapshotStore,
+  entry: RunEntry,
+): Promise<OpenRun> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: store.bucket, Key: entry.key }))
+  const body = out.Body as Readable
+  try {
+    const contents = await openSealed<RunHeader, RunLine>(body, {
+      ...RUN_FORMAT,
+      gzip: true,
+      describe: `run record ${entry.id} (s3://${store.bucket}/${entry.key})`,
+    })
+    return Object.assign(contents, { close: () => void body.destroy() })
+  } catch (e) {
+    body.destroy()
+    throw e
+  }
+}
+
+/** The headers of the newest records, newest first (only the first line of each is read). */
+export async function runHeaders(
+  s3: S3Client,
+  store: SnapshotStore,
+  limit = RECENT_RUNS,
+): Promise<Array<{ entry: RunEntry; header: RunHeader }>> {
+  const entries = await listRuns(s3, store, limit)
+  const headers: Array<{ entry: RunEntry; header: RunHeader } | undefined> = entries.map(
+    () => undefined,
+  )
+  await eachLimit(
+    entries.map((entry, i) => ({ entry, i })),
+    8,
+    async ({ entry, i }) => {
+      const contents = await openRun(s3, store, entry)
+      headers[i] = { entry, header: contents.header }
+      contents.close()
+    },
+  )
+  return headers.filter((h) => h !== undefined)
+}
+
+/**
+ * What recent runs recorded of their copies: for a key and one of its version IDs, the version
+ * that entry is a copy of (null: a delete marker this run wrote). Only the runs' own writes,
+ * each confirmed from the listing when it was made.
+ */
+export interface RecordedCopies {
+  sourceOf(key: string, versionId: string): string | null | undefined
+  /** Recorded writes held (of the keys asked for). */
+  readonly size: number
+  /** Records read. */
+  readonly runs: number
+}
+
+/** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
+export async function recentCopies(
+  s3: S3Client,
+  store: SnapshotStore,
+  bucket: string,
+  wanted: (key: string) => boolean,
+  limit = RECENT_RUNS,
+): Promise<RecordedCopies> {
+  const byKey = new Map<string, Map<string, string | null>>()
+  let size = 0
+  let runs = 0
+  const entries = await listRuns(s3, store, limit)
+  await eachLimit(entries, 8, async (entry) => {
+    const contents = await openRun(s3, store, entry)
+    if (contents.header.bucket !== bucket) return contents.close()
+    runs++
+    for await (const line of contents.values) {
+      if (!wanted(line.key) || line.newVersionId === 'null') continue
+      let versions = byKey.get(line.key)
+      if (!versions) byKey.set(line.key, (versions = new Map()))
+      if (!versions.has(line.newVersionId)) size++
+      versions.set(line.newVersionId, line.sourceVersionId)
+    }
+  })
+  return {
+    sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
+    size,
+    runs,
+  }
+}
