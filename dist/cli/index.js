@@ -2,10 +2,10 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8234:
+/***/ 8282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(566);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -168,14 +168,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 3182:
+/***/ 238:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(544);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(7518);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8234);
-const { normalizeProvider } = __nccwpck_require__(3042);
+const { setFeature } = __nccwpck_require__(5152);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
+const { normalizeProvider } = __nccwpck_require__(2658);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -620,12 +620,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 58:
+/***/ 3242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(566);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1363,30 +1363,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 6955:
+/***/ 2619:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(3852);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { resolveS3ControlConfig, getHostPrefixDeduplicationPlugin, getProcessArnablesPlugin, getRedirectFromPostIdPlugin } = __nccwpck_require__(6108);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(4420);
-const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(5271);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { NODE_USE_ARN_REGION_CONFIG_OPTIONS } = __nccwpck_require__(5028);
+const { Sha256, Md5, fileStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { getApplyMd5BodyChecksumPlugin } = __nccwpck_require__(3415);
 
 const defaultS3ControlHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -6579,31 +6579,31 @@ __webpack_unused_export__ = paginateListStorageLensGroups;
 
 /***/ }),
 
-/***/ 5423:
+/***/ 3711:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(3182);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(4420);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(8869);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(259);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { defaultProvider } = __nccwpck_require__(4213);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(566);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { Sha1 } = __nccwpck_require__(58);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { Sha1 } = __nccwpck_require__(3242);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -13264,22 +13264,22 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 544:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(1342);
-const { InvokeStore } = __nccwpck_require__(3864);
-const { normalizeProvider } = __nccwpck_require__(7138);
-const { RETRY_MODES } = __nccwpck_require__(3129);
+const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
+const { InvokeStore } = __nccwpck_require__(9320);
+const { normalizeProvider } = __nccwpck_require__(402);
+const { RETRY_MODES } = __nccwpck_require__(3609);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(8869);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(8869);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(9467);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(9467);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -14078,7 +14078,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(7065);
+    const module = __nccwpck_require__(9449);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -14285,15 +14285,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 8915:
+/***/ 7523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7138);
-const { SignatureV4 } = __nccwpck_require__(4366);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -14653,14 +14653,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7368:
+/***/ 7288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(8741);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5066);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(3042);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(1342);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(1342);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -14671,8 +14671,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(402);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(7518);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
 
 class ProtocolLib {
     queryCompat;
@@ -16164,10 +16164,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 3351:
+/***/ 519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(1342);
+const { buildQueryString } = __nccwpck_require__(3422);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -16234,11 +16234,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 4710:
+/***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -16280,15 +16280,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError } = __nccwpck_require__(9467);
-const { NodeHttpHandler } = __nccwpck_require__(3343);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(1342);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(7518);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -16466,28 +16466,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 8461:
+/***/ 5869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(6829);
-            const { fromContainerMetadata } = __nccwpck_require__(6438);
+            const { fromHttp } = __nccwpck_require__(8605);
+            const { fromContainerMetadata } = __nccwpck_require__(566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(6438);
+            const { fromInstanceMetadata } = __nccwpck_require__(566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(4710);
+            const { fromEnv } = __nccwpck_require__(5606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -16529,7 +16529,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -16582,7 +16582,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(7832);
+    const { fromLoginCredentials } = __nccwpck_require__(4072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -16592,7 +16592,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(912);
+    const { fromProcess } = __nccwpck_require__(5360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -16601,7 +16601,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(6198);
+    const { fromSSO } = __nccwpck_require__(998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -16649,7 +16649,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(2100);
+    const { fromTokenFile } = __nccwpck_require__(9956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -16702,12 +16702,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 7832:
+/***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -16762,7 +16762,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(1106);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -17003,18 +17003,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 4213:
+/***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(4710);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(9467);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(6829);
+        const { fromHttp } = __nccwpck_require__(8605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -17137,22 +17137,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(6198);
+        const { fromSSO } = __nccwpck_require__(998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(8461);
+        const { fromIni } = __nccwpck_require__(5869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(912);
+        const { fromProcess } = __nccwpck_require__(5360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(2100);
+        const { fromTokenFile } = __nccwpck_require__(9956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -17176,13 +17176,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 912:
+/***/ 5360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(9467);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(544);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -17259,12 +17259,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 6198:
+/***/ 998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(9467);
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { fromSso } = __nccwpck_require__(3753);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -17318,7 +17318,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -17458,21 +17458,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 9803:
+/***/ 3707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 2100:
+/***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(544);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(9467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -17480,7 +17480,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(7088);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -17533,13 +17533,13 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 3852:
+/***/ 6108:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(4420);
-const { partition } = __nccwpck_require__(544);
-const { validate, parse } = __nccwpck_require__(3351);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { validateOutpostService, validatePartition, validateAccountId, getArnResources } = __nccwpck_require__(5028);
+const { partition } = __nccwpck_require__(5152);
+const { validate, parse } = __nccwpck_require__(519);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 function resolveS3ControlConfig(input) {
     const { useArnRegion } = input;
@@ -17756,20 +17756,20 @@ exports.updateArnablesRequestMiddlewareOptions = updateArnablesRequestMiddleware
 
 /***/ }),
 
-/***/ 4420:
+/***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(3042);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(1342);
-const { setFeature } = __nccwpck_require__(544);
-const { parseRfc7231DateTime } = __nccwpck_require__(7518);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5353);
-const { booleanSelector, SelectorType } = __nccwpck_require__(9467);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(7138);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
+const { setFeature } = __nccwpck_require__(5152);
+const { parseRfc7231DateTime } = __nccwpck_require__(2430);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
+const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(3351);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7368);
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { validate, parse } = __nccwpck_require__(519);
+const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -18822,25 +18822,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 1106:
+/***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -19432,25 +19432,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5139:
+/***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20126,25 +20126,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5779:
+/***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -20607,26 +20607,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 7088:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(3042);
-const { Command: $Command } = __nccwpck_require__(3042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(9467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(8869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(1342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5353);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(7518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(3343);
-const { AwsQueryProtocol } = __nccwpck_require__(7368);
-const { Sha256 } = __nccwpck_require__(566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -21504,10 +21504,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5353:
+/***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(4366);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -21666,12 +21666,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 3753:
+/***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(544);
-const { getBearerTokenEnvKey } = __nccwpck_require__(8915);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(9467);
+const { setTokenFeature } = __nccwpck_require__(5152);
+const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -21692,7 +21692,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(5139);
+    const { SSOOIDCClient } = __nccwpck_require__(9443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -21703,7 +21703,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(5139);
+    const { CreateTokenCommand } = __nccwpck_require__(9443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -21849,7 +21849,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 402:
+/***/ 4274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -22228,7 +22228,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 3864:
+/***/ 9320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22366,15 +22366,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 7138:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(7046);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(1342);
-const { requestBuilder } = __nccwpck_require__(1342);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { requestBuilder } = __nccwpck_require__(3422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(4242);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -22719,13 +22719,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 8741:
+/***/ 4645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(7518);
-const { hasOwn } = __nccwpck_require__(7046);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(1342);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5066);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(4534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -25268,12 +25268,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 566:
+/***/ 9542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(7518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -25852,16 +25852,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 3042:
+/***/ 2658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7046);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(7046);
+const { hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(5066);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -27092,16 +27092,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 9467:
+/***/ 7291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(4242);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { isValidHostLabel } = __nccwpck_require__(7046);
+const { IniSectionType } = __nccwpck_require__(690);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { isValidHostLabel } = __nccwpck_require__(4534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -27886,15 +27886,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 8869:
+/***/ 2085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(9467);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(7046);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(4242);
+const { EndpointURLScheme } = __nccwpck_require__(690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -28777,14 +28777,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 259:
+/***/ 6579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(566);
-const { hasOwn } = __nccwpck_require__(7046);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(7518);
+const { Crc32 } = __nccwpck_require__(9542);
+const { hasOwn } = __nccwpck_require__(4534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(5066);
+const { TypeRegistry } = __nccwpck_require__(6890);
 
 class Int64 {
     bytes;
@@ -29727,19 +29727,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 3422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(7518);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(7046);
-const { parseQueryString, parseUrl } = __nccwpck_require__(7046);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5066);
-const { FieldPosition } = __nccwpck_require__(4242);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
+const { FieldPosition } = __nccwpck_require__(690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -30142,7 +30142,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(259);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -32830,15 +32830,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3129:
+/***/ 3609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(3042);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(1342);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(7518);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
-const { hasOwn } = __nccwpck_require__(7046);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { hasOwn } = __nccwpck_require__(4534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -33725,10 +33725,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 5066:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(7046);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -34441,14 +34441,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 7518:
+/***/ 2430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(7046);
+const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(8869);
+const { toEndpointV1 } = __nccwpck_require__(2085);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -36224,10 +36224,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 7046:
+/***/ 4534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4242);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -36423,12 +36423,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 6438:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(9467);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(1342);
+const { parseUrl } = __nccwpck_require__(3422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -36800,11 +36800,11 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 5271:
+/***/ 3415:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { isArrayBuffer, hasOwn } = __nccwpck_require__(7518);
-const { HttpRequest } = __nccwpck_require__(1342);
+const { isArrayBuffer, hasOwn } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(3422);
 
 const applyMd5BodyChecksumMiddleware = (options) => (next) => async (args) => {
     const { request } = args;
@@ -36866,13 +36866,13 @@ exports.resolveMd5BodyChecksumConfig = resolveMd5BodyChecksumConfig;
 
 /***/ }),
 
-/***/ 3343:
+/***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(7518);
-const { streamCollector } = __nccwpck_require__(7518);
+const { hasOwn } = __nccwpck_require__(2430);
+const { streamCollector } = __nccwpck_require__(2430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(1342);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -37787,12 +37787,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 4366:
+/***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(7518);
-const { normalizeProvider } = __nccwpck_require__(3042);
-const { escapeUri, HttpRequest } = __nccwpck_require__(1342);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
 
 class HeaderFormatter {
     format(headers) {
@@ -38391,7 +38391,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 4242:
+/***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -38494,7 +38494,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 7065:
+/***/ 9449:
 /***/ (function(module) {
 
 /*!
@@ -38514,7 +38514,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 7155:
+/***/ 7593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38524,8 +38524,8 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /* unused harmony export cliOptions */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1279);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5377);
 /** Command-line flags → the same InputReader the action uses (flags mirror the action inputs). */
 
 
@@ -38673,13 +38673,13 @@ function parserMessage(e) {
 
 /***/ }),
 
-/***/ 7824:
+/***/ 4558:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Z: () => (/* binding */ cancel)
 /* harmony export */ });
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5321);
 /** The CLI process's one stop switch: Ctrl-C (SIGINT) or SIGTERM ask the command to stop. */
 
 const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation */ .mT();
@@ -38687,7 +38687,7 @@ const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation *
 
 /***/ }),
 
-/***/ 8921:
+/***/ 7632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38695,8 +38695,8 @@ const cancel = new _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .Cancellation *
 /* harmony export */   ai: () => (/* binding */ EXIT_CODES),
 /* harmony export */   dc: () => (/* binding */ EXIT)
 /* harmony export */ });
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5321);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
 /**
  * The CLI's exit codes: one table that the code, `--help` and the README share (a test compares
  * the README's table with this one, and runs each row).
@@ -38759,7 +38759,7 @@ function exitCodeOf(e) {
 
 /***/ }),
 
-/***/ 1279:
+/***/ 5377:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38769,15 +38769,17 @@ function exitCodeOf(e) {
 /* harmony export */   au: () => (/* binding */ didYouMean)
 /* harmony export */ });
 /* unused harmony exports GLOBAL_FLAGS, editDistance */
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
 /**
  * Every command-line flag, with its value, default and the commands that take it: the one table
  * that the parser, `--help` and the README's CLI section are made from. Each action input is a
  * flag of the same name (a test checks that none is missing and that defaults match action.yml).
  */
 
-const COMMANDS = ['restore', 'verify', 'snapshot', 'diff'];
+const COMMANDS = ['restore', 'verify', 'snapshot', 'diff', 'history'];
 const ALL = COMMANDS;
+/** The commands that take keys. */
+const KEYED = ['restore', 'verify', 'snapshot', 'diff'];
 const BOTH = ['restore', 'verify'];
 const RESTORE = ['restore'];
 const VERIFY = ['verify'];
@@ -38795,7 +38797,7 @@ const FLAGS = [
         name: 'key',
         value: 'KEY',
         help: 'an exact object key; repeat for more keys',
-        commands: ALL,
+        commands: KEYED,
         repeat: true,
         input: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         group: 'target',
@@ -38804,7 +38806,7 @@ const FLAGS = [
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.Keys,
         value: 'K1,K2',
         help: 'keys separated by commas or newlines (--key for keys with commas)',
-        commands: ALL,
+        commands: KEYED,
         repeat: true,
         group: 'target',
     },
@@ -38898,9 +38900,17 @@ const FLAGS = [
         group: 'target',
     },
     {
+        name: 'limit',
+        value: 'N',
+        help: 'the newest N run records of the store',
+        default: '20',
+        commands: ['history'],
+        group: 'output',
+    },
+    {
         name: _settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G.SnapshotStore,
         value: 'S3URI',
-        help: 'where snapshots are kept: s3://bucket/prefix/',
+        help: 'where snapshots and run records are kept: s3://bucket/prefix/',
         default: 's3://BUCKET/.s3-rollback/',
         commands: ALL,
         group: 'snapshots',
@@ -39143,7 +39153,7 @@ const FLAGS = [
     },
     {
         name: 'json',
-        help: 'print the manifest (restore) or the report (verify) as JSON on stdout',
+        help: 'print the manifest (restore), the report (verify) or the records (history) as JSON',
         commands: ALL,
         group: 'output',
     },
@@ -39186,15 +39196,15 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 1037:
+/***/ 7911:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ generalHelp),
 /* harmony export */   b: () => (/* binding */ commandHelp)
 /* harmony export */ });
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8921);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7632);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
 /** `--help` texts, made from the flag table and the exit-code table. */
 
 
@@ -39239,6 +39249,15 @@ const ABOUT = {
                 '    --from 2021-12-13T15:00:00Z --to v2-blessed --json',
         ],
     },
+    history: {
+        summary: 'List the runs that wrote to the bucket, newest first, from the records each writing run\n' +
+            'leaves in the snapshot store: who ran it, when, the target, the outcome, keys written.',
+        usage: ['s3-rollback history --bucket B [--limit N] [--json]'],
+        examples: [
+            's3-rollback history --bucket justice40-data',
+            's3-rollback history --bucket justice40-data --limit 5 --json',
+        ],
+    },
     verify: {
         summary: 'Prove, without changing any key, that a rollback would work: versioning, lifecycle rules,\n' +
             'the guaranteed window, each target version, and optionally a restore drill.',
@@ -39270,6 +39289,7 @@ Usage:
   s3-rollback verify [flags]    prove that a rollback would work; change nothing
   s3-rollback snapshot create|list|show   record the current versions under a name
   s3-rollback diff [flags]      what changed between two snapshots, times or now
+  s3-rollback history [flags]   the runs that wrote to the bucket: who, when, what, outcome
   s3-rollback COMMAND --help    every flag of a command, with its default
   s3-rollback --version
 
@@ -39332,7 +39352,103 @@ function wrap(text, width, indent) {
 
 /***/ }),
 
-/***/ 3532:
+/***/ 1954:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  a: () => (/* binding */ historyCommand)
+});
+
+// UNUSED EXPORTS: HISTORY_LIMIT
+
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
+var settings = __nccwpck_require__(6102);
+// EXTERNAL MODULE: ./src/history/runs.ts
+var history_runs = __nccwpck_require__(7408);
+// EXTERNAL MODULE: ./src/history/snapshots.ts
+var snapshots = __nccwpck_require__(7301);
+;// CONCATENATED MODULE: ./src/report/history.ts
+const HISTORY_HEADER = ['Started', 'By', 'Target', 'Scope', 'Outcome', 'Keys written'];
+function historyRows(runs) {
+    return runs.map((r) => [
+        r.startedAt,
+        byOf(r.by),
+        targetText(r.target),
+        'prefix' in r.scope ? r.scope.prefix || '(whole bucket)' : `${r.scope.keys} listed keys`,
+        r.outcome,
+        String(r.written),
+    ]);
+}
+/** The actor and the run's URL, or the local user. */
+function byOf(by) {
+    if (by.actor)
+        return by.runUrl ? `${by.actor} (${by.runUrl})` : by.actor;
+    return by.user ?? by.runUrl ?? '—';
+}
+function targetText(t) {
+    if ('toTime' in t)
+        return t.toTime;
+    if ('snapshot' in t)
+        return `snapshot ${t.snapshot}`;
+    if ('plan' in t)
+        return `plan ${t.plan}`;
+    return `${t.versionIds} version ID(s)`;
+}
+
+// EXTERNAL MODULE: ./src/cli/table.ts
+var table = __nccwpck_require__(2170);
+;// CONCATENATED MODULE: ./src/cli/history.ts
+/** `s3-rollback history`: the run records in the snapshot store, newest first. */
+
+
+
+
+
+
+/** Records shown unless --limit says otherwise. */
+const HISTORY_LIMIT = 20;
+function historyCommand(read) {
+    const access = (0,settings/* parseAccess */.Cz)(read);
+    const limit = parseLimit(read('limit').trim());
+    return {
+        s3: access.s3,
+        run: async (s3, _log, print, json) => {
+            const found = await (0,history_runs/* runHeaders */.sD)(s3, access.snapshotStore, limit);
+            const runs = found
+                .filter(({ header }) => header.bucket === access.bucket)
+                .map(({ entry, header }) => ({
+                ...header,
+                uri: `s3://${access.snapshotStore.bucket}/${entry.key}`,
+            }));
+            if (json)
+                return print(JSON.stringify(runs, null, 2));
+            const where = (0,snapshots/* uriOf */.S_)(access.snapshotStore, 'runs/');
+            if (runs.length === 0)
+                return print(`No run records of s3://${access.bucket} in ${where}`);
+            print(`Runs that wrote to s3://${access.bucket}, newest first (records in ${where}):`);
+            print('');
+            print((0,table/* formatTable */.k)(HISTORY_HEADER, historyRows(runs)));
+        },
+    };
+}
+function parseLimit(value) {
+    if (value === '')
+        return HISTORY_LIMIT;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 10 * history_runs/* RECENT_RUNS */.bL) {
+        throw new errors/* InputError */.dz('limit', value, `a whole number from 1 to ${10 * history_runs/* RECENT_RUNS */.bL}`);
+    }
+    return n;
+}
+
+
+/***/ }),
+
+/***/ 486:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
@@ -39342,26 +39458,29 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7155);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5950);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3401);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(7917);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4458);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3976);
-/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(6328);
-/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(155);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3018);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5235);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8921);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1037);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(3272);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9532);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6411);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5603);
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5067);
-/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7824);
-/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3512);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(4961);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7593);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7268);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6102);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(511);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1908);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(2170);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(9126);
+/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(489);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1556);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7911);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(3882);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(9278);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(7123);
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(1954);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(4761);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(5321);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(4558);
+/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(6594);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(9732);
 /**
  * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
  * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
@@ -39391,11 +39510,13 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
+
 function stderrLogger(verbose) {
     const write = (line) => void process.stderr.write(`${line}\n`);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -39410,60 +39531,66 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_4__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_11__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_22__/* .VERSION */ .x));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_19__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_22__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_15__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+        }
+        else if (options.command === 'history') {
+            command = (0,_history_js__WEBPACK_IMPORTED_MODULE_16__/* .historyCommand */ .a)(options.read);
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_13__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_15__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_6__/* .parseSettings */ .P$)(options.read), options);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_4__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_4__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
         say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.usage;
+        return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_20__/* .createS3Client */ .qo)(command.s3);
-    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_15__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z, {
-        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_17__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z)}`),
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createS3Client */ .qo)(command.s3);
+    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_18__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancel */ .Z, {
+        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancel */ .Z)}`),
     });
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_14__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_17__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_17__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_10__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_12__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         stopListening();
+        const slowDowns = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_7__/* .slowDownsOf */ .O4)(s3);
+        if (slowDowns.answers > 0)
+            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .slowDownLine */ .Cb)(slowDowns));
         s3.destroy();
     }
 }
@@ -39473,42 +39600,49 @@ function restoreOrVerify(settings, left) {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_23__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_23__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_9__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_8__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .rollback */ .dU)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_16__/* .cancel */ .Z });
-            const extra = [(0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .planLine */ .od)(manifest), (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .writersLine */ .bR)(manifest)].filter((l) => l !== undefined);
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_21__/* .recordedRollback */ .F)(s3, settings, log, {
+                by: { ...settings.context, user: localUser() },
+                run: { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancel */ .Z },
+            });
+            const extra = [
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .planLine */ .od)(manifest),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .writersLine */ .bR)(manifest),
+                manifest.record ? (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .recordLine */ .IK)(manifest.record) : undefined,
+            ].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_12__/* .inFlags */ .r),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .closingLine */ .oM)(manifest),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_14__/* .inFlags */ .r),
                 ...(await leftFor(manifest, settings, left)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_21__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_23__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         },
     };
 }
@@ -39531,7 +39665,7 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_21__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
         undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
     }
     const of = {
@@ -39545,20 +39679,29 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
         if (changed.length === 0)
             return lines;
-        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_18__/* .undoVersionIds */ .$$)(changed).split('\n');
-        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { versionIds });
-        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .INLINE_UNDO_CHARS */ .dO)
+        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_21__/* .undoVersionIds */ .$$)(changed).split('\n');
+        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_24__/* .undoCommand */ .Eb)(cli, of, { versionIds });
+        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_24__/* .INLINE_UNDO_CHARS */ .dO)
             return [...lines, `To undo: ${inline}`];
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_7__/* .runDirectory */ .xw)(), 'undo.txt');
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .runDirectory */ .xw)(), 'undo.txt');
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
     lines.push(`Undo lines: ${undoAt}`);
-    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_22__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
+    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_24__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
+/** Who runs the command, as the run record names them. */
+function localUser() {
+    try {
+        return (0,node_os__WEBPACK_IMPORTED_MODULE_3__.userInfo)().username;
+    }
+    catch {
+        return process.env.USER || process.env.USERNAME || undefined;
+    }
+}
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_10__/* .EXIT */ .dc.unexpected;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -39566,7 +39709,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6411:
+/***/ 7123:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39577,9 +39720,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/report/rollback.ts
-var rollback = __nccwpck_require__(4458);
+var rollback = __nccwpck_require__(1908);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
 function snapshotLine(s) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
@@ -39588,17 +39731,17 @@ function snapshotLine(s) {
 }
 
 // EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var src_settings = __nccwpck_require__(3401);
+var src_settings = __nccwpck_require__(6102);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(3035);
+var settings_prefix = __nccwpck_require__(4773);
 // EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
-var lists = __nccwpck_require__(2218);
+var lists = __nccwpck_require__(4677);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var snapshot = __nccwpck_require__(795);
+var snapshot = __nccwpck_require__(749);
 // EXTERNAL MODULE: ./src/cli/cancel.ts
-var cancel = __nccwpck_require__(7824);
+var cancel = __nccwpck_require__(4558);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39606,23 +39749,23 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(155);
+var jsonl = __nccwpck_require__(489);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(8434);
+var lib_progress = __nccwpck_require__(6300);
 // EXTERNAL MODULE: ./src/lib/cancel.ts
-var lib_cancel = __nccwpck_require__(5067);
+var lib_cancel = __nccwpck_require__(5321);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(7769);
+var sealed = __nccwpck_require__(9295);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
+var objects = __nccwpck_require__(8154);
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var history_select = __nccwpck_require__(46);
 // EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(1024);
+var sources = __nccwpck_require__(3098);
 // EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(3227);
-// EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
-var engine = __nccwpck_require__(4961);
+var snapshots = __nccwpck_require__(7301);
+// EXTERNAL MODULE: ./src/engine/index.ts + 30 modules
+var engine = __nccwpck_require__(9732);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
 
 
@@ -39715,7 +39858,7 @@ async function createSnapshot(s3, settings, log, options = {}) {
 }
 
 // EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(3683);
+var content = __nccwpck_require__(897);
 ;// CONCATENATED MODULE: ./src/snapshot/diff.ts
 
 
@@ -39822,7 +39965,7 @@ function label(side, loaded) {
 }
 
 // EXTERNAL MODULE: ./src/cli/table.ts
-var table = __nccwpck_require__(3976);
+var table = __nccwpck_require__(2170);
 ;// CONCATENATED MODULE: ./src/cli/snapshots.ts
 
 
@@ -39926,7 +40069,7 @@ function diffText(r) {
 
 /***/ }),
 
-/***/ 3976:
+/***/ 2170:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39946,7 +40089,7 @@ function formatTable(header, rows) {
 
 /***/ }),
 
-/***/ 3272:
+/***/ 3882:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39958,15 +40101,15 @@ const VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 9532:
+/***/ 9278:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   g: () => (/* binding */ inputErrorText),
 /* harmony export */   r: () => (/* binding */ inFlags)
 /* harmony export */ });
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5603);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1279);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4761);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5377);
 
 
 const INPUT_NAMES = new Set(Object.values(_settings_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Inputs */ .G));
@@ -39985,7 +40128,7 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 4961:
+/***/ 9732:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39999,27 +40142,27 @@ __nccwpck_require__.d(__webpack_exports__, {
   YH: () => (/* reexport */ archiveOf),
   jD: () => (/* reexport */ copyConfirmed),
   LD: () => (/* reexport */ decide),
+  F: () => (/* reexport */ recordedRollback),
   u1: () => (/* reexport */ resolveTarget),
   OZ: () => (/* reexport */ restoredCopy),
-  dU: () => (/* reexport */ rollback),
   Nj: () => (/* reexport */ sourceProblem),
   $$: () => (/* reexport */ undoVersionIds)
 });
 
-// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, sameByListing
+// UNUSED EXPORTS: BatchJobError, INLINE_KEYS, RaceError, RestoreError, StalePlanError, changedTotal, rollback, sameByListing
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/sealed.ts
-var sealed = __nccwpck_require__(7769);
+var sealed = __nccwpck_require__(9295);
 // EXTERNAL MODULE: ./src/lib/cancel.ts
-var cancel = __nccwpck_require__(5067);
+var cancel = __nccwpck_require__(5321);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(6955);
+var objects = __nccwpck_require__(8154);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2619);
 // EXTERNAL MODULE: ./src/s3/client.ts
-var s3_client = __nccwpck_require__(7917);
+var s3_client = __nccwpck_require__(511);
 ;// CONCATENATED MODULE: ./src/s3/control.ts
 /**
  * S3 Batch Operations through S3 Control: a copy job over a CSV manifest, its status, and its
@@ -40118,9 +40261,9 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
 // EXTERNAL MODULE: ./src/history/sources.ts
-var sources = __nccwpck_require__(1024);
+var sources = __nccwpck_require__(3098);
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var history_select = __nccwpck_require__(46);
 ;// CONCATENATED MODULE: ./src/engine/plan/manifest.ts
 
 const ACTIONS = {
@@ -40296,11 +40439,11 @@ class RestoreError extends errors/* RefusedError */.fk {
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(4591);
+var pool = __nccwpck_require__(1465);
 // EXTERNAL MODULE: ./src/lib/progress.ts
-var lib_progress = __nccwpck_require__(8434);
+var lib_progress = __nccwpck_require__(6300);
 // EXTERNAL MODULE: ./src/history/content.ts
-var content = __nccwpck_require__(3683);
+var content = __nccwpck_require__(897);
 ;// CONCATENATED MODULE: ./src/engine/plan/decide.ts
 
 
@@ -40440,6 +40583,9 @@ async function resolveKey(s3, request, key, entries) {
     if (decided.action !== 'restore' || !decided.wanted)
         return decided;
     const { wanted, current } = decided;
+    if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+        return { ...decided, action: 'unchanged' };
+    }
     const same = mayBeSame(current, wanted);
     if (!request.checkSources && !needsSourceCheck(wanted) && !same)
         return decided;
@@ -40459,6 +40605,23 @@ async function resolveKey(s3, request, key, entries) {
     }
     return decided;
 }
+/** Recorded copies of copies are followed this far back (a key restored, then restored again). */
+const HOPS = 8;
+/**
+ * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
+ * recorded copy of it), while the content rule does not find them different (their sizes).
+ */
+function recordedCopy(copies, key, current, wanted) {
+    if (!current || current.isDeleteMarker || !mayBeSame(current, wanted))
+        return false;
+    let versionId = current.versionId;
+    for (let hop = 0; hop < HOPS && versionId; hop++) {
+        versionId = copies.sourceOf(key, versionId);
+        if (versionId === wanted.versionId)
+            return true;
+    }
+    return false;
+}
 function head(s3, request, entry) {
     return (0,objects/* headVersion */.xW)(s3, {
         bucket: request.bucket,
@@ -40472,11 +40635,13 @@ function head(s3, request, entry) {
  * bytes by the content rule, and the same content type and user metadata (which a copy keeps).
  */
 function sameObject(a, b) {
+    return sameHeaders(a, b) && (0,content/* sameBytes */.e)(a, b, 'head').same === true;
+}
+/** Pure: the same content type and user metadata (what a copy keeps of its source). */
+function sameHeaders(a, b) {
     if (a.contentType !== b.contentType)
         return false;
-    if (JSON.stringify(sorted(a.metadata)) !== JSON.stringify(sorted(b.metadata)))
-        return false;
-    return (0,content/* sameBytes */.e)(a, b, 'head').same === true;
+    return JSON.stringify(sorted(a.metadata)) === JSON.stringify(sorted(b.metadata));
 }
 const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
@@ -40553,9 +40718,9 @@ function checkPlan(result, prefix) {
 }
 
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 // EXTERNAL MODULE: ./src/history/snapshots.ts
-var snapshots = __nccwpck_require__(3227);
+var snapshots = __nccwpck_require__(7301);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -40733,7 +40898,7 @@ const silentLogger = {
 };
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(5676);
+var listing = __nccwpck_require__(9134);
 ;// CONCATENATED MODULE: ./src/engine/write/guard.ts
 /** The race guard on writes: conditional headers where the store honours them. */
 
@@ -40771,31 +40936,56 @@ class WriteGuard {
             'relying on the listing check after the writes.');
     }
 }
+/** Retries of a write answered 409 ConditionalRequestConflict, and the pause before the first. */
+const CONFLICT_RETRIES = 5;
+const CONFLICT_PAUSE_MS = 200;
 /**
  * Runs a write with the guard's condition. A 412 means either a concurrent writer (the key
  * changed: a race, nothing written) or a store that mishandles conditions (the key is as
- * planned: write again without them).
+ * planned: write again without them). A 404 to a conditional write means the object it was to
+ * match is gone (AWS: If-Match on a key whose current entry is a delete marker): a race when the
+ * key changed. A 409 ConditionalRequestConflict means a concurrent conditional write to the key
+ * won while ours was in flight and nothing of ours was written (AWS: "retry the upload"): the
+ * write is sent again, with the same condition, after a pause that doubles.
  */
-async function guarded(s3, target, guard, write) {
-    try {
-        return await write();
-    }
-    catch (e) {
-        const status = (0,objects/* httpStatus */.nG)(e);
-        if (!guard.active || (status !== 412 && status !== 501))
-            throw e;
-        const [now] = await (0,listing/* keyHistory */.Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
-        if (now?.versionId !== target.expected?.versionId) {
-            throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describe */.q0)(now)}, planned on ` +
-                `${(0,history_select/* describe */.q0)(target.expected)}); nothing was written to this key`);
+async function guarded(s3, target, guard, write, options = {}) {
+    const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS;
+    for (let conflicts = 0;; conflicts++) {
+        try {
+            return await write();
         }
-        guard.disable(`HTTP ${status} although ${target.key} is as planned`);
-        return write();
+        catch (e) {
+            const status = (0,objects/* httpStatus */.nG)(e);
+            if (guard.active && isConflict(e) && conflicts < CONFLICT_RETRIES) {
+                await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** conflicts));
+                continue;
+            }
+            if (!guard.active || (status !== 412 && status !== 501 && status !== 404))
+                throw e;
+            const [now] = await (0,listing/* keyHistory */.Ur)(s3, target.bucket, target.key, target.expectedBucketOwner, 1);
+            if (now?.versionId !== target.expected?.versionId) {
+                const attempts = e.$metadata?.attempts ?? 1;
+                if (status === 412 && attempts > 1 && options.retried)
+                    return options.retried(attempts);
+                throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describe */.q0)(now)}, planned on ` +
+                    `${(0,history_select/* describe */.q0)(target.expected)}); nothing was written to this key`);
+            }
+            if (status === 404)
+                throw e;
+            guard.disable(`HTTP ${status} although ${target.key} is as planned`);
+            return write();
+        }
     }
 }
+/** 409 ConditionalRequestConflict: a concurrent conditional write to the key is in progress. */
+function isConflict(e) {
+    const err = e;
+    return ((0,objects/* httpStatus */.nG)(e) === 409 &&
+        (err.name === 'ConditionalRequestConflict' || err.Code === 'ConditionalRequestConflict'));
+}
 
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(5423);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/engine/write/parts.ts
 /** Part layouts of multipart copies (pure). */
 const MiB = 1024 * 1024;
@@ -40925,7 +41115,7 @@ async function multipartCopy(to, request, guard) {
             }));
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
         });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)), { retried: (attempts) => ({ attempts, unseen: true }) });
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
@@ -41080,7 +41270,7 @@ async function addDeleteMarker(s3, where, request, guard) {
 }
 function singleCopy(s3, where, request, guard) {
     const { key, wanted, source } = request;
-    return guarded(s3, { ...where, key, expected: request.expected }, guard, async () => {
+    const copy = async () => {
         const out = await s3.send(new client_s3_dist_cjs/* CopyObjectCommand */.s9Z({
             Bucket: where.bucket,
             Key: key,
@@ -41094,6 +41284,9 @@ function singleCopy(s3, where, request, guard) {
             ...guard.condition(request.expected),
         }));
         return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
+    };
+    return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
+        retried: (attempts) => ({ attempts, unseen: true }),
     });
 }
 
@@ -41106,11 +41299,14 @@ function singleCopy(s3, where, request, guard) {
 
 
 
+
 /**
  * Pure: checks one key's history against the write made to it; returns the new entry's ID and
  * whether the listing proves its content, or throws RaceError (another writer) / Error.
  */
-function checkWrite(entries, written) {
+function checkWrite(entries, written, 
+/** Entries HeadObject showed to be earlier attempts of this write (earlierAttempts). */
+earlier) {
     const { item, landed } = written;
     const key = item.key;
     const planned = item.current?.versionId;
@@ -41119,7 +41315,7 @@ function checkWrite(entries, written) {
         throw new Error(`${key}: the write did not land (the store lost the upload)`);
     }
     const ours = landed.versionId ?? newest?.versionId;
-    const copies = ownCopies(entries, landed.attempts, planned);
+    const copies = ownCopies(entries, landed.attempts, planned, earlier);
     const at = entries.findIndex((e) => e.versionId === ours);
     if (ours === undefined || at < 0) {
         throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
@@ -41142,10 +41338,11 @@ function checkWrite(entries, written) {
     return { newVersionId: newest.versionId, proven };
 }
 /**
- * How many entries on top are the same write (same kind, size and ETag as the newest), at
- * most `attempts` and stopping at the entry planned on: a retried write that landed each time.
+ * How many entries on top are the same write (same kind, size and ETag as the newest, or known
+ * to be its `earlier` attempts), at most `attempts` and stopping at the entry planned on: a
+ * retried write that landed each time.
  */
-function ownCopies(entries, attempts, plannedOn) {
+function ownCopies(entries, attempts, plannedOn, earlier) {
     const [newest] = entries;
     if (!newest)
         return 0;
@@ -41153,7 +41350,7 @@ function ownCopies(entries, attempts, plannedOn) {
     while (n < attempts &&
         n < entries.length &&
         entries[n].versionId !== plannedOn &&
-        sameWrite(entries[n], newest)) {
+        (sameWrite(entries[n], newest) || earlier?.has(entries[n].versionId) === true)) {
         n++;
     }
     return n;
@@ -41177,8 +41374,18 @@ async function confirmWrites(s3, where, batch, options) {
             checked = checkWrite(entries, written);
         }
         catch (error) {
-            results.push({ written, error });
-            return;
+            const earlier = error instanceof RaceError
+                ? await earlierAttempts(s3, where, entries, written)
+                : undefined;
+            try {
+                if (!earlier?.size)
+                    throw error;
+                checked = checkWrite(entries, written, earlier);
+            }
+            catch (again) {
+                results.push({ written, error: again });
+                return;
+            }
         }
         const { newVersionId, proven } = checked;
         if (proven) {
@@ -41201,6 +41408,41 @@ async function confirmWrites(s3, where, batch, options) {
             results.push({ written, error });
     }
     return results;
+}
+/**
+ * A retried copy (the SDK's attempts > 1) whose earlier attempts may have landed too, on a store
+ * that gives each landing an ETag of its own (SSE-KMS: a listing cannot tell them apart from
+ * another writer's): the entries directly under ours, at most attempts − 1 and above the entry
+ * planned on, that HeadObject shows as the same object as ours — same size, content type, user
+ * metadata and KMS key, bytes not found different. Where ETags are the content's MD5, sameWrite
+ * has already told, and nothing is added here.
+ */
+async function earlierAttempts(s3, where, entries, written) {
+    const { item, landed } = written;
+    const found = new Set();
+    const [newest] = entries;
+    const ours = landed.versionId ?? newest?.versionId;
+    if (item.action !== 'restore' || landed.attempts <= 1 || !newest || newest.isDeleteMarker)
+        return found;
+    if (newest.versionId !== ours)
+        return found;
+    const head = (e) => (0,objects/* headVersion */.xW)(s3, { ...where, key: item.key, versionId: e.versionId });
+    const mine = await head(newest);
+    if (!mine.serverSideEncryption?.startsWith('aws:kms'))
+        return found;
+    for (let n = 1; n < landed.attempts && n < entries.length; n++) {
+        const entry = entries[n];
+        if (entry.versionId === item.current?.versionId || entry.isDeleteMarker)
+            break;
+        if (!sameLanding(mine, await head(entry)))
+            break;
+        found.add(entry.versionId);
+    }
+    return found;
+}
+/** Pure: two landings of one copy, as HeadObject shows them (checkCopy, and the headers). */
+function sameLanding(a, b) {
+    return checkCopy(a, b).ok && sameHeaders(a, b);
 }
 /**
  * The copy's ETag differs from its source's (KMS encryption, or a part layout the store could
@@ -41234,6 +41476,10 @@ async function settle(s3, where, written, newVersionId, options) {
         }
         throw (result?.error ??
             new Error(`${item.key}: the copy with the source's encryption was not confirmed`));
+    }
+    if (written.landed.unseen) {
+        throw new RaceError(item.key, `another writer wrote ${newVersionId} between planning and the write (a retried write ` +
+            `met it: 412; it is not a copy of the source: ${check.detail}); it is current now`);
     }
     throw new VerifyError(item.key, `new version ${newVersionId}: ${check.detail}`, newVersionId);
 }
@@ -41595,6 +41841,27 @@ async function putBackAll(ctx, stopped) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/engine/record/tap.ts
+/** `journal`, with every entry also handed to `seen` once it is journalled. */
+function tapJournal(journal, seen) {
+    return {
+        async write(entry) {
+            await journal.write(entry);
+            await seen(entry);
+        },
+        get count() {
+            return journal.count;
+        },
+        get path() {
+            return journal.path;
+        },
+        read: () => journal.read(),
+        flush: () => journal.flush(),
+        close: () => journal.close(),
+        remove: () => journal.remove(),
+    };
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -41602,7 +41869,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/lib/jsonl.ts
-var jsonl = __nccwpck_require__(155);
+var jsonl = __nccwpck_require__(489);
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
 /**
  * A Batch Operations completion report (Report_CSV_20180820): `job-<id>/manifest.json` under the
@@ -42285,6 +42552,7 @@ async function closeStores(stores) {
 
 
 
+
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 async function rollback(s3, asked, log, options = {}) {
     const { bucket, expectedBucketOwner, dryRun } = asked;
@@ -42292,8 +42560,11 @@ async function rollback(s3, asked, log, options = {}) {
     const { settings, plan } = await readTarget(s3, asked, log);
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
     const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
+    if (options.onWrite)
+        stores.journal = tapJournal(stores.journal, options.onWrite);
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
-    const run = { s3, settings, where, stores, log, cancel: options.cancel };
+    const { cancel, copies } = options;
+    const run = { s3, settings, where, stores, log, cancel, copies };
     let result;
     let wrote;
     try {
@@ -42357,7 +42628,7 @@ async function planKeys(run, observe) {
         if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
             log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
         }
-        const request = { ...settings, checkSources: settings.dryRun };
+        const request = { ...settings, checkSources: settings.dryRun, copies: run.copies };
         const source = (0,cancel/* untilCancelled */.c8)((0,sources/* histories */.l3)(s3, where, selection), run.cancel);
         const found = await scan(s3, request, source, {
             stores,
@@ -42410,6 +42681,165 @@ async function writeKeys(run, result, options) {
     return { written, writers };
 }
 
+// EXTERNAL MODULE: ./src/history/runs.ts
+var runs = __nccwpck_require__(7408);
+;// CONCATENATED MODULE: ./src/engine/record/id.ts
+
+/** A run record's ID: the run's start (UTC, to the second) and 6 random hex digits. */
+function newRunId(startedAt) {
+    const stamp = startedAt
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/record/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** rollback(), with the recent run records read first and this run's record written after. */
+async function recordedRollback(s3, settings, log, options) {
+    const now = options.now ?? (() => new Date());
+    const startedAt = now();
+    const copies = await readCopies(s3, settings, log);
+    if (settings.dryRun)
+        return rollback(s3, settings, log, { ...options.run, copies });
+    const dir = await (0,jsonl/* runDirectory */.xw)();
+    const lines = await FileStore.create((0,external_node_path_.join)(dir, 'record.jsonl'));
+    const onWrite = (entry) => lines.write(run_lineOf(entry));
+    let manifest;
+    let failure;
+    try {
+        manifest = await rollback(s3, settings, log, { ...options.run, copies, onWrite });
+    }
+    catch (e) {
+        failure = e;
+    }
+    try {
+        const wrote = manifest
+            ? changedTotal(manifest) > 0
+            : failure instanceof RestoreError || lines.count > 0;
+        if (wrote) {
+            const outcome = manifest
+                ? 'done'
+                : failure instanceof RestoreError && (await everyKeyPutBack(failure))
+                    ? 'put back'
+                    : 'failed';
+            const id = newRunId(startedAt);
+            const header = {
+                ...runs/* RUN_FORMAT */.i4,
+                id,
+                bucket: settings.bucket,
+                startedAt: startedAt.toISOString(),
+                finishedAt: now().toISOString(),
+                by: options.by,
+                target: targetOf(settings),
+                scope: settings.prefix === undefined
+                    ? { keys: settings.keys.length }
+                    : { prefix: settings.prefix },
+                outcome,
+                written: lines.count,
+                ...(failure === undefined ? {} : { error: (0,errors/* errorMessage */.gJ)(failure).split('\n')[0] }),
+            };
+            const uri = await save(s3, settings, header, lines, (0,external_node_path_.join)(dir, `${id}.jsonl.gz`)).catch((e) => {
+                log.warning(`Could not save the run record in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')}: ` +
+                    `${(0,errors/* errorMessage */.gJ)(e)}; a later run may copy this run's keys again`);
+                return undefined;
+            });
+            if (uri) {
+                log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`);
+                options.saved?.(uri);
+                if (manifest)
+                    manifest.record = uri;
+            }
+        }
+    }
+    finally {
+        await lines.close();
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    if (manifest === undefined)
+        throw failure;
+    return manifest;
+}
+/** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
+async function readCopies(s3, settings, log) {
+    const { prefix, keys } = settings;
+    const listed = new Set(keys);
+    const wanted = prefix !== undefined
+        ? (key) => key.startsWith(prefix)
+        : listed.size > 0
+            ? (key) => listed.has(key)
+            : () => true;
+    try {
+        const copies = await (0,runs/* recentCopies */.v2)(s3, settings.snapshotStore, settings.bucket, wanted);
+        if (copies.runs > 0) {
+            log.info(`Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`);
+        }
+        return copies;
+    }
+    catch (e) {
+        log.warning(`Could not read the run records in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')} ` +
+            `(${(0,errors/* errorMessage */.gJ)(e)}); planning without them: a key whose restored copy only a record ` +
+            'can show (SSE-KMS ETags) is copied again');
+        return undefined;
+    }
+}
+/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+function run_lineOf({ item, newVersionId }) {
+    const copy = item.action === 'restore' ? item.wanted : undefined;
+    return {
+        key: item.key,
+        newVersionId,
+        sourceVersionId: copy?.versionId ?? null,
+        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        ...(copy?.size === undefined ? {} : { size: copy.size }),
+    };
+}
+function targetOf(settings) {
+    const { target } = settings;
+    if (target.kind === 'time')
+        return { toTime: target.at.toISOString() };
+    if (target.kind === 'snapshot')
+        return { snapshot: target.ref };
+    if (target.kind === 'plan')
+        return { plan: target.file };
+    if (target.origin)
+        return { snapshot: target.origin.ref, snapshotId: target.origin.id };
+    return { versionIds: target.versions.size };
+}
+/** Whether a failed run put back every key it changed (none is left NOT put back or unknown). */
+async function everyKeyPutBack(error) {
+    const bad = (s) => /^(NOT put back|unknown)/.test(s.state);
+    if (error.statesFile) {
+        for await (const state of (0,jsonl/* readJsonLines */.sS)(error.statesFile)) {
+            if (bad(state))
+                return false;
+        }
+        return true;
+    }
+    return !error.finalStates.some(bad);
+}
+async function save(s3, settings, header, lines, file) {
+    await lines.close();
+    const writer = await sealed/* SealedWriter */.S1.create(file, header, { gzip: true });
+    for await (const line of lines.read())
+        await writer.write(line);
+    await writer.close();
+    return (0,runs/* saveRun */.BQ)(s3, settings.snapshotStore, file, header.id);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/index.ts
 /**
  * The engine's front door: everything outside src/engine/ imports it from here, and nothing
@@ -42424,7 +42854,10 @@ async function writeKeys(run, result, options) {
  * - batch/: the same plan written by S3 Batch Operations copy jobs instead.
  * - run/: what rollback() builds for a run: its stores, a dry run's plan file (recorder.ts),
  *   the manifest, what is kept of the working files (cleanup.ts) and the undo file.
+ * - record/: the run record each writing run leaves in the snapshot store (history/runs.ts),
+ *   and the recent records read before planning.
  */
+
 
 
 
@@ -42436,7 +42869,7 @@ async function writeKeys(run, result, options) {
 
 /***/ }),
 
-/***/ 3683:
+/***/ 897:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42492,7 +42925,145 @@ const unquote = (etag) => etag?.replace(/^"|"$/g, '');
 
 /***/ }),
 
-/***/ 9548:
+/***/ 7408:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BQ: () => (/* binding */ saveRun),
+/* harmony export */   bL: () => (/* binding */ RECENT_RUNS),
+/* harmony export */   i4: () => (/* binding */ RUN_FORMAT),
+/* harmony export */   sD: () => (/* binding */ runHeaders),
+/* harmony export */   v2: () => (/* binding */ recentCopies)
+/* harmony export */ });
+/* unused harmony exports runKey, listRuns, openRun */
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3711);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9295);
+/* harmony import */ var _lib_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1465);
+/**
+ * Run records: what each writing run did, kept in the snapshot store next to the snapshots.
+ *
+ *   <prefix>runs/<id>.jsonl.gz   one record per writing run; `id` is its start (UTC) and 6 hex
+ *                                digits, so the records list oldest first
+ *
+ * A record is a sealed, gzipped JSON Lines file (lib/sealed.ts), as a snapshot is: a header (who
+ * ran it, when, the target, the outcome), then one line per key the run wrote — "version X of K
+ * is this run's copy of version Y" (or its delete marker) — then the trailer. Later runs read the
+ * recent records: where a store's ETags cannot say that a key already holds the wanted version
+ * (SSE-KMS gives every copy a new ETag, and objects uploaded before 2025 have no checksum), the
+ * record can, since version IDs are never reused in a bucket with versioning enabled.
+ */
+
+
+
+
+
+const RUN_FORMAT = { format: 's3-rollback-run', version: 1 };
+/**
+ * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
+ * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
+ * is not recognised, which costs at most one more copy of that key (a redundant but correct
+ * write), after which the new record is recent again.
+ */
+const RECENT_RUNS = 100;
+const PREFIX = 'runs/';
+const runKey = (store, id) => `${store.prefix}${PREFIX}${id}.jsonl.gz`;
+/** Uploads a sealed record file; returns its S3 URI. */
+async function saveRun(s3, store, file, id) {
+    const key = runKey(store, id);
+    await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .PutObjectCommand */ .wKZ({
+        Bucket: store.bucket,
+        Key: key,
+        Body: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(file),
+        ContentLength: (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).size,
+        ContentType: 'application/gzip',
+    }));
+    return `s3://${store.bucket}/${key}`;
+}
+/** The newest `limit` records of the store, newest first (the listing is read to its end). */
+async function listRuns(s3, store, limit = RECENT_RUNS) {
+    const prefix = `${store.prefix}${PREFIX}`;
+    const newest = [];
+    let token;
+    do {
+        const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .ListObjectsV2Command */ .u6x({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of out.Contents ?? []) {
+            const id = /^([^/]+)\.jsonl\.gz$/.exec(o.Key?.slice(prefix.length) ?? '')?.[1];
+            if (!id || !o.Key)
+                continue;
+            newest.push({ id, key: o.Key, lastModified: o.LastModified });
+            if (newest.length > limit)
+                newest.shift();
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return newest.reverse();
+}
+/** Opens a record by its key and checks its format and (as it is read) its seal. */
+async function openRun(s3, store, entry) {
+    const out = await s3.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .GetObjectCommand */ .jLs({ Bucket: store.bucket, Key: entry.key }));
+    const body = out.Body;
+    try {
+        const contents = await (0,_lib_sealed_js__WEBPACK_IMPORTED_MODULE_2__/* .openSealed */ .j5)(body, {
+            ...RUN_FORMAT,
+            gzip: true,
+            describe: `run record ${entry.id} (s3://${store.bucket}/${entry.key})`,
+        });
+        return Object.assign(contents, { close: () => void body.destroy() });
+    }
+    catch (e) {
+        body.destroy();
+        throw e;
+    }
+}
+/** The headers of the newest records, newest first (only the first line of each is read). */
+async function runHeaders(s3, store, limit = RECENT_RUNS) {
+    const entries = await listRuns(s3, store, limit);
+    const headers = entries.map(() => undefined);
+    await (0,_lib_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .eachLimit */ .h)(entries.map((entry, i) => ({ entry, i })), 8, async ({ entry, i }) => {
+        const contents = await openRun(s3, store, entry);
+        headers[i] = { entry, header: contents.header };
+        contents.close();
+    });
+    return headers.filter((h) => h !== undefined);
+}
+/** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
+async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
+    const byKey = new Map();
+    let size = 0;
+    let runs = 0;
+    const entries = await listRuns(s3, store, limit);
+    await (0,_lib_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .eachLimit */ .h)(entries, 8, async (entry) => {
+        const contents = await openRun(s3, store, entry);
+        if (contents.header.bucket !== bucket)
+            return contents.close();
+        runs++;
+        for await (const line of contents.values) {
+            if (!wanted(line.key) || line.newVersionId === 'null')
+                continue;
+            let versions = byKey.get(line.key);
+            if (!versions)
+                byKey.set(line.key, (versions = new Map()));
+            if (!versions.has(line.newVersionId))
+                size++;
+            versions.set(line.newVersionId, line.sourceVersionId);
+        }
+    });
+    return {
+        sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
+        size,
+        runs,
+    };
+}
+
+
+/***/ }),
+
+/***/ 46:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42528,7 +43099,7 @@ function describe(entry) {
 
 /***/ }),
 
-/***/ 3227:
+/***/ 7301:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42540,14 +43111,14 @@ function describe(entry) {
 /* harmony export */   r3: () => (/* binding */ openSnapshot)
 /* harmony export */ });
 /* unused harmony export readPointer */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5950);
-/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7769);
-/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3872);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_sealed_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9295);
+/* harmony import */ var _s3_objects_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8154);
 /**
  * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
  * a bucket (by default `.s3-rollback/` in the rolled-back bucket).
@@ -42662,7 +43233,7 @@ function isMissing(e) {
 
 /***/ }),
 
-/***/ 1024:
+/***/ 3098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42671,7 +43242,7 @@ function isMissing(e) {
 /* harmony export */   l3: () => (/* binding */ histories)
 /* harmony export */ });
 /* unused harmony export historiesOf */
-/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5676);
+/* harmony import */ var _s3_listing_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9134);
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
@@ -42785,7 +43356,7 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
-/***/ 5067:
+/***/ 5321:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42796,7 +43367,7 @@ async function walkKeys(s3, where, keys, options, visit) {
 /* harmony export */   r1: () => (/* binding */ wasCancelled)
 /* harmony export */ });
 /* unused harmony export PUT_BACK_DEADLINE_MS */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 /**
  * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
  * the process tree 2.5 s after that (a terminal's Ctrl-C is the same SIGINT). The first signal
@@ -42905,7 +43476,7 @@ async function* untilCancelled(source, cancel) {
 
 /***/ }),
 
-/***/ 5950:
+/***/ 7268:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42918,8 +43489,8 @@ async function* untilCancelled(source, cancel) {
 /* harmony export */   zg: () => (/* binding */ StepError)
 /* harmony export */ });
 /* unused harmony export ChainError */
-/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1302);
-/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7769);
+/* harmony import */ var _explain_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6976);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9295);
 
 
 /** A bad action input or CLI flag: names the input, the value and the form expected. */
@@ -43004,7 +43575,7 @@ function diagnose(e, context = {}) {
 
 /***/ }),
 
-/***/ 1302:
+/***/ 6976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43179,7 +43750,7 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 155:
+/***/ 489:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43275,7 +43846,7 @@ function runDirectory() {
 
 /***/ }),
 
-/***/ 4591:
+/***/ 1465:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43333,7 +43904,7 @@ async function eachLimit(items, limit, task) {
 
 /***/ }),
 
-/***/ 8434:
+/***/ 6300:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43421,7 +43992,7 @@ function duration(seconds) {
 
 /***/ }),
 
-/***/ 7769:
+/***/ 9295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43572,15 +44143,15 @@ function parse(line, what, n) {
 
 /***/ }),
 
-/***/ 3512:
+/***/ 6594:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   bu: () => (/* binding */ cancelNotice)
 /* harmony export */ });
 /* unused harmony exports cancelled, cancelLine */
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5067);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4961);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5321);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9732);
 /** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
 
 
@@ -43620,11 +44191,13 @@ function cancelLine(c) {
 
 /***/ }),
 
-/***/ 4458:
+/***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Cb: () => (/* binding */ slowDownLine),
 /* harmony export */   El: () => (/* binding */ HEADER),
+/* harmony export */   IK: () => (/* binding */ recordLine),
 /* harmony export */   QW: () => (/* binding */ summaryRows),
 /* harmony export */   bR: () => (/* binding */ writersLine),
 /* harmony export */   hZ: () => (/* binding */ summaryTitle),
@@ -43717,6 +44290,19 @@ function planLine(m) {
     }
     return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
 }
+/** How often S3 asked the run to slow down, and how many of those answers were retried. */
+function slowDownLine(slowDowns) {
+    const { answers, retried } = slowDowns;
+    const left = answers - retried;
+    return (`S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
+        `${retried} retried with backoff` +
+        (left > 0 ? `, ${left} not (the request failed)` : '') +
+        '.');
+}
+/** Where the run record is (`s3-rollback history` lists the records). */
+function recordLine(uri) {
+    return `Run record: ${uri}`;
+}
 /** One line of totals for a prefix run (its keys may be too many for a table). */
 function prefixTotals(t) {
     const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
@@ -43742,7 +44328,7 @@ function escape(text) {
 
 /***/ }),
 
-/***/ 6328:
+/***/ 9126:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43812,7 +44398,7 @@ function yamlScalar(value) {
 
 /***/ }),
 
-/***/ 5235:
+/***/ 8325:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43822,8 +44408,8 @@ function yamlScalar(value) {
 /* harmony export */   i1: () => (/* binding */ bucketRows)
 /* harmony export */ });
 /* unused harmony export windowOutput */
-/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8491);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3018);
+/* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1145);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1556);
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -43893,16 +44479,17 @@ function windowOutput(days) {
 
 /***/ }),
 
-/***/ 7917:
+/***/ 511:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O4: () => (/* binding */ slowDownsOf),
 /* harmony export */   m: () => (/* binding */ MAX_ATTEMPTS),
 /* harmony export */   qo: () => (/* binding */ createS3Client),
 /* harmony export */   zS: () => (/* binding */ nameOperation)
 /* harmony export */ });
 /* unused harmony export SOCKET_TIMEOUT_MS */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -43930,7 +44517,58 @@ function createS3Client(settings) {
         requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
     });
     s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
+    const counts = { slowDown: 0, gaveUp: 0 };
+    answers.set(s3, counts);
+    s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' });
+    // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
+    // every attempt, so every SlowDown answer, also those a later attempt recovered from.
+    s3.middlewareStack.add(countSlowDowns(counts), {
+        step: 'finalizeRequest',
+        priority: 'low',
+        name: 'countSlowDowns',
+    });
     return s3;
+}
+const answers = new WeakMap();
+/**
+ * How many times S3 answered a request of this client with 503 SlowDown (it asks for a lower
+ * request rate, per prefix), and how many of those answers the SDK retried (with its backoff;
+ * adaptive retry mode also slows every later request of the client). An answer not retried
+ * ended its request: no attempt was left (MAX_ATTEMPTS) or the SDK's retry budget was spent.
+ */
+function slowDownsOf(s3) {
+    const counts = answers.get(s3);
+    if (!counts)
+        return { answers: 0, retried: 0 };
+    return { answers: counts.slowDown, retried: counts.slowDown - counts.gaveUp };
+}
+const isSlowDown = (e) => {
+    const err = e;
+    return err?.name === 'SlowDown' || err?.Code === 'SlowDown';
+};
+function countSlowDowns(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.slowDown++;
+            throw e;
+        }
+    };
+}
+function countGaveUp(counts) {
+    return (next) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (e) {
+            if (isSlowDown(e))
+                counts.gaveUp++;
+            throw e;
+        }
+    };
 }
 /**
  * Marks every error with the operation that failed (`$operation`: GetBucketVersioning, …), so
@@ -43951,7 +44589,7 @@ const nameOperation = (next, context) => async (args) => {
 
 /***/ }),
 
-/***/ 5676:
+/***/ 9134:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -43961,7 +44599,7 @@ const nameOperation = (next, context) => async (args) => {
 /* harmony export */   ks: () => (/* binding */ listPage)
 /* harmony export */ });
 /* unused harmony exports entryOrder, interleave */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5423);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3711);
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -44109,7 +44747,7 @@ function byteOrder(a, b) {
 
 /***/ }),
 
-/***/ 3872:
+/***/ 8154:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44119,8 +44757,8 @@ function byteOrder(a, b) {
 /* harmony export */   xW: () => (/* binding */ headVersion)
 /* harmony export */ });
 /* unused harmony export factsFromHead */
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5423);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3711);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256'];
@@ -44202,7 +44840,7 @@ function httpStatus(e) {
 
 /***/ }),
 
-/***/ 8491:
+/***/ 1145:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44211,7 +44849,7 @@ function httpStatus(e) {
 /* harmony export */   sO: () => (/* binding */ DAY_MS)
 /* harmony export */ });
 /* unused harmony exports MINUTE_MS, HOUR_MS */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -44244,7 +44882,7 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 3401:
+/***/ 6102:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44257,11 +44895,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: COPY_OBJECT_LIMIT, DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY, MIN_PART_SIZE, parseKeys, parseVersionIds
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/settings/parse.ts
-var parse = __nccwpck_require__(6840);
+var parse = __nccwpck_require__(6894);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 ;// CONCATENATED MODULE: ./src/settings/chain.ts
 
 
@@ -44380,11 +45018,11 @@ function parseApiUrl(value) {
 /** A number of seconds, at least 1 (fractions allowed), at most 35 days. */
 
 // EXTERNAL MODULE: ./src/settings/prefix.ts
-var settings_prefix = __nccwpck_require__(3035);
+var settings_prefix = __nccwpck_require__(4773);
 // EXTERNAL MODULE: ./src/settings/lists.ts + 1 modules
-var lists = __nccwpck_require__(2218);
+var lists = __nccwpck_require__(4677);
 // EXTERNAL MODULE: ./src/settings/snapshot.ts
-var settings_snapshot = __nccwpck_require__(795);
+var settings_snapshot = __nccwpck_require__(749);
 ;// CONCATENATED MODULE: ./src/settings/batch.ts
 /** The inputs of `engine: batch-operations`: the job's role, account, prefix and limits. */
 
@@ -44434,7 +45072,7 @@ function parseEngine(read, store, bucket) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(8491);
+var duration = __nccwpck_require__(1145);
 ;// CONCATENATED MODULE: ./src/settings/verify.ts
 /** The inputs of verify mode: the window, the drill and its scratch prefix. */
 
@@ -44671,7 +45309,7 @@ function parseEndpoint(value) {
 
 /***/ }),
 
-/***/ 2218:
+/***/ 4677:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44692,9 +45330,9 @@ var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/settings/names.ts
-var names = __nccwpck_require__(5603);
+var names = __nccwpck_require__(4761);
 ;// CONCATENATED MODULE: ./src/settings/lists.ts
 /**
  * The list inputs, given inline or in a file: `keys` or `keys-file` (one key a line), and
@@ -44904,7 +45542,7 @@ function fileLines(input, path, env) {
 
 /***/ }),
 
-/***/ 5603:
+/***/ 4761:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44977,7 +45615,7 @@ const Outputs = {
 
 /***/ }),
 
-/***/ 6840:
+/***/ 6894:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -44990,7 +45628,7 @@ const Outputs = {
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
 /* unused harmony export lines */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 /** Parsers of single input values: each bad value throws an InputError naming input, value and form. */
 
 const KiB = 1024;
@@ -45093,15 +45731,15 @@ function parseSeconds(input, value, fallback) {
 
 /***/ }),
 
-/***/ 3035:
+/***/ 4773:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   A: () => (/* binding */ parsePrefix)
 /* harmony export */ });
 /* unused harmony export WHOLE_BUCKET */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
 
 
 /** The `prefix` value that means "every key in the bucket" (S3 prefixes are not globs). */
@@ -45132,7 +45770,7 @@ function parsePrefix(value, others) {
 
 /***/ }),
 
-/***/ 795:
+/***/ 749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -45143,9 +45781,9 @@ function parsePrefix(value, others) {
 /* harmony export */   r2: () => (/* binding */ parseSide)
 /* harmony export */ });
 /* unused harmony export DEFAULT_STORE_PREFIX */
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5950);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5603);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6840);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4761);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6894);
 /** The inputs of snapshots and saved plans: names, the store, `to-snapshot`, `plan-file`. */
 
 
@@ -45248,7 +45886,7 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 3018:
+/***/ 1556:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45258,14 +45896,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   M: () => (/* binding */ verify)
 });
 
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(5423);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(5950);
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/explain.ts
-var explain = __nccwpck_require__(1302);
+var explain = __nccwpck_require__(6976);
 // EXTERNAL MODULE: ./src/s3/objects.ts
-var objects = __nccwpck_require__(3872);
+var objects = __nccwpck_require__(8154);
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
 
 
@@ -45316,9 +45954,9 @@ function isNoSuchBucket(e) {
 }
 
 // EXTERNAL MODULE: ./src/lib/pool.ts
-var pool = __nccwpck_require__(4591);
+var pool = __nccwpck_require__(1465);
 // EXTERNAL MODULE: ./src/lib/cancel.ts
-var cancel = __nccwpck_require__(5067);
+var cancel = __nccwpck_require__(5321);
 ;// CONCATENATED MODULE: ./src/verify/drill-cleanup.ts
 /**
  * The one place where s3-rollback removes an object version: the scratch copies a drill made.
@@ -45378,9 +46016,9 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
-var listing = __nccwpck_require__(5676);
-// EXTERNAL MODULE: ./src/engine/index.ts + 27 modules
-var engine = __nccwpck_require__(4961);
+var listing = __nccwpck_require__(9134);
+// EXTERNAL MODULE: ./src/engine/index.ts + 30 modules
+var engine = __nccwpck_require__(9732);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
 
 
@@ -45486,7 +46124,7 @@ async function cleanUp(s3, bucket, ledger, outcomes, leftBehind, expectedBucketO
 }
 
 // EXTERNAL MODULE: ./src/settings/duration.ts
-var duration = __nccwpck_require__(8491);
+var duration = __nccwpck_require__(1145);
 ;// CONCATENATED MODULE: ./src/verify/lifecycle.ts
 
 /**
@@ -45677,7 +46315,7 @@ function describeRule(rule) {
 }
 
 // EXTERNAL MODULE: ./src/history/select.ts
-var history_select = __nccwpck_require__(9548);
+var history_select = __nccwpck_require__(46);
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
 
 
@@ -46275,6 +46913,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(3532);
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
