@@ -198,7 +198,7 @@ describe('the guard on stores that honour conditions', () => {
       return 'landed'
     }
     const guard = new WriteGuard(silentLogger)
-    expect(await guarded(s3, target, guard, write, { pauseMs: 0 })).toBe('landed')
+    expect(await guarded(s3, target, { guard, pauseMs: 0 }, write)).toBe('landed')
     expect(calls).toBe(3)
     expect(guard.active).toBe(true)
   })
@@ -208,7 +208,7 @@ describe('the guard on stores that honour conditions', () => {
       throw failure(409, 'ConditionalRequestConflict')
     }
     await expect(
-      guarded(s3, target, new WriteGuard(silentLogger), write, { pauseMs: 0 }),
+      guarded(s3, target, { guard: new WriteGuard(silentLogger), pauseMs: 0 }, write),
     ).rejects.toMatchObject({ name: 'ConditionalRequestConflict' })
   })
 
@@ -217,12 +217,12 @@ describe('the guard on stores that honour conditions', () => {
       throw failure(404, 'NoSuchKey')
     }
     now('dm', true)
-    await expect(guarded(s3, target, new WriteGuard(silentLogger), write)).rejects.toThrow(
-      /changed by another writer since planning \(now delete marker dm/,
-    )
+    await expect(
+      guarded(s3, target, { guard: new WriteGuard(silentLogger) }, write),
+    ).rejects.toThrow(/changed by another writer since planning \(now delete marker dm/)
     now('p')
     const guard = new WriteGuard(silentLogger)
-    await expect(guarded(s3, target, guard, write)).rejects.toMatchObject({ name: 'NoSuchKey' })
+    await expect(guarded(s3, target, { guard }, write)).rejects.toMatchObject({ name: 'NoSuchKey' })
     expect(guard.active).toBe(true)
   })
 
@@ -232,14 +232,14 @@ describe('the guard on stores that honour conditions', () => {
       throw failure(412, 'PreconditionFailed', 2)
     }
     const retried = (attempts: number): string => `listing decides after ${attempts}`
-    expect(await guarded(s3, target, new WriteGuard(silentLogger), write, { retried })).toBe(
+    expect(await guarded(s3, target, { guard: new WriteGuard(silentLogger), retried }, write)).toBe(
       'listing decides after 2',
     )
     const once = async (): Promise<string> => {
       throw failure(412, 'PreconditionFailed', 1)
     }
     await expect(
-      guarded(s3, target, new WriteGuard(silentLogger), once, { retried }),
+      guarded(s3, target, { guard: new WriteGuard(silentLogger), retried }, once),
     ).rejects.toBeInstanceOf(RaceError)
   })
 })

@@ -70,39 +70,18 @@ export async function recordedRollback(
       ? changedTotal(manifest) > 0
       : failure instanceof RestoreError || lines.count > 0
     if (wrote) {
-      const outcome: RunOutcome = manifest
-        ? 'done'
-        : failure instanceof RestoreError && (await everyKeyPutBack(failure))
-          ? 'put back'
-          : 'failed'
-      const id = newRunId(startedAt)
-      const header: RunHeader = {
-        ...RUN_FORMAT,
-        id,
-        bucket: settings.bucket,
-        startedAt: startedAt.toISOString(),
-        finishedAt: now().toISOString(),
+      const header = headerOf(settings, {
+        id: newRunId(startedAt),
+        startedAt,
+        finishedAt: now(),
         by: options.by,
-        target: targetOf(settings),
-        scope:
-          settings.prefix === undefined
-            ? { keys: settings.keys.length }
-            : { prefix: settings.prefix },
-        outcome,
+        outcome: await outcomeOf(manifest, failure),
         written: lines.count,
-        ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
-      }
-      const uri = await save(s3, settings, header, lines, join(dir, `${id}.jsonl.gz`)).catch(
-        (e: unknown) => {
-          log.warning(
-            `Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
-              `${errorMessage(e)}; a later run may copy this run's keys again`,
-          )
-          return undefined
-        },
-      )
+        failure,
+      })
+      const uri = await save({ s3, settings, log }, header, lines, dir)
       if (uri) {
-        log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`)
+        log.info(`Run record (${header.outcome}, ${lines.count} key(s) written): ${uri}`)
         options.saved?.(uri)
         if (manifest) manifest.record = uri
       }
@@ -180,16 +159,58 @@ async function everyKeyPutBack(error: RestoreError): Promise<boolean> {
   return !error.finalStates.some(bad)
 }
 
-async function save(
-  s3: S3Client,
+/** done; put back (every key this run changed is as before it); or failed. */
+async function outcomeOf(manifest: Manifest | undefined, failure: unknown): Promise<RunOutcome> {
+  if (manifest) return 'done'
+  return failure instanceof RestoreError && (await everyKeyPutBack(failure)) ? 'put back' : 'failed'
+}
+
+/** The record's header: who ran what, when, how it ended. */
+function headerOf(
   settings: Settings,
+  run: Pick<RunHeader, 'id' | 'by' | 'outcome' | 'written'> & {
+    startedAt: Date
+    finishedAt: Date
+    failure: unknown
+  },
+): RunHeader {
+  const { failure } = run
+  return {
+    ...RUN_FORMAT,
+    id: run.id,
+    bucket: settings.bucket,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
+    by: run.by,
+    target: targetOf(settings),
+    scope:
+      settings.prefix === undefined ? { keys: settings.keys.length } : { prefix: settings.prefix },
+    outcome: run.outcome,
+    written: run.written,
+    ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
+  }
+}
+
+/** Seals the record's lines under its header and uploads it; undefined (a warning) on failure. */
+async function save(
+  run: { s3: S3Client; settings: Settings; log: Logger },
   header: RunHeader,
   lines: FileStore<RunLine>,
-  file: string,
-): Promise<string> {
-  await lines.close()
-  const writer = await SealedWriter.create<RunLine>(file, header, { gzip: true })
-  for await (const line of lines.read()) await writer.write(line)
-  await writer.close()
-  return saveRun(s3, settings.snapshotStore, file, header.id)
+  dir: string,
+): Promise<string | undefined> {
+  const { s3, settings, log } = run
+  try {
+    await lines.close()
+    const file = join(dir, `${header.id}.jsonl.gz`)
+    const writer = await SealedWriter.create<RunLine>(file, header, { gzip: true })
+    for await (const line of lines.read()) await writer.write(line)
+    await writer.close()
+    return await saveRun(s3, settings.snapshotStore, file, header.id)
+  } catch (e) {
+    log.warning(
+      `Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
+        `${errorMessage(e)}; a later run may copy this run's keys again`,
+    )
+    return undefined
+  }
 }

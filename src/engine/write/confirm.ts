@@ -159,7 +159,10 @@ export async function confirmWrites(
         return
       }
       try {
-        results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) })
+        results.push({
+          written,
+          ...(await settle({ s3, where, ...options }, written, newVersionId)),
+        })
       } catch (error) {
         // A mismatch is an answer; a failed read is not: the walk reads this key again.
         if (!(error instanceof VerifyError || error instanceof RaceError)) throw error
@@ -221,12 +224,11 @@ export function sameLanding(a: ObjectFacts, b: ObjectFacts): boolean {
  * VerifyError when the bytes differ.
  */
 async function settle(
-  s3: S3Client,
-  where: Where,
+  at: ConfirmOptions & { s3: S3Client; where: Where },
   written: Written,
   newVersionId: string,
-  options: ConfirmOptions,
 ): Promise<{ newVersionId: string; check: string }> {
+  const { s3, where, ...options } = at
   const { item } = written
   const wanted = item.wanted
   if (!wanted) throw new Error(`${item.key}: a restore without a version to copy`)
@@ -241,10 +243,8 @@ async function settle(
     const again: PlanItem = { ...item, current: ours, source }
     const guard = new WriteGuard(silentLogger)
     const redo = await copyVersion(
-      s3,
-      where,
+      { s3, where, copy: options.copy },
       { key: item.key, wanted, source, expected: ours },
-      options.copy,
       guard,
     )
     const [result] = await confirmWrites(
@@ -284,7 +284,7 @@ export async function copyConfirmed(
   request: CopyRequest,
   options: { copy: CopySettings; guard: WriteGuard },
 ): Promise<{ newVersionId: string; check: string; multipart: boolean }> {
-  const landed = await copyVersion(s3, where, request, options.copy, options.guard)
+  const landed = await copyVersion({ s3, where, copy: options.copy }, request, options.guard)
   const item: PlanItem = {
     key: request.key,
     action: 'restore',

@@ -61,9 +61,8 @@ export const CONFLICT_PAUSE_MS = 200
 export async function guarded<T>(
   s3: S3Client,
   target: GuardedKey,
-  guard: WriteGuard,
-  write: () => Promise<T>,
   options: {
+    guard: WriteGuard
     /**
      * A 412 after the SDK retried the write, on a key that changed: the entry may be the write's
      * own earlier attempt, whose answer was lost. What to return then (for the listing to
@@ -71,8 +70,10 @@ export async function guarded<T>(
      */
     retried?: (attempts: number) => T
     pauseMs?: number
-  } = {},
+  },
+  write: () => Promise<T>,
 ): Promise<T> {
+  const { guard } = options
   const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS
   for (let conflicts = 0; ; conflicts++) {
     try {

@@ -95,12 +95,12 @@ export async function multipartCopy(
       )
       parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
     })
+    const retried = (attempts: number): Landed => ({ attempts, unseen: true })
     const landed = await guarded(
       s3,
       { ...where, key, expected: request.expected },
-      guard,
+      { guard, retried },
       () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)),
-      { retried: (attempts): Landed => ({ attempts, unseen: true }) },
     )
     if (!landed.uncertain)
       await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)

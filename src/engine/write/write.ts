@@ -5,7 +5,6 @@
  */
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { VersionEntry } from '../../s3/listing.js'
-import type { CopySettings } from '../../settings/types.js'
 import type { PlanItem } from '../plan/decide.js'
 import type { WriteTarget } from './context.js'
 import { guarded, type WriteGuard } from './guard.js'
@@ -34,27 +33,24 @@ export function writeItem(to: WriteTarget, item: PlanItem, guard: WriteGuard): P
     source: item.source,
     expected: item.current,
   }
-  return copyVersion(s3, where, request, to.copy, guard)
+  return copyVersion(to, request, guard)
 }
 
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
- * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
 export function copyVersion(
-  s3: S3Client,
-  where: Bucket,
+  to: WriteTarget,
   request: CopyRequest,
-  settings: CopySettings,
   guard: WriteGuard,
 ): Promise<Landed> {
   const size = request.wanted.size ?? 0
-  if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-    return multipartCopy({ s3, where, copy: settings }, request, guard)
+  if (isMultipartETag(request.wanted.eTag) || size > to.copy.multipartThreshold) {
+    return multipartCopy(to, request, guard)
   }
-  return singleCopy(s3, where, request, guard)
+  return singleCopy(to.s3, to.where, request, guard)
 }
 
 /** Adds a delete marker (a DeleteObject without a version ID). */
@@ -64,7 +60,7 @@ export async function addDeleteMarker(
   request: { key: string; expected: VersionEntry | undefined },
   guard: WriteGuard,
 ): Promise<Landed> {
-  return guarded(s3, { ...where, ...request }, guard, async () => {
+  return guarded(s3, { ...where, ...request }, { guard }, async () => {
     const out = await s3.send(
       new DeleteObjectCommand({
         Bucket: where.bucket,
@@ -100,7 +96,6 @@ function singleCopy(
     )
     return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
   }
-  return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
-    retried: (attempts) => ({ attempts, unseen: true }),
-  })
+  const retried = (attempts: number): Landed => ({ attempts, unseen: true })
+  return guarded(s3, { ...where, key, expected: request.expected }, { guard, retried }, copy)
 }
