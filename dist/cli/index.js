@@ -40948,7 +40948,8 @@ const CONFLICT_PAUSE_MS = 200;
  * won while ours was in flight and nothing of ours was written (AWS: "retry the upload"): the
  * write is sent again, with the same condition, after a pause that doubles.
  */
-async function guarded(s3, target, guard, write, options = {}) {
+async function guarded(s3, target, options, write) {
+    const { guard } = options;
     const pauseMs = options.pauseMs ?? CONFLICT_PAUSE_MS;
     for (let conflicts = 0;; conflicts++) {
         try {
@@ -41115,7 +41116,8 @@ async function multipartCopy(to, request, guard) {
             }));
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
         });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, guard, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)), { retried: (attempts) => ({ attempts, unseen: true }) });
+        const retried = (attempts) => ({ attempts, unseen: true });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, { guard, retried }, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
@@ -41242,24 +41244,23 @@ function writeItem(to, item, guard) {
         source: item.source,
         expected: item.current,
     };
-    return copyVersion(s3, where, request, to.copy, guard);
+    return copyVersion(to, request, guard);
 }
 /**
  * Copies a version on top of its key. A source uploaded in parts is copied with the same part
  * boundaries (so the copy has the source's ETag, and a later run sees it as unchanged), as is a
  * single-part source above `multipartThreshold`; every other source takes one CopyObject.
- * (Its positional form is what confirm.ts's corrective copy and copyConfirmed call.)
  */
-function copyVersion(s3, where, request, settings, guard) {
+function copyVersion(to, request, guard) {
     const size = request.wanted.size ?? 0;
-    if (isMultipartETag(request.wanted.eTag) || size > settings.multipartThreshold) {
-        return multipartCopy({ s3, where, copy: settings }, request, guard);
+    if (isMultipartETag(request.wanted.eTag) || size > to.copy.multipartThreshold) {
+        return multipartCopy(to, request, guard);
     }
-    return singleCopy(s3, where, request, guard);
+    return singleCopy(to.s3, to.where, request, guard);
 }
 /** Adds a delete marker (a DeleteObject without a version ID). */
 async function addDeleteMarker(s3, where, request, guard) {
-    return guarded(s3, { ...where, ...request }, guard, async () => {
+    return guarded(s3, { ...where, ...request }, { guard }, async () => {
         const out = await s3.send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({
             Bucket: where.bucket,
             Key: request.key,
@@ -41285,9 +41286,8 @@ function singleCopy(s3, where, request, guard) {
         }));
         return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 };
     };
-    return guarded(s3, { ...where, key, expected: request.expected }, guard, copy, {
-        retried: (attempts) => ({ attempts, unseen: true }),
-    });
+    const retried = (attempts) => ({ attempts, unseen: true });
+    return guarded(s3, { ...where, key, expected: request.expected }, { guard, retried }, copy);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/write/confirm.ts
@@ -41393,7 +41393,10 @@ async function confirmWrites(s3, where, batch, options) {
             return;
         }
         try {
-            results.push({ written, ...(await settle(s3, where, written, newVersionId, options)) });
+            results.push({
+                written,
+                ...(await settle({ s3, where, ...options }, written, newVersionId)),
+            });
         }
         catch (error) {
             // A mismatch is an answer; a failed read is not: the walk reads this key again.
@@ -41451,7 +41454,8 @@ function sameLanding(a, b) {
  * is copied once more with the source's encryption (both copies stay in the history). Throws
  * VerifyError when the bytes differ.
  */
-async function settle(s3, where, written, newVersionId, options) {
+async function settle(at, written, newVersionId) {
+    const { s3, where, ...options } = at;
     const { item } = written;
     const wanted = item.wanted;
     if (!wanted)
@@ -41466,7 +41470,7 @@ async function settle(s3, where, written, newVersionId, options) {
         const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
         const again = { ...item, current: ours, source };
         const guard = new WriteGuard(silentLogger);
-        const redo = await copyVersion(s3, where, { key: item.key, wanted, source, expected: ours }, options.copy, guard);
+        const redo = await copyVersion({ s3, where, copy: options.copy }, { key: item.key, wanted, source, expected: ours }, guard);
         const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
         if (result && 'newVersionId' in result) {
             return {
@@ -41488,7 +41492,7 @@ async function settle(s3, where, written, newVersionId, options) {
  * path a restore drill takes into a scratch key. Throws what the confirmation found.
  */
 async function copyConfirmed(s3, where, request, options) {
-    const landed = await copyVersion(s3, where, request, options.copy, options.guard);
+    const landed = await copyVersion({ s3, where, copy: options.copy }, request, options.guard);
     const item = {
         key: request.key,
         action: 'restore',
@@ -42731,34 +42735,18 @@ async function recordedRollback(s3, settings, log, options) {
             ? changedTotal(manifest) > 0
             : failure instanceof RestoreError || lines.count > 0;
         if (wrote) {
-            const outcome = manifest
-                ? 'done'
-                : failure instanceof RestoreError && (await everyKeyPutBack(failure))
-                    ? 'put back'
-                    : 'failed';
-            const id = newRunId(startedAt);
-            const header = {
-                ...runs/* RUN_FORMAT */.i4,
-                id,
-                bucket: settings.bucket,
-                startedAt: startedAt.toISOString(),
-                finishedAt: now().toISOString(),
+            const header = headerOf(settings, {
+                id: newRunId(startedAt),
+                startedAt,
+                finishedAt: now(),
                 by: options.by,
-                target: targetOf(settings),
-                scope: settings.prefix === undefined
-                    ? { keys: settings.keys.length }
-                    : { prefix: settings.prefix },
-                outcome,
+                outcome: await outcomeOf(manifest, failure),
                 written: lines.count,
-                ...(failure === undefined ? {} : { error: (0,errors/* errorMessage */.gJ)(failure).split('\n')[0] }),
-            };
-            const uri = await save(s3, settings, header, lines, (0,external_node_path_.join)(dir, `${id}.jsonl.gz`)).catch((e) => {
-                log.warning(`Could not save the run record in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')}: ` +
-                    `${(0,errors/* errorMessage */.gJ)(e)}; a later run may copy this run's keys again`);
-                return undefined;
+                failure,
             });
+            const uri = await save({ s3, settings, log }, header, lines, dir);
             if (uri) {
-                log.info(`Run record (${outcome}, ${lines.count} key(s) written): ${uri}`);
+                log.info(`Run record (${header.outcome}, ${lines.count} key(s) written): ${uri}`);
                 options.saved?.(uri);
                 if (manifest)
                     manifest.record = uri;
@@ -42831,13 +42819,46 @@ async function everyKeyPutBack(error) {
     }
     return !error.finalStates.some(bad);
 }
-async function save(s3, settings, header, lines, file) {
-    await lines.close();
-    const writer = await sealed/* SealedWriter */.S1.create(file, header, { gzip: true });
-    for await (const line of lines.read())
-        await writer.write(line);
-    await writer.close();
-    return (0,runs/* saveRun */.BQ)(s3, settings.snapshotStore, file, header.id);
+/** done; put back (every key this run changed is as before it); or failed. */
+async function outcomeOf(manifest, failure) {
+    if (manifest)
+        return 'done';
+    return failure instanceof RestoreError && (await everyKeyPutBack(failure)) ? 'put back' : 'failed';
+}
+/** The record's header: who ran what, when, how it ended. */
+function headerOf(settings, run) {
+    const { failure } = run;
+    return {
+        ...runs/* RUN_FORMAT */.i4,
+        id: run.id,
+        bucket: settings.bucket,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: run.finishedAt.toISOString(),
+        by: run.by,
+        target: targetOf(settings),
+        scope: settings.prefix === undefined ? { keys: settings.keys.length } : { prefix: settings.prefix },
+        outcome: run.outcome,
+        written: run.written,
+        ...(failure === undefined ? {} : { error: (0,errors/* errorMessage */.gJ)(failure).split('\n')[0] }),
+    };
+}
+/** Seals the record's lines under its header and uploads it; undefined (a warning) on failure. */
+async function save(run, header, lines, dir) {
+    const { s3, settings, log } = run;
+    try {
+        await lines.close();
+        const file = (0,external_node_path_.join)(dir, `${header.id}.jsonl.gz`);
+        const writer = await sealed/* SealedWriter */.S1.create(file, header, { gzip: true });
+        for await (const line of lines.read())
+            await writer.write(line);
+        await writer.close();
+        return await (0,runs/* saveRun */.BQ)(s3, settings.snapshotStore, file, header.id);
+    }
+    catch (e) {
+        log.warning(`Could not save the run record in ${(0,snapshots/* uriOf */.S_)(settings.snapshotStore, 'runs/')}: ` +
+            `${(0,errors/* errorMessage */.gJ)(e)}; a later run may copy this run's keys again`);
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/index.ts
