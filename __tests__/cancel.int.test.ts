@@ -61,9 +61,14 @@ async function overwritten(): Promise<{ bucket: string; at: string; before: List
   return { bucket, at, before: await allVersions(s3, bucket) }
 }
 
-/** Current entry per key: what a person sees. */
+/** Current entry per key of the data (not the run records in the snapshot store). */
 function currentBodies(entries: ListedEntry[]): Map<string, string | undefined> {
   return new Map(entries.filter((e) => e.isLatest).map((e) => [e.key, e.eTag]))
+}
+
+/** Every version and delete marker of the bucket but the snapshot store's (run records). */
+async function dataVersions(bucket: string): Promise<ListedEntry[]> {
+  return (await allVersions(s3, bucket)).filter((e) => !e.key.startsWith('.s3-rollback/'))
 }
 
 /** Waits until `n` copies went through the proxy (the run is writing). */
@@ -116,7 +121,7 @@ describe('a cancelled run puts everything back', () => {
     const signalledAt = Date.now()
     await cancelAsRunner(child)
     const run = await done
-    const after = await allVersions(s3, bucket)
+    const after = await dataVersions(bucket)
     // Not killed: it exited by itself, non-zero, before SIGKILL.
     expect(child.signalCode).toBeNull()
     expect(run.code).toBe(1)
@@ -167,7 +172,7 @@ describe('a cancelled run puts everything back', () => {
     await writesSeen(60)
     child.kill('SIGINT')
     const code = await closed
-    const after = await allVersions(s3, bucket)
+    const after = await dataVersions(bucket)
     expect(code).toBe(130)
     expect(currentBodies(after)).toEqual(currentBodies(before))
     expect(output).toMatch(/Cancelled by SIGINT/)
@@ -192,7 +197,7 @@ describe('a cancelled run puts everything back', () => {
     await writesSeen(20)
     child.process.kill('SIGINT')
     expect(await child.code).toBe(130)
-    const scratch = (await allVersions(s3, bucket)).filter((e) => e.key.startsWith('scratch/'))
+    const scratch = (await dataVersions(bucket)).filter((e) => e.key.startsWith('scratch/'))
     expect(scratch).toEqual([])
     expect(child.output()).toMatch(/Cancelled by SIGINT/)
   }, 120_000)
@@ -218,7 +223,7 @@ describe('a cancelled run puts everything back', () => {
     await cancelAsRunner(child)
     const run = await done
     expect(run.code).toBe(1)
-    expect(added(before, await allVersions(s3, bucket))).toEqual([])
+    expect(added(before, await dataVersions(bucket))).toEqual([])
     expect(run.summary).toMatch(/cancelled/i)
     expect(run.summary).toMatch(/nothing was written/i)
   }, 120_000)

@@ -142,7 +142,8 @@ describe('an undo of a 3,000-key prefix rollback', () => {
     expect(undo.code).toBe(0)
     expect(undo.outputs.changed).toBe('1500')
 
-    const after = await allVersions(s3, bucket)
+    // The data's versions: the snapshot store holds the two runs' records besides.
+    const after = (await allVersions(s3, bucket)).filter((e) => !e.key.startsWith('.s3-rollback/'))
     // no version was deleted: every entry before is still there, and each run added one per
     // key it changed (1,500 each)
     expect(added(before, after)).toHaveLength(3_000)

@@ -21,7 +21,7 @@ export function isAbsent(entry: VersionEntry | undefined): boolean {
 }
 
 /** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-export function describe(entry: VersionEntry | undefined): string {
+export function describeEntry(entry: VersionEntry | undefined): string {
   if (!entry) return 'no entry'
   return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`
 }

@@ -14,7 +14,7 @@ import type { KeyHistory } from '../../s3/listing.js'
 import type { Action, PlanItem } from './decide.js'
 import { plannedOutcome, type KeyOutcome } from './manifest.js'
 import { resolveKey, type ResolveRequest } from './resolve.js'
-import { describe } from '../../history/select.js'
+import { describeEntry } from '../../history/select.js'
 
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 export const PROBLEMS_KEPT = 100
@@ -82,7 +82,7 @@ export async function scan(
     } else {
       result.actions[resolved.action]++
       await observe?.(resolved)
-      const line = `${key}: ${resolved.action} (current: ${describe(resolved.current)}; target: ${describe(resolved.wanted)})`
+      const line = `${key}: ${resolved.action} (current: ${describeEntry(resolved.current)}; target: ${describeEntry(resolved.wanted)})`
       if (logEachKey) log.info(line)
       else log.debug(line)
       if (resolved.action === 'restore' || resolved.action === 'delete') {

@@ -17,7 +17,7 @@ import { silentLogger } from '../../lib/log.js'
 import { WriteGuard } from './guard.js'
 import type { CopyRequest, Landed } from './requests.js'
 import { copyVersion } from './write.js'
-import { describe } from '../../history/select.js'
+import { describeEntry } from '../../history/select.js'
 import { sameBytes } from '../../history/content.js'
 import type { ObjectFacts } from '../../s3/objects.js'
 import type { CopySettings } from '../../settings/types.js'
@@ -63,22 +63,22 @@ export function checkWrite(
   if (at >= copies) {
     throw new RaceError(
       key,
-      `another writer wrote ${describe(newest)} after our entry ${ours}; it is current now`,
+      `another writer wrote ${describeEntry(newest)} after our entry ${ours}; it is current now`,
     )
   }
   if (entries[copies]?.versionId !== planned) {
     throw new RaceError(
       key,
       `another writer changed the key between planning and the write: the entry before ours ` +
-        `(${ours}) is ${describe(entries[copies])}, planned on ${describe(item.current)}`,
+        `(${ours}) is ${describeEntry(entries[copies])}, planned on ${describeEntry(item.current)}`,
     )
   }
   if (item.action === 'delete') {
     if (!newest.isDeleteMarker)
-      throw new RaceError(key, `${describe(newest)} is not a delete marker`)
+      throw new RaceError(key, `${describeEntry(newest)} is not a delete marker`)
     return { newVersionId: newest.versionId, proven: true }
   }
-  if (newest.isDeleteMarker) throw new RaceError(key, `${describe(newest)} is not our copy`)
+  if (newest.isDeleteMarker) throw new RaceError(key, `${describeEntry(newest)} is not our copy`)
   const proven = !!item.wanted && sameBytes(item.wanted, newest, 'listing').same === true
   return { newVersionId: newest.versionId, proven }
 }

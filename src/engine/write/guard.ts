@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/log.js'
 import { keyHistory, type VersionEntry } from '../../s3/listing.js'
 import { httpStatus } from '../../s3/objects.js'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { describe } from '../../history/select.js'
+import { describeEntry } from '../../history/select.js'
 
 /**
  * Whether the store honours conditional writes (If-Match / If-None-Match on the destination).
@@ -91,8 +91,8 @@ export async function guarded<T>(
         if (status === 412 && attempts > 1 && options.retried) return options.retried(attempts)
         throw new RaceError(
           target.key,
-          `changed by another writer since planning (now ${describe(now)}, planned on ` +
-            `${describe(target.expected)}); nothing was written to this key`,
+          `changed by another writer since planning (now ${describeEntry(now)}, planned on ` +
+            `${describeEntry(target.expected)}); nothing was written to this key`,
         )
       }
       if (status === 404) throw e

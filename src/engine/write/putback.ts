@@ -15,7 +15,7 @@ import type { WriteContext } from './context.js'
 import { walkKeys } from '../../history/sources.js'
 import type { PlanItem } from '../plan/decide.js'
 import type { WriteGuard } from './guard.js'
-import { describe, isAbsent } from '../../history/select.js'
+import { describeEntry, isAbsent } from '../../history/select.js'
 import { writeItem } from './write.js'
 
 /** A write that may have changed its key. */
@@ -120,7 +120,7 @@ export function examine(entries: readonly VersionEntry[], c: Candidate): Found {
     if (newest?.versionId === c.newVersionId) return { ours: newest }
     return {
       state:
-        `left as is: changed by another writer after this run (now ${describe(newest)}); ` +
+        `left as is: changed by another writer after this run (now ${describeEntry(newest)}); ` +
         `this run's ${c.newVersionId} stays in the history`,
     }
   }
@@ -132,7 +132,7 @@ export function examine(entries: readonly VersionEntry[], c: Candidate): Found {
     return { ours: newest }
   }
   return {
-    state: `left as is: changed by another writer (now ${describe(newest)}, planned on ${describe(c.item.current)})`,
+    state: `left as is: changed by another writer (now ${describeEntry(newest)}, planned on ${describeEntry(c.item.current)})`,
   }
 }
 
@@ -264,7 +264,7 @@ const CUT_SHORT = new Error(
 
 function putBackTo(back: PlanItem, newVersionId: string): string {
   return (
-    `put back to ${describe(back.wanted)} (new entry ${newVersionId}; ` +
+    `put back to ${describeEntry(back.wanted)} (new entry ${newVersionId}; ` +
     `this run's ${back.current?.versionId} stays in the history)`
   )
 }
@@ -281,7 +281,7 @@ function reverse(item: PlanItem, ours: VersionEntry): PlanItem {
 function notPutBack(back: PlanItem | undefined, e: unknown): string {
   return (
     `NOT put back: ${errorMessage(e)}; this run's ${back?.current?.versionId} is current, ` +
-    `${describe(back?.wanted)} is in the history`
+    `${describeEntry(back?.wanted)} is in the history`
   )
 }
 
