@@ -78322,7 +78322,7 @@ function isAbsent(entry) {
     return entry === undefined || entry.isDeleteMarker;
 }
 /** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function select_describe(entry) {
+function describeEntry(entry) {
     if (!entry)
         return 'no entry';
     return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
@@ -78915,7 +78915,7 @@ async function scan(s3, request, source, options) {
         else {
             result.actions[resolved.action]++;
             await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${select_describe(resolved.current)}; target: ${select_describe(resolved.wanted)})`;
+            const line = `${key}: ${resolved.action} (current: ${describeEntry(resolved.current)}; target: ${describeEntry(resolved.wanted)})`;
             if (logEachKey)
                 log.info(line);
             else
@@ -79306,8 +79306,8 @@ async function guarded(s3, target, options, write) {
                 const attempts = e.$metadata?.attempts ?? 1;
                 if (status === 412 && attempts > 1 && options.retried)
                     return options.retried(attempts);
-                throw new RaceError(target.key, `changed by another writer since planning (now ${select_describe(now)}, planned on ` +
-                    `${select_describe(target.expected)}); nothing was written to this key`);
+                throw new RaceError(target.key, `changed by another writer since planning (now ${describeEntry(now)}, planned on ` +
+                    `${describeEntry(target.expected)}); nothing was written to this key`);
             }
             if (status === 404)
                 throw e;
@@ -79657,19 +79657,19 @@ earlier) {
         throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
     }
     if (at >= copies) {
-        throw new RaceError(key, `another writer wrote ${select_describe(newest)} after our entry ${ours}; it is current now`);
+        throw new RaceError(key, `another writer wrote ${describeEntry(newest)} after our entry ${ours}; it is current now`);
     }
     if (entries[copies]?.versionId !== planned) {
         throw new RaceError(key, `another writer changed the key between planning and the write: the entry before ours ` +
-            `(${ours}) is ${select_describe(entries[copies])}, planned on ${select_describe(item.current)}`);
+            `(${ours}) is ${describeEntry(entries[copies])}, planned on ${describeEntry(item.current)}`);
     }
     if (item.action === 'delete') {
         if (!newest.isDeleteMarker)
-            throw new RaceError(key, `${select_describe(newest)} is not a delete marker`);
+            throw new RaceError(key, `${describeEntry(newest)} is not a delete marker`);
         return { newVersionId: newest.versionId, proven: true };
     }
     if (newest.isDeleteMarker)
-        throw new RaceError(key, `${select_describe(newest)} is not our copy`);
+        throw new RaceError(key, `${describeEntry(newest)} is not our copy`);
     const proven = !!item.wanted && sameBytes(item.wanted, newest, 'listing').same === true;
     return { newVersionId: newest.versionId, proven };
 }
@@ -79950,7 +79950,7 @@ function examine(entries, c) {
         if (newest?.versionId === c.newVersionId)
             return { ours: newest };
         return {
-            state: `left as is: changed by another writer after this run (now ${select_describe(newest)}); ` +
+            state: `left as is: changed by another writer after this run (now ${describeEntry(newest)}); ` +
                 `this run's ${c.newVersionId} stays in the history`,
         };
     }
@@ -79962,7 +79962,7 @@ function examine(entries, c) {
         return { ours: newest };
     }
     return {
-        state: `left as is: changed by another writer (now ${select_describe(newest)}, planned on ${select_describe(c.item.current)})`,
+        state: `left as is: changed by another writer (now ${describeEntry(newest)}, planned on ${describeEntry(c.item.current)})`,
     };
 }
 /** Whether an entry is what the planned write makes: a delete marker, or a copy of `wanted`. */
@@ -80069,7 +80069,7 @@ async function lookAgain(ctx, failed, record) {
 /** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
 const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
 function putBackTo(back, newVersionId) {
-    return (`put back to ${select_describe(back.wanted)} (new entry ${newVersionId}; ` +
+    return (`put back to ${describeEntry(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
@@ -80082,7 +80082,7 @@ function reverse(item, ours) {
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
     return (`NOT put back: ${errorMessage(e)}; this run's ${back?.current?.versionId} is current, ` +
-        `${select_describe(back?.wanted)} is in the history`);
+        `${describeEntry(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;

@@ -40681,7 +40681,7 @@ async function scan(s3, request, source, options) {
         else {
             result.actions[resolved.action]++;
             await observe?.(resolved);
-            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describe */.q0)(resolved.current)}; target: ${(0,history_select/* describe */.q0)(resolved.wanted)})`;
+            const line = `${key}: ${resolved.action} (current: ${(0,history_select/* describeEntry */.OY)(resolved.current)}; target: ${(0,history_select/* describeEntry */.OY)(resolved.wanted)})`;
             if (logEachKey)
                 log.info(line);
             else
@@ -40968,8 +40968,8 @@ async function guarded(s3, target, options, write) {
                 const attempts = e.$metadata?.attempts ?? 1;
                 if (status === 412 && attempts > 1 && options.retried)
                     return options.retried(attempts);
-                throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describe */.q0)(now)}, planned on ` +
-                    `${(0,history_select/* describe */.q0)(target.expected)}); nothing was written to this key`);
+                throw new RaceError(target.key, `changed by another writer since planning (now ${(0,history_select/* describeEntry */.OY)(now)}, planned on ` +
+                    `${(0,history_select/* describeEntry */.OY)(target.expected)}); nothing was written to this key`);
             }
             if (status === 404)
                 throw e;
@@ -41321,19 +41321,19 @@ earlier) {
         throw new RaceError(key, `the new entry ${ours ?? '(unknown)'} is not in the history`);
     }
     if (at >= copies) {
-        throw new RaceError(key, `another writer wrote ${(0,history_select/* describe */.q0)(newest)} after our entry ${ours}; it is current now`);
+        throw new RaceError(key, `another writer wrote ${(0,history_select/* describeEntry */.OY)(newest)} after our entry ${ours}; it is current now`);
     }
     if (entries[copies]?.versionId !== planned) {
         throw new RaceError(key, `another writer changed the key between planning and the write: the entry before ours ` +
-            `(${ours}) is ${(0,history_select/* describe */.q0)(entries[copies])}, planned on ${(0,history_select/* describe */.q0)(item.current)}`);
+            `(${ours}) is ${(0,history_select/* describeEntry */.OY)(entries[copies])}, planned on ${(0,history_select/* describeEntry */.OY)(item.current)}`);
     }
     if (item.action === 'delete') {
         if (!newest.isDeleteMarker)
-            throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not a delete marker`);
+            throw new RaceError(key, `${(0,history_select/* describeEntry */.OY)(newest)} is not a delete marker`);
         return { newVersionId: newest.versionId, proven: true };
     }
     if (newest.isDeleteMarker)
-        throw new RaceError(key, `${(0,history_select/* describe */.q0)(newest)} is not our copy`);
+        throw new RaceError(key, `${(0,history_select/* describeEntry */.OY)(newest)} is not our copy`);
     const proven = !!item.wanted && (0,content/* sameBytes */.e)(item.wanted, newest, 'listing').same === true;
     return { newVersionId: newest.versionId, proven };
 }
@@ -41614,7 +41614,7 @@ function examine(entries, c) {
         if (newest?.versionId === c.newVersionId)
             return { ours: newest };
         return {
-            state: `left as is: changed by another writer after this run (now ${(0,history_select/* describe */.q0)(newest)}); ` +
+            state: `left as is: changed by another writer after this run (now ${(0,history_select/* describeEntry */.OY)(newest)}); ` +
                 `this run's ${c.newVersionId} stays in the history`,
         };
     }
@@ -41626,7 +41626,7 @@ function examine(entries, c) {
         return { ours: newest };
     }
     return {
-        state: `left as is: changed by another writer (now ${(0,history_select/* describe */.q0)(newest)}, planned on ${(0,history_select/* describe */.q0)(c.item.current)})`,
+        state: `left as is: changed by another writer (now ${(0,history_select/* describeEntry */.OY)(newest)}, planned on ${(0,history_select/* describeEntry */.OY)(c.item.current)})`,
     };
 }
 /** Whether an entry is what the planned write makes: a delete marker, or a copy of `wanted`. */
@@ -41733,7 +41733,7 @@ async function lookAgain(ctx, failed, record) {
 /** Why a put-back write was not made: the run was cancelled again, or ran out of time. */
 const CUT_SHORT = new Error('the put-back was cut short (a second signal, or the time before the runner kills the step ran out)');
 function putBackTo(back, newVersionId) {
-    return (`put back to ${(0,history_select/* describe */.q0)(back.wanted)} (new entry ${newVersionId}; ` +
+    return (`put back to ${(0,history_select/* describeEntry */.OY)(back.wanted)} (new entry ${newVersionId}; ` +
         `this run's ${back.current?.versionId} stays in the history)`);
 }
 /** The write that puts a key back: from our entry to what was current before the run. */
@@ -41746,7 +41746,7 @@ function reverse(item, ours) {
 /** `back` is a put-back write: its `current` is this run's entry, its `wanted` the one before. */
 function notPutBack(back, e) {
     return (`NOT put back: ${(0,errors/* errorMessage */.gJ)(e)}; this run's ${back?.current?.versionId} is current, ` +
-        `${(0,history_select/* describe */.q0)(back?.wanted)} is in the history`);
+        `${(0,history_select/* describeEntry */.OY)(back?.wanted)} is in the history`);
 }
 function unknown(c, error) {
     const before = c?.item.current;
@@ -43089,9 +43089,9 @@ async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   ES: () => (/* binding */ currentEntry),
+/* harmony export */   OY: () => (/* binding */ describeEntry),
 /* harmony export */   W0: () => (/* binding */ isAbsent),
-/* harmony export */   _f: () => (/* binding */ entryAt),
-/* harmony export */   q0: () => (/* binding */ describe)
+/* harmony export */   _f: () => (/* binding */ entryAt)
 /* harmony export */ });
 /**
  * The entry that was current at `at`: the newest entry with LastModified <= at.
@@ -43111,7 +43111,7 @@ function isAbsent(entry) {
     return entry === undefined || entry.isDeleteMarker;
 }
 /** An entry in words: `version ID`, `delete marker ID`, or `no entry`. */
-function describe(entry) {
+function describeEntry(entry) {
     if (!entry)
         return 'no entry';
     return entry.isDeleteMarker ? `delete marker ${entry.versionId}` : `version ${entry.versionId}`;
