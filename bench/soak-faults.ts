@@ -4,6 +4,7 @@
  * CLI → outer (victim) → middle (outage) → inner (random) → S3.
  */
 import type { IncomingMessage } from 'node:http'
+import { startAwsProxy, type AwsProxy } from '../__tests__/helpers/awsproxy.js'
 import {
   operation,
   startFaultProxy,
@@ -240,13 +241,16 @@ export interface Proxies {
   outer: FaultProxy
   middle: FaultProxy
   inner: FaultProxy
+  /** Between the fault proxies and RGW: AWS's semantics, switched on per run. */
+  aws: AwsProxy
 }
 
 export async function startProxies(): Promise<Proxies> {
-  const inner = await startFaultProxy(endpoint())
+  const aws = await startAwsProxy(endpoint())
+  const inner = await startFaultProxy(aws.url)
   const middle = await startFaultProxy(inner.url)
   const outer = await startFaultProxy(middle.url)
-  return { outer, middle, inner }
+  return { outer, middle, inner, aws }
 }
 
 export function faultsOf(p: Proxies): Record<FaultKind, number> {

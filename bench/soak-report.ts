@@ -133,6 +133,12 @@ export function summarize(
           sumOf(runs, (r) => r.leftOpenByKill ?? 0),
         ],
         [
+          'through the AWS layer (KMS ETags, conditions honoured)',
+          count(runs, (r) => r.aws && r.mode === 'keys'),
+          count(runs, (r) => r.aws && r.mode === 'prefix'),
+          count(runs, (r) => r.aws),
+        ],
+        [
           'with big objects (half uploaded in parts)',
           count(multipart, (r) => r.mode === 'keys'),
           count(multipart, (r) => r.mode === 'prefix'),

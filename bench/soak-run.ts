@@ -95,7 +95,9 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
   const sched = schedule(rng, choice.kind ?? rng.weighted(SCHEDULE_WEIGHTS), plans, seed)
   const kind = sched.kind
   const concurrency = rng.pick([2, 4, 8, 16])
-  const described = `${describeSchedule(sched)}; concurrency ${concurrency}${multipart ? '; multipart 5MiB' : ''}`
+  // A share of the runs meets AWS's semantics: opaque KMS ETags, conditions honoured.
+  const aws = choice.aws ?? rng.chance(0.3)
+  const described = `${describeSchedule(sched)}; concurrency ${concurrency}${multipart ? '; multipart 5MiB' : ''}${aws ? '; AWS layer (KMS, conditions)' : ''}`
   const result: RunResult = {
     run,
     seed,
@@ -103,6 +105,7 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     kind,
     schedule: described,
     multipart,
+    aws,
     concurrency,
     keys: selected.length,
     toWrite: selected.filter(needsWrite).length,
@@ -204,6 +207,7 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     const before = await prints.snapshot()
     result.timing.checks += (Date.now() - listed) / 1000
     const state: RunState = {}
+    proxies.aws.configure(aws ? { kms: true, conditions: true } : {})
     proxies.inner.setFaults(sched.background)
     proxies.middle.setFaults(outageFaults(sched, state))
     proxies.outer.setFaults(victimFaults(sched, bucket, state))
@@ -342,7 +346,12 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         options.log?.(runLine(result))
       }
     } finally {
-      await Promise.all([proxies.outer.close(), proxies.middle.close(), proxies.inner.close()])
+      await Promise.all([
+        proxies.outer.close(),
+        proxies.middle.close(),
+        proxies.inner.close(),
+        proxies.aws.close(),
+      ])
     }
   }
   try {

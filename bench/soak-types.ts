@@ -40,6 +40,8 @@ export interface RunChoice {
   mode?: Mode
   kind?: ScheduleKind
   multipart?: boolean
+  /** Through the AWS-semantics layer: SSE-KMS ETags and honoured conditional writes. */
+  aws?: boolean
   /** Plain keys under the prefix (default 20 to 60; awkward and big keys come on top). */
   keys?: number
 }
@@ -75,6 +77,8 @@ export interface RunResult {
   kind: ScheduleKind
   schedule: string
   multipart: boolean
+  /** The run went through the AWS-semantics layer (KMS ETags, honoured conditions). */
+  aws: boolean
   concurrency: number
   /** Keys given to the CLI (keys mode) or under the prefix. */
   keys: number

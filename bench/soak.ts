@@ -7,6 +7,8 @@
  *   npm run soak
  *   SOAK_RUNS=200 SOAK_SEED=42 SOAK_MODE=keys|prefix|both SOAK_ONLY=17,31 npm run soak
  *   SOAK_KIND=cancel gives every run that schedule (random, kill, cancel, key-down, ...).
+ *   SOAK_AWS=1 sends every run through the AWS layer (KMS ETags, conditions), 0 none (default:
+ *   30 % of the runs).
  *   SOAK_PARALLEL=1 runs one at a time (default 2, each run with its own proxies);
  *   SOAK_LOG_DIR=/tmp/soak-logs keeps each CLI invocation's stdout and stderr.
  *
@@ -53,7 +55,13 @@ if (kind !== undefined && !(kind in SCHEDULE_WEIGHTS)) {
   throw new Error(`SOAK_KIND must be one of ${Object.keys(SCHEDULE_WEIGHTS).join(', ')}`)
 }
 const options = {
-  choose: kind ? () => ({ kind }) : undefined,
+  choose:
+    kind || process.env.SOAK_AWS
+      ? () => ({
+          ...(kind ? { kind } : {}),
+          ...(process.env.SOAK_AWS ? { aws: process.env.SOAK_AWS === '1' } : {}),
+        })
+      : undefined,
   runs: Math.max(envInt('SOAK_RUNS', 200), ...(only ?? [])),
   seed,
   modes: modes(process.env.SOAK_MODE ?? 'both'),

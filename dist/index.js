@@ -79886,6 +79886,7 @@ function checkCopy(source, copy) {
 
 
 
+
 /** Final states kept in memory (and so in the error message); the store has all of them. */
 const STATES_KEPT = 100;
 /** Puts every changed key back, records each key's final state, and returns the run's error. */
@@ -79983,14 +79984,45 @@ async function putBackChunk(ctx, guard, chunk, record) {
         if (!c)
             return;
         const found = examine(h.entries, c);
-        if ('state' in found)
+        const ours = 'ours' in found ? found.ours : await landedUnseen(ctx, h.entries, c);
+        if (ours)
+            back.push({ c, ours });
+        else if ('state' in found)
             await record({ key: h.key, state: found.state });
-        else
-            back.push({ c, ours: found.ours });
     });
     for (const [key, error] of unlisted)
         await record({ key, state: unknown(byKey.get(key), error) });
     await writeBack(ctx, guard, back, record);
+}
+/**
+ * A copy whose every answer was lost, on a store whose ETags are not the content's MD5 (SSE-KMS):
+ * the listing cannot show that the entries on top of the planned one are this write's landings.
+ * HeadObject can: each of them (at most the write's attempts) must be the same object as the
+ * source (size, encryption, content type, metadata; the checksum where the store keeps one).
+ * Returns the newest of them, to put back; undefined when the listing's answer stands.
+ */
+async function landedUnseen(ctx, entries, c) {
+    const { item } = c;
+    const wanted = item.wanted;
+    if (item.action !== 'restore' || !wanted || c.error instanceof RaceError)
+        return undefined;
+    if (c.newVersionId !== undefined && !c.unsure)
+        return undefined;
+    const on = entries.findIndex((e) => e.versionId === item.current?.versionId);
+    const above = on < 0 ? (item.current ? -1 : entries.length) : on;
+    if (above < 1 || above > c.attempts || entries.slice(0, above).some((e) => e.isDeleteMarker)) {
+        return undefined;
+    }
+    const { s3, where } = ctx;
+    const head = (key, versionId) => headVersion(s3, { ...where, key, versionId });
+    const source = item.source ?? (await head(wanted.key, wanted.versionId));
+    if (!source.serverSideEncryption?.startsWith('aws:kms'))
+        return undefined;
+    for (const entry of entries.slice(0, above)) {
+        if (!sameLanding(source, await head(item.key, entry.versionId)))
+            return undefined;
+    }
+    return entries[0];
 }
 /**
  * The put-back writes, confirmed from the listing. A write that fails (an outage can outlast the
