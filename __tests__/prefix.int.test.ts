@@ -9,13 +9,16 @@ import {
   added,
   allVersions,
   client,
+  endpoint,
   modifiedAt,
   newBucket,
+  proxiedClient,
   put,
   read,
   settings,
   sleep,
 } from './helpers/s3.js'
+import { isDeleteOf, startFaultProxy } from './helpers/faultproxy.js'
 
 let s3: S3Client
 beforeAll(() => {
@@ -191,19 +194,13 @@ describe('prefix restores', () => {
   it('puts back every key it changed when a write fails, and says where each key stands', async () => {
     const { bucket, at } = await folder()
     const before = await allVersions(s3, bucket)
-    const failing = client()
-    failing.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Key?: string }
-        if (context.commandName === 'DeleteObjectCommand' && input.Key === 'data/d.csv') {
-          throw Object.assign(new Error('AccessDenied: injected'), {
-            $metadata: { httpStatusCode: 403 },
-          })
-        }
-        return next(args)
-      },
-      { step: 'initialize', name: 'failDeleteOfD' },
-    )
+    // The proxy refuses the delete marker of data/d.csv (403 AccessDenied), as a lost
+    // permission would.
+    const proxy = await startFaultProxy(endpoint(), {
+      accessDenied: 1,
+      only: (req) => isDeleteOf(req, 'data/d.csv'),
+    })
+    const failing = proxiedClient(proxy.url)
     const error = await rollback(
       failing,
       settings({
@@ -216,6 +213,7 @@ describe('prefix restores', () => {
       silentLogger,
     ).catch((e: unknown) => e)
     failing.destroy()
+    await proxy.close()
     expect(error).toBeInstanceOf(RestoreError)
     const { failedKey, finalStates } = error as RestoreError
     expect(failedKey).toBe('data/d.csv')

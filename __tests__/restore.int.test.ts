@@ -17,14 +17,17 @@ import {
   added,
   allVersions,
   client,
+  endpoint,
   modifiedAt,
   newBucket,
+  proxiedClient,
   put,
   read,
   settings,
   sleep,
 } from './helpers/s3.js'
 import { readAll } from './helpers/builders.js'
+import { isCopyOf, startFaultProxy } from './helpers/faultproxy.js'
 
 let s3: S3Client
 beforeAll(() => {
@@ -347,24 +350,17 @@ describe('all or nothing (semantic 7)', () => {
   it('puts back the keys already changed when a later write fails', async () => {
     const { bucket, at } = await corrupted(['1.csv', '2.csv', '3.csv'])
     const before = await allVersions(s3, bucket)
-    const failing = client()
-    // The real server does the work; this middleware fails the copy of 3.csv, as a lost
-    // permission or a throttled request would.
-    failing.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as { Key?: string; CopySource?: string }
-        if (input.CopySource && input.Key === '3.csv' && input.CopySource.includes('3.csv')) {
-          throw Object.assign(new Error('AccessDenied: injected'), {
-            $metadata: { httpStatusCode: 403 },
-          })
-        }
-        return next(args)
-      },
-      { step: 'initialize', name: 'failCopyOf3' },
-    )
+    // The real server does the work; the proxy refuses the copy of 3.csv (403 AccessDenied), as
+    // a lost permission would.
+    const proxy = await startFaultProxy(endpoint(), {
+      accessDenied: 1,
+      only: (req) => isCopyOf(req, '3.csv'),
+    })
+    const failing = proxiedClient(proxy.url)
     const s = settings({ bucket, keys: '1.csv\n2.csv\n3.csv', 'to-time': at, concurrency: '1' })
     const error = await rollback(failing, s, silentLogger).catch((e: unknown) => e)
     failing.destroy()
+    await proxy.close()
     expect(error).toBeInstanceOf(RestoreError)
     const { failedKey, finalStates } = error as RestoreError
     expect(failedKey).toBe('3.csv')
@@ -384,20 +380,19 @@ describe('concurrent writers (semantic 8)', () => {
   it('detects a write between planning and the restore and keeps it in the history', async () => {
     const { bucket, at } = await corrupted(['race.csv'])
     const s = settings({ bucket, keys: 'race.csv', 'to-time': at })
-    // Another writer gets in after planning, right before the copy.
-    const racing = client()
+    // Another writer gets in after planning, right before the copy reaches the store.
     let theirs = ''
-    racing.middlewareStack.add(
-      (next) => async (args) => {
-        if ((args.input as { CopySource?: string }).CopySource && theirs === '') {
+    const proxy = await startFaultProxy(endpoint(), {
+      beforeForward: async (req) => {
+        if (isCopyOf(req, 'race.csv') && theirs === '') {
           theirs = await put(s3, bucket, 'race.csv', 'written by someone else')
         }
-        return next(args)
       },
-      { step: 'initialize', name: 'raceBeforeCopy' },
-    )
+    })
+    const racing = proxiedClient(proxy.url)
     const error = await rollback(racing, s, silentLogger).catch((e: unknown) => e)
     racing.destroy()
+    await proxy.close()
     expect(error).toBeInstanceOf(RestoreError)
     expect((error as RestoreError).cause).toBeInstanceOf(RaceError)
     expect((error as RestoreError).finalStates[0].state).toMatch(/^left as is/)

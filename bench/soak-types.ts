@@ -9,7 +9,8 @@ export const MiB = 1024 * 1024
 export const PREFIX = 'p/'
 export type Mode = 'keys' | 'prefix'
 export type ScheduleKind = 'random' | 'kill' | 'cancel' | 'key-down' | 'lost-answers' | 'phase'
-export type FaultKind = keyof ProxyStats['faults']
+/** The faults a soak injects (not accessDenied: a refusal is a test's own fault). */
+export type FaultKind = Exclude<keyof ProxyStats['faults'], 'accessDenied'>
 export const FAULT_KINDS: readonly FaultKind[] = ['resetBefore', 'resetAfter', 'slowDown', 'stall']
 
 export type Invariant =

@@ -2,10 +2,16 @@
  * A test-only proxy between an S3 client and the local S3 that injects the faults a real
  * network and a busy S3 produce: connection resets (before the request reaches the server, or
  * after the server has done the work but before the client hears back), stalls, and
- * HTTP 503 SlowDown answers. Loopback only; faults are bounded by `maxFaults`.
+ * HTTP 503 SlowDown and 403 AccessDenied answers. Loopback only; faults are bounded by `maxFaults`.
  * It also counts the requests that pass through it, by operation.
  */
-import { createServer, request as forward, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  request as forward,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
 /** Chance (0..1) of each fault per request, and how many faults at most. */
@@ -16,6 +22,8 @@ export interface Faults {
   resetAfter?: number
   /** Answer 503 SlowDown without forwarding. */
   slowDown?: number
+  /** Answer 403 AccessDenied without forwarding (a lost permission). */
+  accessDenied?: number
   /** Hold the answer back for `stallMs` before sending it. */
   stall?: number
   stallMs?: number
@@ -23,6 +31,8 @@ export interface Faults {
   maxFaults?: number
   /** Only requests for which this is true get faults (default: all). */
   only?: (req: IncomingMessage) => boolean
+  /** Run before each request is forwarded (a test's concurrent writer goes here). */
+  beforeForward?: (req: IncomingMessage) => Promise<void> | void
   /** Seed for the fault choices, so a run can be repeated (default 1). */
   seed?: number
 }
@@ -31,7 +41,7 @@ export interface ProxyStats {
   requests: number
   /** Requests by operation, such as `PUT copy`, `HEAD`, `GET list-versions`. */
   byOperation: Record<string, number>
-  faults: Record<'resetBefore' | 'resetAfter' | 'slowDown' | 'stall', number>
+  faults: Record<'resetBefore' | 'resetAfter' | 'slowDown' | 'stall' | 'accessDenied', number>
 }
 
 export interface FaultProxy {
@@ -47,6 +57,10 @@ const SLOW_DOWN =
   '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>' +
   '<Message>Please reduce your request rate.</Message><RequestId>fault-proxy</RequestId></Error>'
 
+const ACCESS_DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>' +
+  '<Message>Access Denied</Message><RequestId>fault-proxy</RequestId></Error>'
+
 /** Starts a proxy on 127.0.0.1 (a free port) in front of `upstream` (a loopback URL). */
 export async function startFaultProxy(upstream: string, faults: Faults = {}): Promise<FaultProxy> {
   const target = new URL(upstream)
@@ -59,7 +73,7 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
   const stats: ProxyStats = {
     requests: 0,
     byOperation: {},
-    faults: { resetBefore: 0, resetAfter: 0, slowDown: 0, stall: 0 },
+    faults: { resetBefore: 0, resetAfter: 0, slowDown: 0, stall: 0, accessDenied: 0 },
   }
   const sockets = new Set<Socket>()
   const pick = (req: IncomingMessage): keyof ProxyStats['faults'] | undefined => {
@@ -67,7 +81,13 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
     if (config.only && !config.only(req)) return undefined
     const roll = random()
     let edge = 0
-    for (const kind of ['resetBefore', 'resetAfter', 'slowDown', 'stall'] as const) {
+    for (const kind of [
+      'resetBefore',
+      'resetAfter',
+      'slowDown',
+      'stall',
+      'accessDenied',
+    ] as const) {
       edge += config[kind] ?? 0
       if (roll < edge) {
         injected++
@@ -79,6 +99,17 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
   }
 
   const server: Server = createServer((req, res) => {
+    if (config.beforeForward) {
+      req.pause()
+      void Promise.resolve(config.beforeForward(req)).then(
+        () => handle(req, res),
+        () => req.socket.destroy(),
+      )
+      return
+    }
+    handle(req, res)
+  })
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     stats.requests++
     const op = operation(req)
     stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1
@@ -87,11 +118,12 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
       req.socket.resetAndDestroy()
       return
     }
-    if (fault === 'slowDown') {
+    if (fault === 'slowDown' || fault === 'accessDenied') {
       req.resume()
       req.on('end', () => {
-        res.writeHead(503, { 'content-type': 'application/xml', connection: 'close' })
-        res.end(req.method === 'HEAD' ? undefined : SLOW_DOWN)
+        const [status, body] = fault === 'slowDown' ? [503, SLOW_DOWN] : [403, ACCESS_DENIED]
+        res.writeHead(status, { 'content-type': 'application/xml', connection: 'close' })
+        res.end(req.method === 'HEAD' ? undefined : body)
       })
       return
     }
@@ -123,7 +155,7 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
     )
     out.on('error', () => req.socket.destroy())
     req.pipe(out)
-  })
+  }
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -140,7 +172,7 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
       injected = 0
       stats.requests = 0
       stats.byOperation = {}
-      stats.faults = { resetBefore: 0, resetAfter: 0, slowDown: 0, stall: 0 }
+      stats.faults = { resetBefore: 0, resetAfter: 0, slowDown: 0, stall: 0, accessDenied: 0 }
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -148,6 +180,26 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
         server.close(() => resolve())
       }),
   }
+}
+
+/** Whether `req` is a CopyObject onto `key` (path-style: /bucket/key). */
+export function isCopyOf(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+  key: string,
+): boolean {
+  if (operation(req) !== 'PUT copy') return false
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+  return path.split('/').slice(2).join('/') === key
+}
+
+/** Whether `req` adds a delete marker to `key` (a DeleteObject without a version ID). */
+export function isDeleteOf(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+  key: string,
+): boolean {
+  const url = new URL(req.url ?? '/', 'http://x')
+  if (req.method !== 'DELETE' || url.searchParams.has('versionId')) return false
+  return decodeURIComponent(url.pathname).split('/').slice(2).join('/') === key
 }
 
 /** A short name for the S3 operation of a request (for counting). */

@@ -30,6 +30,11 @@ export function client(): S3Client {
   return createS3Client({ endpoint: endpoint(), forcePathStyle: true })
 }
 
+/** A client whose requests go through a proxy in front of the local S3 (faultproxy, awsproxy). */
+export function proxiedClient(url: string): S3Client {
+  return createS3Client({ endpoint: url, forcePathStyle: true })
+}
+
 /** A new bucket with a unique name (`<prefix>-<random>`); versioning Enabled unless told otherwise. */
 export async function newBucket(
   s3: S3Client,

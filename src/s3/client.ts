@@ -2,17 +2,18 @@ import { S3Client } from '@aws-sdk/client-s3'
 import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
 
-/**
- * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
- * 429) and transient faults (500/502/503/504, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED,
- * socket timeouts) with backoff, and on throttling slows every request of the client down.
- */
-export const MAX_ATTEMPTS = 8
-/** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
-export const SOCKET_TIMEOUT_MS = 120_000
+import { Wire } from './lean/wire.js'
+import { MAX_ATTEMPTS, SOCKET_TIMEOUT_MS } from './limits.js'
+import { attachWire } from './requests.js'
+
+export { MAX_ATTEMPTS, SOCKET_TIMEOUT_MS }
+
+/** Sockets per origin on the lean request path (opened only as requests need them). */
+export const LEAN_CONNECTIONS = 512
 
 /**
- * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
+ * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used
+ * by requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come from the SDK's default
  * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
@@ -31,6 +32,24 @@ export function createS3Client(settings: S3Settings): S3Client {
   s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' })
   const counts = { slowDown: 0, gaveUp: 0 }
   answers.set(s3, counts)
+  if (process.env.S3_ROLLBACK_REQUEST_PATH !== 'sdk') {
+    const wire = new Wire(s3, {
+      connections: LEAN_CONNECTIONS,
+      maxAttempts: MAX_ATTEMPTS,
+      socketTimeoutMs: settings.socketTimeoutMs,
+      onAttempt: ({ code, final }) => {
+        if (code !== 'SlowDown') return
+        counts.slowDown++
+        if (final) counts.gaveUp++
+      },
+    })
+    attachWire(s3, wire)
+    const destroy = s3.destroy.bind(s3)
+    s3.destroy = (): void => {
+      void wire.close()
+      destroy()
+    }
+  }
   s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' })
   // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
   // every attempt, so every SlowDown answer, also those a later attempt recovered from.

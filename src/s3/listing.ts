@@ -7,6 +7,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import type { DeserializeMiddleware } from '@smithy/types'
+import { listVersionsPage } from './lean/operations.js'
+import { wireOf } from './requests.js'
 
 /** One version or delete marker of a key, as S3 lists it. */
 export interface VersionEntry {
@@ -94,13 +96,33 @@ export interface Page {
   nextVersionIdMarker?: string
 }
 
-/** One ListObjectVersions request: up to `pageSize` entries after the markers. */
+/**
+ * One ListObjectVersions request: up to `pageSize` entries after the markers. On the lean path
+ * the XML is read in document order; through the SDK the order is recorded from the raw body.
+ */
 export async function listPage(
   s3: S3Client,
   options: ListOptions,
   keyMarker?: string,
   versionIdMarker?: string,
 ): Promise<Page> {
+  const wire = wireOf(s3)
+  if (wire) {
+    const page = await listVersionsPage(wire, {
+      Bucket: options.bucket,
+      Prefix: options.prefix,
+      KeyMarker: keyMarker,
+      VersionIdMarker: versionIdMarker,
+      MaxKeys: options.pageSize,
+      ExpectedBucketOwner: options.expectedBucketOwner,
+    })
+    return {
+      entries: page.entries,
+      truncated: page.truncated,
+      nextKeyMarker: page.nextKeyMarker,
+      nextVersionIdMarker: page.nextVersionIdMarker,
+    }
+  }
   const order: EntryKind[] = []
   const command = new ListObjectVersionsCommand({
     Bucket: options.bucket,

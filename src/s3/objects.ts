@@ -1,11 +1,11 @@
 import {
   GetBucketVersioningCommand,
   GetObjectTaggingCommand,
-  HeadObjectCommand,
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { BucketError, StepError } from '../lib/errors.js'
+import { headObject } from './requests.js'
 
 /** What a HeadObject of one version says, as far as copying it faithfully needs. */
 export interface ObjectFacts {
@@ -50,16 +50,14 @@ export interface ObjectRef {
 
 /** HeadObject of one version (with its checksum where the store keeps one). */
 export async function headVersion(s3: S3Client, ref: ObjectRef): Promise<ObjectFacts> {
-  const out = await s3.send(
-    new HeadObjectCommand({
-      Bucket: ref.bucket,
-      Key: ref.key,
-      VersionId: ref.versionId,
-      ExpectedBucketOwner: ref.expectedBucketOwner,
-      PartNumber: ref.partNumber,
-      ChecksumMode: 'ENABLED',
-    }),
-  )
+  const out = await headObject(s3, {
+    Bucket: ref.bucket,
+    Key: ref.key,
+    VersionId: ref.versionId,
+    ExpectedBucketOwner: ref.expectedBucketOwner,
+    PartNumber: ref.partNumber,
+    ChecksumMode: 'ENABLED',
+  })
   return factsFromHead(out)
 }
 

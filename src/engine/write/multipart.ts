@@ -10,13 +10,13 @@ import {
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   PutObjectTaggingCommand,
-  UploadPartCopyCommand,
   type CompletedPart,
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { errorMessage } from '../../lib/errors.js'
 import { eachLimit } from '../../lib/pool.js'
+import { uploadPartCopy } from '../../s3/requests.js'
 import { keyHistory } from '../../s3/listing.js'
 import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../../s3/objects.js'
 import type { WriteTarget } from './context.js'
@@ -81,18 +81,16 @@ export async function multipartCopy(
     const indexes = ranges.map((_, i) => i)
     await eachLimit(indexes, to.copy.partConcurrency, async (i) => {
       const { start, end } = ranges[i]
-      const out = await s3.send(
-        new UploadPartCopyCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: i + 1,
-          CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
-          CopySourceRange: `bytes=${start}-${end}`,
-          ExpectedBucketOwner: expectedBucketOwner,
-          ExpectedSourceBucketOwner: expectedBucketOwner,
-        }),
-      )
+      const out = await uploadPartCopy(s3, {
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: i + 1,
+        CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+        CopySourceRange: `bytes=${start}-${end}`,
+        ExpectedBucketOwner: expectedBucketOwner,
+        ExpectedSourceBucketOwner: expectedBucketOwner,
+      })
       parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
     })
     const retried = (attempts: number): Landed => ({ attempts, unseen: true })

@@ -3,7 +3,8 @@
  * pass through the runner), or a delete marker. Never a versioned delete: no version is removed.
  * A write only lands; confirm.ts then checks it against the listing.
  */
-import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { addDeleteMarker as deleteMarker, copyObject } from '../../s3/requests.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import type { PlanItem } from '../plan/decide.js'
 import type { WriteTarget } from './context.js'
@@ -61,13 +62,11 @@ export async function addDeleteMarker(
   guard: WriteGuard,
 ): Promise<Landed> {
   return guarded(s3, { ...where, ...request }, { guard }, async () => {
-    const out = await s3.send(
-      new DeleteObjectCommand({
-        Bucket: where.bucket,
-        Key: request.key,
-        ExpectedBucketOwner: where.expectedBucketOwner,
-      }),
-    )
+    const out = await deleteMarker(s3, {
+      Bucket: where.bucket,
+      Key: request.key,
+      ExpectedBucketOwner: where.expectedBucketOwner,
+    })
     return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
   })
 }
@@ -80,20 +79,18 @@ function singleCopy(
 ): Promise<Landed> {
   const { key, wanted, source } = request
   const copy = async (): Promise<Landed> => {
-    const out = await s3.send(
-      new CopyObjectCommand({
-        Bucket: where.bucket,
-        Key: key,
-        CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
-        ExpectedBucketOwner: where.expectedBucketOwner,
-        ExpectedSourceBucketOwner: where.expectedBucketOwner,
-        MetadataDirective: 'COPY',
-        TaggingDirective: 'COPY',
-        WebsiteRedirectLocation: source?.websiteRedirectLocation,
-        ...storageAndEncryption(wanted, source),
-        ...guard.condition(request.expected),
-      }),
-    )
+    const out = await copyObject(s3, {
+      Bucket: where.bucket,
+      Key: key,
+      CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+      ExpectedBucketOwner: where.expectedBucketOwner,
+      ExpectedSourceBucketOwner: where.expectedBucketOwner,
+      MetadataDirective: 'COPY',
+      TaggingDirective: 'COPY',
+      WebsiteRedirectLocation: source?.websiteRedirectLocation,
+      ...storageAndEncryption(wanted, source),
+      ...guard.condition(request.expected),
+    })
     return { versionId: out.VersionId, attempts: out.$metadata?.attempts ?? 1 }
   }
   const retried = (attempts: number): Landed => ({ attempts, unseen: true })
