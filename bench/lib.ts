@@ -112,12 +112,14 @@ export interface Timed {
   seconds: number
   /** Peak resident set size of the command, from /usr/bin/time -v. */
   maxRssMiB: number
+  /** CPU time of the command (user + system, its children included), from /usr/bin/time -v. */
+  cpuSeconds: number
   stdout: string
   stderr: string
   code: number | null
 }
 
-/** Runs a command under /usr/bin/time -v: wall time and peak RSS. */
+/** Runs a command under /usr/bin/time -v: wall time, peak RSS and CPU time. */
 export function timed(
   command: string,
   args: string[],
@@ -134,7 +136,11 @@ export function timed(
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
-      resolve({ seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : NaN, stdout, stderr, code })
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr)
+      const cpuSeconds = user && system ? Number(user[1]) + Number(system[1]) : NaN
+      const maxRssMiB = rss ? Number(rss[1]) / 1024 : NaN
+      resolve({ seconds, maxRssMiB, cpuSeconds, stdout, stderr, code })
     })
   })
 }

@@ -107,6 +107,8 @@ export interface AwsProxyStats {
   }
   /** Forwarded requests signed again because a signed header was removed. */
   resigned: number
+  /** The most requests the layer held at once (latency included): a client's real concurrency. */
+  peakInFlight: number
   /** The layer's own requests to the store. */
   internal: { listVersions: number; headSource: number; getForChecksum: number }
 }
@@ -225,6 +227,7 @@ export async function startAwsProxy(
       notImplemented: 0,
     },
     resigned: 0,
+    peakInFlight: 0,
     internal: { listVersions: 0, headSource: 0, getForChecksum: 0 },
   })
   const stats: AwsProxyStats = { requests: 0, byOperation: {}, ...freshStats() }
@@ -761,7 +764,11 @@ export async function startAwsProxy(
   }
 
   const sockets = new Set<Socket>()
+  let inFlight = 0
   const server: Server = createServer((req, res) => {
+    inFlight++
+    stats.peakInFlight = Math.max(stats.peakInFlight, inFlight)
+    res.on('close', () => inFlight--)
     handle(req, res).catch((e: unknown) => {
       if (e instanceof UpstreamError || res.headersSent) {
         req.socket.destroy()
@@ -781,7 +788,7 @@ export async function startAwsProxy(
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  server.maxConnections = 256
+  server.maxConnections = 1024 // room for a client at --concurrency 256 and its idle sockets
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 

@@ -160,7 +160,7 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}): Pr
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  server.maxConnections = 256
+  server.maxConnections = 1024 // room for a client at --concurrency 256 and its idle sockets
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
