@@ -1,11 +1,29 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JsonLinesWriter, readJsonLines, reviveDates, runDirectory } from '../src/lib/jsonl.js'
 import { readAll } from './helpers/builders.js'
 
 describe('JSON Lines files', () => {
+  it('reads lines split across read chunks, multi-byte characters included, and a last line without a newline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-test-'))
+    try {
+      const path = join(dir, 'b.jsonl')
+      // ~600 KiB: over two 256 KiB chunks, with 3-byte characters at every offset.
+      const values = Array.from({ length: 3000 }, (_, i) => ({
+        i,
+        key: `日本/${'é€'.repeat(i % 70)}`,
+      }))
+      const text = values.map((v) => JSON.stringify(v)).join('\n')
+      await writeFile(path, `${text}\n\n${JSON.stringify({ i: 3000, key: 'last' })}`)
+      const read = await readAll(readJsonLines<{ i: number; key: string }>(path))
+      expect(read).toEqual([...values, { i: 3000, key: 'last' }])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('writes values in order across many flushes and reads them back with dates', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jsonl-test-'))
     try {
