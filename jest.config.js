@@ -19,6 +19,14 @@ export default {
       testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
     },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/__tests__/**/*.int.test.ts'] },
+    {
+      ...common,
+      displayName: 'int',
+      testMatch: ['<rootDir>/__tests__/**/*.int.test.ts'],
+      setupFilesAfterEnv: [
+        ...common.setupFilesAfterEnv,
+        '<rootDir>/__tests__/helpers/int-timeout.ts',
+      ],
+    },
   ],
 }
