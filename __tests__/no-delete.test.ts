@@ -47,4 +47,14 @@ describe('no code path removes a version', () => {
       .map((s) => s.file)
     expect(users).toEqual(['verify/drill.ts'])
   })
+
+  it('the lean request path sends DELETE in one place, which refuses a version ID', async () => {
+    const all = await sources()
+    const sending = all.filter(({ text }) => /method: 'DELETE'/.test(text)).map((s) => s.file)
+    expect(sending).toEqual(['s3/lean/operations.ts'])
+    const text = all.find((s) => s.file === 's3/lean/operations.ts')?.text ?? ''
+    const fn = /export async function deleteObject[\s\S]*?\n}/.exec(text)?.[0] ?? ''
+    expect(fn).toMatch(/if \(input\.VersionId !== undefined\) \{\s*throw/)
+    expect(fn).not.toMatch(/versionId/)
+  })
 })

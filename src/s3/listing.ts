@@ -9,25 +9,9 @@ import {
 import type { DeserializeMiddleware } from '@smithy/types'
 import { listVersionsPage } from './lean/operations.js'
 import { wireOf } from './requests.js'
+import type { KeyHistory, VersionEntry } from './entries.js'
 
-/** One version or delete marker of a key, as S3 lists it. */
-export interface VersionEntry {
-  key: string
-  /** The S3 version ID; `'null'` for objects written before versioning was enabled. */
-  versionId: string
-  isDeleteMarker: boolean
-  isLatest: boolean
-  lastModified: Date
-  size?: number
-  eTag?: string
-  storageClass?: string
-}
-
-/** All entries of one key, newest first, in S3's listing order. */
-export interface KeyHistory {
-  key: string
-  entries: VersionEntry[]
-}
+export type { KeyHistory, VersionEntry } from './entries.js'
 
 export interface ListOptions {
   bucket: string

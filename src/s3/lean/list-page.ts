@@ -2,7 +2,7 @@
  * A ListVersionsResult read in document order: versions and delete markers interleaved as S3
  * lists them (newest first within a key), which the SDK's parsed output loses.
  */
-import type { VersionEntry } from '../listing.js'
+import type { VersionEntry } from '../entries.js'
 import { parseXml, type XmlElement } from './xml.js'
 
 export interface ListInput {
