@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
+import { reportThrottle } from './pressure.js'
 
 /**
  * Attempts per request. With retryMode 'adaptive' the SDK retries throttling (503 SlowDown,
@@ -10,6 +11,12 @@ import type { S3Settings } from '../settings/types.js'
 export const MAX_ATTEMPTS = 8
 /** A request whose socket is idle this long is abandoned and retried (a stalled connection). */
 export const SOCKET_TIMEOUT_MS = 120_000
+/**
+ * Sockets per client (the SDK's default agent allows 50): the highest `concurrency` (256) with
+ * room for the part copies of the multipart copies among them, so a full window never waits for
+ * a socket.
+ */
+export const MAX_SOCKETS = 512
 
 /**
  * An S3 client for AWS or an S3-compatible store. Credentials come from the SDK's default
@@ -26,18 +33,23 @@ export function createS3Client(settings: S3Settings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     retryMode: 'adaptive',
     maxAttempts: MAX_ATTEMPTS,
-    requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
+    requestHandler: {
+      socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+      httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+    },
   })
   s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' })
   const counts = { slowDown: 0, gaveUp: 0 }
   answers.set(s3, counts)
   s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' })
   // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
-  // every attempt, so every SlowDown answer, also those a later attempt recovered from.
-  s3.middlewareStack.add(countSlowDowns(counts), {
+  // every attempt, so every SlowDown answer, also those a later attempt recovered from; and tells
+  // the pools (pressure.ts) of each throttle or 5xx with the request's bucket and key.
+  s3.middlewareStack.add(watchAttempts(s3, counts), {
     step: 'finalizeRequest',
     priority: 'low',
-    name: 'countSlowDowns',
+    name: 'watchAttempts',
   })
   return s3
 }
@@ -67,12 +79,22 @@ const isSlowDown = (e: unknown): boolean => {
   return err?.name === 'SlowDown' || err?.Code === 'SlowDown'
 }
 
-function countSlowDowns(counts: Counts): FinalizeRequestMiddleware<object, MetadataBearer> {
+function watchAttempts(
+  s3: S3Client,
+  counts: Counts,
+): FinalizeRequestMiddleware<object, MetadataBearer> {
   return (next) => async (args) => {
     try {
       return await next(args)
     } catch (e) {
       if (isSlowDown(e)) counts.slowDown++
+      const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } }
+      const status = err?.$metadata?.httpStatusCode
+      const input = args.input as { Bucket?: string; Key?: string }
+      if (status !== undefined && input.Bucket !== undefined) {
+        const code = err.Code ?? err.name
+        reportThrottle(s3, { bucket: input.Bucket, key: input.Key, status, code })
+      }
       throw e
     }
   }
