@@ -76,7 +76,7 @@ describe('Window', () => {
     expect(w.size).toBe(16)
     now = round(w, now, 10) // the rate doubled: additive now
     expect(w.size).toBe(17)
-    now = round(w, now, 10)
+    round(w, now, 10) // 17 in 10 ms: up by more than a quarter of the 1/16 it should
     expect(w.size).toBe(18)
   })
 
