@@ -1,0 +1,251 @@
+/**
+ * Listing a large prefix in parallel, in S3's key order. One listing walks its pages one round
+ * trip at a time; a prefix of many pages is cut into key ranges listed at once and joined in
+ * order. Nested prefixes are cut at their sub-prefixes (a delimiter listing, two levels deep);
+ * a flat one at keys found by probes one page apart. A range is (from, to]: keys after `from`
+ * (a KeyMarker without a version marker lists the keys after it) up to and including `to`, so
+ * all versions of a key are in one range, and the ranges together hold every key exactly once,
+ * wherever the cuts fall. A prefix of one page is listed as before, with no extra request.
+ */
+import type { S3Client } from '@aws-sdk/client-s3'
+import {
+  byteOrder,
+  listPage,
+  listPrefixes,
+  type KeyHistory,
+  type ListOptions,
+  type Page,
+  type VersionEntry,
+} from './listing.js'
+
+export interface FanOutOptions {
+  /** Ranges listed at once (default 8). */
+  inFlight?: number
+  /** Pages a range reads ahead of the consumer (default 2). */
+  readAhead?: number
+  /** Ranges at most (default 8: each overshoots its end by up to a page). */
+  ranges?: number
+}
+
+/** A key range: keys after `from` (the page's markers, for the first) up to `to`, inclusive. */
+interface Range {
+  from?: { keyMarker: string; versionIdMarker?: string }
+  to?: string
+}
+
+/**
+ * Every key's history under the prefix, as `keyHistories` yields them, listing the ranges of a
+ * prefix larger than one page at once.
+ */
+export async function* fannedKeyHistories(
+  s3: S3Client,
+  options: ListOptions,
+  fan: FanOutOptions = {},
+): AsyncGenerator<KeyHistory> {
+  const first = await listPage(s3, options)
+  const histories = group(first.entries)
+  if (!first.truncated || first.nextKeyMarker === undefined) {
+    yield* histories
+    return
+  }
+  // The first page's last key may go on in the next page: it is the first range's to finish.
+  const last = histories.pop()
+  yield* histories
+  const after = first.nextKeyMarker
+  const cuts = (await cutsOf(s3, options, first, fan.ranges ?? 8)).filter(
+    (cut) => byteOrder(cut, after) > 0,
+  )
+  const ranges: Range[] = [
+    { from: { keyMarker: after, versionIdMarker: first.nextVersionIdMarker } },
+  ]
+  for (const cut of cuts) {
+    ranges[ranges.length - 1].to = cut
+    ranges.push({ from: { keyMarker: cut } })
+  }
+  let pending = last
+  for await (const page of inOrder(s3, options, ranges, fan)) {
+    for (const history of page) {
+      if (pending && pending.key === history.key) {
+        pending.entries.push(...history.entries)
+        continue
+      }
+      if (pending) yield pending
+      pending = history
+    }
+  }
+  if (pending) yield pending
+}
+
+/** Consecutive entries of one key, as histories. */
+function group(entries: VersionEntry[]): KeyHistory[] {
+  const out: KeyHistory[] = []
+  for (const entry of entries) {
+    const top = out[out.length - 1]
+    if (top && top.key === entry.key) top.entries.push(entry)
+    else out.push({ key: entry.key, entries: [entry] })
+  }
+  return out
+}
+
+/**
+ * Where to cut the prefix, in byte order. Nested: its sub-prefixes, and theirs (one request for
+ * the level, one for each sub-prefix). Flat (fewer than two sub-prefixes): probes spread past the
+ * first page's last key.
+ */
+async function cutsOf(
+  s3: S3Client,
+  options: ListOptions,
+  first: Page,
+  most: number,
+): Promise<string[]> {
+  const top = await listPrefixes(s3, { ...options, pageSize: undefined })
+  let cuts = top.prefixes
+  if (cuts.length >= 2) {
+    if (cuts.length < most) {
+      const below = await Promise.all(
+        cuts.map((prefix) => listPrefixes(s3, { ...options, prefix, pageSize: undefined })),
+      )
+      cuts = cuts.flatMap((prefix, i) => [prefix, ...below[i].prefixes])
+    }
+  } else {
+    cuts = await probeCuts(s3, options, first)
+  }
+  return spread([...new Set(cuts)].sort(byteOrder), most - 1)
+}
+
+/** Characters to probe with, in byte order: digits first (ids and dates), then letters. */
+const PROBES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+/** Probes at most: every digit, and letters spread over the rest. */
+const MAX_PROBES = 16
+
+/**
+ * Cuts for a flat prefix: the first page's keys vary at some position; the keys after it most
+ * likely vary one position earlier (or, when the page already varies just after the prefix, at
+ * that position). A probe per character above the last key's there, each one request of one
+ * entry; the probes with keys between them and the next are the cuts.
+ */
+async function probeCuts(s3: S3Client, options: ListOptions, first: Page): Promise<string[]> {
+  const a = Array.from(first.entries[0]?.key ?? '')
+  const z = Array.from(first.nextKeyMarker ?? '')
+  let common = 0
+  while (common < a.length && common < z.length && a[common] === z[common]) common++
+  const at = Math.max(Array.from(options.prefix).length, common - 1)
+  if (at >= z.length) return []
+  const stem = z.slice(0, at).join('')
+  const above = [...PROBES].filter((c) => byteOrder(c, z[at]) > 0)
+  const digits = above.filter((c) => c <= '9')
+  const probes = [...digits, ...spread(above.slice(digits.length), MAX_PROBES - digits.length)].map(
+    (c) => stem + c,
+  )
+  const found = await Promise.all(
+    probes.map(async (probe) => {
+      const page = await listPage(s3, { ...options, pageSize: 1 }, probe)
+      return page.entries[0]?.key
+    }),
+  )
+  // A probe is a cut when keys follow it before the next probe's first key.
+  return probes.filter((_, i) => found[i] !== undefined && found[i] !== found[i + 1])
+}
+
+/** At most `n` of `cuts`, evenly spaced. */
+function spread<T>(cuts: T[], n: number): T[] {
+  if (cuts.length <= n) return cuts
+  return Array.from({ length: n }, (_, i) => cuts[Math.floor(((i + 1) * cuts.length) / (n + 1))])
+}
+
+/** One range's pages, grouped by key, ending at its `to`. */
+async function* rangePages(
+  s3: S3Client,
+  options: ListOptions,
+  range: Range,
+): AsyncGenerator<KeyHistory[]> {
+  let keyMarker = range.from?.keyMarker
+  let versionIdMarker = range.from?.versionIdMarker
+  for (;;) {
+    const page = await listPage(s3, options, keyMarker, versionIdMarker)
+    const { to } = range
+    const inside =
+      to === undefined ? page.entries : page.entries.filter((e) => byteOrder(e.key, to) <= 0)
+    yield group(inside)
+    if (!page.truncated || inside.length < page.entries.length) return
+    keyMarker = page.nextKeyMarker
+    versionIdMarker = page.nextVersionIdMarker
+    if (to !== undefined && keyMarker !== undefined && byteOrder(keyMarker, to) > 0) return
+  }
+}
+
+/** A range listed ahead of its turn: up to `ahead` pages kept until they are read. */
+class Ahead {
+  private readonly pages: KeyHistory[][] = []
+  private done = false
+  private error: unknown
+  private failed = false
+  private stopped = false
+  private wakeReader?: () => void
+  private wakeWriter?: () => void
+
+  constructor(source: AsyncGenerator<KeyHistory[]>, ahead: number) {
+    void (async () => {
+      try {
+        for await (const page of source) {
+          this.pages.push(page)
+          this.wakeReader?.()
+          while (this.pages.length >= ahead && !this.stopped) {
+            await new Promise<void>((resolve) => (this.wakeWriter = resolve))
+          }
+          if (this.stopped) return
+        }
+      } catch (e) {
+        this.failed = true
+        this.error = e
+      } finally {
+        this.done = true
+        this.wakeReader?.()
+      }
+    })()
+  }
+
+  async *read(): AsyncGenerator<KeyHistory[]> {
+    for (;;) {
+      const page = this.pages.shift()
+      if (page) {
+        this.wakeWriter?.()
+        yield page
+        continue
+      }
+      if (this.failed) throw this.error
+      if (this.done) return
+      await new Promise<void>((resolve) => (this.wakeReader = resolve))
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.wakeWriter?.()
+  }
+}
+
+/** The ranges' pages in range order, `inFlight` ranges listed at once. */
+async function* inOrder(
+  s3: S3Client,
+  options: ListOptions,
+  ranges: Range[],
+  fan: FanOutOptions,
+): AsyncGenerator<KeyHistory[]> {
+  const inFlight = Math.max(1, fan.inFlight ?? 8)
+  const ahead = Math.max(1, fan.readAhead ?? 2)
+  const started: Ahead[] = []
+  const start = (i: number): void => {
+    if (i < ranges.length && started[i] === undefined) {
+      started[i] = new Ahead(rangePages(s3, options, ranges[i]), ahead)
+    }
+  }
+  try {
+    for (let i = 0; i < ranges.length; i++) {
+      for (let j = i; j < i + inFlight; j++) start(j)
+      yield* started[i].read()
+    }
+  } finally {
+    for (const range of started) range?.stop()
+  }
+}
