@@ -30,9 +30,9 @@ let layer: AwsProxy
 beforeAll(async () => {
   direct = client()
   layer = await startAwsProxy(endpoint(), {
-    // 10 writes a second a prefix, 100 ms a request: one or two in flight fill a prefix (the
+    // 5 writes a second a prefix, 100 ms a request: one in flight fills a prefix (the
     // local store itself takes many more, so the limit is the layer's).
-    slowDown: { writesPerSecond: 10, prefixDepth: 1 },
+    slowDown: { writesPerSecond: 5, prefixDepth: 1 },
     latencyMs: 100,
   })
 })
@@ -105,7 +105,7 @@ describe('writes under SlowDown', () => {
       expect(slowDownsOf(s3).answers).toBe(layer.stats.answered.slowDown)
       s3.destroy()
     }
-    console.log(`SlowDown answers for ${KEYS} copies over 2 prefixes at 10 writes/s each:`, results)
+    console.log(`SlowDown answers for ${KEYS} copies over 2 prefixes at 5 writes/s each:`, results)
     expect(results.adaptive.failed).toBe(0)
     expect(results.adaptive.slowDowns).toBeLessThan(results.fixed.slowDowns)
   }, 300_000)
