@@ -52,18 +52,25 @@ export async function* fannedKeyHistories(
   const last = histories.pop()
   yield* histories
   const after = first.nextKeyMarker
-  const cuts = (await cutsOf(s3, options, first, fan.ranges ?? 8)).filter(
-    (cut) => byteOrder(cut, after) > 0,
-  )
+  // The first range goes on from the first page while the cuts are found; where it ends is
+  // known before any of its pages is read (pages are cut at their range's end when read).
   const ranges: Range[] = [
     { from: { keyMarker: after, versionIdMarker: first.nextVersionIdMarker } },
   ]
-  for (const cut of cuts) {
+  const head = new Ahead(rangePages(s3, options, ranges[0]), readAheadOf(fan))
+  let cuts: string[]
+  try {
+    cuts = await cutsOf(s3, options, first, fan.ranges ?? 8)
+  } catch (e) {
+    head.stop()
+    throw e
+  }
+  for (const cut of cuts.filter((c) => byteOrder(c, after) > 0)) {
     ranges[ranges.length - 1].to = cut
     ranges.push({ from: { keyMarker: cut } })
   }
   let pending = last
-  for await (const page of inOrder(s3, options, ranges, fan)) {
+  for await (const page of inOrder(s3, options, ranges, fan, head)) {
     for (const history of page) {
       if (pending && pending.key === history.key) {
         pending.entries.push(...history.entries)
@@ -153,30 +160,33 @@ function spread<T>(cuts: T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => cuts[Math.floor(((i + 1) * cuts.length) / (n + 1))])
 }
 
-/** One range's pages, grouped by key, ending at its `to`. */
+/**
+ * One range's pages as listed, until a page goes past the range's `to` (read at each page: the
+ * first range's is set while it runs). The reader cuts the last page at `to`.
+ */
 async function* rangePages(
   s3: S3Client,
   options: ListOptions,
   range: Range,
-): AsyncGenerator<KeyHistory[]> {
+): AsyncGenerator<VersionEntry[]> {
   let keyMarker = range.from?.keyMarker
   let versionIdMarker = range.from?.versionIdMarker
   for (;;) {
     const page = await listPage(s3, options, keyMarker, versionIdMarker)
-    const { to } = range
-    const inside =
-      to === undefined ? page.entries : page.entries.filter((e) => byteOrder(e.key, to) <= 0)
-    yield group(inside)
-    if (!page.truncated || inside.length < page.entries.length) return
+    yield page.entries
+    if (!page.truncated) return
     keyMarker = page.nextKeyMarker
     versionIdMarker = page.nextVersionIdMarker
+    const { to } = range
     if (to !== undefined && keyMarker !== undefined && byteOrder(keyMarker, to) > 0) return
   }
 }
 
+const readAheadOf = (fan: FanOutOptions): number => Math.max(1, fan.readAhead ?? 2)
+
 /** A range listed ahead of its turn: up to `ahead` pages kept until they are read. */
-class Ahead {
-  private readonly pages: KeyHistory[][] = []
+class Ahead<T> {
+  private readonly pages: T[] = []
   private done = false
   private error: unknown
   private failed = false
@@ -184,7 +194,7 @@ class Ahead {
   private wakeReader?: () => void
   private wakeWriter?: () => void
 
-  constructor(source: AsyncGenerator<KeyHistory[]>, ahead: number) {
+  constructor(source: AsyncGenerator<T>, ahead: number) {
     void (async () => {
       try {
         for await (const page of source) {
@@ -205,10 +215,10 @@ class Ahead {
     })()
   }
 
-  async *read(): AsyncGenerator<KeyHistory[]> {
+  async *read(): AsyncGenerator<T> {
     for (;;) {
-      const page = this.pages.shift()
-      if (page) {
+      if (this.pages.length > 0) {
+        const page = this.pages.shift() as T
         this.wakeWriter?.()
         yield page
         continue
@@ -225,25 +235,34 @@ class Ahead {
   }
 }
 
-/** The ranges' pages in range order, `inFlight` ranges listed at once. */
+/**
+ * The ranges' pages in range order, grouped by key and cut at each range's end, `inFlight`
+ * ranges listed at once (the first already started: `head`).
+ */
 async function* inOrder(
   s3: S3Client,
   options: ListOptions,
   ranges: Range[],
   fan: FanOutOptions,
+  head: Ahead<VersionEntry[]>,
 ): AsyncGenerator<KeyHistory[]> {
   const inFlight = Math.max(1, fan.inFlight ?? 8)
-  const ahead = Math.max(1, fan.readAhead ?? 2)
-  const started: Ahead[] = []
+  const started: Array<Ahead<VersionEntry[]>> = [head]
   const start = (i: number): void => {
     if (i < ranges.length && started[i] === undefined) {
-      started[i] = new Ahead(rangePages(s3, options, ranges[i]), ahead)
+      started[i] = new Ahead(rangePages(s3, options, ranges[i]), readAheadOf(fan))
     }
   }
   try {
     for (let i = 0; i < ranges.length; i++) {
       for (let j = i; j < i + inFlight; j++) start(j)
-      yield* started[i].read()
+      const { to } = ranges[i]
+      for await (const entries of started[i].read()) {
+        const inside = to === undefined ? entries : entries.filter((e) => byteOrder(e.key, to) <= 0)
+        yield group(inside)
+        if (inside.length < entries.length) break
+      }
+      started[i].stop()
     }
   } finally {
     for (const range of started) range?.stop()
