@@ -10,8 +10,9 @@ import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { Inputs, Outputs } from '../settings/names.js'
 import { createS3Client, slowDownsOf } from '../s3/client.js'
+import { concurrencyOf } from '../s3/pressure.js'
 import { writeSummary, type RunReport } from './summary.js'
-import { slowDownLine } from '../report/rollback.js'
+import { concurrencyLine, slowDownLine } from '../report/rollback.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
@@ -97,6 +98,8 @@ async function runRestore(
   } finally {
     if (s3) report.slowDowns = slowDownsOf(s3)
     if (report.slowDowns?.answers) core.info(slowDownLine(report.slowDowns))
+    if (s3) report.concurrency = concurrencyOf(s3)
+    if (report.concurrency) core.info(concurrencyLine(report.concurrency))
     for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
       core.setOutput(name, value)
     }

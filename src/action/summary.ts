@@ -7,6 +7,7 @@ import {
   planLine,
   recordLine,
   slowDownLine,
+  concurrencyLine,
   writersLine,
   prefixTotals,
   summaryRows,
@@ -30,6 +31,8 @@ export interface RunReport {
   record?: string
   /** 503 SlowDown answers S3 gave, and how many the SDK retried. */
   slowDowns?: { answers: number; retried: number }
+  /** The most writes in flight at once, and the ceiling (once the run wrote). */
+  concurrency?: { reached: number; ceiling: number }
 }
 
 /** Writes the job summary (when the runner provides one). */
@@ -58,6 +61,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
     summary.addCodeBlock(report.undo, 'yaml')
   }
   if (report.slowDowns?.answers) summary.addRaw(slowDownLine(report.slowDowns), true).addBreak()
+  if (report.concurrency) summary.addRaw(concurrencyLine(report.concurrency), true).addBreak()
   if (report.record) summary.addRaw(recordLine(report.record), true).addBreak()
   if (report.chain) summary.addRaw(chainLine(report.chain), true)
   if (report.error) summary.addCodeBlock(report.error)

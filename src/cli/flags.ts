@@ -172,8 +172,8 @@ export const FLAGS: readonly Flag[] = [
   {
     name: Inputs.Concurrency,
     value: 'N',
-    help: 'keys resolved and written at once (1 to 256)',
-    default: '16',
+    help: 'the most keys resolved and written at once (1 to 256; starts at 16 a prefix and follows the store)',
+    default: '256',
     commands: RESTORE,
     group: 'run',
   },

@@ -14,12 +14,14 @@ import { InputError, diagnose, errorMessage } from '../lib/errors.js'
 import { parseSettings, type Settings } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import { createS3Client, slowDownsOf } from '../s3/client.js'
+import { concurrencyOf } from '../s3/pressure.js'
 import {
   HEADER,
   closingLine,
   planLine,
   recordLine,
   slowDownLine,
+  concurrencyLine,
   summaryRows,
   summaryTitle,
   writersLine,
@@ -111,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
     stopListening()
     const slowDowns = slowDownsOf(s3)
     if (slowDowns.answers > 0) say(slowDownLine(slowDowns))
+    const concurrency = concurrencyOf(s3)
+    if (concurrency) say(concurrencyLine(concurrency))
     s3.destroy()
   }
 }

@@ -4,7 +4,8 @@
  * one pipeline whatever the input shape.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { byteOrder, keyHistories, listPage, type KeyHistory } from '../s3/listing.js'
+import { fannedKeyHistories } from '../s3/fanout.js'
+import { byteOrder, listPage, type KeyHistory } from '../s3/listing.js'
 
 /** The bucket to list, and how. */
 export interface Where {
@@ -27,7 +28,8 @@ export function histories(
   selection: Selection,
 ): AsyncIterable<KeyHistory> {
   if (!('prefix' in selection)) return historiesOf(s3, where, selection.keys)
-  const all = keyHistories(s3, { ...where, prefix: selection.prefix })
+  // A prefix of more than a page is listed in key ranges at once (s3/fanout.ts), in key order.
+  const all = fannedKeyHistories(s3, { ...where, prefix: selection.prefix })
   const { exclude } = selection
   return exclude ? without(all, exclude) : all
 }

@@ -112,6 +112,11 @@ export function slowDownLine(slowDowns: { answers: number; retried: number }): s
   )
 }
 
+/** How many keys the writes had in flight at most, under the `concurrency` ceiling. */
+export function concurrencyLine(c: { reached: number; ceiling: number }): string {
+  return `Writes: concurrency reached ${c.reached} (ceiling ${c.ceiling}).`
+}
+
 /** Where the run record is (`s3-rollback history` lists the records). */
 export function recordLine(uri: string): string {
   return `Run record: ${uri}`

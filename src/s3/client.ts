@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
+import { reportThrottle } from './pressure.js'
 
 import { Wire } from './lean/wire.js'
 import { MAX_ATTEMPTS, SOCKET_TIMEOUT_MS } from './limits.js'
@@ -8,13 +9,17 @@ import { attachWire } from './requests.js'
 
 export { MAX_ATTEMPTS, SOCKET_TIMEOUT_MS }
 
-/** Sockets per origin on the lean request path (opened only as requests need them). */
-export const LEAN_CONNECTIONS = 512
+/**
+ * Sockets per client on either request path (the SDK's default agent allows 50): the highest
+ * `concurrency` (256) with room for the part copies of the multipart copies among them, so a
+ * full window never waits for a socket. Opened only as requests need them.
+ */
+export const MAX_SOCKETS = 512
 
 /**
- * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used
- * by requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come from the SDK's default
- * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
+ * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used by
+ * requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come
+ * from the SDK's default chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
  */
@@ -27,17 +32,22 @@ export function createS3Client(settings: S3Settings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     retryMode: 'adaptive',
     maxAttempts: MAX_ATTEMPTS,
-    requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
+    requestHandler: {
+      socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+      httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+    },
   })
   s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' })
   const counts = { slowDown: 0, gaveUp: 0 }
   answers.set(s3, counts)
   if (process.env.S3_ROLLBACK_REQUEST_PATH !== 'sdk') {
     const wire = new Wire(s3, {
-      connections: LEAN_CONNECTIONS,
+      connections: MAX_SOCKETS,
       maxAttempts: MAX_ATTEMPTS,
       socketTimeoutMs: settings.socketTimeoutMs,
-      onAttempt: ({ code, final }) => {
+      onAttempt: ({ bucket, key, status, code, final }) => {
+        if (status !== undefined) reportThrottle(s3, { bucket, key, status, code })
         if (code !== 'SlowDown') return
         counts.slowDown++
         if (final) counts.gaveUp++
@@ -52,11 +62,12 @@ export function createS3Client(settings: S3Settings): S3Client {
   }
   s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' })
   // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
-  // every attempt, so every SlowDown answer, also those a later attempt recovered from.
-  s3.middlewareStack.add(countSlowDowns(counts), {
+  // every attempt, so every SlowDown answer, also those a later attempt recovered from; and tells
+  // the pools (pressure.ts) of each throttle or 5xx with the request's bucket and key.
+  s3.middlewareStack.add(watchAttempts(s3, counts), {
     step: 'finalizeRequest',
     priority: 'low',
-    name: 'countSlowDowns',
+    name: 'watchAttempts',
   })
   return s3
 }
@@ -86,12 +97,22 @@ const isSlowDown = (e: unknown): boolean => {
   return err?.name === 'SlowDown' || err?.Code === 'SlowDown'
 }
 
-function countSlowDowns(counts: Counts): FinalizeRequestMiddleware<object, MetadataBearer> {
+function watchAttempts(
+  s3: S3Client,
+  counts: Counts,
+): FinalizeRequestMiddleware<object, MetadataBearer> {
   return (next) => async (args) => {
     try {
       return await next(args)
     } catch (e) {
       if (isSlowDown(e)) counts.slowDown++
+      const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } }
+      const status = err?.$metadata?.httpStatusCode
+      const input = args.input as { Bucket?: string; Key?: string }
+      if (status !== undefined && input.Bucket !== undefined) {
+        const code = err.Code ?? err.name
+        reportThrottle(s3, { bucket: input.Bucket, key: input.Key, status, code })
+      }
       throw e
     }
   }

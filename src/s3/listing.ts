@@ -130,6 +130,29 @@ export async function listPage(
   }
 }
 
+/**
+ * One ListObjectVersions request with a delimiter: the common prefixes one level below `prefix`
+ * (`tiles/` gives `tiles/0/`, `tiles/1/`, ...), and whether there are more than this page holds
+ * (keys directly at the level count towards the page too).
+ */
+export async function listPrefixes(
+  s3: S3Client,
+  options: ListOptions,
+  delimiter = '/',
+): Promise<{ prefixes: string[]; truncated: boolean }> {
+  const out = await s3.send(
+    new ListObjectVersionsCommand({
+      Bucket: options.bucket,
+      Prefix: options.prefix,
+      Delimiter: delimiter,
+      MaxKeys: options.pageSize,
+      ExpectedBucketOwner: options.expectedBucketOwner,
+    }),
+  )
+  const prefixes = (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : []))
+  return { prefixes, truncated: out.IsTruncated === true }
+}
+
 export type EntryKind = 'Version' | 'DeleteMarker'
 
 /** Reads the raw XML before the SDK parses it and records the order of its entries. */

@@ -7,7 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { StepError } from '../../lib/errors.js'
 import { PlanError, type KeyProblem } from '../errors.js'
 import type { Logger } from '../../lib/log.js'
-import { eachLimit } from '../../lib/pool.js'
+import { eachAdaptive } from '../../lib/pool.js'
+import { onThrottle } from '../../s3/pressure.js'
 import { Progress } from '../../lib/progress.js'
 import type { Store } from '../../lib/store.js'
 import type { KeyHistory } from '../../s3/listing.js'
@@ -43,7 +44,10 @@ export interface ScanStores {
 /** How pass 1 runs: where it spills, how many keys at once, and what it reports. */
 export interface ScanOptions {
   stores: ScanStores
-  /** Keys resolved at once (HeadObjects, where needed, overlap). */
+  /**
+   * The most keys resolved at once (HeadObjects, where needed, overlap): the ceiling of windows
+   * that follow the store's answers, as the writes' do.
+   */
   concurrency: number
   log: Logger
   /** Log every key's decision (a list of keys); otherwise only progress (a prefix). */
@@ -52,7 +56,7 @@ export interface ScanOptions {
   observe?: (item: PlanItem) => Promise<void> | void
 }
 
-/** Resolves each key of `source`, `options.concurrency` at a time. */
+/** Resolves each key of `source`, at most `options.concurrency` at a time. */
 export async function scan(
   s3: S3Client,
   request: ResolveRequest,
@@ -70,7 +74,12 @@ export async function scan(
   const progress = new Progress('Resolved', undefined, log)
   const line = (): string =>
     `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`
-  await eachLimit(source, concurrency, async ({ key, entries }) => {
+  const pool = {
+    ceiling: concurrency,
+    place: (history: KeyHistory) => ({ bucket: request.bucket, key: history.key }),
+    watch: (listener: Parameters<typeof onThrottle>[1]) => onThrottle(s3, listener),
+  }
+  await eachAdaptive(source, pool, async ({ key, entries }) => {
     result.keys++
     result.versions += entries.length
     const resolved = await resolveKey(s3, request, key, entries).catch((e: unknown) => {

@@ -4,11 +4,11 @@
  * writes, and then every key this run may have changed is put back (putback.ts).
  */
 import { untilCancelled } from '../../lib/cancel.js'
-import { eachLimit } from '../../lib/pool.js'
+import { eachAdaptive } from '../../lib/pool.js'
 import { Progress } from '../../lib/progress.js'
 import type { Store } from '../../lib/store.js'
 import { confirmWrites, type Written } from './confirm.js'
-import type { WriteContext } from './context.js'
+import { writePool, type WriteContext } from './context.js'
 import type { RestoreError } from '../errors.js'
 import type { PlanItem } from '../plan/decide.js'
 import { WriteGuard } from './guard.js'
@@ -63,7 +63,8 @@ export async function applyPlan(
     if (first) throw first.error
   }
   try {
-    await eachLimit(untilCancelled(plan, ctx.cancel), ctx.concurrency, async (item) => {
+    const pool = writePool(ctx, (item: PlanItem) => item.key, { cancel: ctx.cancel, report: true })
+    await eachAdaptive(untilCancelled(plan, ctx.cancel), pool, async (item) => {
       try {
         pending.push({ item, landed: await writeItem(ctx, item, guard) })
       } catch (error) {

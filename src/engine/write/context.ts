@@ -2,6 +2,8 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Cancellation } from '../../lib/cancel.js'
 import type { Logger } from '../../lib/log.js'
+import type { AdaptiveOptions } from '../../lib/pool.js'
+import { noteConcurrency, onThrottle } from '../../s3/pressure.js'
 import type { CopySettings } from '../../settings/types.js'
 import type { WalkOptions, Where } from '../../history/sources.js'
 
@@ -16,7 +18,7 @@ export interface WriteContext {
   /** The run's copy settings (the corrective copy and the put-back use them too). */
   copy: CopySettings
   log: Logger
-  /** Keys written at once. */
+  /** The most keys written at once: the ceiling of the windows that follow the store (aimd.ts). */
   concurrency: number
   /** Writes confirmed per listing walk (default 1000: about a page of keys). */
   batch?: number
@@ -28,3 +30,23 @@ export interface WriteContext {
 
 /** What a single write needs of the context. */
 export type WriteTarget = Pick<WriteContext, 's3' | 'where' | 'copy'>
+
+/**
+ * The pool of a write pass over items whose key `keyOf` gives: each prefix's window follows the
+ * store's answers (throttles reported by the client, s3/pressure.ts), up to the concurrency.
+ * `report`: record the concurrency reached for the log and the summary.
+ */
+export function writePool<T>(
+  ctx: WriteContext,
+  keyOf: (item: T) => string,
+  options: { cancel?: Cancellation; report?: boolean } = {},
+): AdaptiveOptions<T> {
+  const { s3, where } = ctx
+  return {
+    ceiling: ctx.concurrency,
+    place: (item) => ({ bucket: where.bucket, key: keyOf(item) }),
+    watch: (listener) => onThrottle(s3, listener),
+    cancel: options.cancel,
+    observe: options.report ? (stats) => noteConcurrency(s3, stats) : undefined,
+  }
+}

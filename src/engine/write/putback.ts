@@ -7,12 +7,12 @@
  */
 import { errorMessage } from '../../lib/errors.js'
 import { RaceError, RestoreError, type FinalState } from '../errors.js'
-import { eachLimit } from '../../lib/pool.js'
+import { eachAdaptive } from '../../lib/pool.js'
 import type { Store } from '../../lib/store.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import { headVersion, type ObjectFacts } from '../../s3/objects.js'
 import { confirmWrites, sameLanding, ownCopies, sameWrite, type Written } from './confirm.js'
-import type { WriteContext } from './context.js'
+import { writePool, type WriteContext } from './context.js'
 import { walkKeys } from '../../history/sources.js'
 import type { PlanItem } from '../plan/decide.js'
 import type { WriteGuard } from './guard.js'
@@ -216,7 +216,9 @@ async function writeBack(
   for (let round = 0; todo.length > 0; round++) {
     const written: Written[] = []
     const failed: Array<ToPutBack & { error: unknown }> = []
-    await eachLimit(todo, ctx.concurrency, async ({ ours, item }) => {
+    // Not cancellable: a put-back runs after the cancel, until the cancel is urgent.
+    const pool = writePool(ctx, (t: ToPutBack) => t.item.key)
+    await eachAdaptive(todo, pool, async ({ ours, item }) => {
       if (ctx.cancel?.urgent) {
         await record({ key: item.key, state: notPutBack(item, CUT_SHORT) })
         return
