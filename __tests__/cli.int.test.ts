@@ -47,7 +47,7 @@ describe('s3-rollback (built CLI)', () => {
     expect(restore.code).toBe(0)
     expect(restore.stdout).toContain('s3-rollback restore --bucket B --prefix P --to-time T')
     expect(restore.stdout).toContain('--concurrency N')
-    expect(restore.stdout).toContain('(default: 16)')
+    expect(restore.stdout).toContain('(default: 256)')
     expect(restore.stdout).toContain('Examples:')
     expect(restore.stdout).not.toContain('--drill-prefix')
     const version = await runCli(['--version'])
