@@ -8,6 +8,9 @@ import {
 } from '@aws-sdk/client-s3'
 import type { DeserializeMiddleware } from '@smithy/types'
 
+/** S3's key order (lib/order.ts), where the listing's users look for it. */
+export { byteOrder } from '../lib/order.js'
+
 /** One version or delete marker of a key, as S3 lists it. */
 export interface VersionEntry {
   key: string
@@ -207,9 +210,4 @@ function fromMarker(m: DeleteMarkerEntry): VersionEntry {
     isLatest: m.IsLatest === true,
     lastModified: m.LastModified ?? new Date(0),
   }
-}
-
-/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 }
