@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StalePlanError } from '../errors.js'
-import { runDirectory } from '../../lib/jsonl.js'
+import { JsonLinesWriter, readJsonLines, runDirectory } from '../../lib/jsonl.js'
 import { byteOrder } from '../../lib/order.js'
 import { ExternalSort } from '../../lib/sort.js'
 import {
@@ -113,6 +113,8 @@ export interface LoadedPlan {
   target: ResolvedTarget
   /** The listed keys of a keys plan, in key order. */
   keys: string[]
+  /** Every line of the plan, in key order (as often as needed). */
+  lines(): AsyncIterable<PlanLine>
   /**
    * The listing's keys, each with the plan's line of it (and, for a versions plan, its version);
    * a key only in the plan is reported as not listed now.
@@ -169,14 +171,18 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
   }
   let lines: () => AsyncIterable<PlanLine>
   if (dir) {
-    const sorted = new ExternalSort<PlanLine>(dir, 'plan', (line) => line.key)
+    const copy = join(dir, 'plan-sorted.jsonl')
     try {
+      const sorted = new ExternalSort<PlanLine>(dir, 'plan', (line) => line.key)
       for await (const line of (await open()).values) await sorted.add(line)
+      const writer = await JsonLinesWriter.create(copy)
+      for await (const line of sorted.sorted()) await writer.write(line)
+      await writer.close()
     } catch (e) {
       await dispose()
       throw e
     }
-    lines = () => sorted.sorted()
+    lines = () => readJsonLines<PlanLine>(copy)
     keys.sort(byteOrder)
   } else {
     lines = async function* () {
@@ -204,6 +210,7 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
     digest: sha256.slice(0, 12),
     target,
     keys,
+    lines,
     async *beside(source) {
       for await (const { key, listed, line } of beside(source, lines(), refuse)) {
         if (!listed) report(key, 'in the plan, but not listed now')

@@ -65,16 +65,22 @@ export async function resolveTarget(s3: S3Client, settings: Settings): Promise<R
 }
 
 /**
- * resolveTarget, with every version of a snapshot held in the target's map (verify checks each
- * recorded key as a listed key).
+ * resolveTarget, with every version of a prefix's snapshot or saved plan held in the target's
+ * map, as before they were read beside the listing (verify checks each key as a listed key).
  */
 export async function heldTarget(s3: S3Client, settings: Settings): Promise<Resolved> {
   const resolved = await resolveTarget(s3, settings)
-  const { recorded } = resolved
-  if (!recorded || resolved.settings.target.kind !== 'versions') return resolved
+  const { recorded, plan } = resolved
+  const { target, prefix } = resolved.settings
+  if (target.kind !== 'versions' || prefix === undefined) return resolved
   try {
-    const versions = resolved.settings.target.versions
-    for await (const line of recorded.lines()) versions.set(line.key, line.versionId)
+    if (recorded) {
+      for await (const line of recorded.lines()) target.versions.set(line.key, line.versionId)
+    } else if (plan) {
+      for await (const line of plan.lines()) {
+        target.versions.set(line.key, line.wanted?.versionId ?? null)
+      }
+    }
   } finally {
     await resolved.dispose()
   }
