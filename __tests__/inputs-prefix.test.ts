@@ -12,7 +12,7 @@ const base = {
 describe('prefix, concurrency and part-concurrency inputs', () => {
   it('reads a prefix run with defaults', () => {
     const s = parseSettings(inputReader(base))
-    expect(s).toMatchObject({ prefix: 'data-sources/', keys: [], concurrency: 16 })
+    expect(s).toMatchObject({ prefix: 'data-sources/', keys: [], concurrency: 256 })
     expect(s.copy.partConcurrency).toBe(8)
     expect(s.target).toMatchObject({ kind: 'time' })
   })

@@ -35,7 +35,7 @@ export {
   type Action,
   type PlanItem,
 } from './plan/decide.js'
-export { resolveTarget, type ResolvedSettings } from './plan/target.js'
+export { heldTarget, resolveTarget, type ResolvedSettings } from './plan/target.js'
 export { WriteGuard } from './write/guard.js'
 export { copyConfirmed } from './write/confirm.js'
 export type { CopyRequest } from './write/requests.js'

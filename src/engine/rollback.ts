@@ -18,11 +18,13 @@ import type { PlanItem } from './plan/decide.js'
 import { plannedOutcome, type Manifest } from './plan/manifest.js'
 import { checkPlan, scan, type ScanResult } from './plan/scan.js'
 import { resolveTarget, type Resolved, type ResolvedSettings } from './plan/target.js'
+import { withCopies, withVersions, type KeyToPlan, type RecordedVersions } from './plan/beside.js'
+import type { LoadedPlan } from './plan/saved-plan.js'
 import { applyPlan } from './write/apply.js'
 import type { WalkOptions } from './write/confirm.js'
 import type { WriteContext } from './write/context.js'
 import type { JournalEntry } from './write/apply.js'
-import type { RecordedCopies } from '../history/runs.js'
+import type { RecentCopies } from '../history/runs.js'
 import { tapJournal } from './record/tap.js'
 import { applyWithBatch } from './batch/jobs.js'
 import { describeWriters, splitOf, type Writers } from './batch/split.js'
@@ -42,7 +44,7 @@ export interface RunOptions {
   /** The run's stop switch (the action and the CLI turn SIGINT and SIGTERM into it). */
   cancel?: Cancellation
   /** The run record (record/run.ts): recent runs' copies for planning; each confirmed write. */
-  copies?: RecordedCopies
+  copies?: RecentCopies
   onWrite?: (entry: JournalEntry) => Promise<void>
 }
 
@@ -54,7 +56,11 @@ interface Run {
   stores: RunStores
   log: Logger
   cancel?: Cancellation
-  copies?: RecordedCopies
+  copies?: RecentCopies
+  /** A saved plan, read beside the listing. */
+  plan?: LoadedPlan
+  /** A prefix's snapshot, read beside the listing. */
+  recorded?: RecordedVersions
 }
 
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
@@ -64,21 +70,36 @@ export async function rollback(
   log: Logger,
   options: RunOptions = {},
 ): Promise<Manifest> {
-  const { bucket, expectedBucketOwner, dryRun } = asked
-  await requireVersioning(s3, bucket, expectedBucketOwner)
-  const { settings, plan } = await readTarget(s3, asked, log)
+  await requireVersioning(s3, asked.bucket, asked.expectedBucketOwner)
+  const resolved = await readTarget(s3, asked, log)
+  try {
+    return await runResolved(s3, resolved, log, options)
+  } finally {
+    await resolved.dispose()
+  }
+}
+
+/** The run itself, once its target is read and checked. */
+async function runResolved(
+  s3: S3Client,
+  resolved: Resolved,
+  log: Logger,
+  options: RunOptions,
+): Promise<Manifest> {
+  const { settings, plan, recorded } = resolved
+  const { bucket, expectedBucketOwner, dryRun } = settings
   const where = { bucket, expectedBucketOwner, pageSize: options.pageSize }
   const stores =
     options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores())
   if (options.onWrite) stores.journal = tapJournal(stores.journal, options.onWrite)
   const recorder = dryRun ? await planRecorder(settings, stores) : undefined
   const { cancel, copies } = options
-  const run: Run = { s3, settings, where, stores, log, cancel, copies }
+  const run: Run = { s3, settings, where, stores, log, cancel, copies, plan, recorded }
   let result: ScanResult
   let wrote: Wrote
   try {
-    result = await planKeys(run, async (item) => {
-      plan?.check(item)
+    result = await planKeys(run, async (item, key) => {
+      plan?.check(item, key.planned)
       await recorder?.record(item)
     })
     checkPlan(result, settings.prefix)
@@ -121,7 +142,10 @@ function describeTarget(settings: Settings): string {
 }
 
 /** Pass 1: every key's decision, spilled to the run's stores; `observe` sees each one. */
-async function planKeys(run: Run, observe: (item: PlanItem) => Promise<void>): Promise<ScanResult> {
+async function planKeys(
+  run: Run,
+  observe: (item: PlanItem, key: KeyToPlan) => Promise<void>,
+): Promise<ScanResult> {
   const { s3, settings, where, stores, log } = run
   const { bucket, prefix } = settings
   const selection =
@@ -134,8 +158,8 @@ async function planKeys(run: Run, observe: (item: PlanItem) => Promise<void>): P
       if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
         log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
       }
-      const request = { ...settings, checkSources: settings.dryRun, copies: run.copies }
-      const source = untilCancelled(histories(s3, where, selection), run.cancel)
+      const request = { ...settings, checkSources: settings.dryRun }
+      const source = untilCancelled(keysToPlan(run, histories(s3, where, selection)), run.cancel)
       const found = await scan(s3, request, source, {
         stores,
         concurrency: settings.concurrency,
@@ -147,10 +171,28 @@ async function planKeys(run: Run, observe: (item: PlanItem) => Promise<void>): P
       return found
     })
     .catch((e: unknown) => {
-      throw e instanceof StepError || e instanceof CancelledError
+      throw e instanceof StepError ||
+        e instanceof CancelledError ||
+        e instanceof SnapshotError ||
+        e instanceof SealedFileError
         ? e
         : new StepError('listing', subject, e)
     })
+}
+
+/** The listing, with what is read beside it: the snapshot's versions, the plan, the copies. */
+function keysToPlan(run: Run, listing: AsyncIterable<KeyToPlan>): AsyncIterable<KeyToPlan> {
+  const { recorded, plan, copies, settings } = run
+  let source = listing
+  if (recorded) {
+    const origin = settings.target.kind === 'versions' ? settings.target.origin : undefined
+    const refuse = (message: string): Error =>
+      new SnapshotError(`Snapshot ${origin?.id ?? ''} is ${message}`)
+    source = withVersions(source, recorded, settings.target, refuse)
+  }
+  if (plan) source = plan.beside(source)
+  if (copies && copies.size > 0) source = withCopies(source, copies)
+  return source
 }
 
 function resolving(bucket: string, prefix: string | undefined): string {

@@ -18,17 +18,19 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { runDirectory } from '../lib/jsonl.js'
 import { openSealed, type SealedContents, type SealedHeader } from '../lib/sealed.js'
 import { eachLimit } from '../lib/pool.js'
+import { ExternalSort } from '../lib/sort.js'
 import type { SnapshotStore } from '../settings/types.js'
 
 export const RUN_FORMAT = { format: 's3-rollback-run', version: 1 } as const
 
 /**
  * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
- * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * the cost of a run (one GET per record, and local disk for the lines of its keys) independent of
  * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
  * is not recognised, which costs at most one more copy of that key (a redundant but correct
  * write), after which the new record is recent again.
@@ -202,6 +204,21 @@ export interface RecordedCopies {
   readonly runs: number
 }
 
+/**
+ * The copies recent runs recorded of some keys, sorted by key into local files: read beside the
+ * listing one key at a time (engine/plan/beside.ts), so memory does not grow with them.
+ */
+export interface RecentCopies {
+  /** Recorded writes held (of the keys asked for). */
+  readonly size: number
+  /** Records read. */
+  readonly runs: number
+  /** Every recorded write, in S3's key order. Read once. */
+  lines(): AsyncIterable<RunLine>
+  /** Removes the local files. */
+  dispose(): Promise<void>
+}
+
 /** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
 export async function recentCopies(
   s3: S3Client,
@@ -209,26 +226,30 @@ export async function recentCopies(
   bucket: string,
   wanted: (key: string) => boolean,
   limit = RECENT_RUNS,
-): Promise<RecordedCopies> {
-  const byKey = new Map<string, Map<string, string | null>>()
-  let size = 0
+): Promise<RecentCopies> {
+  const dir = await runDirectory()
+  const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true })
+  const sorted = new ExternalSort<RunLine>(dir, 'copies', (line) => line.key)
   let runs = 0
-  const entries = await listRuns(s3, store, limit)
-  await eachLimit(entries, 8, async (entry) => {
-    const contents = await openRun(s3, store, entry)
-    if (contents.header.bucket !== bucket) return contents.close()
-    runs++
-    for await (const line of contents.values) {
-      if (!wanted(line.key) || line.newVersionId === 'null') continue
-      let versions = byKey.get(line.key)
-      if (!versions) byKey.set(line.key, (versions = new Map()))
-      if (!versions.has(line.newVersionId)) size++
-      versions.set(line.newVersionId, line.sourceVersionId)
-    }
-  })
-  return {
-    sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
-    size,
-    runs,
+  try {
+    const entries = await listRuns(s3, store, limit)
+    await eachLimit(entries, 8, async (entry) => {
+      const contents = await openRun(s3, store, entry)
+      if (contents.header.bucket !== bucket) return contents.close()
+      runs++
+      for await (const line of contents.values) {
+        if (!wanted(line.key) || line.newVersionId === 'null') continue
+        await sorted.add({
+          key: line.key,
+          newVersionId: line.newVersionId,
+          sourceVersionId: line.sourceVersionId,
+          previousVersionId: line.previousVersionId,
+        })
+      }
+    })
+  } catch (e) {
+    await dispose()
+    throw e
   }
+  return { size: sorted.count, runs, lines: () => sorted.sorted(), dispose }
 }

@@ -15,10 +15,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { SnapshotError } from '../lib/errors.js'
+import { OutOfOrderError, ordered } from '../lib/order.js'
 import { openSealed, type SealedContents, type SealedHeader } from '../lib/sealed.js'
 import { httpStatus } from '../s3/objects.js'
 import type { SnapshotContext, SnapshotStore } from '../settings/types.js'
@@ -173,6 +177,69 @@ export async function openSnapshot(
     )
   }
   return contents
+}
+
+/**
+ * A snapshot kept in a local file for one run or diff: read beside a listing, one key at a time,
+ * as often as needed, so memory does not grow with its keys (and no S3 connection stays open
+ * for a whole planning pass).
+ */
+export interface LocalSnapshot {
+  id: string
+  header: SnapshotHeader
+  /** Lines of the snapshot (one per key). */
+  count: number
+  /** Every line, in S3's key order; the seal is checked again at the end. */
+  lines(): AsyncIterable<SnapshotLine>
+}
+
+/**
+ * Downloads snapshot `id` into `dir` and reads it through once, so that its format, its bucket,
+ * its seal and its key order are all checked before it is used. Snapshots are written as the
+ * listing streams, so they are in S3's key order; one that is not is refused.
+ */
+export async function downloadSnapshot(
+  s3: S3Client,
+  store: SnapshotStore,
+  id: string,
+  bucket: string,
+  dir: string,
+): Promise<LocalSnapshot> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: store.bucket, Key: fileKey(store, id) }))
+  const file = join(dir, `snapshot-${id}-${randomBytes(4).toString('hex')}.jsonl.gz`)
+  await pipeline(out.Body as Readable, createWriteStream(file, { mode: 0o600 }))
+  const open = async (): Promise<SealedContents<SnapshotHeader, SnapshotLine>> => {
+    const contents = await openSealed<SnapshotHeader, SnapshotLine>(file, {
+      ...SNAPSHOT_FORMAT,
+      gzip: true,
+      describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+    })
+    if (contents.header.bucket !== bucket) {
+      throw new SnapshotError(
+        `Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`,
+      )
+    }
+    return contents
+  }
+  const inOrder = async function* (values: AsyncIterable<SnapshotLine>) {
+    try {
+      yield* ordered(values)
+    } catch (e) {
+      if (!(e instanceof OutOfOrderError)) throw e
+      throw new SnapshotError(`Snapshot ${id} is ${e.message}; it cannot be read beside a listing`)
+    }
+  }
+  const first = await open()
+  let count = 0
+  for await (const line of inOrder(first.values)) if (line) count++
+  return {
+    id,
+    header: first.header,
+    count,
+    lines: async function* () {
+      yield* inOrder((await open()).values)
+    },
+  }
 }
 
 function isMissing(e: unknown): boolean {

@@ -13,6 +13,9 @@ import type { KeyHistory, VersionEntry } from './entries.js'
 
 export type { KeyHistory, VersionEntry } from './entries.js'
 
+/** S3's key order (lib/order.ts), where the listing's users look for it. */
+export { byteOrder } from '../lib/order.js'
+
 export interface ListOptions {
   bucket: string
   prefix: string
@@ -236,9 +239,4 @@ function fromMarker(m: DeleteMarkerEntry): VersionEntry {
     isLatest: m.IsLatest === true,
     lastModified: m.LastModified ?? new Date(0),
   }
-}
-
-/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 }

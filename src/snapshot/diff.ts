@@ -1,7 +1,8 @@
 /**
  * What changed between two states of a bucket's keys, each a snapshot, a point in time or now:
  * keys added, removed and changed, with sizes. One listing pass serves both sides when either is
- * a time or now; a snapshot is read from the store. A key is unchanged when both sides hold the
+ * a time or now; a snapshot is downloaded from the store and read beside the listing (or the
+ * other snapshot) in key order. A key is unchanged when both sides hold the
  * same version, or versions with the same size and ETag (an earlier rollback's copy).
  */
 import type { S3Client } from '@aws-sdk/client-s3'
@@ -12,7 +13,15 @@ import type { DiffSide } from '../settings/snapshot.js'
 import { currentEntry, entryAt, isAbsent } from '../history/select.js'
 import { histories, prefixSelection, type Selection } from '../history/sources.js'
 import type { VersionEntry } from '../s3/listing.js'
-import { openSnapshot, resolveRef, type SnapshotHeader } from '../history/snapshots.js'
+import {
+  downloadSnapshot,
+  resolveRef,
+  type LocalSnapshot,
+  type SnapshotLine,
+} from '../history/snapshots.js'
+import { rm } from 'node:fs/promises'
+import { runDirectory } from '../lib/jsonl.js'
+import { mergeByKey, OutOfOrderError } from '../lib/order.js'
 
 /** One side of a diff. */
 export type Side = DiffSide
@@ -41,13 +50,16 @@ export interface DiffResult {
   changes: Change[]
 }
 
-/** A snapshot side, read: its states, its scope, and which keys the listing has visited. */
+/** A snapshot side: downloaded and checked, read beside the other side one key at a time. */
 interface Loaded {
   label: string
-  states: Map<string, KeyState | null>
-  header: SnapshotHeader
+  snapshot: LocalSnapshot
 }
 
+/**
+ * Memory holds one listing page and one line of each snapshot, plus the changes found (they are
+ * the result); a snapshot is read beside the listing or the other snapshot, in key order.
+ */
 export async function diff(
   s3: S3Client,
   access: Access,
@@ -55,8 +67,28 @@ export async function diff(
   from: Side,
   to: Side,
 ): Promise<DiffResult> {
-  const [a, b] = await Promise.all([load(s3, access, from), load(s3, access, to)])
-  const selection = selectionOf(access, scope, a ?? b)
+  const dir = await runDirectory()
+  try {
+    const [a, b] = await Promise.all([load(s3, access, from, dir), load(s3, access, to, dir)])
+    return await compareSides(s3, access, { scope, from, to, a, b })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function compareSides(
+  s3: S3Client,
+  access: Access,
+  sides: {
+    scope: { keys: string[]; prefix?: string }
+    from: Side
+    to: Side
+    a?: Loaded
+    b?: Loaded
+  },
+): Promise<DiffResult> {
+  const { from, to, a, b } = sides
+  const selection = await selectionOf(access, sides.scope, a ?? b)
   const result: DiffResult = {
     bucket: access.bucket,
     from: label(from, a),
@@ -82,23 +114,40 @@ export async function diff(
         !(selection.exclude && key.startsWith(selection.exclude))
       : (listed?.has(key) ?? false)
   if (a && b) {
-    for (const key of new Set([...a.states.keys(), ...b.states.keys()])) {
-      if (inScope(key)) compare(key, a.states.get(key) ?? null, b.states.get(key) ?? null)
+    for await (const { key, left, right } of mergeByKey(a.snapshot.lines(), b.snapshot.lines())) {
+      if (inScope(key)) compare(key, lineState(left), lineState(right))
     }
   } else {
-    const visited = new Set<string>()
-    for await (const { key, entries } of histories(s3, access, selection)) {
-      visited.add(key)
-      compare(key, stateOf(from, a, key, entries), stateOf(to, b, key, entries))
-    }
-    for (const key of (a ?? b)?.states.keys() ?? []) {
-      if (!visited.has(key) && inScope(key)) {
-        compare(key, stateOf(from, a, key, []), stateOf(to, b, key, []))
-      }
+    const snapshot = a ?? b
+    const listing = histories(s3, access, selection)
+    const lines = snapshot ? snapshot.snapshot.lines() : emptyLines()
+    for await (const { key, left, right } of inOrder(mergeByKey(listing, lines))) {
+      if (!left && !inScope(key)) continue
+      const entries = left?.entries ?? []
+      compare(key, stateOf(from, a, right, entries), stateOf(to, b, right, entries))
     }
   }
   result.changes.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
   return result
+}
+
+/** The merge, with a listing out of key order named as such (a snapshot's order was checked). */
+async function* inOrder<T>(merged: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* merged
+  } catch (e) {
+    if (!(e instanceof OutOfOrderError)) throw e
+    throw new SnapshotError(
+      `The listing is ${e.message}; a snapshot is compared with it in that order`,
+    )
+  }
+}
+
+async function* emptyLines(): AsyncGenerator<SnapshotLine> {}
+
+function lineState(line: SnapshotLine | undefined): KeyState | null {
+  if (!line || line.versionId === null) return null
+  return { versionId: line.versionId, size: line.size, eTag: line.eTag }
 }
 
 /** Pure: how a key's two states differ. */
@@ -112,46 +161,46 @@ export function classify(
   return sameBytes(before, after, 'listing').same === true ? 'unchanged' : 'changed'
 }
 
-async function load(s3: S3Client, access: Access, side: Side): Promise<Loaded | undefined> {
+async function load(
+  s3: S3Client,
+  access: Access,
+  side: Side,
+  dir: string,
+): Promise<Loaded | undefined> {
   if (side.kind !== 'snapshot') return undefined
   const id = await resolveRef(s3, access.snapshotStore, side.ref)
-  const { header, values } = await openSnapshot(s3, access.snapshotStore, id, access.bucket)
-  const states = new Map<string, KeyState | null>()
-  for await (const line of values) {
-    states.set(
-      line.key,
-      line.versionId === null
-        ? null
-        : { versionId: line.versionId, size: line.size, eTag: line.eTag },
-    )
-  }
-  return { label: side.ref === id ? id : `${side.ref} (${id})`, states, header }
+  const snapshot = await downloadSnapshot(s3, access.snapshotStore, id, access.bucket, dir)
+  return { label: side.ref === id ? id : `${side.ref} (${id})`, snapshot }
 }
 
 /** The keys to compare: as given, else the scope of the (first) snapshot. */
-function selectionOf(
+async function selectionOf(
   access: Access,
   scope: { keys: string[]; prefix?: string },
-  snapshot: Loaded | undefined,
-): Selection {
+  loaded: Loaded | undefined,
+): Promise<Selection> {
   const prefixOf = (prefix: string): Selection =>
     prefixSelection(prefix, access.bucket, access.snapshotStore)
   if (scope.prefix !== undefined) return prefixOf(scope.prefix)
   if (scope.keys.length > 0) return { keys: scope.keys }
-  if (!snapshot) {
+  if (!loaded) {
     throw new SnapshotError('Nothing to compare: give keys or a prefix (or compare a snapshot)')
   }
-  const s = snapshot.header.scope
-  return 'prefix' in s ? prefixOf(s.prefix) : { keys: [...snapshot.states.keys()] }
+  const s = loaded.snapshot.header.scope
+  if ('prefix' in s) return prefixOf(s.prefix)
+  const keys: string[] = []
+  for await (const line of loaded.snapshot.lines()) keys.push(line.key)
+  return { keys }
 }
 
+/** A key's state on one side: the snapshot's line of it, or its entry at the side's time. */
 function stateOf(
   side: Side,
   loaded: Loaded | undefined,
-  key: string,
+  line: SnapshotLine | undefined,
   entries: readonly VersionEntry[],
 ): KeyState | null {
-  if (loaded) return loaded.states.get(key) ?? null
+  if (loaded) return lineState(line)
   const entry = side.kind === 'time' ? entryAt(entries, side.at) : currentEntry(entries)
   if (!entry || isAbsent(entry)) return null
   return { versionId: entry.versionId, size: entry.size, eTag: entry.eTag }

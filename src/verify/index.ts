@@ -14,7 +14,7 @@ import { checkKey, shortest, type Checked } from './key-checks.js'
 import { describeRule, type WindowLimit } from './lifecycle.js'
 import type { Logger } from '../lib/log.js'
 import type { KeyReport, VerifyReport } from './types.js'
-import { resolveTarget, type ResolvedSettings } from '../engine/index.js'
+import { heldTarget, type ResolvedSettings } from '../engine/index.js'
 
 export type * from './types.js'
 
@@ -145,7 +145,7 @@ function targetOf(target: ResolvedTarget): VerifyReport['target'] {
  * recorded as absent has nothing that could expire), at that version.
  */
 async function snapshotKeys(s3: S3Client, asked: Settings): Promise<ResolvedSettings> {
-  const { settings } = await resolveTarget(s3, asked)
+  const { settings } = await heldTarget(s3, asked)
   const { target } = settings
   if (target.kind !== 'versions' || !target.origin) return settings
   const versions = new Map([...target.versions].filter(([, v]) => v !== null))

@@ -4,13 +4,24 @@
  * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
  * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StalePlanError } from '../errors.js'
-import { SealedFileError, SealedWriter, openSealed, type SealedHeader } from '../../lib/sealed.js'
+import { JsonLinesWriter, readJsonLines, runDirectory } from '../../lib/jsonl.js'
+import { byteOrder } from '../../lib/order.js'
+import { ExternalSort } from '../../lib/sort.js'
+import {
+  SealedFileError,
+  SealedWriter,
+  openSealed,
+  type SealedContents,
+  type SealedHeader,
+} from '../../lib/sealed.js'
 import type { VersionEntry } from '../../s3/listing.js'
 import type { IfMissing, ResolvedTarget, SnapshotOrigin } from '../../settings/types.js'
 import type { Action, PlanItem } from './decide.js'
 import { isAbsent } from '../../history/select.js'
+import { beside, keyTarget, type KeyToPlan } from './beside.js'
 
 const FORMAT = { format: 's3-rollback-plan', version: 1 } as const
 
@@ -55,29 +66,41 @@ function signature(line: PlanLine): string {
   return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`
 }
 
-/** A dry run's plan, written as the keys are resolved. */
+/**
+ * A dry run's plan, written as the keys are resolved. They resolve concurrently, so their lines
+ * come a little out of order: they are sorted by key (lib/sort.ts: spilled next to the plan a
+ * chunk at a time) and sealed in S3's key order, so that applying the plan reads it beside the
+ * listing, one key at a time.
+ */
 export class PlanRecorder {
-  private constructor(private readonly writer: SealedWriter<PlanLine>) {}
+  private constructor(
+    private readonly path: string,
+    private readonly header: PlanHeader,
+    private readonly lines: ExternalSort<PlanLine>,
+  ) {}
 
   static async create(
     dir: string,
     header: Omit<PlanHeader, keyof SealedHeader>,
   ): Promise<PlanRecorder> {
-    const writer = await SealedWriter.create<PlanLine>(join(dir, 'plan.s3rollback.jsonl'), {
-      ...FORMAT,
-      ...header,
-    })
-    return new PlanRecorder(writer)
+    const lines = new ExternalSort<PlanLine>(dir, 'plan-lines', (line) => line.key)
+    return new PlanRecorder(join(dir, 'plan.s3rollback.jsonl'), { ...FORMAT, ...header }, lines)
   }
 
   record(item: PlanItem): Promise<void> {
-    return this.writer.write(lineOf(item))
+    return this.lines.add(lineOf(item))
   }
 
   /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
   async close(): Promise<{ file: string; digest: string }> {
-    const sha256 = await this.writer.close()
-    return { file: this.writer.path, digest: sha256.slice(0, 12) }
+    const writer = await SealedWriter.create<PlanLine>(this.path, this.header)
+    try {
+      for await (const line of this.lines.sorted()) await writer.write(line)
+    } finally {
+      await this.lines.remove()
+    }
+    const sha256 = await writer.close()
+    return { file: this.path, digest: sha256.slice(0, 12) }
   }
 }
 
@@ -86,38 +109,89 @@ export interface LoadedPlan {
   header: PlanHeader
   /** The first 12 hex digits of the file's SHA-256, as the dry run reported it. */
   digest: string
+  /** For a versions plan of a prefix, each key's version comes beside the listing (`beside`). */
   target: ResolvedTarget
-  /** The listed keys of a keys plan, in the plan's order. */
+  /** The listed keys of a keys plan, in key order. */
   keys: string[]
-  /** Compares a freshly resolved key with the plan. */
-  check(item: PlanItem): void
+  /** Every line of the plan, in key order (as often as needed). */
+  lines(): AsyncIterable<PlanLine>
+  /**
+   * The listing's keys, each with the plan's line of it (and, for a versions plan, its version);
+   * a key only in the plan is reported as not listed now.
+   */
+  beside(source: AsyncIterable<KeyToPlan>): AsyncIterable<KeyToPlan>
+  /** Compares a freshly resolved key with what the plan expected of it (`KeyToPlan.planned`). */
+  check(item: PlanItem, planned: string | undefined): void
   /** Throws StalePlanError when any key moved, appeared or is missing. */
   finish(): void
+  /** Removes the local copy of an old, unsorted plan file. */
+  dispose(): Promise<void>
 }
 
 /** Keys named in a stale-plan error (the count is always given). */
 const MOVED_KEPT = 100
 
 /**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ * Reads and checks a plan file: its format, its seal, its bucket and its key order, reading it
+ * through once (memory: one line; a keys plan also holds its keys). Applying it reads it again,
+ * beside the listing; the seal is checked again then, and must be the same. A plan file written
+ * before plans were sorted is sorted into a local copy first.
  */
 export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan> {
-  const contents = await openSealed<PlanHeader, PlanLine>(file, {
-    ...FORMAT,
-    describe: `plan file ${file}`,
-  })
-  const { header } = contents
-  if (header.bucket !== bucket) {
-    throw new SealedFileError(
-      `plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`,
-    )
+  const describe = `plan file ${file}`
+  const open = async (): Promise<SealedContents<PlanHeader, PlanLine>> => {
+    const contents = await openSealed<PlanHeader, PlanLine>(file, { ...FORMAT, describe })
+    if (contents.header.bucket !== bucket) {
+      throw new SealedFileError(
+        `plan file ${file} is a plan for bucket ${contents.header.bucket}, not ${bucket}`,
+      )
+    }
+    return contents
   }
-  const expected = new Map<string, string>()
+  const first = await open()
+  const { header } = first
+  const keys: string[] = []
+  /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
   const versions = new Map<string, string | null>()
-  for await (const line of contents.values) {
-    expected.set(line.key, signature(line))
+  const listed = header.prefix === undefined
+  let inOrder = true
+  let previous: Buffer | undefined
+  for await (const line of first.values) {
+    const bytes = Buffer.from(line.key, 'utf8')
+    if (previous && Buffer.compare(previous, bytes) >= 0) inOrder = false
+    previous = bytes
+    if (!listed) continue
+    keys.push(line.key)
     if ('versionIds' in header.target) versions.set(line.key, line.wanted?.versionId ?? null)
+  }
+  const sha256 = first.sha256 ?? ''
+  const dir = inOrder ? undefined : await runDirectory()
+  const dispose = async (): Promise<void> => {
+    if (dir) await rm(dir, { recursive: true, force: true })
+  }
+  let lines: () => AsyncIterable<PlanLine>
+  if (dir) {
+    const copy = join(dir, 'plan-sorted.jsonl')
+    try {
+      const sorted = new ExternalSort<PlanLine>(dir, 'plan', (line) => line.key)
+      for await (const line of (await open()).values) await sorted.add(line)
+      const writer = await JsonLinesWriter.create(copy)
+      for await (const line of sorted.sorted()) await writer.write(line)
+      await writer.close()
+    } catch (e) {
+      await dispose()
+      throw e
+    }
+    lines = () => readJsonLines<PlanLine>(copy)
+    keys.sort(byteOrder)
+  } else {
+    lines = async function* () {
+      const again = await open()
+      yield* again.values
+      if (again.sha256 !== sha256) {
+        throw new SealedFileError(`${describe} was changed while it was being applied`)
+      }
+    }
   }
   const target: ResolvedTarget =
     'toTime' in header.target
@@ -125,28 +199,36 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
       : { kind: 'versions', versions, origin: header.target.snapshot }
   const moved: { key: string; problem: string }[] = []
   let movedCount = 0
-  const seen = new Set<string>()
   const report = (key: string, problem: string): void => {
     movedCount++
     if (moved.length < MOVED_KEPT) moved.push({ key, problem })
   }
+  const refuse = (message: string): Error =>
+    new SealedFileError(`${describe} is ${message} (it was read in order a moment ago)`)
   return {
     header,
-    digest: (contents.sha256 ?? '').slice(0, 12),
+    digest: sha256.slice(0, 12),
     target,
-    keys: header.prefix === undefined ? [...expected.keys()] : [],
-    check(item) {
-      seen.add(item.key)
-      const want = expected.get(item.key)
+    keys,
+    lines,
+    async *beside(source) {
+      for await (const { key, listed, line } of beside(source, lines(), refuse)) {
+        if (!listed) report(key, 'in the plan, but not listed now')
+        else if (!line) yield { ...listed, target: keyTarget(target, key, null) }
+        else {
+          const versionId = line.wanted?.versionId ?? null
+          yield { ...listed, target: keyTarget(target, key, versionId), planned: signature(line) }
+        }
+      }
+    },
+    check(item, planned) {
       const now = signature(lineOf(item))
-      if (want === undefined) report(item.key, `new since the plan (now ${now})`)
-      else if (want !== now) report(item.key, `planned ${want}; now ${now}`)
+      if (planned === undefined) report(item.key, `new since the plan (now ${now})`)
+      else if (planned !== now) report(item.key, `planned ${planned}; now ${now}`)
     },
     finish() {
-      for (const key of expected.keys()) {
-        if (!seen.has(key)) report(key, 'in the plan, but not listed now')
-      }
       if (movedCount > 0) throw new StalePlanError(file, moved, movedCount)
     },
+    dispose,
   }
 }

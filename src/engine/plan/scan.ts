@@ -1,7 +1,8 @@
 /**
  * Pass 1: resolves every key of the source (nothing is written to S3) and spills what to do:
  * writes to the plan store, manifest rows of keys left as is to the outcome store. Memory holds
- * one listing page and the keys in flight, whatever the number of keys.
+ * one listing page and the keys in flight, whatever the number of keys; a snapshot's versions
+ * or a saved plan's lines come with each key (beside.ts), not from a map of every key.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { StepError } from '../../lib/errors.js'
@@ -11,7 +12,7 @@ import { eachAdaptive } from '../../lib/pool.js'
 import { onThrottle } from '../../s3/pressure.js'
 import { Progress } from '../../lib/progress.js'
 import type { Store } from '../../lib/store.js'
-import type { KeyHistory } from '../../s3/listing.js'
+import type { KeyToPlan } from './beside.js'
 import type { Action, PlanItem } from './decide.js'
 import { plannedOutcome, type KeyOutcome } from './manifest.js'
 import { resolveKey, type ResolveRequest } from './resolve.js'
@@ -52,15 +53,15 @@ export interface ScanOptions {
   log: Logger
   /** Log every key's decision (a list of keys); otherwise only progress (a prefix). */
   logEachKey?: boolean
-  /** Sees every key that resolved (to record a plan, or to check one). */
-  observe?: (item: PlanItem) => Promise<void> | void
+  /** Sees every key that resolved, with what was read beside it (to record a plan, or check one). */
+  observe?: (item: PlanItem, key: KeyToPlan) => Promise<void> | void
 }
 
 /** Resolves each key of `source`, at most `options.concurrency` at a time. */
 export async function scan(
   s3: S3Client,
   request: ResolveRequest,
-  source: AsyncIterable<KeyHistory>,
+  source: AsyncIterable<KeyToPlan>,
   options: ScanOptions,
 ): Promise<ScanResult> {
   const { stores, concurrency, log, logEachKey = false, observe } = options
@@ -76,13 +77,15 @@ export async function scan(
     `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`
   const pool = {
     ceiling: concurrency,
-    place: (history: KeyHistory) => ({ bucket: request.bucket, key: history.key }),
+    place: (next: KeyToPlan) => ({ bucket: request.bucket, key: next.key }),
     watch: (listener: Parameters<typeof onThrottle>[1]) => onThrottle(s3, listener),
   }
-  await eachAdaptive(source, pool, async ({ key, entries }) => {
+  await eachAdaptive(source, pool, async (next) => {
+    const { key, entries } = next
     result.keys++
     result.versions += entries.length
-    const resolved = await resolveKey(s3, request, key, entries).catch((e: unknown) => {
+    const own = next.target || next.copies ? { ...request, ...ownOf(next) } : request
+    const resolved = await resolveKey(s3, own, key, entries).catch((e: unknown) => {
       throw new StepError('planning', key, e)
     })
     if ('problem' in resolved) {
@@ -90,7 +93,7 @@ export async function scan(
       if (result.problems.length < PROBLEMS_KEPT) result.problems.push(resolved)
     } else {
       result.actions[resolved.action]++
-      await observe?.(resolved)
+      await observe?.(resolved, next)
       const line = `${key}: ${resolved.action} (current: ${describeEntry(resolved.current)}; target: ${describeEntry(resolved.wanted)})`
       if (logEachKey) log.info(line)
       else log.debug(line)
@@ -104,6 +107,14 @@ export async function scan(
   })
   progress.finish(line())
   return result
+}
+
+/** What a key brought from beside the listing: its own target, its recorded copies. */
+function ownOf(key: KeyToPlan): Partial<ResolveRequest> {
+  return {
+    ...(key.target ? { target: key.target } : {}),
+    ...(key.copies ? { copies: key.copies } : {}),
+  }
 }
 
 /** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */

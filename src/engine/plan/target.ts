@@ -1,28 +1,42 @@
 /**
  * Turns every target into one the engine plans with (a time, or versions per key): a snapshot is
- * read from the store, a saved plan from its file. Both are checked (format, seal, bucket)
- * before anything else happens.
+ * read from the store, a saved plan from its file. Both are read through and checked (format,
+ * seal, bucket, key order) before anything else happens. A prefix's snapshot or saved plan is
+ * then read again beside the listing, one key at a time (beside.ts), so memory does not grow
+ * with its keys; listed keys are held in memory, as the keys themselves are.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
+import { rm } from 'node:fs/promises'
 import { InputError } from '../../lib/errors.js'
+import { runDirectory } from '../../lib/jsonl.js'
 import { Inputs } from '../../settings/names.js'
 import type { ResolvedTarget, Settings } from '../../settings/types.js'
-import { openSnapshot, resolveRef } from '../../history/snapshots.js'
+import { downloadSnapshot, resolveRef } from '../../history/snapshots.js'
 import { loadPlan, type LoadedPlan } from './saved-plan.js'
+import type { RecordedVersions } from './beside.js'
 
 /** Settings whose target is a time or versions. */
 export type ResolvedSettings = Settings & { target: ResolvedTarget }
 
 export interface Resolved {
   settings: ResolvedSettings
-  /** With `plan-file`: the plan each resolved key must match. */
+  /** With `plan-file`: the plan each resolved key must match (read beside the listing). */
   plan?: LoadedPlan
+  /**
+   * A prefix's snapshot: the versions, read beside the listing; the target's own `versions`
+   * map is then empty.
+   */
+  recorded?: RecordedVersions
+  /** Removes the local copies of the snapshot or plan; call once the run is done. */
+  dispose(): Promise<void>
 }
+
+const nothing = async (): Promise<void> => {}
 
 export async function resolveTarget(s3: S3Client, settings: Settings): Promise<Resolved> {
   const { target } = settings
   if (target.kind === 'time' || target.kind === 'versions')
-    return { settings: { ...settings, target } }
+    return { settings: { ...settings, target }, dispose: nothing }
   if (target.kind === 'plan') {
     const plan = await loadPlan(target.file, settings.bucket)
     const { header } = plan
@@ -35,9 +49,42 @@ export async function resolveTarget(s3: S3Client, settings: Settings): Promise<R
         ifMissing: header.ifMissing,
       },
       plan,
+      dispose: () => plan.dispose(),
     }
   }
-  return { settings: await fromSnapshot(s3, settings, target.ref) }
+  const dir = await runDirectory()
+  const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true })
+  try {
+    const resolved = await fromSnapshot(s3, settings, target.ref, dir)
+    if (!resolved.recorded) await dispose()
+    return { ...resolved, dispose }
+  } catch (e) {
+    await dispose()
+    throw e
+  }
+}
+
+/**
+ * resolveTarget, with every version of a prefix's snapshot or saved plan held in the target's
+ * map, as before they were read beside the listing (verify checks each key as a listed key).
+ */
+export async function heldTarget(s3: S3Client, settings: Settings): Promise<Resolved> {
+  const resolved = await resolveTarget(s3, settings)
+  const { recorded, plan } = resolved
+  const { target, prefix } = resolved.settings
+  if (target.kind !== 'versions' || prefix === undefined) return resolved
+  try {
+    if (recorded) {
+      for await (const line of recorded.lines()) target.versions.set(line.key, line.versionId)
+    } else if (plan) {
+      for await (const line of plan.lines()) {
+        target.versions.set(line.key, line.wanted?.versionId ?? null)
+      }
+    }
+  } finally {
+    await resolved.dispose()
+  }
+  return { settings: resolved.settings, dispose: nothing }
 }
 
 /**
@@ -49,19 +96,32 @@ async function fromSnapshot(
   s3: S3Client,
   settings: Settings,
   ref: string,
-): Promise<ResolvedSettings> {
+  dir: string,
+): Promise<Omit<Resolved, 'dispose'>> {
   const id = await resolveRef(s3, settings.snapshotStore, ref)
-  const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket)
-  const versions = new Map<string, string | null>()
-  for await (const line of values) versions.set(line.key, line.versionId)
+  const snapshot = await downloadSnapshot(s3, settings.snapshotStore, id, settings.bucket, dir)
+  const { header } = snapshot
   const origin = { ref, id }
   const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined
-  if (settings.keys.length === 0) {
+  if (settings.keys.length === 0 && prefix !== undefined) {
     return {
-      ...settings,
-      target: { kind: 'versions', versions, origin },
-      keys: prefix === undefined ? [...versions.keys()] : [],
-      prefix,
+      settings: { ...settings, target: { kind: 'versions', versions: new Map(), origin }, prefix },
+      recorded: snapshot,
+    }
+  }
+  const listed = settings.keys.length > 0 ? new Set(settings.keys) : undefined
+  const versions = new Map<string, string | null>()
+  for await (const line of snapshot.lines()) {
+    if (!listed || listed.has(line.key)) versions.set(line.key, line.versionId)
+  }
+  if (!listed) {
+    return {
+      settings: {
+        ...settings,
+        target: { kind: 'versions', versions, origin },
+        keys: [...versions.keys()],
+        prefix,
+      },
     }
   }
   const picked = new Map<string, string | null>()
@@ -71,10 +131,16 @@ async function fromSnapshot(
       throw new InputError(
         Inputs.Keys,
         key,
-        `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`,
+        `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`,
       )
     }
     picked.set(key, versions.get(key) ?? null)
   }
-  return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined }
+  return {
+    settings: {
+      ...settings,
+      target: { kind: 'versions', versions: picked, origin },
+      prefix: undefined,
+    },
+  }
 }

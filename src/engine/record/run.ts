@@ -20,7 +20,7 @@ import {
   RUN_FORMAT,
   recentCopies,
   saveRun,
-  type RecordedCopies,
+  type RecentCopies,
   type RunBy,
   type RunHeader,
   type RunLine,
@@ -54,6 +54,22 @@ export async function recordedRollback(
   const now = options.now ?? (() => new Date())
   const startedAt = now()
   const copies = await readCopies(s3, settings, log)
+  try {
+    return await recorded(s3, settings, log, { ...options, copies, startedAt })
+  } finally {
+    await copies?.dispose()
+  }
+}
+
+/** The run, and its record once it ends. */
+async function recorded(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+  options: RecordOptions & { copies?: RecentCopies; startedAt: Date },
+): Promise<Manifest> {
+  const { copies, startedAt } = options
+  const now = options.now ?? (() => new Date())
   if (settings.dryRun) return rollback(s3, settings, log, { ...options.run, copies })
   const dir = await runDirectory()
   const lines = await FileStore.create<RunLine>(join(dir, 'record.jsonl'))
@@ -99,7 +115,7 @@ async function readCopies(
   s3: S3Client,
   settings: Settings,
   log: Logger,
-): Promise<RecordedCopies | undefined> {
+): Promise<RecentCopies | undefined> {
   const { prefix, keys } = settings
   const listed = new Set(keys)
   const wanted =
