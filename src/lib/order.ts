@@ -40,21 +40,21 @@ export async function* mergeByKey<L extends { key: string }, R extends { key: st
   left: AsyncIterable<L>,
   right: AsyncIterable<R>,
 ): AsyncGenerator<Merged<L, R>> {
-  const a = ordered(left, 'left')[Symbol.asyncIterator]()
-  const b = ordered(right, 'right')[Symbol.asyncIterator]()
+  const a = withBytes(left, 'left')[Symbol.asyncIterator]()
+  const b = withBytes(right, 'right')[Symbol.asyncIterator]()
   try {
     let x = await a.next()
     let y = await b.next()
     while (!x.done || !y.done) {
-      const order = x.done ? 1 : y.done ? -1 : byteOrder(x.value.key, y.value.key)
+      const order = x.done ? 1 : y.done ? -1 : Buffer.compare(x.value.bytes, y.value.bytes)
       if (order < 0 && !x.done) {
-        yield { key: x.value.key, left: x.value }
+        yield { key: x.value.value.key, left: x.value.value }
         x = await a.next()
       } else if (order > 0 && !y.done) {
-        yield { key: y.value.key, right: y.value }
+        yield { key: y.value.value.key, right: y.value.value }
         y = await b.next()
       } else if (!x.done && !y.done) {
-        yield { key: x.value.key, left: x.value, right: y.value }
+        yield { key: x.value.value.key, left: x.value.value, right: y.value.value }
         x = await a.next()
         y = await b.next()
       }
@@ -69,15 +69,21 @@ export async function* ordered<T extends { key: string }>(
   values: AsyncIterable<T>,
   side: 'left' | 'right' = 'left',
 ): AsyncGenerator<T> {
-  let previous: Buffer | undefined
-  let previousKey = ''
+  for await (const { value } of withBytes(values, side)) yield value
+}
+
+/** Each value with its key's UTF-8 bytes (encoded once), checked to be in order. */
+async function* withBytes<T extends { key: string }>(
+  values: AsyncIterable<T>,
+  side: 'left' | 'right',
+): AsyncGenerator<{ value: T; bytes: Buffer }> {
+  let previous: { value: T; bytes: Buffer } | undefined
   for await (const value of values) {
     const bytes = Buffer.from(value.key, 'utf8')
-    if (previous && Buffer.compare(previous, bytes) >= 0) {
-      throw new OutOfOrderError(side, value.key, previousKey)
+    if (previous && Buffer.compare(previous.bytes, bytes) >= 0) {
+      throw new OutOfOrderError(side, value.key, previous.value.key)
     }
-    previous = bytes
-    previousKey = value.key
-    yield value
+    previous = { value, bytes }
+    yield previous
   }
 }
