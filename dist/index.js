@@ -70613,7 +70613,7 @@ exports.isNCNameChar = isNCNameChar;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6528);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8056);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -70622,7 +70622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6528:
+/***/ 8056:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73821,7 +73821,7 @@ class SealedWriter {
  * Opens a sealed file (a path, or a stream such as an S3 object's body) and checks its header:
  * `format` and `version` must be the expected ones. `describe` names the file in errors.
  */
-async function openSealed(input, expected) {
+async function sealed_openSealed(input, expected) {
     const stream = typeof input === 'string' ? (0,external_node_fs_.createReadStream)(input) : input;
     const lines = readLines(stream, expected.gzip ?? false)[Symbol.asyncIterator]();
     const first = await lines.next();
@@ -73905,7 +73905,7 @@ class errors_InputError extends Error {
     }
 }
 /** A snapshot cannot be found or used (unknown name, another bucket). Nothing was written. */
-class SnapshotError extends Error {
+class errors_SnapshotError extends Error {
     name = 'SnapshotError';
 }
 /** The bucket itself cannot be rolled back (versioning off, not found, no access). */
@@ -73962,7 +73962,7 @@ function diagnose(e, context = {}) {
     if (e instanceof errors_InputError)
         return { kind: 'usage' };
     const explained = explain(e, context);
-    const refused = [RefusedError, SnapshotError, SealedFileError, BucketError, ChainError];
+    const refused = [RefusedError, errors_SnapshotError, SealedFileError, BucketError, ChainError];
     if (refused.some((type) => e instanceof type))
         return { ...explained, kind: 'refused' };
     return explained;
@@ -80270,8 +80270,13 @@ const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
 const COPY_OBJECT_LIMIT = 5 * settings_GiB;
 const MIN_PART_SIZE = 5 * settings_MiB;
-/** Keys written at once (the `concurrency` input). */
-const DEFAULT_CONCURRENCY = 16;
+/**
+ * The most keys resolved or written at once (the `concurrency` input): a ceiling. Each prefix
+ * starts at 16 in flight and grows while the store answers faster (lib/aimd.ts), so on a 50 ms
+ * round trip to a region 256 keep about 5,000 requests a second going, past the 3,500 writes a
+ * second S3 gives one prefix, and SlowDown halves a prefix's share.
+ */
+const DEFAULT_CONCURRENCY = 256;
 /** Parts copied at once in one multipart copy (the `part-concurrency` input). */
 const DEFAULT_PART_CONCURRENCY = 8;
 /**
@@ -80432,6 +80437,58 @@ function parseEndpoint(value) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/s3/pressure.ts
+/**
+ * How a request path tells the pools that S3 pushed back. Every attempt answered 503 SlowDown,
+ * 429 or another 5xx is reported with its bucket and key, so a pool can slow down the one prefix
+ * that asked (S3's request rates are per prefix). The SDK's path reports from a middleware inside
+ * its retries (client.ts); any other request path calls `reportThrottle` the same way. Also keeps
+ * the highest concurrency a client's pools reached, for the log and the summary.
+ */
+/** Keyed by the client (any object a request path sends through). */
+const listeners = new WeakMap();
+/**
+ * Calls `listener` for every throttle or 5xx answer to a request of `s3`, until the returned
+ * function is called.
+ */
+function onThrottle(s3, listener) {
+    let set = listeners.get(s3);
+    if (!set)
+        listeners.set(s3, (set = new Set()));
+    set.add(listener);
+    return () => {
+        set.delete(listener);
+    };
+}
+/** Tells the listeners of `s3` about one answer, if it is a throttle or a 5xx (else ignored). */
+function reportThrottle(s3, throttle) {
+    if (!isPushBack(throttle.status, throttle.code))
+        return;
+    for (const listener of listeners.get(s3) ?? [])
+        listener(throttle);
+}
+/**
+ * An answer that asks for fewer requests: 503 SlowDown, 429 (Too Many Requests; SDKs treat
+ * `Throttling`-style codes alike), or any 5xx (the store is overloaded or failing: backing off
+ * helps it, and retrying hard does not).
+ */
+function isPushBack(status, code) {
+    if (code === 'SlowDown' || code === 'Throttling' || code === 'ThrottlingException')
+        return true;
+    return status !== undefined && (status === 429 || (status >= 500 && status <= 599));
+}
+const reached = new WeakMap();
+/** Records what a pool of `s3` reached (the highest of all its pools is kept). */
+function noteConcurrency(s3, seen) {
+    const before = reached.get(s3);
+    if (!before || seen.reached > before.reached)
+        reached.set(s3, { ...seen });
+}
+/** The most requests a pool of `s3` had in flight, once a pool ran. */
+function concurrencyOf(s3) {
+    return reached.get(s3);
+}
+
 ;// CONCATENATED MODULE: ./src/s3/limits.ts
 /**
  * Attempts per request. Both request paths retry throttling (503 SlowDown, 429) and transient
@@ -81176,12 +81233,17 @@ function requests_headObject(s3, input) {
 
 
 
-/** Sockets per origin on the lean request path (opened only as requests need them). */
-const LEAN_CONNECTIONS = 512;
+
 /**
- * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used
- * by requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come from the SDK's default
- * chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
+ * Sockets per client on either request path (the SDK's default agent allows 50): the highest
+ * `concurrency` (256) with room for the part copies of the multipart copies among them, so a
+ * full window never waits for a socket. Opened only as requests need them.
+ */
+const MAX_SOCKETS = 512;
+/**
+ * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used by
+ * requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come
+ * from the SDK's default chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
  */
@@ -81194,17 +81256,23 @@ function createS3Client(settings) {
         responseChecksumValidation: 'WHEN_REQUIRED',
         retryMode: 'adaptive',
         maxAttempts: MAX_ATTEMPTS,
-        requestHandler: { socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS },
+        requestHandler: {
+            socketTimeout: settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+            httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+            httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+        },
     });
     s3.middlewareStack.add(nameOperation, { step: 'initialize', name: 'nameOperation' });
     const counts = { slowDown: 0, gaveUp: 0 };
     answers.set(s3, counts);
     if (process.env.S3_ROLLBACK_REQUEST_PATH !== 'sdk') {
         const wire = new Wire(s3, {
-            connections: LEAN_CONNECTIONS,
+            connections: MAX_SOCKETS,
             maxAttempts: MAX_ATTEMPTS,
             socketTimeoutMs: settings.socketTimeoutMs,
-            onAttempt: ({ code, final }) => {
+            onAttempt: ({ bucket, key, status, code, final }) => {
+                if (status !== undefined)
+                    reportThrottle(s3, { bucket, key, status, code });
                 if (code !== 'SlowDown')
                     return;
                 counts.slowDown++;
@@ -81221,11 +81289,12 @@ function createS3Client(settings) {
     }
     s3.middlewareStack.add(countGaveUp(counts), { step: 'initialize', name: 'countSlowDownFailures' });
     // Inside the SDK's retries (finalizeRequest, below the retry middleware's high priority): sees
-    // every attempt, so every SlowDown answer, also those a later attempt recovered from.
-    s3.middlewareStack.add(countSlowDowns(counts), {
+    // every attempt, so every SlowDown answer, also those a later attempt recovered from; and tells
+    // the pools (pressure.ts) of each throttle or 5xx with the request's bucket and key.
+    s3.middlewareStack.add(watchAttempts(s3, counts), {
         step: 'finalizeRequest',
         priority: 'low',
-        name: 'countSlowDowns',
+        name: 'watchAttempts',
     });
     return s3;
 }
@@ -81246,7 +81315,7 @@ const isSlowDown = (e) => {
     const err = e;
     return err?.name === 'SlowDown' || err?.Code === 'SlowDown';
 };
-function countSlowDowns(counts) {
+function watchAttempts(s3, counts) {
     return (next) => async (args) => {
         try {
             return await next(args);
@@ -81254,6 +81323,13 @@ function countSlowDowns(counts) {
         catch (e) {
             if (isSlowDown(e))
                 counts.slowDown++;
+            const err = e;
+            const status = err?.$metadata?.httpStatusCode;
+            const input = args.input;
+            if (status !== undefined && input.Bucket !== undefined) {
+                const code = err.Code ?? err.name;
+                reportThrottle(s3, { bucket: input.Bucket, key: input.Key, status, code });
+            }
             throw e;
         }
     };
@@ -81379,6 +81455,10 @@ function slowDownLine(slowDowns) {
         `${retried} retried with backoff` +
         (left > 0 ? `, ${left} not (the request failed)` : '') +
         '.');
+}
+/** How many keys the writes had in flight at most, under the `concurrency` ceiling. */
+function concurrencyLine(c) {
+    return `Writes: concurrency reached ${c.reached} (ceiling ${c.ceiling}).`;
 }
 /** Where the run record is (`s3-rollback history` lists the records). */
 function recordLine(uri) {
@@ -81691,9 +81771,86 @@ async function setJobStatus(control, accountId, jobId, status, reason) {
 /** Job statuses after which nothing more happens. */
 const FINAL_STATUSES = new Set(['Complete', 'Failed', 'Cancelled']);
 
+;// CONCATENATED MODULE: ./src/lib/order.ts
+/**
+ * S3's key order, and merging two streams that are in it. Snapshots, saved plans and listings
+ * all come in this order, so a run reads them side by side one key at a time instead of holding
+ * a map of every key: memory stays one page of each, whatever the number of keys.
+ */
+/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
+function byteOrder(a, b) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+/** A stream that should be in key order is not: `key` came after `previous`. */
+class OutOfOrderError extends Error {
+    side;
+    key;
+    previous;
+    name = 'OutOfOrderError';
+    constructor(
+    /** Which stream: 'left' or 'right' of mergeByKey. */
+    side, key, previous) {
+        super(`not in S3's key order (UTF-8 bytes): ${JSON.stringify(key)} comes after ${JSON.stringify(previous)}`);
+        this.side = side;
+        this.key = key;
+        this.previous = previous;
+    }
+}
+/**
+ * Pure over two streams, each in strictly increasing key order (byteOrder): every key of either,
+ * in that order, once, with what each stream holds for it. Reads one value ahead on each side.
+ * Throws OutOfOrderError when a stream goes back (or repeats a key).
+ */
+async function* mergeByKey(left, right) {
+    const a = withBytes(left, 'left')[Symbol.asyncIterator]();
+    const b = withBytes(right, 'right')[Symbol.asyncIterator]();
+    try {
+        let x = await a.next();
+        let y = await b.next();
+        while (!x.done || !y.done) {
+            const order = x.done ? 1 : y.done ? -1 : Buffer.compare(x.value.bytes, y.value.bytes);
+            if (order < 0 && !x.done) {
+                yield { key: x.value.value.key, left: x.value.value };
+                x = await a.next();
+            }
+            else if (order > 0 && !y.done) {
+                yield { key: y.value.value.key, right: y.value.value };
+                y = await b.next();
+            }
+            else if (!x.done && !y.done) {
+                yield { key: x.value.value.key, left: x.value.value, right: y.value.value };
+                x = await a.next();
+                y = await b.next();
+            }
+        }
+    }
+    finally {
+        await Promise.all([a.return?.(undefined), b.return?.(undefined)]);
+    }
+}
+/** `values`, checked to be in strictly increasing key order as they go (OutOfOrderError). */
+async function* ordered(values, side = 'left') {
+    for await (const { value } of withBytes(values, side))
+        yield value;
+}
+/** Each value with its key's UTF-8 bytes (encoded once), checked to be in order. */
+async function* withBytes(values, side) {
+    let previous;
+    for await (const value of values) {
+        const bytes = Buffer.from(value.key, 'utf8');
+        if (previous && Buffer.compare(previous.bytes, bytes) >= 0) {
+            throw new OutOfOrderError(side, value.key, previous.value.key);
+        }
+        previous = { value, bytes };
+        yield previous;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/s3/listing.ts
 
 
+
+/** S3's key order (lib/order.ts), where the listing's users look for it. */
 
 /**
  * Streams the history of every key under a prefix, one key at a time, page by page.
@@ -81781,6 +81938,22 @@ async function listPage(s3, options, keyMarker, versionIdMarker) {
         nextVersionIdMarker: out.NextVersionIdMarker,
     };
 }
+/**
+ * One ListObjectVersions request with a delimiter: the common prefixes one level below `prefix`
+ * (`tiles/` gives `tiles/0/`, `tiles/1/`, ...), and whether there are more than this page holds
+ * (keys directly at the level count towards the page too).
+ */
+async function listPrefixes(s3, options, delimiter = '/') {
+    const out = await s3.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({
+        Bucket: options.bucket,
+        Prefix: options.prefix,
+        Delimiter: delimiter,
+        MaxKeys: options.pageSize,
+        ExpectedBucketOwner: options.expectedBucketOwner,
+    }));
+    const prefixes = (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : []));
+    return { prefixes, truncated: out.IsTruncated === true };
+}
 /** Reads the raw XML before the SDK parses it and records the order of its entries. */
 function recordEntryOrder(order) {
     return (next) => async (args) => {
@@ -81853,18 +82026,261 @@ function fromMarker(m) {
         lastModified: m.LastModified ?? new Date(0),
     };
 }
-/** S3's key order: by the keys' UTF-8 bytes (which differs from UTF-16 order for some characters). */
-function byteOrder(a, b) {
-    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+;// CONCATENATED MODULE: ./src/s3/fanout.ts
+
+/**
+ * Pages listed one after another before a prefix counts as large: up to 8,000 entries cost no
+ * request more than a plain listing, and only a prefix past them pays a few for its cuts.
+ */
+const SEQUENTIAL_PAGES = 8;
+/**
+ * Every key's history under the prefix, as `keyHistories` yields them, listing the ranges of a
+ * prefix larger than one page at once.
+ */
+async function* fannedKeyHistories(s3, options, fan = {}) {
+    // A prefix of up to `sequentialPages` pages is listed one page after another, as before, with
+    // no extra request; only a larger one is cut into ranges, from the last page read.
+    let pending;
+    const absorb = function* (entries) {
+        for (const history of fanout_group(entries)) {
+            if (pending && pending.key === history.key) {
+                pending.entries.push(...history.entries);
+                continue;
+            }
+            if (pending)
+                yield pending;
+            pending = history;
+        }
+    };
+    let first = await listPage(s3, options);
+    for (let pages = 1;; pages++) {
+        yield* absorb(first.entries);
+        if (!first.truncated || first.nextKeyMarker === undefined) {
+            if (pending)
+                yield pending;
+            return;
+        }
+        if (pages >= (fan.sequentialPages ?? SEQUENTIAL_PAGES))
+            break;
+        first = await listPage(s3, options, first.nextKeyMarker, first.nextVersionIdMarker);
+    }
+    // The last page's last key may go on in the next page: it is the first range's to finish.
+    const last = pending;
+    const after = first.nextKeyMarker;
+    // The first range goes on from the first page while the cuts are found; where it ends is
+    // known before any of its pages is read (pages are cut at their range's end when read).
+    const ranges = [
+        { from: { keyMarker: after, versionIdMarker: first.nextVersionIdMarker } },
+    ];
+    const head = new Ahead(rangePages(s3, options, ranges[0]), readAheadOf(fan));
+    let cuts;
+    try {
+        cuts = await cutsOf(s3, options, first, fan.ranges ?? 8);
+    }
+    catch (e) {
+        head.stop();
+        throw e;
+    }
+    for (const cut of cuts.filter((c) => byteOrder(c, after) > 0)) {
+        ranges[ranges.length - 1].to = cut;
+        ranges.push({ from: { keyMarker: cut } });
+    }
+    pending = last;
+    for await (const page of inOrder(s3, options, ranges, fan, head)) {
+        for (const history of page) {
+            if (pending && pending.key === history.key) {
+                pending.entries.push(...history.entries);
+                continue;
+            }
+            if (pending)
+                yield pending;
+            pending = history;
+        }
+    }
+    if (pending)
+        yield pending;
+}
+/** Consecutive entries of one key, as histories. */
+function fanout_group(entries) {
+    const out = [];
+    for (const entry of entries) {
+        const top = out[out.length - 1];
+        if (top && top.key === entry.key)
+            top.entries.push(entry);
+        else
+            out.push({ key: entry.key, entries: [entry] });
+    }
+    return out;
+}
+/**
+ * Where to cut the prefix, in byte order. Nested: its sub-prefixes, and theirs (one request for
+ * the level, one for each sub-prefix). Flat (fewer than two sub-prefixes): probes spread past the
+ * first page's last key.
+ */
+async function cutsOf(s3, options, first, most) {
+    const top = await listPrefixes(s3, { ...options, pageSize: undefined });
+    let cuts = top.prefixes;
+    if (cuts.length >= 2) {
+        if (cuts.length < most) {
+            const below = await Promise.all(cuts.map((prefix) => listPrefixes(s3, { ...options, prefix, pageSize: undefined })));
+            cuts = cuts.flatMap((prefix, i) => [prefix, ...below[i].prefixes]);
+        }
+    }
+    else {
+        cuts = await probeCuts(s3, options, first);
+    }
+    return spread([...new Set(cuts)].sort(byteOrder), most - 1);
+}
+/** Characters to probe with, in byte order: digits first (ids and dates), then letters. */
+const PROBES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Probes at most: every digit, and letters spread over the rest. */
+const MAX_PROBES = 16;
+/**
+ * Cuts for a flat prefix: the first page's keys vary at some position; the keys after it most
+ * likely vary one position earlier (or, when the page already varies just after the prefix, at
+ * that position). A probe per character above the last key's there, each one request of one
+ * entry; the probes with keys between them and the next are the cuts.
+ */
+async function probeCuts(s3, options, first) {
+    const a = Array.from(first.entries[0]?.key ?? '');
+    const z = Array.from(first.nextKeyMarker ?? '');
+    let common = 0;
+    while (common < a.length && common < z.length && a[common] === z[common])
+        common++;
+    const at = Math.max(Array.from(options.prefix).length, common - 1);
+    if (at >= z.length)
+        return [];
+    const stem = z.slice(0, at).join('');
+    const above = [...PROBES].filter((c) => byteOrder(c, z[at]) > 0);
+    const digits = above.filter((c) => c <= '9');
+    const probes = [...digits, ...spread(above.slice(digits.length), MAX_PROBES - digits.length)].map((c) => stem + c);
+    const found = await Promise.all(probes.map(async (probe) => {
+        const page = await listPage(s3, { ...options, pageSize: 1 }, probe);
+        return page.entries[0]?.key;
+    }));
+    // A probe is a cut when keys follow it before the next probe's first key.
+    return probes.filter((_, i) => found[i] !== undefined && found[i] !== found[i + 1]);
+}
+/** At most `n` of `cuts`, evenly spaced. */
+function spread(cuts, n) {
+    if (cuts.length <= n)
+        return cuts;
+    return Array.from({ length: n }, (_, i) => cuts[Math.floor(((i + 1) * cuts.length) / (n + 1))]);
+}
+/**
+ * One range's pages as listed, until a page goes past the range's `to` (read at each page: the
+ * first range's is set while it runs). The reader cuts the last page at `to`.
+ */
+async function* rangePages(s3, options, range) {
+    let keyMarker = range.from?.keyMarker;
+    let versionIdMarker = range.from?.versionIdMarker;
+    for (;;) {
+        const page = await listPage(s3, options, keyMarker, versionIdMarker);
+        yield page.entries;
+        if (!page.truncated)
+            return;
+        keyMarker = page.nextKeyMarker;
+        versionIdMarker = page.nextVersionIdMarker;
+        const { to } = range;
+        if (to !== undefined && keyMarker !== undefined && byteOrder(keyMarker, to) > 0)
+            return;
+    }
+}
+const readAheadOf = (fan) => Math.max(1, fan.readAhead ?? 2);
+/** A range listed ahead of its turn: up to `ahead` pages kept until they are read. */
+class Ahead {
+    pages = [];
+    done = false;
+    error;
+    failed = false;
+    stopped = false;
+    wakeReader;
+    wakeWriter;
+    constructor(source, ahead) {
+        void (async () => {
+            try {
+                for await (const page of source) {
+                    this.pages.push(page);
+                    this.wakeReader?.();
+                    while (this.pages.length >= ahead && !this.stopped) {
+                        await new Promise((resolve) => (this.wakeWriter = resolve));
+                    }
+                    if (this.stopped)
+                        return;
+                }
+            }
+            catch (e) {
+                this.failed = true;
+                this.error = e;
+            }
+            finally {
+                this.done = true;
+                this.wakeReader?.();
+            }
+        })();
+    }
+    async *read() {
+        for (;;) {
+            if (this.pages.length > 0) {
+                const page = this.pages.shift();
+                this.wakeWriter?.();
+                yield page;
+                continue;
+            }
+            if (this.failed)
+                throw this.error;
+            if (this.done)
+                return;
+            await new Promise((resolve) => (this.wakeReader = resolve));
+        }
+    }
+    stop() {
+        this.stopped = true;
+        this.wakeWriter?.();
+    }
+}
+/**
+ * The ranges' pages in range order, grouped by key and cut at each range's end, `inFlight`
+ * ranges listed at once (the first already started: `head`).
+ */
+async function* inOrder(s3, options, ranges, fan, head) {
+    const inFlight = Math.max(1, fan.inFlight ?? 8);
+    const started = [head];
+    const start = (i) => {
+        if (i < ranges.length && started[i] === undefined) {
+            started[i] = new Ahead(rangePages(s3, options, ranges[i]), readAheadOf(fan));
+        }
+    };
+    try {
+        for (let i = 0; i < ranges.length; i++) {
+            for (let j = i; j < i + inFlight; j++)
+                start(j);
+            const { to } = ranges[i];
+            for await (const entries of started[i].read()) {
+                const inside = to === undefined ? entries : entries.filter((e) => byteOrder(e.key, to) <= 0);
+                yield fanout_group(inside);
+                if (inside.length < entries.length)
+                    break;
+            }
+            started[i].stop();
+        }
+    }
+    finally {
+        for (const range of started)
+            range?.stop();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/history/sources.ts
+
 
 /** The history of every selected key, in key order. */
 function histories(s3, where, selection) {
     if (!('prefix' in selection))
         return historiesOf(s3, where, selection.keys);
-    const all = keyHistories(s3, { ...where, prefix: selection.prefix });
+    // A prefix of more than a page is listed in key ranges at once (s3/fanout.ts), in key order.
+    const all = fannedKeyHistories(s3, { ...where, prefix: selection.prefix });
     const { exclude } = selection;
     return exclude ? without(all, exclude) : all;
 }
@@ -82168,7 +82584,159 @@ class RestoreError extends RefusedError {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lib/aimd.ts
+/**
+ * How many requests to keep in flight: enough to fill the round trip, no more than the store
+ * takes. S3 rates requests per partitioned prefix and answers 503 SlowDown above what one takes,
+ * so each prefix gets its own window, as TCP's congestion window: it doubles each round while
+ * the completions per second still rise (slow start), then grows by one a round, and halves on a
+ * throttle or 5xx answer (additive increase, multiplicative decrease). Never below 1, never above
+ * the ceiling, which also bounds the sum of all windows' requests. Pure: the caller passes the
+ * time.
+ */
+/** The partition S3 rates a key against, as this tool guesses it: the bucket and the key's first `/`-segment. */
+function partitionOf(bucket, key) {
+    const slash = key.indexOf('/');
+    return `${bucket}/${slash < 0 ? '' : key.slice(0, slash + 1)}`;
+}
+/** One prefix's window. */
+class Window {
+    limits;
+    /** Requests allowed in flight. */
+    size;
+    inFlight = 0;
+    /** Bumped at each decrease: a throttle of a request sent before it was already answered. */
+    epoch = 0;
+    /** Decreases so far. */
+    decreases = 0;
+    /** Slow start (doubling) while below this; a decrease or a plateau sets it. */
+    threshold = Number.POSITIVE_INFINITY;
+    round;
+    lastRate;
+    /** The relative growth the last round made (what the rate should show of it). */
+    lastGain = 0;
+    constructor(limits, now) {
+        this.limits = limits;
+        this.size = clamp(limits.start, limits.ceiling);
+        this.round = { startedAt: now, done: 0, full: false };
+    }
+    get hasRoom() {
+        return this.inFlight < this.size;
+    }
+    /** A request starts; returns the epoch it was sent in. */
+    started() {
+        this.inFlight++;
+        if (this.inFlight >= this.size)
+            this.round.full = true;
+        return this.epoch;
+    }
+    /**
+     * A request sent in `epoch` ended (`ok`: it succeeded). A round ends after `size` successes of
+     * requests sent since the last decrease (those sent before it tell of the larger window).
+     */
+    finished(now, ok, epoch = this.epoch) {
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        if (!ok || epoch < this.epoch)
+            return;
+        this.round.done++;
+        if (this.round.done >= this.size)
+            this.endRound(now);
+    }
+    /**
+     * A request sent in `epoch` was throttled: halves the window, unless it was already halved
+     * since that request was sent (one flight of throttled requests halves it once). Returns the
+     * epoch the request's next attempt belongs to.
+     */
+    throttled(epoch, now) {
+        if (epoch < this.epoch)
+            return this.epoch;
+        this.size = Math.max(1, Math.floor(this.size / 2));
+        this.threshold = this.size;
+        this.epoch++;
+        this.decreases++;
+        this.round = { startedAt: now, done: 0, full: this.inFlight >= this.size };
+        this.lastRate = undefined;
+        this.lastGain = 0;
+        return this.epoch;
+    }
+    endRound(now) {
+        const { done, full, startedAt } = this.round;
+        const rate = done / Math.max(now - startedAt, 1e-3);
+        this.round = { startedAt: now, done: 0, full: this.inFlight >= this.size };
+        if (!full)
+            return; // the source, or the ceiling, held it back: no evidence either way
+        // Rising: by more than a quarter of what the last growth should have given, if it grew. The
+        // first round grows (slow start); the first after a decrease only measures.
+        const rising = this.lastRate === undefined
+            ? this.decreases === 0
+            : rate > this.lastRate * (1 + this.lastGain / 4);
+        this.lastRate = rate;
+        const before = this.size;
+        if (rising) {
+            this.size = clamp(this.size < this.threshold ? this.size * 2 : this.size + 1, this.limits.ceiling);
+        }
+        else if (this.size < this.threshold) {
+            this.threshold = this.size; // a plateau: from here on, one more a round
+        }
+        this.lastGain = (this.size - before) / before;
+    }
+}
+const clamp = (n, ceiling) => Math.max(1, Math.min(Math.floor(n), Math.max(1, Math.floor(ceiling))));
+/** Every prefix's window, and the ceiling over all of them. */
+class Windows {
+    limits;
+    windows = new Map();
+    inFlight = 0;
+    /** The most requests in flight at once. */
+    peak = 0;
+    constructor(limits) {
+        this.limits = limits;
+    }
+    /** True when the ceiling is reached: nothing more may start, whatever its prefix. */
+    get full() {
+        return this.inFlight >= this.limits.ceiling;
+    }
+    /** The window of `partition`, opened at the start size when first used. */
+    of(partition, now) {
+        let window = this.windows.get(partition);
+        if (!window)
+            this.windows.set(partition, (window = new Window(this.limits, now)));
+        return window;
+    }
+    canStart(partition, now) {
+        return !this.full && this.of(partition, now).hasRoom;
+    }
+    start(partition, now) {
+        this.inFlight++;
+        this.peak = Math.max(this.peak, this.inFlight);
+        return { partition, epoch: this.of(partition, now).started() };
+    }
+    finish(ticket, ok, now) {
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        this.of(ticket.partition, now).finished(now, ok, ticket.epoch);
+    }
+    /** A throttle of the request `ticket` (its epoch moves on to the window's). */
+    throttle(ticket, now) {
+        ticket.epoch = this.of(ticket.partition, now).throttled(ticket.epoch, now);
+    }
+    /** The largest window any prefix has now. */
+    get largest() {
+        let largest = 0;
+        for (const w of this.windows.values())
+            largest = Math.max(largest, w.size);
+        return largest;
+    }
+    /** Decreases over all prefixes. */
+    get decreases() {
+        let n = 0;
+        for (const w of this.windows.values())
+            n += w.decreases;
+        return n;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lib/pool.ts
+
 /**
  * Runs `task` for each item of `items` with at most `limit` at a time, pulling items only as
  * slots free up (so a streamed source is never read far ahead). The first failure stops new
@@ -82216,6 +82784,127 @@ async function pool_eachLimit(items, limit, task) {
         await iterator.return?.();
         throw error;
     }
+}
+/** The start window when none is given: enough for a fast store, grown from there. */
+const START_WINDOW = 16;
+/**
+ * eachLimit whose limit follows the store (aimd.ts): each prefix's tasks are admitted while its
+ * window has room and the ceiling is not reached; a throttle of a task's request halves its
+ * prefix's window. The contract is eachLimit's: items are pulled only when a task could start
+ * (plus at most `lookAhead` held while their prefix is full), the first failure stops new
+ * starts, running tasks finish, then the first error is thrown.
+ */
+async function eachAdaptive(items, options, task) {
+    const clock = options.clock ?? (() => performance.now());
+    const ceiling = Math.max(1, options.ceiling);
+    const windows = new Windows({ ceiling, start: options.start ?? START_WINDOW });
+    const lookAhead = Math.max(1, options.lookAhead ?? 32);
+    const iterator = Symbol.asyncIterator in items
+        ? items[Symbol.asyncIterator]()
+        : items[Symbol.iterator]();
+    const held = [];
+    const tickets = new Map();
+    let failed = false;
+    let error;
+    let exhausted = false;
+    let pulling = false;
+    let running = 0;
+    let wake = () => undefined;
+    const fail = (e) => {
+        if (!failed)
+            error = e;
+        failed = true;
+    };
+    const launch = (item, place, partition) => {
+        const id = `${place.bucket}\u0000${place.key}`;
+        const ticket = windows.start(partition, clock());
+        tickets.set(id, ticket);
+        running++;
+        void (async () => {
+            let ok = false;
+            try {
+                await task(item);
+                ok = true;
+            }
+            catch (e) {
+                fail(e);
+            }
+            finally {
+                if (tickets.get(id) === ticket)
+                    tickets.delete(id);
+                windows.finish(ticket, ok, clock());
+                running--;
+                wake();
+            }
+        })();
+    };
+    const startHeld = () => {
+        for (let i = 0; i < held.length && !failed && !windows.full;) {
+            const { item, place, partition } = held[i];
+            if (!windows.canStart(partition, clock())) {
+                i++;
+                continue;
+            }
+            try {
+                options.cancel?.throwIfRequested();
+            }
+            catch (e) {
+                fail(e);
+                return;
+            }
+            held.splice(i, 1);
+            launch(item, place, partition);
+        }
+    };
+    const pull = () => {
+        pulling = true;
+        void (async () => {
+            try {
+                const step = await iterator.next();
+                if (step.done)
+                    exhausted = true;
+                else {
+                    const place = options.place(step.value);
+                    held.push({ item: step.value, place, partition: partitionOf(place.bucket, place.key) });
+                }
+            }
+            catch (e) {
+                fail(e);
+            }
+            finally {
+                pulling = false;
+                wake();
+            }
+        })();
+    };
+    // A report of a key with no task of this pool in flight (a listing, another stage's request)
+    // is not this pool's to answer.
+    const unwatch = options.watch?.(({ bucket, key }) => {
+        const ticket = key === undefined ? undefined : tickets.get(`${bucket}\u0000${key}`);
+        if (ticket)
+            windows.throttle(ticket, clock());
+    });
+    try {
+        for (;;) {
+            if (!failed)
+                startHeld();
+            if (!failed && !exhausted && !pulling && !windows.full && held.length < lookAhead)
+                pull();
+            if (!pulling && running === 0 && (failed || (exhausted && held.length === 0)))
+                break;
+            await new Promise((resolve) => (wake = resolve));
+        }
+    }
+    finally {
+        unwatch?.();
+    }
+    const stats = { reached: windows.peak, ceiling, decreases: windows.decreases };
+    options.observe?.(stats);
+    if (failed) {
+        await iterator.return?.();
+        throw error;
+    }
+    return stats;
 }
 
 ;// CONCATENATED MODULE: ./src/lib/progress.ts
@@ -82553,9 +83242,10 @@ const sorted = (m) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1));
 
 
 
+
 /** Problems kept in memory (and so in the error); the rest are only counted. */
 const PROBLEMS_KEPT = 100;
-/** Resolves each key of `source`, `options.concurrency` at a time. */
+/** Resolves each key of `source`, at most `options.concurrency` at a time. */
 async function scan(s3, request, source, options) {
     const { stores, concurrency, log, logEachKey = false, observe } = options;
     const result = {
@@ -82567,10 +83257,17 @@ async function scan(s3, request, source, options) {
     };
     const progress = new Progress('Resolved', undefined, log);
     const line = () => `${result.versions} versions listed, ${result.actions.restore + result.actions.delete} to write`;
-    await pool_eachLimit(source, concurrency, async ({ key, entries }) => {
+    const pool = {
+        ceiling: concurrency,
+        place: (next) => ({ bucket: request.bucket, key: next.key }),
+        watch: (listener) => onThrottle(s3, listener),
+    };
+    await eachAdaptive(source, pool, async (next) => {
+        const { key, entries } = next;
         result.keys++;
         result.versions += entries.length;
-        const resolved = await resolveKey(s3, request, key, entries).catch((e) => {
+        const own = next.target || next.copies ? { ...request, ...ownOf(next) } : request;
+        const resolved = await resolveKey(s3, own, key, entries).catch((e) => {
             throw new StepError('planning', key, e);
         });
         if ('problem' in resolved) {
@@ -82580,7 +83277,7 @@ async function scan(s3, request, source, options) {
         }
         else {
             result.actions[resolved.action]++;
-            await observe?.(resolved);
+            await observe?.(resolved, next);
             const line = `${key}: ${resolved.action} (current: ${describeEntry(resolved.current)}; target: ${describeEntry(resolved.wanted)})`;
             if (logEachKey)
                 log.info(line);
@@ -82597,6 +83294,13 @@ async function scan(s3, request, source, options) {
     });
     progress.finish(line());
     return result;
+}
+/** What a key brought from beside the listing: its own target, its recorded copies. */
+function ownOf(key) {
+    return {
+        ...(key.target ? { target: key.target } : {}),
+        ...(key.copies ? { copies: key.copies } : {}),
+    };
 }
 /** Nothing is written when any key cannot be rolled back, or when a prefix has no key. */
 function checkPlan(result, prefix) {
@@ -82617,6 +83321,95 @@ function checkPlan(result, prefix) {
     }
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/lib/jsonl.ts
+
+
+
+
+const FLUSH_BYTES = 64 * 1024;
+const READ_BYTES = 256 * 1024;
+/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
+class JsonLinesWriter {
+    path;
+    file;
+    buffer = [];
+    bytes = 0;
+    lines = 0;
+    flushing = Promise.resolve();
+    closed = false;
+    constructor(path, file) {
+        this.path = path;
+        this.file = file;
+    }
+    /** Creates (or truncates) `path`. */
+    static async create(path) {
+        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
+    }
+    /** Lines written so far. */
+    get count() {
+        return this.lines;
+    }
+    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
+    async write(value) {
+        const line = JSON.stringify(value) + '\n';
+        this.buffer.push(line);
+        this.bytes += line.length;
+        this.lines++;
+        if (this.bytes >= FLUSH_BYTES)
+            await this.flush();
+    }
+    /** Writes out everything queued so far. */
+    async flush() {
+        const chunk = this.buffer.join('');
+        this.buffer = [];
+        this.bytes = 0;
+        this.flushing = this.flushing.then(async () => {
+            if (chunk !== '')
+                await this.file.write(chunk);
+        });
+        await this.flushing;
+    }
+    /** Flushes and closes the file (once; later calls do nothing). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await this.flush();
+        await this.file.close();
+    }
+}
+/**
+ * The values of a JSON Lines file, one at a time. Read in large chunks and split by hand: a run
+ * reads its plan, journal and outcomes back line by line, and readline's per-line events cost
+ * more than the parsing.
+ */
+async function* readJsonLines(path, revive) {
+    let rest = '';
+    const chunks = (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: READ_BYTES });
+    for await (const chunk of chunks) {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines)
+            if (line.trim() !== '')
+                yield JSON.parse(line, revive);
+    }
+    if (rest.trim() !== '')
+        yield JSON.parse(rest, revive);
+}
+/** Revives ISO dates of the fields that hold dates (JSON has none). */
+function reviveDates(fields) {
+    const names = new Set(fields);
+    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
+}
+/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+function runDirectory() {
+    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/history/snapshots.ts
 /**
  * The snapshot store: immutable snapshot files and one small pointer per name, under a prefix of
@@ -82628,6 +83421,10 @@ function checkPlan(result, prefix) {
  * A name moves by writing its pointer again; every snapshot file stays, so an earlier one is
  * still restorable by its ID (and in a versioned bucket the pointer's history is kept too).
  */
+
+
+
+
 
 
 
@@ -82706,12 +83503,12 @@ async function resolveRef(s3, store, ref) {
             throw e;
     }
     const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+    throw new errors_SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
         (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
 }
 /** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
 async function openSnapshot(s3, store, id, bucket) {
-    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: store.bucket, Key: fileKey(store, id) }));
     const contents = await openSealed(out.Body, {
         ...SNAPSHOT_FORMAT,
         gzip: true,
@@ -82724,9 +83521,239 @@ async function openSnapshot(s3, store, id, bucket) {
     }
     return contents;
 }
+/**
+ * Downloads snapshot `id` into `dir` and reads it through once, so that its format, its bucket,
+ * its seal and its key order are all checked before it is used. Snapshots are written as the
+ * listing streams, so they are in S3's key order; one that is not is refused.
+ */
+async function downloadSnapshot(s3, store, id, bucket, dir) {
+    const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: fileKey(store, id) }));
+    const file = (0,external_node_path_.join)(dir, `snapshot-${id}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.jsonl.gz`);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(out.Body, (0,external_node_fs_.createWriteStream)(file, { mode: 0o600 }));
+    const open = async () => {
+        const contents = await sealed_openSealed(file, {
+            ...SNAPSHOT_FORMAT,
+            gzip: true,
+            describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+        });
+        if (contents.header.bucket !== bucket) {
+            throw new errors_SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
+        }
+        return contents;
+    };
+    const inOrder = async function* (values) {
+        try {
+            yield* ordered(values);
+        }
+        catch (e) {
+            if (!(e instanceof OutOfOrderError))
+                throw e;
+            throw new errors_SnapshotError(`Snapshot ${id} is ${e.message}; it cannot be read beside a listing`);
+        }
+    };
+    const first = await open();
+    let count = 0;
+    for await (const line of inOrder(first.values))
+        if (line)
+            count++;
+    return {
+        id,
+        header: first.header,
+        count,
+        // In order: checked above, and the seal (checked again at the end) says it is the same file.
+        lines: async function* () {
+            yield* (await open()).values;
+        },
+    };
+}
 function isMissing(e) {
     const name = e.name;
     return name !== 'NoSuchBucket' && (name === 'NoSuchKey' || httpStatus(e) === 404);
+}
+
+;// CONCATENATED MODULE: ./src/lib/sort.ts
+/**
+ * An external sort by key (S3's key order): values are kept a chunk at a time, each chunk sorted
+ * and spilled to a file of its own, and the files merged when read. Memory holds one chunk while
+ * writing and one value per file while reading, whatever the number of values. For files whose
+ * lines arrive out of key order (a dry run's plan: keys resolve concurrently) but are read
+ * beside a listing.
+ */
+
+
+
+/** Values per spilled chunk (a few MB of plan lines). */
+const SORT_CHUNK = 20_000;
+class ExternalSort {
+    dir;
+    name;
+    keyOf;
+    chunkSize;
+    chunk = [];
+    files = [];
+    last;
+    inOrder = true;
+    added = 0;
+    spilled = 0;
+    /** Spills into `dir` (files <name>-<n>.jsonl, removed once read). */
+    constructor(dir, name, keyOf, chunkSize = SORT_CHUNK) {
+        this.dir = dir;
+        this.name = name;
+        this.keyOf = keyOf;
+        this.chunkSize = chunkSize;
+    }
+    /** Values added so far. */
+    get count() {
+        return this.added;
+    }
+    /** Whether every value so far came in strictly increasing key order (no sort was needed). */
+    get sortedAlready() {
+        return this.inOrder;
+    }
+    async add(value) {
+        const bytes = Buffer.from(this.keyOf(value), 'utf8');
+        if (this.last && Buffer.compare(this.last, bytes) >= 0)
+            this.inOrder = false;
+        this.last = bytes;
+        this.added++;
+        this.chunk.push({ bytes, value });
+        if (this.chunk.length >= this.chunkSize)
+            await this.spill();
+    }
+    /** Every value added, in key order (equal keys in the order they were added). Read once. */
+    async *sorted() {
+        const chunk = this.take();
+        if (this.files.length === 0) {
+            for (const { value } of chunk)
+                yield value;
+            return;
+        }
+        if (chunk.length > 0)
+            await this.write(chunk);
+        const heads = this.files.map((file) => readJsonLines(file)[Symbol.asyncIterator]());
+        try {
+            const current = await Promise.all(heads.map((h) => h.next()));
+            const keys = current.map((c) => (c.done ? undefined : Buffer.from(this.keyOf(c.value))));
+            for (;;) {
+                let min = -1;
+                for (let i = 0; i < keys.length; i++) {
+                    const key = keys[i];
+                    if (key && (min < 0 || Buffer.compare(key, keys[min]) < 0))
+                        min = i;
+                }
+                if (min < 0)
+                    return;
+                const next = current[min];
+                if (!next.done)
+                    yield next.value;
+                current[min] = await heads[min].next();
+                const c = current[min];
+                keys[min] = c.done ? undefined : Buffer.from(this.keyOf(c.value));
+            }
+        }
+        finally {
+            await Promise.all(heads.map((h) => h.return?.(undefined)));
+            await this.remove();
+        }
+    }
+    /** Removes the spilled files. */
+    async remove() {
+        this.chunk = [];
+        await Promise.all(this.files.splice(0).map((file) => (0,promises_.rm)(file, { force: true })));
+    }
+    take() {
+        const chunk = this.chunk;
+        this.chunk = [];
+        // Array.prototype.sort is stable: equal keys keep the order they were added in.
+        return chunk.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+    }
+    async spill() {
+        await this.write(this.take());
+    }
+    async write(chunk) {
+        const file = (0,external_node_path_.join)(this.dir, `${this.name}-${this.spilled++}.jsonl`);
+        this.files.push(file);
+        const writer = await JsonLinesWriter.create(file);
+        for (const { value } of chunk)
+            await writer.write(value);
+        await writer.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan/beside.ts
+/**
+ * What a run reads beside the listing, one key at a time: a snapshot's versions, a saved plan's
+ * lines, the copies recent runs recorded. Each is a stream in S3's key order, as the listing is,
+ * so the two are merged (lib/order.ts) instead of one being held in a map of every key.
+ */
+
+/**
+ * The merge of the listing (`source`) with `lines`; OutOfOrderError becomes an error that names
+ * the stream: the listing, or `describe` (the file) through `refuse`.
+ */
+async function* beside(source, lines, refuse) {
+    try {
+        for await (const { key, left, right } of mergeByKey(source, lines)) {
+            yield { key, listed: left, line: right };
+        }
+    }
+    catch (e) {
+        if (!(e instanceof OutOfOrderError))
+            throw e;
+        if (e.side === 'right')
+            throw refuse(e.message);
+        throw new Error(`The listing is ${e.message}; snapshots and saved plans are read beside it in that order`);
+    }
+}
+/** A key's own versions target: `versionId` (null: absent), from the run's target. */
+function keyTarget(target, key, versionId) {
+    if (target.kind !== 'versions')
+        return target;
+    return { ...target, versions: new Map([[key, versionId]]) };
+}
+/**
+ * The listing's keys, each with its version from `recorded` (a snapshot of the prefix). A key
+ * the snapshot holds but the listing does not is not planned: a prefix run plans the keys it
+ * lists, as before; a key listed but not in the snapshot is absent at the target.
+ */
+async function* withVersions(source, recorded, target, refuse) {
+    for await (const { key, listed, line } of beside(source, recorded.lines(), refuse)) {
+        if (listed)
+            yield { ...listed, target: keyTarget(target, key, line?.versionId ?? null) };
+    }
+}
+/** The listing's keys, each with the copies recent runs recorded of it. */
+async function* withCopies(source, copies) {
+    const refuse = (message) => new Error(`The recent run records are ${message}`);
+    for await (const { key, listed, line } of beside(source, byKey(copies.lines()), refuse)) {
+        if (!listed)
+            continue;
+        if (!line)
+            yield listed;
+        else {
+            const { versions } = line;
+            const own = {
+                sourceOf: (k, versionId) => (k === key ? versions.get(versionId) : undefined),
+                size: versions.size,
+                runs: copies.runs,
+            };
+            yield { ...listed, copies: own };
+        }
+    }
+}
+/** Consecutive lines of one key as one value: new version → the version it is a copy of. */
+async function* byKey(lines) {
+    let group;
+    for await (const line of lines) {
+        if (group && group.key !== line.key) {
+            yield group;
+            group = undefined;
+        }
+        group ??= { key: line.key, versions: new Map() };
+        group.versions.set(line.newVersionId, line.sourceVersionId);
+    }
+    if (group)
+        yield group;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/saved-plan.ts
@@ -82736,6 +83763,11 @@ function isMissing(e) {
  * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
  * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
+
+
+
+
+
 
 
 
@@ -82758,83 +83790,153 @@ function signature(line) {
         : 'nothing';
     return `${line.action}: current ${current}, target ${line.wanted?.versionId ?? 'absent'}`;
 }
-/** A dry run's plan, written as the keys are resolved. */
+/**
+ * A dry run's plan, written as the keys are resolved. They resolve concurrently, so their lines
+ * come a little out of order: they are sorted by key (lib/sort.ts: spilled next to the plan a
+ * chunk at a time) and sealed in S3's key order, so that applying the plan reads it beside the
+ * listing, one key at a time.
+ */
 class PlanRecorder {
-    writer;
-    constructor(writer) {
-        this.writer = writer;
+    path;
+    header;
+    lines;
+    constructor(path, header, lines) {
+        this.path = path;
+        this.header = header;
+        this.lines = lines;
     }
     static async create(dir, header) {
-        const writer = await SealedWriter.create((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), {
-            ...FORMAT,
-            ...header,
-        });
-        return new PlanRecorder(writer);
+        const lines = new ExternalSort(dir, 'plan-lines', (line) => line.key);
+        return new PlanRecorder((0,external_node_path_.join)(dir, 'plan.s3rollback.jsonl'), { ...FORMAT, ...header }, lines);
     }
     record(item) {
-        return this.writer.write(lineOf(item));
+        return this.lines.add(lineOf(item));
     }
     /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
     async close() {
-        const sha256 = await this.writer.close();
-        return { file: this.writer.path, digest: sha256.slice(0, 12) };
+        const writer = await SealedWriter.create(this.path, this.header);
+        try {
+            for await (const line of this.lines.sorted())
+                await writer.write(line);
+        }
+        finally {
+            await this.lines.remove();
+        }
+        const sha256 = await writer.close();
+        return { file: this.path, digest: sha256.slice(0, 12) };
     }
 }
 /** Keys named in a stale-plan error (the count is always given). */
 const MOVED_KEPT = 100;
 /**
- * Reads and checks a plan file: its format, its seal and its bucket. Holds a few short entries
- * per key in memory (measured: about 350 bytes a key, 35 MB for 100,000 keys).
+ * Reads and checks a plan file: its format, its seal, its bucket and its key order, reading it
+ * through once (memory: one line; a keys plan also holds its keys). Applying it reads it again,
+ * beside the listing; the seal is checked again then, and must be the same. A plan file written
+ * before plans were sorted is sorted into a local copy first.
  */
 async function loadPlan(file, bucket) {
-    const contents = await openSealed(file, {
-        ...FORMAT,
-        describe: `plan file ${file}`,
-    });
-    const { header } = contents;
-    if (header.bucket !== bucket) {
-        throw new SealedFileError(`plan file ${file} is a plan for bucket ${header.bucket}, not ${bucket}`);
-    }
-    const expected = new Map();
+    const describe = `plan file ${file}`;
+    const open = async () => {
+        const contents = await sealed_openSealed(file, { ...FORMAT, describe });
+        if (contents.header.bucket !== bucket) {
+            throw new SealedFileError(`plan file ${file} is a plan for bucket ${contents.header.bucket}, not ${bucket}`);
+        }
+        return contents;
+    };
+    const first = await open();
+    const { header } = first;
+    const keys = [];
+    /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
     const versions = new Map();
-    for await (const line of contents.values) {
-        expected.set(line.key, signature(line));
+    const listed = header.prefix === undefined;
+    let inOrder = true;
+    let previous;
+    for await (const line of first.values) {
+        const bytes = Buffer.from(line.key, 'utf8');
+        if (previous && Buffer.compare(previous, bytes) >= 0)
+            inOrder = false;
+        previous = bytes;
+        if (!listed)
+            continue;
+        keys.push(line.key);
         if ('versionIds' in header.target)
             versions.set(line.key, line.wanted?.versionId ?? null);
+    }
+    const sha256 = first.sha256 ?? '';
+    const dir = inOrder ? undefined : await runDirectory();
+    const dispose = async () => {
+        if (dir)
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+    };
+    let lines;
+    if (dir) {
+        const copy = (0,external_node_path_.join)(dir, 'plan-sorted.jsonl');
+        try {
+            const sorted = new ExternalSort(dir, 'plan', (line) => line.key);
+            for await (const line of (await open()).values)
+                await sorted.add(line);
+            const writer = await JsonLinesWriter.create(copy);
+            for await (const line of sorted.sorted())
+                await writer.write(line);
+            await writer.close();
+        }
+        catch (e) {
+            await dispose();
+            throw e;
+        }
+        lines = () => readJsonLines(copy);
+        keys.sort(byteOrder);
+    }
+    else {
+        lines = async function* () {
+            const again = await open();
+            yield* again.values;
+            if (again.sha256 !== sha256) {
+                throw new SealedFileError(`${describe} was changed while it was being applied`);
+            }
+        };
     }
     const target = 'toTime' in header.target
         ? { kind: 'time', at: new Date(header.target.toTime), text: header.target.toTime }
         : { kind: 'versions', versions, origin: header.target.snapshot };
     const moved = [];
     let movedCount = 0;
-    const seen = new Set();
     const report = (key, problem) => {
         movedCount++;
         if (moved.length < MOVED_KEPT)
             moved.push({ key, problem });
     };
+    const refuse = (message) => new SealedFileError(`${describe} is ${message} (it was read in order a moment ago)`);
     return {
         header,
-        digest: (contents.sha256 ?? '').slice(0, 12),
+        digest: sha256.slice(0, 12),
         target,
-        keys: header.prefix === undefined ? [...expected.keys()] : [],
-        check(item) {
-            seen.add(item.key);
-            const want = expected.get(item.key);
+        keys,
+        lines,
+        async *beside(source) {
+            for await (const { key, listed, line } of beside(source, lines(), refuse)) {
+                if (!listed)
+                    report(key, 'in the plan, but not listed now');
+                else if (!line)
+                    yield { ...listed, target: keyTarget(target, key, null) };
+                else {
+                    const versionId = line.wanted?.versionId ?? null;
+                    yield { ...listed, target: keyTarget(target, key, versionId), planned: signature(line) };
+                }
+            }
+        },
+        check(item, planned) {
             const now = signature(lineOf(item));
-            if (want === undefined)
+            if (planned === undefined)
                 report(item.key, `new since the plan (now ${now})`);
-            else if (want !== now)
-                report(item.key, `planned ${want}; now ${now}`);
+            else if (planned !== now)
+                report(item.key, `planned ${planned}; now ${now}`);
         },
         finish() {
-            for (const key of expected.keys()) {
-                if (!seen.has(key))
-                    report(key, 'in the plan, but not listed now');
-            }
             if (movedCount > 0)
                 throw new StalePlanError(file, moved, movedCount);
         },
+        dispose,
     };
 }
 
@@ -82843,10 +83945,13 @@ async function loadPlan(file, bucket) {
 
 
 
+
+
+const nothing = async () => { };
 async function resolveTarget(s3, settings) {
     const { target } = settings;
     if (target.kind === 'time' || target.kind === 'versions')
-        return { settings: { ...settings, target } };
+        return { settings: { ...settings, target }, dispose: nothing };
     if (target.kind === 'plan') {
         const plan = await loadPlan(target.file, settings.bucket);
         const { header } = plan;
@@ -82859,40 +83964,96 @@ async function resolveTarget(s3, settings) {
                 ifMissing: header.ifMissing,
             },
             plan,
+            dispose: () => plan.dispose(),
         };
     }
-    return { settings: await fromSnapshot(s3, settings, target.ref) };
+    const dir = await runDirectory();
+    const dispose = () => (0,promises_.rm)(dir, { recursive: true, force: true });
+    try {
+        const resolved = await fromSnapshot(s3, settings, target.ref, dir);
+        if (!resolved.recorded)
+            await dispose();
+        return { ...resolved, dispose };
+    }
+    catch (e) {
+        await dispose();
+        throw e;
+    }
+}
+/**
+ * resolveTarget, with every version of a prefix's snapshot or saved plan held in the target's
+ * map, as before they were read beside the listing (verify checks each key as a listed key).
+ */
+async function heldTarget(s3, settings) {
+    const resolved = await resolveTarget(s3, settings);
+    const { recorded, plan } = resolved;
+    const { target, prefix } = resolved.settings;
+    if (target.kind !== 'versions' || prefix === undefined)
+        return resolved;
+    try {
+        if (recorded) {
+            for await (const line of recorded.lines())
+                target.versions.set(line.key, line.versionId);
+        }
+        else if (plan) {
+            for await (const line of plan.lines()) {
+                target.versions.set(line.key, line.wanted?.versionId ?? null);
+            }
+        }
+    }
+    finally {
+        await resolved.dispose();
+    }
+    return { settings: resolved.settings, dispose: nothing };
 }
 /**
  * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
  * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
  * some keys of the snapshot.
  */
-async function fromSnapshot(s3, settings, ref) {
+async function fromSnapshot(s3, settings, ref, dir) {
     const id = await resolveRef(s3, settings.snapshotStore, ref);
-    const { header, values } = await openSnapshot(s3, settings.snapshotStore, id, settings.bucket);
-    const versions = new Map();
-    for await (const line of values)
-        versions.set(line.key, line.versionId);
+    const snapshot = await downloadSnapshot(s3, settings.snapshotStore, id, settings.bucket, dir);
+    const { header } = snapshot;
     const origin = { ref, id };
     const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0) {
+    if (settings.keys.length === 0 && prefix !== undefined) {
         return {
-            ...settings,
-            target: { kind: 'versions', versions, origin },
-            keys: prefix === undefined ? [...versions.keys()] : [],
-            prefix,
+            settings: { ...settings, target: { kind: 'versions', versions: new Map(), origin }, prefix },
+            recorded: snapshot,
+        };
+    }
+    const listed = settings.keys.length > 0 ? new Set(settings.keys) : undefined;
+    const versions = new Map();
+    for await (const line of snapshot.lines()) {
+        if (!listed || listed.has(line.key))
+            versions.set(line.key, line.versionId);
+    }
+    if (!listed) {
+        return {
+            settings: {
+                ...settings,
+                target: { kind: 'versions', versions, origin },
+                keys: [...versions.keys()],
+                prefix,
+            },
         };
     }
     const picked = new Map();
     for (const key of settings.keys) {
         const inScope = prefix !== undefined && key.startsWith(prefix);
         if (!versions.has(key) && !inScope) {
-            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${versions.size} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
         }
         picked.set(key, versions.get(key) ?? null);
     }
-    return { ...settings, target: { kind: 'versions', versions: picked, origin }, prefix: undefined };
+    return {
+        settings: {
+            ...settings,
+            target: { kind: 'versions', versions: picked, origin },
+            prefix: undefined,
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/log.ts
@@ -83533,6 +84694,24 @@ function checkCopy(source, copy) {
     return { ok: true, detail: verdict.same ? verdict.how : 'size' };
 }
 
+;// CONCATENATED MODULE: ./src/engine/write/context.ts
+
+/**
+ * The pool of a write pass over items whose key `keyOf` gives: each prefix's window follows the
+ * store's answers (throttles reported by the client, s3/pressure.ts), up to the concurrency.
+ * `report`: record the concurrency reached for the log and the summary.
+ */
+function writePool(ctx, keyOf, options = {}) {
+    const { s3, where } = ctx;
+    return {
+        ceiling: ctx.concurrency,
+        place: (item) => ({ bucket: where.bucket, key: keyOf(item) }),
+        watch: (listener) => onThrottle(s3, listener),
+        cancel: options.cancel,
+        observe: options.report ? (stats) => noteConcurrency(s3, stats) : undefined,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/write/putback.ts
 /**
  * All or nothing: after a failed write, every key this run changed is put back to the entry
@@ -83541,6 +84720,7 @@ function checkCopy(source, copy) {
  * not yet confirmed, and each failed write (its reply may have been lost after S3 did it).
  * A key whose listing keeps failing is reported as unknown, with what to run to converge.
  */
+
 
 
 
@@ -83699,7 +84879,9 @@ async function writeBack(ctx, guard, back, record) {
     for (let round = 0; todo.length > 0; round++) {
         const written = [];
         const failed = [];
-        await pool_eachLimit(todo, ctx.concurrency, async ({ ours, item }) => {
+        // Not cancellable: a put-back runs after the cancel, until the cancel is urgent.
+        const pool = writePool(ctx, (t) => t.item.key);
+        await eachAdaptive(todo, pool, async ({ ours, item }) => {
             if (ctx.cancel?.urgent) {
                 await record({ key: item.key, state: notPutBack(item, CUT_SHORT) });
                 return;
@@ -83799,6 +84981,7 @@ function unknown(c, error) {
 
 
 
+
 /** A confirmed write: a journal line (what a put-back reads) and the key's manifest row. */
 async function recordWrite(stores, item, confirmed) {
     const { newVersionId, check } = confirmed;
@@ -83822,7 +85005,8 @@ async function applyPlan(ctx, plan, stores, total) {
             throw first.error;
     };
     try {
-        await pool_eachLimit(untilCancelled(plan, ctx.cancel), ctx.concurrency, async (item) => {
+        const pool = writePool(ctx, (item) => item.key, { cancel: ctx.cancel, report: true });
+        await eachAdaptive(untilCancelled(plan, ctx.cancel), pool, async (item) => {
             try {
                 pending.push({ item, landed: await writeItem(ctx, item, guard) });
             }
@@ -83894,93 +85078,6 @@ function tapJournal(journal, seen) {
         close: () => journal.close(),
         remove: () => journal.remove(),
     };
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/lib/jsonl.ts
-
-
-
-
-const FLUSH_BYTES = 64 * 1024;
-const READ_BYTES = 256 * 1024;
-/** Appends one JSON value per line to a file, in buffered writes (memory stays small). */
-class JsonLinesWriter {
-    path;
-    file;
-    buffer = [];
-    bytes = 0;
-    lines = 0;
-    flushing = Promise.resolve();
-    closed = false;
-    constructor(path, file) {
-        this.path = path;
-        this.file = file;
-    }
-    /** Creates (or truncates) `path`. */
-    static async create(path) {
-        return new JsonLinesWriter(path, await (0,promises_.open)(path, 'w'));
-    }
-    /** Lines written so far. */
-    get count() {
-        return this.lines;
-    }
-    /** Queues one line; resolves once the buffer is small again (back-pressure for callers). */
-    async write(value) {
-        const line = JSON.stringify(value) + '\n';
-        this.buffer.push(line);
-        this.bytes += line.length;
-        this.lines++;
-        if (this.bytes >= FLUSH_BYTES)
-            await this.flush();
-    }
-    /** Writes out everything queued so far. */
-    async flush() {
-        const chunk = this.buffer.join('');
-        this.buffer = [];
-        this.bytes = 0;
-        this.flushing = this.flushing.then(async () => {
-            if (chunk !== '')
-                await this.file.write(chunk);
-        });
-        await this.flushing;
-    }
-    /** Flushes and closes the file (once; later calls do nothing). */
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        await this.flush();
-        await this.file.close();
-    }
-}
-/**
- * The values of a JSON Lines file, one at a time. Read in large chunks and split by hand: a run
- * reads its plan, journal and outcomes back line by line, and readline's per-line events cost
- * more than the parsing.
- */
-async function* readJsonLines(path, revive) {
-    let rest = '';
-    const chunks = (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: READ_BYTES });
-    for await (const chunk of chunks) {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines)
-            if (line.trim() !== '')
-                yield JSON.parse(line, revive);
-    }
-    if (rest.trim() !== '')
-        yield JSON.parse(rest, revive);
-}
-/** Revives ISO dates of the fields that hold dates (JSON has none). */
-function reviveDates(fields) {
-    const names = new Set(fields);
-    return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
-}
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
-function runDirectory() {
-    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/batch/report.ts
@@ -84664,23 +85761,34 @@ async function closeStores(stores) {
 
 
 
+
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 async function rollback(s3, asked, log, options = {}) {
-    const { bucket, expectedBucketOwner, dryRun } = asked;
-    await requireVersioning(s3, bucket, expectedBucketOwner);
-    const { settings, plan } = await readTarget(s3, asked, log);
+    await requireVersioning(s3, asked.bucket, asked.expectedBucketOwner);
+    const resolved = await readTarget(s3, asked, log);
+    try {
+        return await runResolved(s3, resolved, log, options);
+    }
+    finally {
+        await resolved.dispose();
+    }
+}
+/** The run itself, once its target is read and checked. */
+async function runResolved(s3, resolved, log, options) {
+    const { settings, plan, recorded } = resolved;
+    const { bucket, expectedBucketOwner, dryRun } = settings;
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
     const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
     if (options.onWrite)
         stores.journal = tapJournal(stores.journal, options.onWrite);
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
     const { cancel, copies } = options;
-    const run = { s3, settings, where, stores, log, cancel, copies };
+    const run = { s3, settings, where, stores, log, cancel, copies, plan, recorded };
     let result;
     let wrote;
     try {
-        result = await planKeys(run, async (item) => {
-            plan?.check(item);
+        result = await planKeys(run, async (item, key) => {
+            plan?.check(item, key.planned);
             await recorder?.record(item);
         });
         checkPlan(result, settings.prefix);
@@ -84708,7 +85816,7 @@ async function rollback(s3, asked, log, options = {}) {
 /** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
 async function readTarget(s3, asked, log) {
     const resolved = await resolveTarget(s3, asked).catch((e) => {
-        throw e instanceof errors_InputError || e instanceof SnapshotError || e instanceof SealedFileError
+        throw e instanceof errors_InputError || e instanceof errors_SnapshotError || e instanceof SealedFileError
             ? e
             : new StepError('reading the target', describeTarget(asked), e);
     });
@@ -84739,8 +85847,8 @@ async function planKeys(run, observe) {
         if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
             log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
         }
-        const request = { ...settings, checkSources: settings.dryRun, copies: run.copies };
-        const source = untilCancelled(histories(s3, where, selection), run.cancel);
+        const request = { ...settings, checkSources: settings.dryRun };
+        const source = untilCancelled(keysToPlan(run, histories(s3, where, selection)), run.cancel);
         const found = await scan(s3, request, source, {
             stores,
             concurrency: settings.concurrency,
@@ -84752,10 +85860,28 @@ async function planKeys(run, observe) {
         return found;
     })
         .catch((e) => {
-        throw e instanceof StepError || e instanceof CancelledError
+        throw e instanceof StepError ||
+            e instanceof CancelledError ||
+            e instanceof errors_SnapshotError ||
+            e instanceof SealedFileError
             ? e
             : new StepError('listing', subject, e);
     });
+}
+/** The listing, with what is read beside it: the snapshot's versions, the plan, the copies. */
+function keysToPlan(run, listing) {
+    const { recorded, plan, copies, settings } = run;
+    let source = listing;
+    if (recorded) {
+        const origin = settings.target.kind === 'versions' ? settings.target.origin : undefined;
+        const refuse = (message) => new errors_SnapshotError(`Snapshot ${origin?.id ?? ''} is ${message}`);
+        source = withVersions(source, recorded, settings.target, refuse);
+    }
+    if (plan)
+        source = plan.beside(source);
+    if (copies && copies.size > 0)
+        source = withCopies(source, copies);
+    return source;
 }
 function resolving(bucket, prefix) {
     if (prefix === undefined)
@@ -84811,10 +85937,12 @@ async function writeKeys(run, result, options) {
 
 
 
+
+
 const RUN_FORMAT = { format: 's3-rollback-run', version: 1 };
 /**
  * How many of the newest records a run reads to recognise its earlier copies. The bound keeps
- * the cost of a run (one GET per record, and memory for the lines of its keys) independent of
+ * the cost of a run (one GET per record, and local disk for the lines of its keys) independent of
  * how long the store has been in use; a copy recorded before the last RECENT_RUNS writing runs
  * is not recognised, which costs at most one more copy of that key (a redundant but correct
  * write), after which the new record is recent again.
@@ -84858,7 +85986,7 @@ async function openRun(s3, store, entry) {
     const out = await s3.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: entry.key }));
     const body = out.Body;
     try {
-        const contents = await openSealed(body, {
+        const contents = await sealed_openSealed(body, {
             ...RUN_FORMAT,
             gzip: true,
             describe: `run record ${entry.id} (s3://${store.bucket}/${entry.key})`,
@@ -84883,31 +86011,34 @@ async function runHeaders(s3, store, limit = RECENT_RUNS) {
 }
 /** The copies in the newest `limit` records of `bucket`, of the keys `wanted` accepts. */
 async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
-    const byKey = new Map();
-    let size = 0;
+    const dir = await runDirectory();
+    const dispose = () => (0,promises_.rm)(dir, { recursive: true, force: true });
+    const sorted = new ExternalSort(dir, 'copies', (line) => line.key);
     let runs = 0;
-    const entries = await listRuns(s3, store, limit);
-    await pool_eachLimit(entries, 8, async (entry) => {
-        const contents = await openRun(s3, store, entry);
-        if (contents.header.bucket !== bucket)
-            return contents.close();
-        runs++;
-        for await (const line of contents.values) {
-            if (!wanted(line.key) || line.newVersionId === 'null')
-                continue;
-            let versions = byKey.get(line.key);
-            if (!versions)
-                byKey.set(line.key, (versions = new Map()));
-            if (!versions.has(line.newVersionId))
-                size++;
-            versions.set(line.newVersionId, line.sourceVersionId);
-        }
-    });
-    return {
-        sourceOf: (key, versionId) => byKey.get(key)?.get(versionId),
-        size,
-        runs,
-    };
+    try {
+        const entries = await listRuns(s3, store, limit);
+        await pool_eachLimit(entries, 8, async (entry) => {
+            const contents = await openRun(s3, store, entry);
+            if (contents.header.bucket !== bucket)
+                return contents.close();
+            runs++;
+            for await (const line of contents.values) {
+                if (!wanted(line.key) || line.newVersionId === 'null')
+                    continue;
+                await sorted.add({
+                    key: line.key,
+                    newVersionId: line.newVersionId,
+                    sourceVersionId: line.sourceVersionId,
+                    previousVersionId: line.previousVersionId,
+                });
+            }
+        });
+    }
+    catch (e) {
+        await dispose();
+        throw e;
+    }
+    return { size: sorted.count, runs, lines: () => sorted.sorted(), dispose };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/record/id.ts
@@ -84940,6 +86071,17 @@ async function recordedRollback(s3, settings, log, options) {
     const now = options.now ?? (() => new Date());
     const startedAt = now();
     const copies = await readCopies(s3, settings, log);
+    try {
+        return await recorded(s3, settings, log, { ...options, copies, startedAt });
+    }
+    finally {
+        await copies?.dispose();
+    }
+}
+/** The run, and its record once it ends. */
+async function recorded(s3, settings, log, options) {
+    const { copies, startedAt } = options;
+    const now = options.now ?? (() => new Date());
     if (settings.dryRun)
         return rollback(s3, settings, log, { ...options.run, copies });
     const dir = await runDirectory();
@@ -85179,6 +86321,8 @@ async function writeSummary(report) {
     }
     if (report.slowDowns?.answers)
         summary.addRaw(slowDownLine(report.slowDowns), true).addBreak();
+    if (report.concurrency)
+        summary.addRaw(concurrencyLine(report.concurrency), true).addBreak();
     if (report.record)
         summary.addRaw(recordLine(report.record), true).addBreak();
     if (report.chain)
@@ -86023,7 +87167,7 @@ function verify_targetOf(target) {
  * recorded as absent has nothing that could expire), at that version.
  */
 async function snapshotKeys(s3, asked) {
-    const { settings } = await resolveTarget(s3, asked);
+    const { settings } = await heldTarget(s3, asked);
     const { target } = settings;
     if (target.kind !== 'versions' || !target.origin)
         return settings;
@@ -86253,6 +87397,7 @@ function yamlScalar(value) {
 
 
 
+
 const log = {
     info: info,
     warning: warning,
@@ -86335,6 +87480,10 @@ async function runRestore(read, { log, cancel }) {
             report.slowDowns = slowDownsOf(s3);
         if (report.slowDowns?.answers)
             info(slowDownLine(report.slowDowns));
+        if (s3)
+            report.concurrency = concurrencyOf(s3);
+        if (report.concurrency)
+            info(concurrencyLine(report.concurrency));
         for (const [name, value] of report.chain ? chainOutputs(report.chain) : []) {
             setOutput(name, value);
         }
