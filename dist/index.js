@@ -81059,22 +81059,26 @@ async function copyObject(wire, input) {
         key: input.Key,
         headers: headersOf('CopyObject', input),
     });
-    const result = fields(parseXml(r.body));
     return {
         $metadata: metadata(r),
         VersionId: operations_header(r, 'x-amz-version-id'),
         CopySourceVersionId: operations_header(r, 'x-amz-copy-source-version-id'),
         ServerSideEncryption: operations_header(r, 'x-amz-server-side-encryption'),
         SSEKMSKeyId: operations_header(r, 'x-amz-server-side-encryption-aws-kms-key-id'),
-        CopyObjectResult: {
-            ETag: result.ETag,
-            LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-            ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-            ChecksumCRC32: result.ChecksumCRC32,
-            ChecksumCRC32C: result.ChecksumCRC32C,
-            ChecksumSHA1: result.ChecksumSHA1,
-            ChecksumSHA256: result.ChecksumSHA256,
-        },
+        CopyObjectResult: copyResult(r.body),
+    };
+}
+/** A CopyObjectResult or CopyPartResult: the copy's ETag, time and checksums. */
+function copyResult(body) {
+    const result = fields(parseXml(body));
+    return {
+        ETag: result.ETag,
+        LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
+        ChecksumCRC64NVME: result.ChecksumCRC64NVME,
+        ChecksumCRC32: result.ChecksumCRC32,
+        ChecksumCRC32C: result.ChecksumCRC32C,
+        ChecksumSHA1: result.ChecksumSHA1,
+        ChecksumSHA256: result.ChecksumSHA256,
     };
 }
 async function uploadPartCopy(wire, input) {
@@ -81089,19 +81093,10 @@ async function uploadPartCopy(wire, input) {
         ],
         headers: headersOf('UploadPartCopy', input),
     });
-    const result = fields(parseXml(r.body));
     return {
         $metadata: metadata(r),
         CopySourceVersionId: operations_header(r, 'x-amz-copy-source-version-id'),
-        CopyPartResult: {
-            ETag: result.ETag,
-            LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-            ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-            ChecksumCRC32: result.ChecksumCRC32,
-            ChecksumCRC32C: result.ChecksumCRC32C,
-            ChecksumSHA1: result.ChecksumSHA1,
-            ChecksumSHA256: result.ChecksumSHA256,
-        },
+        CopyPartResult: copyResult(r.body),
     };
 }
 /** A DeleteObject without a version ID: adds a delete marker. A version ID is refused. */
@@ -81143,21 +81138,15 @@ function headOutput(r) {
         const value = h(name);
         return value ? new Date(value) : undefined;
     };
-    const metadata = {};
+    const userMetadata = {};
     for (const name of Object.keys(r.headers)) {
         if (name.startsWith('x-amz-meta-'))
-            metadata[name.slice(11)] = h(name) ?? '';
+            userMetadata[name.slice(11)] = h(name) ?? '';
     }
     const length = h('content-length');
     const parts = h('x-amz-mp-parts-count');
     return {
-        $metadata: {
-            httpStatusCode: r.status,
-            requestId: h('x-amz-request-id'),
-            extendedRequestId: h('x-amz-id-2'),
-            attempts: r.attempts,
-            totalRetryDelay: r.totalRetryDelay,
-        },
+        $metadata: metadata(r),
         VersionId: h('x-amz-version-id'),
         ContentLength: length === undefined ? undefined : Number(length),
         ETag: h('etag'),
@@ -81170,7 +81159,7 @@ function headOutput(r) {
         ContentLanguage: h('content-language'),
         Expires: date('expires'),
         WebsiteRedirectLocation: h('x-amz-website-redirect-location'),
-        Metadata: metadata,
+        Metadata: userMetadata,
         ServerSideEncryption: h('x-amz-server-side-encryption'),
         SSEKMSKeyId: h('x-amz-server-side-encryption-aws-kms-key-id'),
         BucketKeyEnabled: h('x-amz-server-side-encryption-bucket-key-enabled') === undefined

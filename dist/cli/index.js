@@ -77375,22 +77375,26 @@ async function copyObject(wire, input) {
         key: input.Key,
         headers: headersOf('CopyObject', input),
     });
-    const result = (0,lean_xml/* fields */.OA)((0,lean_xml/* parseXml */.NO)(r.body));
     return {
         $metadata: metadata(r),
         VersionId: header(r, 'x-amz-version-id'),
         CopySourceVersionId: header(r, 'x-amz-copy-source-version-id'),
         ServerSideEncryption: header(r, 'x-amz-server-side-encryption'),
         SSEKMSKeyId: header(r, 'x-amz-server-side-encryption-aws-kms-key-id'),
-        CopyObjectResult: {
-            ETag: result.ETag,
-            LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-            ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-            ChecksumCRC32: result.ChecksumCRC32,
-            ChecksumCRC32C: result.ChecksumCRC32C,
-            ChecksumSHA1: result.ChecksumSHA1,
-            ChecksumSHA256: result.ChecksumSHA256,
-        },
+        CopyObjectResult: copyResult(r.body),
+    };
+}
+/** A CopyObjectResult or CopyPartResult: the copy's ETag, time and checksums. */
+function copyResult(body) {
+    const result = (0,lean_xml/* fields */.OA)((0,lean_xml/* parseXml */.NO)(body));
+    return {
+        ETag: result.ETag,
+        LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
+        ChecksumCRC64NVME: result.ChecksumCRC64NVME,
+        ChecksumCRC32: result.ChecksumCRC32,
+        ChecksumCRC32C: result.ChecksumCRC32C,
+        ChecksumSHA1: result.ChecksumSHA1,
+        ChecksumSHA256: result.ChecksumSHA256,
     };
 }
 async function uploadPartCopy(wire, input) {
@@ -77405,19 +77409,10 @@ async function uploadPartCopy(wire, input) {
         ],
         headers: headersOf('UploadPartCopy', input),
     });
-    const result = (0,lean_xml/* fields */.OA)((0,lean_xml/* parseXml */.NO)(r.body));
     return {
         $metadata: metadata(r),
         CopySourceVersionId: header(r, 'x-amz-copy-source-version-id'),
-        CopyPartResult: {
-            ETag: result.ETag,
-            LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-            ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-            ChecksumCRC32: result.ChecksumCRC32,
-            ChecksumCRC32C: result.ChecksumCRC32C,
-            ChecksumSHA1: result.ChecksumSHA1,
-            ChecksumSHA256: result.ChecksumSHA256,
-        },
+        CopyPartResult: copyResult(r.body),
     };
 }
 /** A DeleteObject without a version ID: adds a delete marker. A version ID is refused. */
@@ -77459,21 +77454,15 @@ function headOutput(r) {
         const value = h(name);
         return value ? new Date(value) : undefined;
     };
-    const metadata = {};
+    const userMetadata = {};
     for (const name of Object.keys(r.headers)) {
         if (name.startsWith('x-amz-meta-'))
-            metadata[name.slice(11)] = h(name) ?? '';
+            userMetadata[name.slice(11)] = h(name) ?? '';
     }
     const length = h('content-length');
     const parts = h('x-amz-mp-parts-count');
     return {
-        $metadata: {
-            httpStatusCode: r.status,
-            requestId: h('x-amz-request-id'),
-            extendedRequestId: h('x-amz-id-2'),
-            attempts: r.attempts,
-            totalRetryDelay: r.totalRetryDelay,
-        },
+        $metadata: metadata(r),
         VersionId: h('x-amz-version-id'),
         ContentLength: length === undefined ? undefined : Number(length),
         ETag: h('etag'),
@@ -77486,7 +77475,7 @@ function headOutput(r) {
         ContentLanguage: h('content-language'),
         Expires: date('expires'),
         WebsiteRedirectLocation: h('x-amz-website-redirect-location'),
-        Metadata: metadata,
+        Metadata: userMetadata,
         ServerSideEncryption: h('x-amz-server-side-encryption'),
         SSEKMSKeyId: h('x-amz-server-side-encryption-aws-kms-key-id'),
         BucketKeyEnabled: h('x-amz-server-side-encryption-bucket-key-enabled') === undefined

@@ -97,22 +97,27 @@ export async function copyObject(
     key: input.Key,
     headers: headersOf('CopyObject', input),
   })
-  const result = fields(parseXml(r.body))
   return {
     $metadata: metadata(r),
     VersionId: header(r, 'x-amz-version-id'),
     CopySourceVersionId: header(r, 'x-amz-copy-source-version-id'),
     ServerSideEncryption: header(r, 'x-amz-server-side-encryption') as never,
     SSEKMSKeyId: header(r, 'x-amz-server-side-encryption-aws-kms-key-id'),
-    CopyObjectResult: {
-      ETag: result.ETag,
-      LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-      ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-      ChecksumCRC32: result.ChecksumCRC32,
-      ChecksumCRC32C: result.ChecksumCRC32C,
-      ChecksumSHA1: result.ChecksumSHA1,
-      ChecksumSHA256: result.ChecksumSHA256,
-    },
+    CopyObjectResult: copyResult(r.body),
+  }
+}
+
+/** A CopyObjectResult or CopyPartResult: the copy's ETag, time and checksums. */
+function copyResult(body: string): NonNullable<CopyObjectCommandOutput['CopyObjectResult']> {
+  const result = fields(parseXml(body))
+  return {
+    ETag: result.ETag,
+    LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
+    ChecksumCRC64NVME: result.ChecksumCRC64NVME,
+    ChecksumCRC32: result.ChecksumCRC32,
+    ChecksumCRC32C: result.ChecksumCRC32C,
+    ChecksumSHA1: result.ChecksumSHA1,
+    ChecksumSHA256: result.ChecksumSHA256,
   }
 }
 
@@ -131,19 +136,10 @@ export async function uploadPartCopy(
     ],
     headers: headersOf('UploadPartCopy', input),
   })
-  const result = fields(parseXml(r.body))
   return {
     $metadata: metadata(r),
     CopySourceVersionId: header(r, 'x-amz-copy-source-version-id'),
-    CopyPartResult: {
-      ETag: result.ETag,
-      LastModified: result.LastModified ? new Date(result.LastModified) : undefined,
-      ChecksumCRC64NVME: result.ChecksumCRC64NVME,
-      ChecksumCRC32: result.ChecksumCRC32,
-      ChecksumCRC32C: result.ChecksumCRC32C,
-      ChecksumSHA1: result.ChecksumSHA1,
-      ChecksumSHA256: result.ChecksumSHA256,
-    },
+    CopyPartResult: copyResult(r.body),
   }
 }
 
@@ -194,20 +190,14 @@ export function headOutput(r: WireResponse): HeadObjectCommandOutput {
     const value = h(name)
     return value ? new Date(value) : undefined
   }
-  const metadata: Record<string, string> = {}
+  const userMetadata: Record<string, string> = {}
   for (const name of Object.keys(r.headers)) {
-    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = h(name) ?? ''
+    if (name.startsWith('x-amz-meta-')) userMetadata[name.slice(11)] = h(name) ?? ''
   }
   const length = h('content-length')
   const parts = h('x-amz-mp-parts-count')
   return {
-    $metadata: {
-      httpStatusCode: r.status,
-      requestId: h('x-amz-request-id'),
-      extendedRequestId: h('x-amz-id-2'),
-      attempts: r.attempts,
-      totalRetryDelay: r.totalRetryDelay,
-    },
+    $metadata: metadata(r),
     VersionId: h('x-amz-version-id'),
     ContentLength: length === undefined ? undefined : Number(length),
     ETag: h('etag'),
@@ -220,7 +210,7 @@ export function headOutput(r: WireResponse): HeadObjectCommandOutput {
     ContentLanguage: h('content-language'),
     Expires: date('expires'),
     WebsiteRedirectLocation: h('x-amz-website-redirect-location'),
-    Metadata: metadata,
+    Metadata: userMetadata,
     ServerSideEncryption: h('x-amz-server-side-encryption') as never,
     SSEKMSKeyId: h('x-amz-server-side-encryption-aws-kms-key-id'),
     BucketKeyEnabled:
