@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { withCopies, withVersions, type KeyToPlan } from '../src/engine/plan/beside.js'
+import {
+  withCopies,
+  withDestination,
+  withVersions,
+  type KeyToPlan,
+} from '../src/engine/plan/beside.js'
+import { keyMap } from '../src/settings/destination.js'
 import {
   PlanRecorder,
   loadPlan,
@@ -93,6 +99,61 @@ describe('withCopies: recent run records read beside the listing', () => {
     expect(keys[0].copies?.sourceOf('p/a', 'n1')).toBe('v1')
     expect(keys[0].copies?.sourceOf('p/z', 'n3')).toBeUndefined()
     expect(keys[1].copies).toBeUndefined()
+  })
+})
+
+describe('withDestination: the destination listed beside the source', () => {
+  it('gives each key the history of the key it is written to; keys only there come too', async () => {
+    const map = keyMap('src', 'p/', { bucket: 'dst', prefix: 'stage/' })
+    const there = stream([
+      { key: 'stage/a', entries: history('stage/a', ['sa', '2026-01-03']) },
+      { key: 'stage/c', entries: history('stage/c', ['sc', '2026-01-03']) },
+    ])
+    const keys = await readAll(withDestination(listing('p/a', 'p/b'), there, map))
+    expect(
+      keys.map((k) => [k.key, k.entries.length, k.destination?.key, k.destination?.entries.length]),
+    ).toEqual([
+      ['p/a', 1, 'stage/a', 1],
+      ['p/b', 1, 'stage/b', 0],
+      ['p/c', 0, 'stage/c', 1],
+    ])
+  })
+
+  it('names the destination when its listing is out of order', async () => {
+    const map = keyMap('src', 'p/', { bucket: 'dst', prefix: 'stage/' })
+    const there = stream([
+      { key: 'stage/b', entries: [] },
+      { key: 'stage/a', entries: [] },
+    ])
+    await expect(readAll(withDestination(listing('p/a'), there, map))).rejects.toThrow(
+      /^The destination's listing is not in S3's key order/,
+    )
+  })
+
+  it('reads a destination run record under the source keys', async () => {
+    const map = keyMap('src', 'p/', { bucket: 'dst', prefix: 'stage/' })
+    const copies: RecentCopies = {
+      size: 1,
+      runs: 1,
+      lines: () =>
+        stream([
+          {
+            key: 'stage/a',
+            newVersionId: 'n1',
+            sourceVersionId: 'v1',
+            previousVersionId: null,
+            from: { bucket: 'src', key: 'p/a' },
+          },
+        ]),
+      dispose: async () => {},
+    }
+    const [a] = await readAll(withCopies(listing('p/a'), copies, map))
+    expect(a.copies?.originOf?.('stage/a', 'n1')).toEqual({
+      bucket: 'src',
+      key: 'p/a',
+      versionId: 'v1',
+    })
+    expect(a.copies?.sourceOf('stage/a', 'n1')).toBeUndefined()
   })
 })
 

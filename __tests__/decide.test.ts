@@ -113,6 +113,65 @@ describe('decide', () => {
   })
 })
 
+describe('decide into a destination', () => {
+  /** An entry of the destination key 'd/k'. */
+  const there = (versionId: string, time: string, extra: Partial<VersionEntry> = {}) =>
+    version('d/k', versionId, time, extra)
+  const written = (...entries: VersionEntry[]) => ({ key: 'd/k', entries })
+  const copyOfGood = there('c1', '2026-01-01T00:00:00Z', { isLatest: true, eTag: '"e1"' })
+  const other = there('o1', '2026-01-01T00:00:00Z', { isLatest: true, eTag: '"e9"' })
+  const gone = marker('d/k', 'dm2', '2026-01-02T00:00:00Z', { isLatest: true })
+
+  it.each<[string, VersionEntry[], VersionEntry[], IfMissing, string]>([
+    [
+      'an empty destination: restore the source version there',
+      [bad, good],
+      [],
+      'fail',
+      'restore good',
+    ],
+    ['the destination holds other bytes: restore', [bad, good], [other], 'fail', 'restore good'],
+    [
+      'the destination holds the same bytes: unchanged',
+      [bad, good],
+      [copyOfGood],
+      'fail',
+      'unchanged good',
+    ],
+    ['absent at T, present there: delete', [bad], [other], 'delete', 'delete -'],
+    ['absent at T, absent there: unchanged', [bad], [gone, other], 'fail', 'unchanged -'],
+    ['only the destination has it: delete', [], [other], 'delete', 'delete -'],
+    ['only the destination has it, skip: skip', [], [other], 'skip', 'skip -'],
+    ['no history on either side, skip: skip', [], [], 'skip', 'skip -'],
+  ])('%s', (_label, entries, there, ifMissing, expected) => {
+    const result = decide('k', entries, at(T0), { ifMissing }, written(...there))
+    if ('problem' in result) throw new Error(result.problem)
+    expect(`${result.action} ${result.wanted?.versionId ?? '-'}`).toBe(expected)
+    expect(result.key).toBe('d/k')
+    expect(result.current).toEqual(there[0])
+  })
+
+  it.each<[string, VersionEntry[], VersionEntry[], RegExp]>([
+    [
+      'only the destination has it, with fail',
+      [],
+      [other],
+      /never existed, while the destination has d\/k/,
+    ],
+    [
+      'created later in the source, present there, with fail',
+      [bad],
+      [other],
+      /it did not exist yet/,
+    ],
+    ['a typo: neither side has it', [], [], /^no such key/],
+  ])('problem: %s', (_label, entries, there, message) => {
+    const result = decide('k', entries, at(T0), { ifMissing: 'fail' }, written(...there))
+    expect('problem' in result && result.problem).toMatch(message)
+    expect('problem' in result && result.key).toBe('k')
+  })
+})
+
 describe('what the listing can and cannot tell', () => {
   const v = (extra: Partial<VersionEntry>): VersionEntry =>
     entry('v', '2021-12-01T00:00:00Z', { size: 3, eTag: '"e1"', ...extra })

@@ -41,13 +41,23 @@ describe('snapshot inputs', () => {
     ],
     [{ 'plan-file': 'p', keys: 'a' }, /Input 'keys' .* to be empty when 'plan-file' is set/],
     [
-      { 'to-snapshot': 'x', prefix: 'data/' },
-      /Input 'prefix' .* to be empty when 'to-snapshot' is set/,
+      { 'to-snapshot': 'x', 'to-time': '2021-01-01T00:00:00Z', prefix: 'data/' },
+      /Input 'to-time' .* to be empty when 'to-snapshot' is set/,
+    ],
+    [
+      { 'to-snapshot': 'x', prefix: 'data/', keys: 'data/a' },
+      /Input 'keys' .* to be empty when 'prefix' is set/,
     ],
     [{ mode: 'verify', 'plan-file': 'p' }, /'plan-file' .* to be empty unless mode is 'restore'/],
   ])('refuses %j', (inputs, message) => {
     const all: Record<string, string> = { bucket: 'b1', ...inputs }
     expect(() => parseSettings(inputReader(all))).toThrow(message)
+  })
+
+  it('takes a prefix with to-snapshot: the snapshot narrowed to that folder', () => {
+    const settings = parseSettings(inputReader({ bucket: 'b1', 'to-snapshot': 'x', prefix: 'a/' }))
+    expect(settings.target).toEqual({ kind: 'snapshot', ref: 'x' })
+    expect(settings.prefix).toBe('a/')
   })
 
   it('records the run context from the runner', () => {

@@ -59,7 +59,65 @@ describe('a recorded copy of the wanted version is that version', () => {
     ['no current entry', { k: { ours: 'good' } }, undefined, false],
     ['a cycle in forged records ends', { k: { a: 'b', b: 'a' } }, entry('a'), false],
   ])('%s', (_label, recorded, current, same) => {
-    expect(recordedCopy(copies(recorded), 'k', current, wanted)).toBe(same)
+    expect(recordedCopy(copies(recorded), { key: 'k', current, wanted })).toBe(same)
+  })
+})
+
+describe('a copy recorded from another key or bucket (a destination run)', () => {
+  type Origin = { bucket?: string; key: string; versionId: string }
+  const recorded = (origins: Record<string, Origin>, versions: Record<string, string> = {}) => ({
+    sourceOf: (key: string, versionId: string) => (key === 'k' ? versions[versionId] : undefined),
+    originOf: (key: string, versionId: string) => (key === 'k' ? origins[versionId] : undefined),
+    size: 1,
+    runs: 1,
+  })
+  const wanted = { ...entry('good'), key: 'src/k' }
+  it.each<[string, ReturnType<typeof recorded>, string | undefined, boolean]>([
+    [
+      'a copy of that version of that key in that bucket',
+      recorded({ ours: { bucket: 'src-b', key: 'src/k', versionId: 'good' } }),
+      'src-b',
+      true,
+    ],
+    [
+      'the same version ID in another bucket',
+      recorded({ ours: { bucket: 'other', key: 'src/k', versionId: 'good' } }),
+      'src-b',
+      false,
+    ],
+    [
+      'the same version ID of another key',
+      recorded({ ours: { bucket: 'src-b', key: 'src/j', versionId: 'good' } }),
+      'src-b',
+      false,
+    ],
+    [
+      'from the same bucket (a prefix of it)',
+      recorded({ ours: { key: 'src/k', versionId: 'good' } }),
+      undefined,
+      true,
+    ],
+    [
+      'an in-place copy of a recorded destination copy',
+      recorded({ c1: { bucket: 'src-b', key: 'src/k', versionId: 'good' } }, { ours: 'c1' }),
+      'src-b',
+      true,
+    ],
+    [
+      'an in-place copy whose source is of the same ID',
+      recorded({}, { ours: 'good' }),
+      'src-b',
+      false,
+    ],
+  ])('%s', (_label, copies, from, same) => {
+    expect(recordedCopy(copies, { key: 'k', current: entry('ours'), wanted, from })).toBe(same)
+  })
+
+  it('an in-place run does not take a copy from elsewhere for its own version', () => {
+    const copies = recorded({ ours: { bucket: 'src-b', key: 'k', versionId: 'good' } })
+    expect(recordedCopy(copies, { key: 'k', current: entry('ours'), wanted: entry('good') })).toBe(
+      false,
+    )
   })
 })
 

@@ -20,7 +20,13 @@ import { undoStep } from '../report/undo.js'
 import { runDirectory } from '../lib/jsonl.js'
 import { Cancellation, cancelOnSignals, wasCancelled } from '../lib/cancel.js'
 import { cancelNotice, cancelled } from '../report/cancel.js'
-import { changedTotal, undoVersionIds, recordedRollback, type Manifest } from '../engine/index.js'
+import {
+  changedTotal,
+  undoVersionIds,
+  recordedRollback,
+  writtenBucket,
+  type Manifest,
+} from '../engine/index.js'
 
 const log: Logger = {
   info: core.info,
@@ -74,7 +80,7 @@ async function runRestore(
     const undoFile = await undoFileOf(manifest)
     if (undoFile) {
       core.setOutput(Outputs.UndoFile, undoFile)
-      report.undo = undoStep(settings, undoFile)
+      report.undo = undoStep({ ...settings, bucket: writtenBucket(manifest) }, undoFile)
       core.info(
         `To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`,
       )

@@ -114,7 +114,7 @@ export const FLAGS: readonly Flag[] = [
   {
     name: Inputs.ToSnapshot,
     value: 'NAME|ID',
-    help: 'the versions a snapshot recorded (with --key: only those keys)',
+    help: 'the versions a snapshot recorded (with --key or --prefix: only those keys)',
     commands: RESTORE,
     group: 'target',
   },
@@ -123,6 +123,13 @@ export const FLAGS: readonly Flag[] = [
     value: 'PATH',
     help: 'apply exactly the plan a dry run saved (refused if any key changed since)',
     commands: RESTORE,
+    group: 'target',
+  },
+  {
+    name: Inputs.Destination,
+    value: 's3://BUCKET/PREFIX/',
+    help: 'restore the state into this bucket and prefix instead of in place (the source is only read)',
+    commands: BOTH,
     group: 'target',
   },
   {

@@ -41,7 +41,7 @@ import { Inputs } from '../settings/names.js'
 import { cancelOnSignals } from '../lib/cancel.js'
 import { cancel } from './cancel.js'
 import { cancelNotice } from '../report/cancel.js'
-import { recordedRollback, undoVersionIds, type Manifest } from '../engine/index.js'
+import { recordedRollback, undoVersionIds, writtenBucket, type Manifest } from '../engine/index.js'
 
 function stderrLogger(verbose: boolean): Logger {
   const write = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -195,7 +195,7 @@ async function leftFor(
     undoAt = resolve(undoFile)
   }
   const of: UndoOf = {
-    bucket: manifest.bucket,
+    bucket: writtenBucket(manifest),
     s3: settings.s3,
     expectedBucketOwner: settings.expectedBucketOwner,
     profile,

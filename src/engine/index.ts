@@ -19,6 +19,7 @@ export { recordedRollback, type RecordOptions } from './record/run.js'
 export {
   changedTotal,
   undoVersionIds,
+  writtenBucket,
   INLINE_KEYS,
   type KeyOutcome,
   type Manifest,

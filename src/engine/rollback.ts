@@ -18,7 +18,14 @@ import type { PlanItem } from './plan/decide.js'
 import { plannedOutcome, type Manifest } from './plan/manifest.js'
 import { checkPlan, scan, type ScanResult } from './plan/scan.js'
 import { resolveTarget, type Resolved, type ResolvedSettings } from './plan/target.js'
-import { withCopies, withVersions, type KeyToPlan, type RecordedVersions } from './plan/beside.js'
+import {
+  withCopies,
+  withDestination,
+  withVersions,
+  type KeyToPlan,
+  type RecordedVersions,
+} from './plan/beside.js'
+import { checkDestination, keyMap, uriOf, type KeyMap } from '../settings/destination.js'
 import type { LoadedPlan } from './plan/saved-plan.js'
 import { applyPlan } from './write/apply.js'
 import type { WalkOptions } from './write/confirm.js'
@@ -52,7 +59,12 @@ export interface RunOptions {
 interface Run {
   s3: S3Client
   settings: ResolvedSettings
+  /** The bucket listed for the keys' histories. */
   where: Where
+  /** The bucket written: `where`, or the destination's. */
+  to: Where
+  /** Which key each key is written to (in place: itself). */
+  map: KeyMap
   stores: RunStores
   log: Logger
   cancel?: Cancellation
@@ -73,6 +85,11 @@ export async function rollback(
   await requireVersioning(s3, asked.bucket, asked.expectedBucketOwner)
   const resolved = await readTarget(s3, asked, log)
   try {
+    const { destination } = resolved.settings
+    checkDestination(resolved.settings, destination)
+    if (destination) {
+      await requireVersioning(s3, destination.bucket, asked.expectedBucketOwner, 'destination')
+    }
     return await runResolved(s3, resolved, log, options)
   } finally {
     await resolved.dispose()
@@ -89,12 +106,14 @@ async function runResolved(
   const { settings, plan, recorded } = resolved
   const { bucket, expectedBucketOwner, dryRun } = settings
   const where = { bucket, expectedBucketOwner, pageSize: options.pageSize }
+  const map = keyMap(bucket, settings.prefix, settings.destination)
+  const to = { ...where, bucket: map.bucket }
   const stores =
     options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores())
   if (options.onWrite) stores.journal = tapJournal(stores.journal, options.onWrite)
   const recorder = dryRun ? await planRecorder(settings, stores) : undefined
   const { cancel, copies } = options
-  const run: Run = { s3, settings, where, stores, log, cancel, copies, plan, recorded }
+  const run: Run = { s3, settings, where, to, map, stores, log, cancel, copies, plan, recorded }
   let result: ScanResult
   let wrote: Wrote
   try {
@@ -146,20 +165,21 @@ async function planKeys(
   run: Run,
   observe: (item: PlanItem, key: KeyToPlan) => Promise<void>,
 ): Promise<ScanResult> {
-  const { s3, settings, where, stores, log } = run
+  const { s3, settings, stores, log } = run
   const { bucket, prefix } = settings
-  const selection =
-    prefix === undefined
-      ? { keys: settings.keys }
-      : prefixSelection(prefix, bucket, settings.snapshotStore)
   const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
   return log
-    .group(resolving(bucket, prefix), async () => {
+    .group(resolving(settings), async () => {
       if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
         log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`)
       }
-      const request = { ...settings, checkSources: settings.dryRun }
-      const source = untilCancelled(keysToPlan(run, histories(s3, where, selection)), run.cancel)
+      const request = {
+        ...settings,
+        bucket: run.to.bucket,
+        ...(run.to.bucket === bucket ? {} : { from: bucket }),
+        checkSources: settings.dryRun,
+      }
+      const source = untilCancelled(keysToPlan(run), run.cancel)
       const found = await scan(s3, request, source, {
         stores,
         concurrency: settings.concurrency,
@@ -180,10 +200,26 @@ async function planKeys(
     })
 }
 
-/** The listing, with what is read beside it: the snapshot's versions, the plan, the copies. */
-function keysToPlan(run: Run, listing: AsyncIterable<KeyToPlan>): AsyncIterable<KeyToPlan> {
-  const { recorded, plan, copies, settings } = run
-  let source = listing
+/**
+ * The listing, with what is read beside it: the destination's listing, the snapshot's versions,
+ * the plan, the copies.
+ */
+function keysToPlan(run: Run): AsyncIterable<KeyToPlan> {
+  const { s3, recorded, plan, copies, settings, map } = run
+  const { bucket, prefix } = settings
+  const store = settings.snapshotStore
+  let source: AsyncIterable<KeyToPlan> =
+    prefix === undefined
+      ? histories(s3, run.where, { keys: settings.keys })
+      : histories(s3, run.where, prefixSelection(prefix, bucket, store))
+  if (!map.inPlace) {
+    const records = settings.recordStore ?? store
+    const there =
+      prefix === undefined
+        ? histories(s3, run.to, { keys: settings.keys.map(map.to) })
+        : histories(s3, run.to, prefixSelection(map.to(prefix), map.bucket, records))
+    source = withDestination(source, there, map)
+  }
   if (recorded) {
     const origin = settings.target.kind === 'versions' ? settings.target.origin : undefined
     const refuse = (message: string): Error =>
@@ -191,13 +227,16 @@ function keysToPlan(run: Run, listing: AsyncIterable<KeyToPlan>): AsyncIterable<
     source = withVersions(source, recorded, settings.target, refuse)
   }
   if (plan) source = plan.beside(source)
-  if (copies && copies.size > 0) source = withCopies(source, copies)
+  if (copies && copies.size > 0) source = withCopies(source, copies, map)
   return source
 }
 
-function resolving(bucket: string, prefix: string | undefined): string {
-  if (prefix === undefined) return 'Resolving versions'
-  return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`
+function resolving(settings: ResolvedSettings): string {
+  const { bucket, prefix, destination } = settings
+  const into = destination ? ` into ${uriOf(destination)}` : ''
+  if (prefix === undefined) return `Resolving versions${into}`
+  const where = prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`
+  return `Resolving versions under ${where}${into}`
 }
 
 /** What pass 2 did: the keys written, and (engine: batch-operations) who wrote what. */
@@ -208,7 +247,7 @@ interface Wrote {
 
 /** Pass 2: the planned writes, by this process or by copy jobs; a dry run only records rows. */
 async function writeKeys(run: Run, result: ScanResult, options: RunOptions): Promise<Wrote> {
-  const { s3, settings, where, stores, log } = run
+  const { s3, settings, to: where, stores, log } = run
   const planned = result.actions.restore + result.actions.delete
   log.info(
     `${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +

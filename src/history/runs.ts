@@ -59,12 +59,15 @@ export type RunTarget =
 /** The first line of a run record. */
 export interface RunHeader extends SealedHeader {
   id: string
+  /** The bucket written (a destination run's: the destination bucket). */
   bucket: string
+  /** A destination run: the bucket (and prefix) its state was read from. */
+  source?: { bucket: string; prefix?: string }
   startedAt: string
   finishedAt: string
   by: RunBy
   target: RunTarget
-  /** A prefix ('' = the whole bucket), or a number of listed keys. */
+  /** The prefix written ('' = the whole bucket), or a number of listed keys. */
   scope: { prefix: string } | { keys: number }
   outcome: RunOutcome
   /** Lines that follow: keys written (and confirmed from the listing). */
@@ -84,6 +87,17 @@ export interface RunLine {
   previousVersionId: string | null
   /** Size of the copy (its source's). */
   size?: number
+  /**
+   * Where the copy came from, when it is not a version of this key in this bucket (a run into a
+   * destination): the source key, and its bucket when it is not the record's.
+   */
+  from?: CopyOrigin
+}
+
+/** The key (and bucket, when not the record's) a copy was made from. */
+export interface CopyOrigin {
+  bucket?: string
+  key: string
 }
 
 /** One record in the store's listing. */
@@ -197,7 +211,10 @@ export async function runHeaders(
  * each confirmed from the listing when it was made.
  */
 export interface RecordedCopies {
+  /** The version of the same key that a version is a copy of (null: it is a delete marker). */
   sourceOf(key: string, versionId: string): string | null | undefined
+  /** A version that is a copy of another key's version (a destination run's copy). */
+  originOf?(key: string, versionId: string): (CopyOrigin & { versionId: string }) | undefined
   /** Recorded writes held (of the keys asked for). */
   readonly size: number
   /** Records read. */
@@ -244,6 +261,7 @@ export async function recentCopies(
           newVersionId: line.newVersionId,
           sourceVersionId: line.sourceVersionId,
           previousVersionId: line.previousVersionId,
+          ...(line.from ? { from: line.from } : {}),
         })
       }
     })

@@ -37,6 +37,7 @@ export class RefusedError extends Error {}
 /** The steps of a run, as failure messages name them. */
 export type Phase =
   | 'checking the bucket'
+  | 'checking the destination bucket'
   | 'reading the target'
   | 'listing'
   | 'planning'

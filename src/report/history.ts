@@ -8,7 +8,7 @@ export function historyRows(runs: readonly RunHeader[]): string[][] {
     r.startedAt,
     byOf(r.by),
     targetText(r.target),
-    'prefix' in r.scope ? r.scope.prefix || '(whole bucket)' : `${r.scope.keys} listed keys`,
+    scopeText(r),
     r.outcome,
     String(r.written),
   ])
@@ -25,4 +25,12 @@ export function targetText(t: RunHeader['target']): string {
   if ('snapshot' in t) return `snapshot ${t.snapshot}`
   if ('plan' in t) return `plan ${t.plan}`
   return `${t.versionIds} version ID(s)`
+}
+
+/** What the run wrote to, and (a destination run) where it read the state from. */
+export function scopeText(r: Pick<RunHeader, 'scope' | 'source'>): string {
+  const scope =
+    'prefix' in r.scope ? r.scope.prefix || '(whole bucket)' : `${r.scope.keys} listed keys`
+  if (!r.source) return scope
+  return `${scope}, from s3://${r.source.bucket}/${r.source.prefix ?? ''}`
 }

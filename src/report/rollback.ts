@@ -43,6 +43,13 @@ export function summaryTitle(manifest: Manifest): string {
       : 'snapshot' in t
         ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
         : 'to the given version IDs'
+  const { destination } = manifest
+  if (destination) {
+    const from = `s3://${manifest.bucket}/${manifest.summary?.prefix ?? ''}`
+    const into = `into s3://${destination.bucket}/${destination.prefix}`
+    const verb = manifest.dryRun ? 'Dry run: plan for restoring' : 'Restored'
+    return `${verb} ${from} ${target} ${into}`
+  }
   const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back'
   return `${verb} s3://${manifest.bucket} ${target}`
 }

@@ -110,11 +110,15 @@ export async function tagsOf(s3: S3Client, ref: ObjectRef): Promise<string> {
   ).toString()
 }
 
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
+/**
+ * Fails unless versioning is Enabled: a rollback relies on history, and keeps it (`role`: the
+ * bucket's part in the run, for the message: the bucket rolled back, or the destination).
+ */
 export async function requireVersioning(
   s3: S3Client,
   bucket: string,
   expectedBucketOwner?: string,
+  role: 'bucket' | 'destination' = 'bucket',
 ): Promise<void> {
   let status: string | undefined
   try {
@@ -123,12 +127,17 @@ export async function requireVersioning(
     )
     status = out.Status
   } catch (e) {
-    throw new StepError('checking the bucket', `s3://${bucket}`, e)
+    const what = role === 'bucket' ? 'checking the bucket' : 'checking the destination bucket'
+    throw new StepError(what, `s3://${bucket}`, e)
   }
   if (status !== 'Enabled') {
+    const name = role === 'bucket' ? `Bucket ${bucket}` : `The destination bucket ${bucket}`
+    const why =
+      role === 'bucket'
+        ? '(it restores old versions and must keep every version it replaces)'
+        : '(a restore into it must keep every version it replaces, as in place)'
     throw new BucketError(
-      `Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-        '(it restores old versions and must keep every version it replaces).',
+      `${name} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ${why}.`,
     )
   }
 }

@@ -18,6 +18,7 @@ import {
   type KeyList,
 } from './lists.js'
 import { parseEngine } from './batch.js'
+import { checkDestination, parseDestination, recordStoreOf } from './destination.js'
 import { checkTargetInputs, contextOf, parseSnapshotName, parseStore } from './snapshot.js'
 import type {
   CopySettings,
@@ -77,9 +78,12 @@ export function parseSettings(
     keys,
     toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
     versionIds: read(Inputs.VersionIds),
+    toSnapshot: get(Inputs.ToSnapshot),
   })
+  const destination = parseDestination(read, mode)
   const target = parseAnyTarget(read, env, mode, keyList, now, verify)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
+  checkDestination({ bucket, prefix, keys: targetKeys }, destination)
   const fromFile = target.kind === 'plan' || target.kind === 'snapshot'
   if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
     throw new InputError(
@@ -128,11 +132,18 @@ export function parseSettings(
       max: 256,
     }),
     snapshotStore: access.snapshotStore,
+    ...(destination ? { destination } : {}),
+    ...recordsOf(destination, get(Inputs.SnapshotStore) !== ''),
     snapshot:
       mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
     context: contextOf(env),
     engine: parseEngine(read, access.snapshotStore, bucket),
   }
+}
+
+function recordsOf(...args: Parameters<typeof recordStoreOf>): Pick<Settings, 'recordStore'> {
+  const recordStore = recordStoreOf(...args)
+  return recordStore ? { recordStore } : {}
 }
 
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */

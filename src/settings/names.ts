@@ -35,6 +35,7 @@ export const Inputs = {
   Snapshot: 'snapshot',
   SnapshotStore: 'snapshot-store',
   PlanFile: 'plan-file',
+  Destination: 'destination',
   Engine: 'engine',
   BatchRoleArn: 'batch-role-arn',
   BatchAccountId: 'batch-account-id',

@@ -6,11 +6,12 @@ export const WHOLE_BUCKET = '*'
 
 /**
  * The `prefix` input: undefined when unset (a `keys` run), '' for the whole bucket (`*`), else
- * the prefix itself. A prefix run takes `to-time` only, and no `keys`.
+ * the prefix itself. A prefix run goes back to `to-time`, or to the keys of a snapshot under it
+ * (`to-snapshot`), and takes no `keys`.
  */
 export function parsePrefix(
   value: string,
-  others: { keys: readonly string[]; toTime: string; versionIds: string },
+  others: { keys: readonly string[]; toTime: string; versionIds: string; toSnapshot?: string },
 ): string | undefined {
   const prefix = value.trim()
   if (prefix === '') return undefined
@@ -35,11 +36,12 @@ export function parsePrefix(
       `to be empty when '${Inputs.Prefix}' is set: a prefix goes back to '${Inputs.ToTime}'`,
     )
   }
-  if (others.toTime === '') {
+  if (others.toTime === '' && !others.toSnapshot) {
     throw new InputError(
       Inputs.ToTime,
       '',
-      `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}'`,
+      `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}' ` +
+        `(or to a snapshot: '${Inputs.ToSnapshot}')`,
     )
   }
   return prefix === WHOLE_BUCKET ? '' : prefix

@@ -23,13 +23,26 @@ export function parseStore(
   input: string = Inputs.SnapshotStore,
 ): SnapshotStore {
   if (value === '') return { bucket, prefix: DEFAULT_STORE_PREFIX }
+  return parseS3Uri(input, value, `s3://${bucket}/${DEFAULT_STORE_PREFIX}`)
+}
+
+/**
+ * `s3://bucket/` or `s3://bucket/prefix/` (the prefix ends in `/` and does not start with one):
+ * a bucket and a folder in it. `example` is shown in the error.
+ */
+export function parseS3Uri(input: string, value: string, example: string): SnapshotStore {
   const m = /^s3:\/\/([A-Za-z0-9][A-Za-z0-9._-]{1,254})\/?(.*)$/.exec(value)
   const prefix = m?.[2] ?? ''
-  if (!m || (prefix !== '' && !prefix.endsWith('/')) || prefix.startsWith('/')) {
+  if (
+    !m ||
+    (prefix !== '' && !prefix.endsWith('/')) ||
+    prefix.startsWith('/') ||
+    /[\r\n]/.test(prefix)
+  ) {
     throw new InputError(
       input,
       value,
-      `an S3 URI of a bucket and a prefix ending in /, such as s3://${bucket}/${DEFAULT_STORE_PREFIX}`,
+      `an S3 URI of a bucket and a prefix ending in /, such as ${example}`,
     )
   }
   return { bucket: m[1], prefix }
@@ -74,8 +87,8 @@ export function checkTargetInputs(read: InputReader, mode: Mode): void {
   )
   exclusive(
     Inputs.ToSnapshot,
-    [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix],
-    `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`,
+    [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile],
+    `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' or 'prefix' may pick some)`,
   )
   if (mode === 'snapshot') {
     const targets = [

@@ -32,6 +32,13 @@ export interface SnapshotStore {
   prefix: string
 }
 
+/** Where a run restores to instead of in place (`destination`): a bucket and a prefix in it. */
+export interface Destination {
+  bucket: string
+  /** Ends with `/`, or '' (the bucket's top). */
+  prefix: string
+}
+
 /** Who and what made a snapshot (from the runner's environment). */
 export interface SnapshotContext {
   commit?: string
@@ -86,6 +93,16 @@ export interface Settings {
   concurrency: number
   /** Where snapshots are read and written (also: never part of a prefix run in its bucket). */
   snapshotStore: SnapshotStore
+  /**
+   * Restore into this bucket and prefix instead of in place (settings/destination.ts maps the
+   * keys); the source is then only read.
+   */
+  destination?: Destination
+  /**
+   * Where the run records are kept, when not in `snapshotStore`: a destination run's go to the
+   * destination bucket's store, unless `snapshot-store` was given.
+   */
+  recordStore?: SnapshotStore
   /** mode snapshot: the name to record under; mode verify: the snapshot to check. */
   snapshot?: string
   /** Who and what runs (recorded in snapshots). */

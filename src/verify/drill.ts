@@ -23,7 +23,10 @@ export interface DrillItem {
 }
 
 export interface DrillRequest {
+  /** The bucket the scratch copies are written to. */
   bucket: string
+  /** The bucket the versions are copied from, when not `bucket` (a destination's check). */
+  from?: string
   /** Scratch prefix; ends with `/`. */
   prefix: string
   expectedBucketOwner?: string
@@ -100,8 +103,8 @@ export async function runDrill(
           { bucket, expectedBucketOwner },
           {
             key: scratchKey,
-            sourceKey: item.key,
             wanted,
+            from: request.from,
             source: item.source,
             expected: undefined,
           },

@@ -53,6 +53,7 @@ export async function verify(
         'needs it Enabled (with it off, the next write replaces the only copy)',
     )
   }
+  if (asked.destination) bucketProblems.push(...(await destinationProblems(s3, asked, log)))
   for (const problem of bucketProblems) log.warning(problem)
   const bucketLimits = bucketWindowLimits(facts)
   const keys = await log.group(`Checking ${settings.keys.length} key(s)`, async () => {
@@ -71,7 +72,8 @@ export async function verify(
   })
   let drill: VerifyReport['drill'] = null
   if (v.drill) {
-    drill = await log.group(`Drill into ${v.drillPrefix}`, () =>
+    const into = `s3://${asked.destination?.bucket ?? bucket}/${v.drillPrefix}`
+    drill = await log.group(`Drill into ${into}`, () =>
       drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }),
     )
   }
@@ -86,6 +88,7 @@ export async function verify(
   ]
   return {
     bucket,
+    ...(asked.destination ? { destination: asked.destination } : {}),
     checkedAt: now.toISOString(),
     target: targetOf(settings.target),
     atWindowStart: v.atWindowStart,
@@ -100,6 +103,32 @@ export async function verify(
     drill,
     problems,
   }
+}
+
+/**
+ * A restore into a destination needs that bucket with versioning Enabled (as a restore in place
+ * needs its bucket): what keeps it from taking one, as problems.
+ */
+async function destinationProblems(
+  s3: S3Client,
+  settings: Settings,
+  log: Logger,
+): Promise<string[]> {
+  const { destination, expectedBucketOwner } = settings
+  if (!destination) return []
+  const uri = `s3://${destination.bucket}/${destination.prefix}`
+  return log.group(`Checking the destination ${uri}`, async () => {
+    const facts = await readBucketFacts(s3, destination.bucket, expectedBucketOwner)
+    log.info(`destination versioning: ${facts.versioning}`)
+    const problems = facts.problems.map((p) => `destination ${destination.bucket}: ${p}`)
+    if (facts.versioning === 'Suspended' || facts.versioning === 'Off') {
+      problems.push(
+        `destination bucket ${destination.bucket} has versioning ` +
+          `${facts.versioning === 'Off' ? 'never enabled' : 'Suspended'}: a restore into it needs it Enabled`,
+      )
+    }
+    return problems
+  })
 }
 
 /** The problem of a key whose guaranteed window is shorter than min-window, naming the rule. */
@@ -171,12 +200,11 @@ async function drillKeys(
       ? [{ key: k.key, versionId: k.versionId, source: k.source }]
       : [],
   )
-  const drill = await runDrill(
-    s3,
-    { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items },
-    { copy: settings.copy, cancel: run.cancel },
-    log,
-  )
+  const { bucket, destination, expectedBucketOwner } = settings
+  const request = destination
+    ? { bucket: destination.bucket, from: bucket, prefix, expectedBucketOwner, items }
+    : { bucket, prefix, expectedBucketOwner, items }
+  const drill = await runDrill(s3, request, { copy: settings.copy, cancel: run.cancel }, log)
   for (const outcome of drill.outcomes) {
     const k = keys.find((x) => x.key === outcome.key)
     if (!k) continue

@@ -42,6 +42,8 @@ export interface KeyReport {
 /** The `report` output. */
 export interface VerifyReport {
   bucket: string
+  /** A check of a restore into a destination: its bucket and prefix (the drill writes there). */
+  destination?: { bucket: string; prefix: string }
   checkedAt: string
   target:
     | { toTime: string }

@@ -23,6 +23,9 @@ export const JOB_COPY_LIMIT = 5 * 1024 ** 3
 export function writerOf(item: PlanItem, copy: CopySettings): 'job' | 'runner' {
   const wanted = item.wanted
   if (item.action !== 'restore' || !wanted) return 'runner' // delete markers: not a copy
+  // A job copies each version onto its own key (its TargetKeyPrefix prepends to the whole key,
+  // aws/aws-sdk#355): a destination that renames keys is written here.
+  if (wanted.key !== item.key) return 'runner'
   const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold)
   if ((wanted.size ?? 0) > limit) return 'runner' // the job's copies stop at 5 GB
   if (isMultipartETag(wanted.eTag)) return 'runner' // only the runner keeps the part layout
@@ -57,7 +60,8 @@ export async function* filtered(
 
 /**
  * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
- * rows, written as the plan is read (memory: one row at a time).
+ * rows of the versions to copy (from the source bucket of a destination run), written as the plan
+ * is read (memory: one row at a time). `bucket` is the bucket written.
  */
 export async function manifests(
   plan: Store<PlanItem>,
@@ -81,7 +85,7 @@ export async function manifests(
       group = { file, keys: 0, out: createWriteStream(file) }
       byClass.set(storageClass, group)
     }
-    const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`
+    const row = `${item.from ?? bucket},${encodeURIComponent(wanted.key)},${wanted.versionId}\n`
     if (!group.out.write(row)) await once(group.out, 'drain')
     group.keys++
   }

@@ -19,6 +19,7 @@ export type Action = 'restore' | 'delete' | 'unchanged' | 'skip'
 
 /** What to do with one key, decided before anything is written. */
 export interface PlanItem {
+  /** The key written (in place, the key rolled back; else its key in the destination). */
   key: string
   action: Action
   /** The entry current now; undefined when the key has no history at all. */
@@ -27,6 +28,11 @@ export interface PlanItem {
   wanted?: VersionEntry
   /** HeadObject of `wanted`, when one was needed (archive classes, dry runs, equal sizes). */
   source?: ObjectFacts
+  /**
+   * The bucket `wanted` is copied from, when it is not the bucket written (a destination in
+   * another bucket); `wanted.key` is always the key copied from.
+   */
+  from?: string
 }
 
 /** Storage classes whose versions must be restored from archive before they can be copied. */
@@ -63,19 +69,25 @@ export interface Refusal extends KeyProblem {
  * Pure: the one decision of what to do with a key, given its history (newest first) and the
  * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
  * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
+ *
+ * `written`: the history of the key the state is restored to, when it is not `key` itself (a
+ * destination). Its current entry is what the key has now; `entries` still say what it should
+ * have. A destination key whose source never existed is absent at the target.
  */
 export function decide(
   key: string,
   entries: readonly VersionEntry[],
   target: ResolvedTarget,
   rule: DecideRule,
+  written: { key: string; entries: readonly VersionEntry[] } = { key, entries },
 ): PlanItem | Refusal {
   const { ifMissing } = rule
-  if (entries.length === 0) {
-    if (ifMissing === 'skip') return { key, action: 'skip' }
+  const to = written.key
+  if (entries.length === 0 && written.entries.length === 0) {
+    if (ifMissing === 'skip') return { key: to, action: 'skip' }
     return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' }
   }
-  const current = currentEntry(entries)
+  const current = currentEntry(written.entries)
   let wanted: VersionEntry | undefined
   if (target.kind === 'time') {
     wanted = entryAt(entries, target.at)
@@ -91,14 +103,16 @@ export function decide(
   }
   if (isAbsent(wanted)) {
     if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
-      return { key, action: 'unchanged', current }
+      return { key: to, action: 'unchanged', current }
     }
-    if (ifMissing === 'fail') return absentRefusal(key, target, wanted)
-    return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current }
+    if (ifMissing === 'fail') {
+      return absentRefusal(key, target, wanted, entries.length === 0 ? to : undefined)
+    }
+    return { key: to, action: ifMissing === 'delete' ? 'delete' : 'skip', current }
   }
-  if (!wanted) return { key, action: 'unchanged', current }
-  if (sameByListing(current, wanted)) return { key, action: 'unchanged', current, wanted }
-  return { key, action: 'restore', current, wanted }
+  if (!wanted) return { key: to, action: 'unchanged', current }
+  if (sameByListing(current, wanted)) return { key: to, action: 'unchanged', current, wanted }
+  return { key: to, action: 'restore', current, wanted }
 }
 
 /** A key that should be absent at the target, while `if-missing` is fail. */
@@ -106,8 +120,14 @@ function absentRefusal(
   key: string,
   target: ResolvedTarget,
   marker: VersionEntry | undefined,
+  /** A destination key whose source key never existed. */
+  onlyThere?: string,
 ): Refusal {
   const allow = "; set 'if-missing' to delete or skip to allow this"
+  if (onlyThere !== undefined) {
+    const problem = `never existed, while the destination has ${onlyThere}${allow}`
+    return { key, problem, cause: 'not-yet' }
+  }
   if (target.kind === 'versions') {
     return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' }
   }

@@ -1,4 +1,4 @@
-import type { ResolvedTarget } from '../../settings/types.js'
+import type { Destination, ResolvedTarget } from '../../settings/types.js'
 import type { PlanItem } from './decide.js'
 import { isAbsent } from '../../history/select.js'
 
@@ -46,7 +46,13 @@ export function plannedOutcome(item: PlanItem): KeyOutcome {
 
 /** The `manifest` output: what the run did (or, in a dry run, would do) to each key. */
 export interface Manifest {
+  /** The bucket rolled back (a destination run: the bucket the state was read from). */
   bucket: string
+  /**
+   * A run into a destination: the bucket and prefix written; `keys` then name the destination's
+   * keys, and the undo lines are for that bucket.
+   */
+  destination?: Destination
   target:
     | { toTime: string }
     | { versionIds: Record<string, string | null> }
@@ -119,6 +125,11 @@ export function buildManifest(
     dryRun,
     keys,
   }
+}
+
+/** The bucket the run wrote (and an undo writes): the destination's, or the bucket itself. */
+export function writtenBucket(manifest: Pick<Manifest, 'bucket' | 'destination'>): string {
+  return manifest.destination?.bucket ?? manifest.bucket
 }
 
 /** Keys this run changed, also when the manifest leaves out its keys. */

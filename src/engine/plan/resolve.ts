@@ -2,7 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage } from '../../lib/errors.js'
 import { type KeyProblem } from '../errors.js'
-import type { VersionEntry } from '../../s3/listing.js'
+import type { KeyHistory, VersionEntry } from '../../s3/listing.js'
 import { sameBytes } from '../../history/content.js'
 import type { RecordedCopies } from '../../history/runs.js'
 import { headVersion, type ObjectFacts } from '../../s3/objects.js'
@@ -11,7 +11,10 @@ import { decide, mayBeSame, needsSourceCheck, sourceProblem, type PlanItem } fro
 
 /** Where and to what keys are resolved. */
 export interface ResolveRequest {
+  /** The bucket written (in place: the bucket rolled back). */
   bucket: string
+  /** The bucket the versions are read from, when it is not `bucket` (a destination run). */
+  from?: string
   expectedBucketOwner?: string
   target: ResolvedTarget
   ifMissing: IfMissing
@@ -36,28 +39,30 @@ export interface ResolveRequest {
 export async function resolveKey(
   s3: S3Client,
   request: ResolveRequest,
-  key: string,
-  entries: readonly VersionEntry[],
+  history: { key: string; entries: readonly VersionEntry[]; destination?: KeyHistory },
 ): Promise<PlanItem | KeyProblem> {
-  const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing })
+  const { key, entries, destination } = history
+  const rule = { ifMissing: request.ifMissing }
+  const decided = decide(key, entries, request.target, rule, destination)
   if ('problem' in decided) return { key, problem: decided.problem }
   if (decided.action !== 'restore' || !decided.wanted) return decided
   const { wanted, current } = decided
-  if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+  if (request.from !== undefined) decided.from = request.from
+  if (request.copies && recordedCopy(request.copies, { ...decided, wanted })) {
     return { ...decided, action: 'unchanged' }
   }
   const same = mayBeSame(current, wanted)
   if (!request.checkSources && !needsSourceCheck(wanted) && !same) return decided
   let source: ObjectFacts
   try {
-    source = await head(s3, request, wanted)
+    source = await head(s3, request, request.from ?? request.bucket, wanted)
   } catch (e) {
     return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` }
   }
   const problem = sourceProblem(wanted.versionId, source)
   if (problem) return { key, problem }
   decided.source = source
-  if (same && current && sameObject(await head(s3, request, current), source)) {
+  if (same && current && sameObject(await head(s3, request, request.bucket, current), source)) {
     decided.action = 'unchanged'
   }
   return decided
@@ -67,27 +72,42 @@ export async function resolveKey(
 const HOPS = 8
 
 /**
- * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
- * recorded copy of it), while the content rule does not find them different (their sizes).
+ * Pure: whether run records show that the key's current entry is a copy of the wanted version
+ * (directly, or a copy of a recorded copy of it), while the content rule does not find them
+ * different (their sizes). A copy from another key or bucket (a destination run) matches only
+ * that key's version in that bucket (`item.from`).
  */
 export function recordedCopy(
   copies: RecordedCopies,
-  key: string,
-  current: VersionEntry | undefined,
-  wanted: VersionEntry,
+  item: Pick<PlanItem, 'key' | 'current' | 'from'> & { wanted: VersionEntry },
 ): boolean {
+  const { key, current, wanted } = item
   if (!current || current.isDeleteMarker || !mayBeSame(current, wanted)) return false
+  const inPlace = item.from === undefined && wanted.key === key
   let versionId: string | null | undefined = current.versionId
   for (let hop = 0; hop < HOPS && versionId; hop++) {
+    const origin = copies.originOf?.(key, versionId)
+    if (origin) {
+      return (
+        origin.bucket === item.from &&
+        origin.key === wanted.key &&
+        origin.versionId === wanted.versionId
+      )
+    }
     versionId = copies.sourceOf(key, versionId)
-    if (versionId === wanted.versionId) return true
+    if (inPlace && versionId === wanted.versionId) return true
   }
   return false
 }
 
-function head(s3: S3Client, request: ResolveRequest, entry: VersionEntry): Promise<ObjectFacts> {
+function head(
+  s3: S3Client,
+  request: ResolveRequest,
+  bucket: string,
+  entry: VersionEntry,
+): Promise<ObjectFacts> {
   return headVersion(s3, {
-    bucket: request.bucket,
+    bucket,
     key: entry.key,
     versionId: entry.versionId,
     expectedBucketOwner: request.expectedBucketOwner,

@@ -18,7 +18,15 @@ import {
   type SealedHeader,
 } from '../../lib/sealed.js'
 import type { VersionEntry } from '../../s3/listing.js'
-import type { IfMissing, ResolvedTarget, SnapshotOrigin } from '../../settings/types.js'
+import type {
+  Destination,
+  IfMissing,
+  ResolvedTarget,
+  SnapshotOrigin,
+} from '../../settings/types.js'
+import { keyMap, uriOf, type KeyMap } from '../../settings/destination.js'
+import { Inputs } from '../../settings/names.js'
+import { InputError } from '../../lib/errors.js'
 import type { Action, PlanItem } from './decide.js'
 import { isAbsent } from '../../history/select.js'
 import { beside, keyTarget, type KeyToPlan } from './beside.js'
@@ -33,11 +41,14 @@ export interface PlanHeader extends SealedHeader {
   target: { toTime: string } | { versionIds: true; snapshot?: SnapshotOrigin }
   /** A prefix run's prefix ('' = the whole bucket); absent for listed keys. */
   prefix?: string
+  /** Where the plan restores to, when not in place: its lines name the destination's keys. */
+  destination?: Destination
   ifMissing: IfMissing
 }
 
 /** One key of a plan. */
 export interface PlanLine {
+  /** The key written (in the destination, for a plan into one). */
   key: string
   action: Action
   /** What was current: a version, a delete marker, or nothing (null). */
@@ -132,12 +143,17 @@ export interface LoadedPlan {
 const MOVED_KEPT = 100
 
 /**
- * Reads and checks a plan file: its format, its seal, its bucket and its key order, reading it
- * through once (memory: one line; a keys plan also holds its keys). Applying it reads it again,
- * beside the listing; the seal is checked again then, and must be the same. A plan file written
- * before plans were sorted is sorted into a local copy first.
+ * Reads and checks a plan file: its format, its seal, its bucket, its destination and its key
+ * order, reading it through once (memory: one line; a keys plan also holds its keys). Applying it
+ * reads it again, beside the listing; the seal is checked again then, and must be the same. A
+ * plan file written before plans were sorted is sorted into a local copy first. A plan made for
+ * a destination is applied only with that destination, and one made in place only in place.
  */
-export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan> {
+export async function loadPlan(
+  file: string,
+  bucket: string,
+  destination?: Destination,
+): Promise<LoadedPlan> {
   const describe = `plan file ${file}`
   const open = async (): Promise<SealedContents<PlanHeader, PlanLine>> => {
     const contents = await openSealed<PlanHeader, PlanLine>(file, { ...FORMAT, describe })
@@ -150,6 +166,8 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
   }
   const first = await open()
   const { header } = first
+  checkPlanDestination(file, header.destination, destination)
+  const map = keyMap(bucket, header.prefix, header.destination)
   const keys: string[] = []
   /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
   const versions = new Map<string, string | null>()
@@ -161,8 +179,9 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
     if (previous && Buffer.compare(previous, bytes) >= 0) inOrder = false
     previous = bytes
     if (!listed) continue
-    keys.push(line.key)
-    if ('versionIds' in header.target) versions.set(line.key, line.wanted?.versionId ?? null)
+    const key = map.from(line.key)
+    keys.push(key)
+    if ('versionIds' in header.target) versions.set(key, line.wanted?.versionId ?? null)
   }
   const sha256 = first.sha256 ?? ''
   const dir = inOrder ? undefined : await runDirectory()
@@ -212,8 +231,8 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
     keys,
     lines,
     async *beside(source) {
-      for await (const { key, listed, line } of beside(source, lines(), refuse)) {
-        if (!listed) report(key, 'in the plan, but not listed now')
+      for await (const { key, listed, line } of beside(source, sourceKeys(lines(), map), refuse)) {
+        if (!listed) report(line?.written ?? key, 'in the plan, but not listed now')
         else if (!line) yield { ...listed, target: keyTarget(target, key, null) }
         else {
           const versionId = line.wanted?.versionId ?? null
@@ -231,4 +250,30 @@ export async function loadPlan(file: string, bucket: string): Promise<LoadedPlan
     },
     dispose,
   }
+}
+
+/** The plan's lines under the source key each is restored from (the listing's key). */
+async function* sourceKeys(
+  lines: AsyncIterable<PlanLine>,
+  map: KeyMap,
+): AsyncGenerator<PlanLine & { written: string }> {
+  for await (const line of lines) yield { ...line, key: map.from(line.key), written: line.key }
+}
+
+/** Refuses to apply a plan anywhere but where it was made to restore to. */
+function checkPlanDestination(
+  file: string,
+  planned: Destination | undefined,
+  given: Destination | undefined,
+): void {
+  const same =
+    planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '')
+  if (same) return
+  const where = (d: Destination | undefined): string => (d ? `into ${uriOf(d)}` : 'in place')
+  throw new InputError(
+    Inputs.Destination,
+    given ? uriOf(given) : '',
+    `${planned ? uriOf(planned) : 'empty'}: plan file ${file} restores ${where(planned)}, ` +
+      `and a plan is applied only where it was approved (not ${where(given)})`,
+  )
 }

@@ -85,7 +85,7 @@ export async function scan(
     result.keys++
     result.versions += entries.length
     const own = next.target || next.copies ? { ...request, ...ownOf(next) } : request
-    const resolved = await resolveKey(s3, own, key, entries).catch((e: unknown) => {
+    const resolved = await resolveKey(s3, own, next).catch((e: unknown) => {
       throw new StepError('planning', key, e)
     })
     if ('problem' in resolved) {

@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises'
 import { InputError } from '../../lib/errors.js'
 import { runDirectory } from '../../lib/jsonl.js'
 import { Inputs } from '../../settings/names.js'
+import { WHOLE_BUCKET } from '../../settings/prefix.js'
 import type { ResolvedTarget, Settings } from '../../settings/types.js'
 import { downloadSnapshot, resolveRef } from '../../history/snapshots.js'
 import { loadPlan, type LoadedPlan } from './saved-plan.js'
@@ -38,7 +39,7 @@ export async function resolveTarget(s3: S3Client, settings: Settings): Promise<R
   if (target.kind === 'time' || target.kind === 'versions')
     return { settings: { ...settings, target }, dispose: nothing }
   if (target.kind === 'plan') {
-    const plan = await loadPlan(target.file, settings.bucket)
+    const plan = await loadPlan(target.file, settings.bucket, settings.destination)
     const { header } = plan
     return {
       settings: {
@@ -90,7 +91,7 @@ export async function heldTarget(s3: S3Client, settings: Settings): Promise<Reso
 /**
  * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
  * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
+ * some keys of the snapshot; a `prefix` inside the snapshot's narrows it to that folder.
  */
 async function fromSnapshot(
   s3: S3Client,
@@ -102,36 +103,54 @@ async function fromSnapshot(
   const snapshot = await downloadSnapshot(s3, settings.snapshotStore, id, settings.bucket, dir)
   const { header } = snapshot
   const origin = { ref, id }
-  const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined
-  if (settings.keys.length === 0 && prefix !== undefined) {
+  const scope = 'prefix' in header.scope ? header.scope.prefix : undefined
+  const asked = settings.prefix
+  if (asked !== undefined && scope !== undefined && !asked.startsWith(scope)) {
+    throw new InputError(
+      Inputs.Prefix,
+      asked || WHOLE_BUCKET,
+      `a prefix inside the one snapshot ${id} covers (${scope || WHOLE_BUCKET}): the snapshot ` +
+        'does not say what the keys outside it were',
+    )
+  }
+  const prefix = asked ?? scope
+  if (settings.keys.length === 0 && scope !== undefined && prefix !== undefined) {
     return {
       settings: { ...settings, target: { kind: 'versions', versions: new Map(), origin }, prefix },
-      recorded: snapshot,
+      recorded: asked === undefined ? snapshot : under(snapshot, asked),
     }
   }
   const listed = settings.keys.length > 0 ? new Set(settings.keys) : undefined
   const versions = new Map<string, string | null>()
   for await (const line of snapshot.lines()) {
-    if (!listed || listed.has(line.key)) versions.set(line.key, line.versionId)
+    const picked = listed ? listed.has(line.key) : asked === undefined || line.key.startsWith(asked)
+    if (picked) versions.set(line.key, line.versionId)
   }
   if (!listed) {
+    if (asked !== undefined && versions.size === 0) {
+      throw new InputError(
+        Inputs.Prefix,
+        asked || WHOLE_BUCKET,
+        `a prefix that holds keys of snapshot ${id} (it lists ${snapshot.count} keys, none under it)`,
+      )
+    }
     return {
       settings: {
         ...settings,
         target: { kind: 'versions', versions, origin },
         keys: [...versions.keys()],
-        prefix,
+        prefix: undefined,
       },
     }
   }
   const picked = new Map<string, string | null>()
   for (const key of settings.keys) {
-    const inScope = prefix !== undefined && key.startsWith(prefix)
+    const inScope = scope !== undefined && key.startsWith(scope)
     if (!versions.has(key) && !inScope) {
       throw new InputError(
         Inputs.Keys,
         key,
-        `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`,
+        `keys that snapshot ${id} recorded (it ${scope === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(scope)}`})`,
       )
     }
     picked.set(key, versions.get(key) ?? null)
@@ -141,6 +160,15 @@ async function fromSnapshot(
       ...settings,
       target: { kind: 'versions', versions: picked, origin },
       prefix: undefined,
+    },
+  }
+}
+
+/** A prefix snapshot's versions of the keys under `prefix` only (in key order, as recorded). */
+function under(recorded: RecordedVersions, prefix: string): RecordedVersions {
+  return {
+    lines: async function* () {
+      for await (const line of recorded.lines()) if (line.key.startsWith(prefix)) yield line
     },
   }
 }

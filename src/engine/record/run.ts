@@ -14,7 +14,8 @@ import { readJsonLines, runDirectory } from '../../lib/jsonl.js'
 import type { Logger } from '../../lib/log.js'
 import { SealedWriter } from '../../lib/sealed.js'
 import { FileStore } from '../../lib/store.js'
-import type { Settings } from '../../settings/types.js'
+import type { Settings, SnapshotStore } from '../../settings/types.js'
+import { keyMap } from '../../settings/destination.js'
 import { isAbsent } from '../../history/select.js'
 import {
   RUN_FORMAT,
@@ -110,22 +111,29 @@ async function recorded(
   return manifest
 }
 
+/** Where the run's records are: the snapshot store, or a destination run's own store. */
+const recordStore = (settings: Settings): SnapshotStore =>
+  settings.recordStore ?? settings.snapshotStore
+
 /** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
 async function readCopies(
   s3: S3Client,
   settings: Settings,
   log: Logger,
 ): Promise<RecentCopies | undefined> {
-  const { prefix, keys } = settings
-  const listed = new Set(keys)
+  const { prefix, keys, destination } = settings
+  const map = keyMap(settings.bucket, prefix, destination)
+  const listed = new Set(keys.map(map.to))
+  const under = prefix === undefined ? undefined : map.to(prefix)
   const wanted =
-    prefix !== undefined
-      ? (key: string) => key.startsWith(prefix)
+    under !== undefined
+      ? (key: string) => key.startsWith(under)
       : listed.size > 0
         ? (key: string) => listed.has(key)
         : () => true
+  const store = recordStore(settings)
   try {
-    const copies = await recentCopies(s3, settings.snapshotStore, settings.bucket, wanted)
+    const copies = await recentCopies(s3, store, map.bucket, wanted)
     if (copies.runs > 0) {
       log.info(
         `Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`,
@@ -134,7 +142,7 @@ async function readCopies(
     return copies
   } catch (e) {
     log.warning(
-      `Could not read the run records in ${uriOf(settings.snapshotStore, 'runs/')} ` +
+      `Could not read the run records in ${uriOf(store, 'runs/')} ` +
         `(${errorMessage(e)}); planning without them: a key whose restored copy only a record ` +
         'can show (SSE-KMS ETags) is copied again',
     )
@@ -142,15 +150,20 @@ async function readCopies(
   }
 }
 
-/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+/**
+ * A journal entry as a line of the record: the new entry, and what it is a copy of (with its key
+ * and bucket when they are not the key's own: a destination run).
+ */
 export function lineOf({ item, newVersionId }: JournalEntry): RunLine {
   const copy = item.action === 'restore' ? item.wanted : undefined
+  const elsewhere = copy && (copy.key !== item.key || item.from !== undefined)
   return {
     key: item.key,
     newVersionId,
     sourceVersionId: copy?.versionId ?? null,
     previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
     ...(copy?.size === undefined ? {} : { size: copy.size }),
+    ...(elsewhere ? { from: { ...(item.from ? { bucket: item.from } : {}), key: copy.key } } : {}),
   }
 }
 
@@ -191,16 +204,19 @@ function headerOf(
   },
 ): RunHeader {
   const { failure } = run
+  const { prefix, destination } = settings
+  const map = keyMap(settings.bucket, prefix, destination)
+  const source = { bucket: settings.bucket, ...(prefix === undefined ? {} : { prefix }) }
   return {
     ...RUN_FORMAT,
     id: run.id,
-    bucket: settings.bucket,
+    bucket: map.bucket,
+    ...(destination ? { source } : {}),
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt.toISOString(),
     by: run.by,
     target: targetOf(settings),
-    scope:
-      settings.prefix === undefined ? { keys: settings.keys.length } : { prefix: settings.prefix },
+    scope: prefix === undefined ? { keys: settings.keys.length } : { prefix: map.to(prefix) },
     outcome: run.outcome,
     written: run.written,
     ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
@@ -221,10 +237,10 @@ async function save(
     const writer = await SealedWriter.create<RunLine>(file, header, { gzip: true })
     for await (const line of lines.read()) await writer.write(line)
     await writer.close()
-    return await saveRun(s3, settings.snapshotStore, file, header.id)
+    return await saveRun(s3, recordStore(settings), file, header.id)
   } catch (e) {
     log.warning(
-      `Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
+      `Could not save the run record in ${uriOf(recordStore(settings), 'runs/')}: ` +
         `${errorMessage(e)}; a later run may copy this run's keys again`,
     )
     return undefined

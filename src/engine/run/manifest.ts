@@ -10,6 +10,7 @@ import {
 import type { ScanResult } from '../plan/scan.js'
 import type { ResolvedSettings } from '../plan/target.js'
 import { writeUndo } from './undo.js'
+import { keyMap } from '../../settings/destination.js'
 
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
@@ -25,7 +26,8 @@ export async function manifestOf(
   const omitted = prefix !== undefined && result.keys > INLINE_KEYS
   const rows: KeyOutcome[] = []
   if (!omitted) for await (const row of outcomes.read()) rows.push(row)
-  const order = new Map(settings.keys.map((k, i) => [k, i]))
+  const map = keyMap(settings.bucket, prefix, settings.destination)
+  const order = new Map(settings.keys.map((k, i) => [map.to(k), i]))
   rows.sort((a, b) =>
     prefix === undefined
       ? (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0)
@@ -36,6 +38,7 @@ export async function manifestOf(
           : 0,
   )
   const manifest = buildManifest(bucket, target, dryRun, rows)
+  if (settings.destination) manifest.destination = settings.destination
   if (prefix === undefined) return manifest
   const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes)
   const summary: PrefixSummary = {

@@ -18,6 +18,7 @@ export async function planRecorder(
         ? { toTime: target.at.toISOString() }
         : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
     ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    ...(settings.destination ? { destination: settings.destination } : {}),
     ifMissing: settings.ifMissing,
   })
 }

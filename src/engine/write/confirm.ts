@@ -232,9 +232,15 @@ async function settle(
   const { item } = written
   const wanted = item.wanted
   if (!wanted) throw new Error(`${item.key}: a restore without a version to copy`)
+  const from = item.from ?? where.bucket
   const source =
     item.source ??
-    (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }))
+    (await headVersion(s3, {
+      ...where,
+      bucket: from,
+      key: wanted.key,
+      versionId: wanted.versionId,
+    }))
   const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId })
   const check = checkCopy(source, copy)
   if (check.ok) return { newVersionId, check: check.detail }
@@ -244,7 +250,7 @@ async function settle(
     const guard = new WriteGuard(silentLogger)
     const redo = await copyVersion(
       { s3, where, copy: options.copy },
-      { key: item.key, wanted, source, expected: ours },
+      { key: item.key, wanted, from: item.from, source, expected: ours },
       guard,
     )
     const [result] = await confirmWrites(
@@ -291,6 +297,7 @@ export async function copyConfirmed(
     current: request.expected,
     wanted: request.wanted,
     source: request.source,
+    ...(request.from === undefined ? {} : { from: request.from }),
   }
   const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy })
   if (!result) throw new Error(`${request.key}: the copy could not be confirmed`)

@@ -11,6 +11,7 @@ import {
   ListMultipartUploadsCommand,
   PutObjectTaggingCommand,
   type CompletedPart,
+  type CompleteMultipartUploadCommandInput,
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3'
@@ -34,7 +35,8 @@ async function prepare(
   const size = wanted.size ?? 0
   const ref = {
     ...where,
-    key: request.sourceKey ?? request.key,
+    bucket: request.from ?? where.bucket,
+    key: wanted.key,
     versionId: wanted.versionId,
   }
   const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0)
@@ -44,7 +46,7 @@ async function prepare(
   const facts: ObjectFacts = {
     ...(request.source ?? head),
     size,
-    checksum: request.source?.checksum,
+    checksum: request.source?.checksum ?? (parts > 0 ? undefined : head.checksum),
   }
   const ranges =
     parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize)
@@ -61,6 +63,7 @@ export async function multipartCopy(
   const { bucket, expectedBucketOwner } = where
   const { key, wanted } = request
   const { facts, tags, ranges } = await prepare(to, request)
+  const checksum = fullObjectChecksum(facts)
   const uploadId = await createUpload(s3, {
     Bucket: bucket,
     Key: key,
@@ -75,6 +78,7 @@ export async function multipartCopy(
     Metadata: facts.metadata,
     Tagging: tags || undefined,
     ...storageAndEncryption(wanted, facts),
+    ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
   })
   try {
     const parts: CompletedPart[] = new Array(ranges.length)
@@ -86,19 +90,32 @@ export async function multipartCopy(
         Key: key,
         UploadId: uploadId,
         PartNumber: i + 1,
-        CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+        CopySource: copySource(request.from ?? bucket, wanted.key, wanted.versionId),
         CopySourceRange: `bytes=${start}-${end}`,
         ExpectedBucketOwner: expectedBucketOwner,
         ExpectedSourceBucketOwner: expectedBucketOwner,
       })
       parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
+      if (checksum) {
+        const field = `Checksum${checksum.algorithm}` as const
+        const value = out.CopyPartResult?.[field]
+        if (value) parts[i][field] = value
+      }
     })
     const retried = (attempts: number): Landed => ({ attempts, unseen: true })
+    const condition = (): Record<string, string> => ({
+      ...guard.condition(request.expected),
+      // The source's whole-object checksum: S3 computes the copy's and refuses (BadDigest) if
+      // they differ, and a later run can tell from it that the copy is the source's bytes.
+      ...(checksum
+        ? { [`Checksum${checksum.algorithm}`]: checksum.value, ChecksumType: 'FULL_OBJECT' }
+        : {}),
+    })
     const landed = await guarded(
       s3,
       { ...where, key, expected: request.expected },
       { guard, retried },
-      () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)),
+      () => complete(s3, { ...where, key, uploadId }, parts, condition()),
     )
     if (!landed.uncertain)
       await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)
@@ -113,6 +130,22 @@ export async function multipartCopy(
   }
 }
 
+/** Algorithms whose checksum S3 can keep for a whole multipart object (FULL_OBJECT). */
+const FULL_OBJECT_ALGORITHMS: ReadonlySet<string> = new Set(['CRC64NVME', 'CRC32', 'CRC32C'])
+
+/**
+ * The source's whole-object checksum, when the copy can be given the same one: a CRC of the
+ * whole object (what HeadObject with checksum mode says of an object uploaded in one part, or
+ * of one uploaded with a full-object checksum). Stores without checksums (Ceph RGW) have none.
+ */
+function fullObjectChecksum(
+  facts: ObjectFacts,
+): { algorithm: 'CRC64NVME' | 'CRC32' | 'CRC32C'; value: string } | undefined {
+  const c = facts.checksum
+  if (!c || c.type === 'COMPOSITE' || !FULL_OBJECT_ALGORITHMS.has(c.algorithm)) return undefined
+  return { algorithm: c.algorithm as 'CRC64NVME' | 'CRC32' | 'CRC32C', value: c.value }
+}
+
 /** An open multipart upload of one key. */
 interface Upload {
   bucket: string
@@ -125,7 +158,8 @@ async function complete(
   s3: S3Client,
   upload: Upload,
   parts: CompletedPart[],
-  condition: { IfMatch?: string; IfNoneMatch?: string },
+  /** The write's condition (If-Match, If-None-Match) and the source's checksum. */
+  condition: Partial<CompleteMultipartUploadCommandInput>,
 ): Promise<Landed> {
   try {
     const done = await s3.send(

@@ -188,12 +188,13 @@ async function landedUnseen(
     return undefined
   }
   const { s3, where } = ctx
-  const head = (key: string, versionId: string): Promise<ObjectFacts> =>
-    headVersion(s3, { ...where, key, versionId })
-  const source = item.source ?? (await head(wanted.key, wanted.versionId))
+  const head = (bucket: string, key: string, versionId: string): Promise<ObjectFacts> =>
+    headVersion(s3, { ...where, bucket, key, versionId })
+  const source =
+    item.source ?? (await head(item.from ?? where.bucket, wanted.key, wanted.versionId))
   if (!source.serverSideEncryption?.startsWith('aws:kms')) return undefined
   for (const entry of entries.slice(0, above)) {
-    if (!sameLanding(source, await head(item.key, entry.versionId))) return undefined
+    if (!sameLanding(source, await head(where.bucket, item.key, entry.versionId))) return undefined
   }
   return entries[0]
 }

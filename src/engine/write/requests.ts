@@ -9,13 +9,16 @@ export interface Bucket {
   expectedBucketOwner?: string
 }
 
-/** One copy: make `wanted` (a version of `sourceKey`, by default of `key`) current on `key`. */
+/**
+ * One copy: make `wanted` (a version of `wanted.key`, in the bucket `from`, by default the bucket
+ * written) current on `key`.
+ */
 export interface CopyRequest {
   key: string
   /** The version to copy, as listed (size, ETag and storage class come from here). */
   wanted: VersionEntry
-  /** A drill copies into a scratch key: the source is then this key. */
-  sourceKey?: string
+  /** The bucket of `wanted`, when it is not the bucket written (a destination, a drill). */
+  from?: string
   /** HeadObject of the version, when planning made one (then its encryption is kept too). */
   source?: ObjectFacts
   /** The entry current when the plan was made; the write is guarded against any other. */

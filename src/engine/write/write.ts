@@ -31,6 +31,7 @@ export function writeItem(to: WriteTarget, item: PlanItem, guard: WriteGuard): P
   const request = {
     key: item.key,
     wanted: item.wanted,
+    from: item.from,
     source: item.source,
     expected: item.current,
   }
@@ -82,7 +83,7 @@ function singleCopy(
     const out = await copyObject(s3, {
       Bucket: where.bucket,
       Key: key,
-      CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+      CopySource: copySource(request.from ?? where.bucket, wanted.key, wanted.versionId),
       ExpectedBucketOwner: where.expectedBucketOwner,
       ExpectedSourceBucketOwner: where.expectedBucketOwner,
       MetadataDirective: 'COPY',
