@@ -262,6 +262,36 @@ describe('engine: batch-operations', () => {
   )
 })
 
+describe('engine: batch-operations into a destination', () => {
+  it('a job copies into another bucket under the same prefix; a renaming destination is written here', async () => {
+    const { bucket, at, good, copies } = await prefixOf(60)
+    const sourceBefore = await allVersions(s3, bucket)
+    const staging = await newBucket(s3)
+    const inputs = { bucket, prefix: 'p/', 'to-time': at, 'if-missing': 'delete' }
+    const same = await runBatch({ ...inputs, destination: `s3://${staging}/p/` })
+    expect({ code: same.code, tail: same.stdout.slice(-2000) }).toMatchObject({ code: 0 })
+    expect(await wrong(staging, good)).toEqual([])
+    // every good key is copied: the staging bucket was empty, so each differs there
+    expect(JSON.parse(same.outputs.manifest).writers).toMatchObject({
+      runner: 0,
+      jobs: [{ storageClass: 'STANDARD', keys: good.size, status: 'Complete', failed: 0 }],
+    })
+    expect(copies).toBeGreaterThan(0)
+    // the source is only read: the jobs' manifests and reports go to the destination's store
+    expect(added(sourceBefore, await allVersions(s3, bucket))).toEqual([])
+    const stored = (await allVersions(s3, staging)).map((e) => e.key)
+    expect(stored.some((k) => k.startsWith('.s3-rollback/batch/'))).toBe(true)
+
+    const renamed = await runBatch({ ...inputs, destination: `s3://${staging}/q/` })
+    expect(renamed.code).toBe(0)
+    expect(JSON.parse(renamed.outputs.manifest).writers).toEqual({ runner: good.size, jobs: [] })
+    for (const [key, body] of good) {
+      expect(await read(s3, staging, `q/${key.slice('p/'.length)}`)).toBe(body)
+    }
+    expect(added(sourceBefore, await allVersions(s3, bucket))).toEqual([])
+  }, 120_000)
+})
+
 async function contents(bucket: string): Promise<Record<string, string | null>> {
   const keys = [...new Set((await allVersions(s3, bucket)).map((e) => e.key))].filter((k) =>
     k.startsWith('p/'),

@@ -13,6 +13,7 @@ import { silentLogger } from '../src/lib/log.js'
 import { RestoreError, StalePlanError } from '../src/engine/errors.js'
 import { rollback } from '../src/engine/rollback.js'
 import { recordedRollback } from '../src/engine/record/run.js'
+import { verify } from '../src/verify/index.js'
 import {
   added,
   allVersions,
@@ -373,5 +374,39 @@ describe('a multipart copy into another bucket', () => {
     expect(added(before, await allVersions(s3, staging))).toEqual([])
     const unrecorded = await rollback(s3, settings(inputs), silentLogger)
     expect(unrecorded.keys[0].action).toBe('restored')
+  })
+})
+
+describe('verify a staged restore', () => {
+  it('checks the destination bucket and drills into it, leaving nothing behind', async () => {
+    const { bucket, at } = await source()
+    const staging = await newBucket(s3)
+    const sourceBefore = await allVersions(s3, bucket)
+    const inputs = {
+      bucket,
+      mode: 'verify',
+      keys: 'tiles/a.pbf\ntiles/c.pbf',
+      'to-time': at,
+      drill: 'true',
+      'drill-prefix': 'drill/',
+      destination: `s3://${staging}/stage/`,
+    }
+    const report = await verify(s3, settings(inputs), silentLogger)
+    expect(report).toMatchObject({ restorable: true, destination: { bucket: staging } })
+    expect(report.keys.map((k) => k.drill?.result)).toEqual(['copied', 'copied'])
+    expect(report.drill?.leftBehind).toEqual([])
+    expect(await allVersions(s3, staging)).toEqual([]) // the drill removed its scratch copies
+    expect(added(sourceBefore, await allVersions(s3, bucket))).toEqual([])
+
+    const plain = await newBucket(s3, 'none')
+    const unversioned = await verify(
+      s3,
+      settings({ ...inputs, drill: 'false', destination: `s3://${plain}/stage/` }),
+      silentLogger,
+    )
+    expect(unversioned.restorable).toBe(false)
+    expect(unversioned.problems).toContain(
+      `destination bucket ${plain} has versioning never enabled: a restore into it needs it Enabled`,
+    )
   })
 })

@@ -183,6 +183,27 @@ describe('the record of a run', () => {
       ],
     ])
     expect(byOf({ user: 'alice' })).toBe('alice')
+    const staged = { ...header, scope: { prefix: 'stage/' }, source: { bucket: 'b', prefix: 't/' } }
+    expect(historyRows([staged])[0][3]).toBe('stage/, from s3://b/t/')
+  })
+
+  it('a destination run records where each copy came from', () => {
+    const item = {
+      key: 'stage/k',
+      action: 'restore' as const,
+      wanted: { ...entry('good'), key: 't/k' },
+      from: 'src-b',
+    }
+    expect(lineOf({ item, newVersionId: 'ours' })).toEqual({
+      key: 'stage/k',
+      newVersionId: 'ours',
+      sourceVersionId: 'good',
+      previousVersionId: null,
+      size: 4,
+      from: { bucket: 'src-b', key: 't/k' },
+    })
+    const samePrefix = { ...item, from: undefined }
+    expect(lineOf({ item: samePrefix, newVersionId: 'ours' }).from).toEqual({ key: 't/k' })
   })
 })
 

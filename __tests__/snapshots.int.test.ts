@@ -82,6 +82,64 @@ const snap = (bucket: string, name: string, inputs: Record<string, string> = {})
 const byKey = (report: { keys: { key: string }[] }, key: string): unknown =>
   report.keys.find((k) => k.key === key)
 
+describe('a prefix narrows a snapshot', () => {
+  it('restores only the keys of a prefix snapshot under a narrower prefix', async () => {
+    const bucket = await seeded()
+    await put(s3, bucket, 'data/sub/d.csv', 'd good')
+    await snap(bucket, 'last-good', { prefix: 'data/' })
+    await put(s3, bucket, 'data/sub/d.csv', 'd BAD')
+    await put(s3, bucket, 'data/sub/new.csv', 'created by the bad run')
+    await badRun(bucket)
+    const inputs = {
+      bucket,
+      'to-snapshot': 'last-good',
+      prefix: 'data/sub/',
+      'if-missing': 'delete',
+    }
+    const run = await rollback(s3, settings(inputs), silentLogger)
+    expect(run.keys.map((k) => [k.key, k.action])).toEqual([
+      ['data/sub/d.csv', 'restored'],
+      ['data/sub/new.csv', 'deleted'],
+    ])
+    expect(await read(s3, bucket, 'data/a.csv')).toBe('a BAD') // outside the prefix: untouched
+  })
+
+  it('refuses a prefix wider than the snapshot covers, before anything is written', async () => {
+    const bucket = await seeded()
+    await snap(bucket, 'last-good', { prefix: 'data/' })
+    await badRun(bucket)
+    const before = await allVersions(s3, bucket)
+    const run = rollback(
+      s3,
+      settings({ bucket, 'to-snapshot': 'last-good', prefix: 'other/' }),
+      silentLogger,
+    )
+    await expect(run).rejects.toThrow(
+      /Input 'prefix' has an invalid value "other\/": expected a prefix inside the one snapshot .* covers \(data\/\)/,
+    )
+    expect(added(before, await allVersions(s3, bucket))).toEqual([])
+  })
+
+  it('picks the keys of a listed-keys snapshot under the prefix', async () => {
+    const bucket = await seeded()
+    await snap(bucket, 'two', { keys: 'data/a.csv\nother/x.csv' })
+    await badRun(bucket)
+    const run = await rollback(
+      s3,
+      settings({ bucket, 'to-snapshot': 'two', prefix: 'data/' }),
+      silentLogger,
+    )
+    expect(run.keys.map((k) => [k.key, k.action])).toEqual([['data/a.csv', 'restored']])
+    expect(await read(s3, bucket, 'other/x.csv')).toBe('x changed')
+    const none = rollback(
+      s3,
+      settings({ bucket, 'to-snapshot': 'two', prefix: 'nothing/' }),
+      silentLogger,
+    )
+    await expect(none).rejects.toThrow(/lists 2 keys, none under it/)
+  })
+})
+
 describe('snapshots', () => {
   it('a prefix snapshot is restored exactly (if-missing: delete), and twice writes nothing', async () => {
     const bucket = await seeded()

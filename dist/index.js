@@ -70613,7 +70613,7 @@ exports.isNCNameChar = isNCNameChar;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8056);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(963);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -70622,7 +70622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8056:
+/***/ 963:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79371,6 +79371,7 @@ const Inputs = {
     Snapshot: 'snapshot',
     SnapshotStore: 'snapshot-store',
     PlanFile: 'plan-file',
+    Destination: 'destination',
     Engine: 'engine',
     BatchRoleArn: 'batch-role-arn',
     BatchAccountId: 'batch-account-id',
@@ -79792,7 +79793,8 @@ function parseApiUrl(value) {
 const WHOLE_BUCKET = '*';
 /**
  * The `prefix` input: undefined when unset (a `keys` run), '' for the whole bucket (`*`), else
- * the prefix itself. A prefix run takes `to-time` only, and no `keys`.
+ * the prefix itself. A prefix run goes back to `to-time`, or to the keys of a snapshot under it
+ * (`to-snapshot`), and takes no `keys`.
  */
 function parsePrefix(value, others) {
     const prefix = value.trim();
@@ -79807,8 +79809,9 @@ function parsePrefix(value, others) {
     if (others.versionIds.trim() !== '') {
         throw new errors_InputError(Inputs.VersionIds, others.versionIds.trim(), `to be empty when '${Inputs.Prefix}' is set: a prefix goes back to '${Inputs.ToTime}'`);
     }
-    if (others.toTime === '') {
-        throw new errors_InputError(Inputs.ToTime, '', `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}'`);
+    if (others.toTime === '' && !others.toSnapshot) {
+        throw new errors_InputError(Inputs.ToTime, '', `an ISO-8601 time with a zone: a '${Inputs.Prefix}' run goes back to '${Inputs.ToTime}' ` +
+            `(or to a snapshot: '${Inputs.ToSnapshot}')`);
     }
     return prefix === WHOLE_BUCKET ? '' : prefix;
 }
@@ -80040,10 +80043,20 @@ function parseSnapshotName(input, value) {
 function parseStore(value, bucket, input = Inputs.SnapshotStore) {
     if (value === '')
         return { bucket, prefix: DEFAULT_STORE_PREFIX };
+    return parseS3Uri(input, value, `s3://${bucket}/${DEFAULT_STORE_PREFIX}`);
+}
+/**
+ * `s3://bucket/` or `s3://bucket/prefix/` (the prefix ends in `/` and does not start with one):
+ * a bucket and a folder in it. `example` is shown in the error.
+ */
+function parseS3Uri(input, value, example) {
     const m = /^s3:\/\/([A-Za-z0-9][A-Za-z0-9._-]{1,254})\/?(.*)$/.exec(value);
     const prefix = m?.[2] ?? '';
-    if (!m || (prefix !== '' && !prefix.endsWith('/')) || prefix.startsWith('/')) {
-        throw new errors_InputError(input, value, `an S3 URI of a bucket and a prefix ending in /, such as s3://${bucket}/${DEFAULT_STORE_PREFIX}`);
+    if (!m ||
+        (prefix !== '' && !prefix.endsWith('/')) ||
+        prefix.startsWith('/') ||
+        /[\r\n]/.test(prefix)) {
+        throw new errors_InputError(input, value, `an S3 URI of a bucket and a prefix ending in /, such as ${example}`);
     }
     return { bucket: m[1], prefix };
 }
@@ -80081,7 +80094,7 @@ function checkTargetInputs(read, mode) {
         Inputs.KeysFile,
         Inputs.Prefix,
     ], `when '${Inputs.PlanFile}' is set: the plan says the keys and the target`);
-    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile, Inputs.Prefix], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' may pick some)`);
+    exclusive(Inputs.ToSnapshot, [Inputs.ToTime, Inputs.VersionIds, Inputs.VersionIdsFile], `when '${Inputs.ToSnapshot}' is set: give exactly one target (the snapshot says its keys; 'keys' or 'prefix' may pick some)`);
     if (mode === 'snapshot') {
         const targets = [
             Inputs.ToTime,
@@ -80165,6 +80178,74 @@ function parseEngine(read, store, bucket) {
         timeoutMs: parseSeconds(Inputs.BatchTimeout, get(Inputs.BatchTimeout), 21600) * 1000,
         pollIntervalMs: parseSeconds(Inputs.PollInterval, get(Inputs.PollInterval), 15) * 1000,
     };
+}
+
+;// CONCATENATED MODULE: ./src/settings/destination.ts
+/**
+ * The `destination` input: restore the state at the target into another bucket or prefix
+ * instead of in place. Which key goes where (`keyMap`), and the one check that the run never
+ * writes what it reads (`checkDestination`), are here too, so that the settings, the engine and
+ * saved plans agree on them.
+ */
+
+
+
+/** The `destination` input; undefined when empty (a restore in place). */
+function parseDestination(read, mode) {
+    const value = read(Inputs.Destination).trim();
+    if (value === '')
+        return undefined;
+    if (mode === 'snapshot') {
+        throw new errors_InputError(Inputs.Destination, value, "to be empty in mode 'snapshot': a snapshot records versions and writes no key");
+    }
+    return parseS3Uri(Inputs.Destination, value, 's3://justice40-data-staging/rollback/');
+}
+/** Where a destination run keeps its run records: the store given, else the destination's. */
+function recordStoreOf(destination, storeGiven) {
+    if (!destination || storeGiven)
+        return undefined;
+    return { bucket: destination.bucket, prefix: DEFAULT_STORE_PREFIX };
+}
+/** `s3://bucket/prefix`, for messages. */
+const uriOf = (where) => `s3://${where.bucket}/${where.prefix}`;
+function keyMap(bucket, prefix, destination) {
+    if (!destination)
+        return { bucket, to: (k) => k, from: (k) => k, inPlace: true };
+    const p = prefix ?? '';
+    const d = destination.prefix;
+    return {
+        bucket: destination.bucket,
+        to: (k) => d + k.slice(p.length),
+        from: (k) => p + k.slice(d.length),
+        inPlace: false,
+    };
+}
+/**
+ * Refuses a destination that overlaps what the run reads, in the same bucket: a destination
+ * inside the source prefix, a source prefix inside the destination, or a listed key under the
+ * destination. Called once the keys and prefix are known (a snapshot or a plan brings them),
+ * before anything is listed or written.
+ */
+function checkDestination(run, destination) {
+    if (!destination || destination.bucket !== run.bucket)
+        return;
+    const d = destination.prefix;
+    const uri = uriOf(destination);
+    const refuse = (why) => {
+        throw new errors_InputError(Inputs.Destination, uri, `a bucket or prefix apart from the keys rolled back (${why}: the run would read what it writes)`);
+    };
+    const { prefix } = run;
+    if (prefix !== undefined) {
+        const source = uriOf({ bucket: run.bucket, prefix });
+        if (d.startsWith(prefix))
+            refuse(`it is inside the source ${source}`);
+        if (prefix.startsWith(d))
+            refuse(`the source ${source} is inside it`);
+        return;
+    }
+    const inside = run.keys.find((k) => k.startsWith(d));
+    if (inside !== undefined)
+        refuse(`the key ${inside} is inside it`);
 }
 
 ;// CONCATENATED MODULE: ./src/settings/duration.ts
@@ -80265,6 +80346,7 @@ function parseDrillPrefix(value, now) {
 
 
 
+
 const settings_KiB = 1024;
 const settings_MiB = 1024 * settings_KiB;
 const settings_GiB = 1024 * settings_MiB;
@@ -80301,9 +80383,13 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
         keys,
         toTime: mode === 'snapshot' ? now.toISOString() : get(Inputs.ToTime),
         versionIds: read(Inputs.VersionIds),
+        toSnapshot: get(Inputs.ToSnapshot),
     });
+    const destination = parseDestination(read, mode);
+    const recordStore = recordStoreOf(destination, get(Inputs.SnapshotStore) !== '');
     const target = parseAnyTarget(read, env, mode, keyList, now, verify);
     const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys;
+    checkDestination({ bucket, prefix, keys: targetKeys }, destination);
     const fromFile = target.kind === 'plan' || target.kind === 'snapshot';
     if (targetKeys.length === 0 && prefix === undefined && !fromFile) {
         throw new errors_InputError(Inputs.Keys, '', `at least one object key, one per line (or a file of them in '${Inputs.KeysFile}')`);
@@ -80348,9 +80434,12 @@ function parseSettings(read, { now = new Date(), env = process.env } = {}) {
             max: 256,
         }),
         snapshotStore: access.snapshotStore,
+        ...(destination ? { destination } : {}),
+        ...(recordStore ? { recordStore } : {}),
         snapshot: mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
         context: contextOf(env),
-        engine: parseEngine(read, access.snapshotStore, bucket),
+        // the jobs' manifests and reports go beside the run records (a destination's, not the source)
+        engine: parseEngine(read, recordStore ?? access.snapshotStore, bucket),
     };
 }
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
@@ -81388,6 +81477,13 @@ function summaryTitle(manifest) {
         : 'snapshot' in t
             ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
             : 'to the given version IDs';
+    const { destination } = manifest;
+    if (destination) {
+        const from = `s3://${manifest.bucket}/${manifest.summary?.prefix ?? ''}`;
+        const into = `into s3://${destination.bucket}/${destination.prefix}`;
+        const verb = manifest.dryRun ? 'Dry run: plan for restoring' : 'Restored';
+        return `${verb} ${from} ${target} ${into}`;
+    }
     const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
     return `${verb} s3://${manifest.bucket} ${target}`;
 }
@@ -81641,19 +81737,26 @@ async function tagsOf(s3, ref) {
     }));
     return new URLSearchParams((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
 }
-/** Fails unless versioning is Enabled: a rollback relies on history, and keeps it. */
-async function requireVersioning(s3, bucket, expectedBucketOwner) {
+/**
+ * Fails unless versioning is Enabled: a rollback relies on history, and keeps it (`role`: the
+ * bucket's part in the run, for the message: the bucket rolled back, or the destination).
+ */
+async function requireVersioning(s3, bucket, expectedBucketOwner, role = 'bucket') {
     let status;
     try {
         const out = await s3.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket, ExpectedBucketOwner: expectedBucketOwner }));
         status = out.Status;
     }
     catch (e) {
-        throw new StepError('checking the bucket', `s3://${bucket}`, e);
+        const what = role === 'bucket' ? 'checking the bucket' : 'checking the destination bucket';
+        throw new StepError(what, `s3://${bucket}`, e);
     }
     if (status !== 'Enabled') {
-        throw new BucketError(`Bucket ${bucket} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ` +
-            '(it restores old versions and must keep every version it replaces).');
+        const name = role === 'bucket' ? `Bucket ${bucket}` : `The destination bucket ${bucket}`;
+        const why = role === 'bucket'
+            ? '(it restores old versions and must keep every version it replaces)'
+            : '(a restore into it must keep every version it replaces, as in place)';
+        throw new BucketError(`${name} has versioning ${status ?? 'never enabled'}; a rollback needs it Enabled ${why}.`);
     }
 }
 /** An HTTP status from an SDK error, if any. */
@@ -82435,6 +82538,10 @@ function buildManifest(bucket, target, dryRun, keys) {
         keys,
     };
 }
+/** The bucket the run wrote (and an undo writes): the destination's, or the bucket itself. */
+function writtenBucket(manifest) {
+    return manifest.destination?.bucket ?? manifest.bucket;
+}
 /** Keys this run changed, also when the manifest leaves out its keys. */
 function changedTotal(manifest) {
     return manifest.summary?.written ?? changedCount(manifest.keys);
@@ -83037,15 +83144,20 @@ const NO_SUCH_KEY = 'no such key: it has no version and no delete marker, ever (
  * Pure: the one decision of what to do with a key, given its history (newest first) and the
  * target. Restore, its dry run, saved plans, verify and the drill all ask it. A key with no
  * history at all is refused (NO_SUCH_KEY) unless `ifMissing` is skip.
+ *
+ * `written`: the history of the key the state is restored to, when it is not `key` itself (a
+ * destination). Its current entry is what the key has now; `entries` still say what it should
+ * have. A destination key whose source never existed is absent at the target.
  */
-function decide(key, entries, target, rule) {
+function decide(key, entries, target, rule, written = { key, entries }) {
     const { ifMissing } = rule;
-    if (entries.length === 0) {
+    const to = written.key;
+    if (entries.length === 0 && written.entries.length === 0) {
         if (ifMissing === 'skip')
-            return { key, action: 'skip' };
+            return { key: to, action: 'skip' };
         return { key, problem: NO_SUCH_KEY, cause: 'no-such-key' };
     }
-    const current = currentEntry(entries);
+    const current = currentEntry(written.entries);
     let wanted;
     if (target.kind === 'time') {
         wanted = entryAt(entries, target.at);
@@ -83062,21 +83174,28 @@ function decide(key, entries, target, rule) {
     }
     if (isAbsent(wanted)) {
         if (isAbsent(current) && !(rule.strict && ifMissing === 'fail')) {
-            return { key, action: 'unchanged', current };
+            return { key: to, action: 'unchanged', current };
         }
-        if (ifMissing === 'fail')
-            return absentRefusal(key, target, wanted);
-        return { key, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
+        if (ifMissing === 'fail') {
+            return absentRefusal(key, target, wanted, entries.length === 0 ? to : undefined);
+        }
+        return { key: to, action: ifMissing === 'delete' ? 'delete' : 'skip', current };
     }
     if (!wanted)
-        return { key, action: 'unchanged', current };
+        return { key: to, action: 'unchanged', current };
     if (sameByListing(current, wanted))
-        return { key, action: 'unchanged', current, wanted };
-    return { key, action: 'restore', current, wanted };
+        return { key: to, action: 'unchanged', current, wanted };
+    return { key: to, action: 'restore', current, wanted };
 }
 /** A key that should be absent at the target, while `if-missing` is fail. */
-function absentRefusal(key, target, marker) {
+function absentRefusal(key, target, marker, 
+/** A destination key whose source key never existed. */
+onlyThere) {
     const allow = "; set 'if-missing' to delete or skip to allow this";
+    if (onlyThere !== undefined) {
+        const problem = `never existed, while the destination has ${onlyThere}${allow}`;
+        return { key, problem, cause: 'not-yet' };
+    }
     if (target.kind === 'versions') {
         return { key, problem: `is to be absent (key=)${allow}`, cause: 'to-be-absent' };
     }
@@ -83154,14 +83273,18 @@ function restoredCopy(facts) {
  * listing cannot tell whether it can be copied, and of both versions when they have the same
  * size but different ETags (the current one may be a copy of it after all).
  */
-async function resolveKey(s3, request, key, entries) {
-    const decided = decide(key, entries, request.target, { ifMissing: request.ifMissing });
+async function resolveKey(s3, request, history) {
+    const { key, entries, destination } = history;
+    const rule = { ifMissing: request.ifMissing };
+    const decided = decide(key, entries, request.target, rule, destination);
     if ('problem' in decided)
         return { key, problem: decided.problem };
     if (decided.action !== 'restore' || !decided.wanted)
         return decided;
     const { wanted, current } = decided;
-    if (request.copies && recordedCopy(request.copies, key, current, wanted)) {
+    if (request.from !== undefined)
+        decided.from = request.from;
+    if (request.copies && recordedCopy(request.copies, { ...decided, wanted })) {
         return { ...decided, action: 'unchanged' };
     }
     const same = mayBeSame(current, wanted);
@@ -83169,7 +83292,7 @@ async function resolveKey(s3, request, key, entries) {
         return decided;
     let source;
     try {
-        source = await head(s3, request, wanted);
+        source = await head(s3, request, request.from ?? request.bucket, wanted);
     }
     catch (e) {
         return { key, problem: `version ${wanted.versionId} cannot be read: ${errorMessage(e)}` };
@@ -83178,7 +83301,7 @@ async function resolveKey(s3, request, key, entries) {
     if (problem)
         return { key, problem };
     decided.source = source;
-    if (same && current && sameObject(await head(s3, request, current), source)) {
+    if (same && current && sameObject(await head(s3, request, request.bucket, current), source)) {
         decided.action = 'unchanged';
     }
     return decided;
@@ -83186,23 +83309,33 @@ async function resolveKey(s3, request, key, entries) {
 /** Recorded copies of copies are followed this far back (a key restored, then restored again). */
 const HOPS = 8;
 /**
- * Pure: whether run records show that `current` is a copy of `wanted` (directly, or a copy of a
- * recorded copy of it), while the content rule does not find them different (their sizes).
+ * Pure: whether run records show that the key's current entry is a copy of the wanted version
+ * (directly, or a copy of a recorded copy of it), while the content rule does not find them
+ * different (their sizes). A copy from another key or bucket (a destination run) matches only
+ * that key's version in that bucket (`item.from`).
  */
-function recordedCopy(copies, key, current, wanted) {
+function recordedCopy(copies, item) {
+    const { key, current, wanted } = item;
     if (!current || current.isDeleteMarker || !mayBeSame(current, wanted))
         return false;
+    const inPlace = item.from === undefined && wanted.key === key;
     let versionId = current.versionId;
     for (let hop = 0; hop < HOPS && versionId; hop++) {
+        const origin = copies.originOf?.(key, versionId);
+        if (origin) {
+            return (origin.bucket === item.from &&
+                origin.key === wanted.key &&
+                origin.versionId === wanted.versionId);
+        }
         versionId = copies.sourceOf(key, versionId);
-        if (versionId === wanted.versionId)
+        if (inPlace && versionId === wanted.versionId)
             return true;
     }
     return false;
 }
-function head(s3, request, entry) {
+function head(s3, request, bucket, entry) {
     return headVersion(s3, {
-        bucket: request.bucket,
+        bucket,
         key: entry.key,
         versionId: entry.versionId,
         expectedBucketOwner: request.expectedBucketOwner,
@@ -83256,7 +83389,7 @@ async function scan(s3, request, source, options) {
         result.keys++;
         result.versions += entries.length;
         const own = next.target || next.copies ? { ...request, ...ownOf(next) } : request;
-        const resolved = await resolveKey(s3, own, key, entries).catch((e) => {
+        const resolved = await resolveKey(s3, own, next).catch((e) => {
             throw new StepError('planning', key, e);
         });
         if ('problem' in resolved) {
@@ -83421,7 +83554,7 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 const SNAPSHOT_FORMAT = { format: 's3-rollback-snapshot', version: 1 };
-function uriOf(store, key = '') {
+function snapshots_uriOf(store, key = '') {
     return `s3://${store.bucket}/${store.prefix}${key}`;
 }
 const fileKey = (store, id) => `${store.prefix}snapshots/${id}.jsonl.gz`;
@@ -83492,7 +83625,7 @@ async function resolveRef(s3, store, ref) {
             throw e;
     }
     const names = (await listPointers(s3, store)).map((p) => p.name);
-    throw new errors_SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${uriOf(store)}; ` +
+    throw new errors_SnapshotError(`No snapshot named or with the ID ${JSON.stringify(ref)} in ${snapshots_uriOf(store)}; ` +
         (names.length > 0 ? `the names there are: ${names.join(', ')}` : 'it has no snapshots yet'));
 }
 /** Opens a snapshot by ID and checks its format, its seal (as it is read) and its bucket. */
@@ -83501,7 +83634,7 @@ async function openSnapshot(s3, store, id, bucket) {
     const contents = await openSealed(out.Body, {
         ...SNAPSHOT_FORMAT,
         gzip: true,
-        describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+        describe: `snapshot ${id} (${snapshots_uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
     });
     if (contents.header.bucket !== bucket) {
         ;
@@ -83523,7 +83656,7 @@ async function downloadSnapshot(s3, store, id, bucket, dir) {
         const contents = await sealed_openSealed(file, {
             ...SNAPSHOT_FORMAT,
             gzip: true,
-            describe: `snapshot ${id} (${uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
+            describe: `snapshot ${id} (${snapshots_uriOf(store, `snapshots/${id}.jsonl.gz`)})`,
         });
         if (contents.header.bucket !== bucket) {
             throw new errors_SnapshotError(`Snapshot ${id} is a snapshot of bucket ${contents.header.bucket}, not ${bucket}`);
@@ -83711,35 +83844,67 @@ async function* withVersions(source, recorded, target, refuse) {
             yield { ...listed, target: keyTarget(target, key, line?.versionId ?? null) };
     }
 }
-/** The listing's keys, each with the copies recent runs recorded of it. */
-async function* withCopies(source, copies) {
+/**
+ * The listing's keys, each with the history of the key it is restored to (`there`: the
+ * destination's listing, in S3's key order, which `map` keeps). A key that only the destination
+ * has comes with no history of its own: it did not exist at any target.
+ */
+async function* withDestination(source, there, map) {
+    const refuse = (message) => new Error(`The destination's listing is ${message}`);
+    for await (const { key, listed, line } of beside(source, sourceKeys(there, map), refuse)) {
+        const history = line?.history ?? { key: map.to(key), entries: [] };
+        yield { ...(listed ?? { key, entries: [] }), destination: history };
+    }
+}
+/** The destination's histories, each under the source key it is restored from. */
+async function* sourceKeys(there, map) {
+    for await (const history of there)
+        yield { key: map.from(history.key), history };
+}
+/**
+ * The listing's keys, each with the copies recent runs recorded of the key it is written to
+ * (`map`: a destination run's records name the destination's keys).
+ */
+async function* withCopies(source, copies, map) {
     const refuse = (message) => new Error(`The recent run records are ${message}`);
-    for await (const { key, listed, line } of beside(source, byKey(copies.lines()), refuse)) {
+    const lines = byKey(copies.lines(), map);
+    for await (const { listed, line } of beside(source, lines, refuse)) {
         if (!listed)
             continue;
         if (!line)
             yield listed;
         else {
-            const { versions } = line;
+            const { written, versions, origins } = line;
             const own = {
-                sourceOf: (k, versionId) => (k === key ? versions.get(versionId) : undefined),
-                size: versions.size,
+                sourceOf: (k, versionId) => (k === written ? versions.get(versionId) : undefined),
+                originOf: (k, versionId) => (k === written ? origins.get(versionId) : undefined),
+                size: versions.size + origins.size,
                 runs: copies.runs,
             };
             yield { ...listed, copies: own };
         }
     }
 }
-/** Consecutive lines of one key as one value: new version → the version it is a copy of. */
-async function* byKey(lines) {
+/** Consecutive lines of one key as one value. */
+async function* byKey(lines, map) {
     let group;
     for await (const line of lines) {
-        if (group && group.key !== line.key) {
+        if (group && group.written !== line.key) {
             yield group;
             group = undefined;
         }
-        group ??= { key: line.key, versions: new Map() };
-        group.versions.set(line.newVersionId, line.sourceVersionId);
+        group ??= {
+            key: map ? map.from(line.key) : line.key,
+            written: line.key,
+            versions: new Map(),
+            origins: new Map(),
+        };
+        if (line.from && line.sourceVersionId !== null) {
+            group.origins.set(line.newVersionId, { ...line.from, versionId: line.sourceVersionId });
+        }
+        else {
+            group.versions.set(line.newVersionId, line.sourceVersionId);
+        }
     }
     if (group)
         yield group;
@@ -83752,6 +83917,9 @@ async function* byKey(lines) {
  * the plan's own target and keys, and writes only if every key is still exactly as the plan saw
  * it: a key that moved, appeared or disappeared makes the plan stale, and nothing is written.
  */
+
+
+
 
 
 
@@ -83818,12 +83986,13 @@ class PlanRecorder {
 /** Keys named in a stale-plan error (the count is always given). */
 const MOVED_KEPT = 100;
 /**
- * Reads and checks a plan file: its format, its seal, its bucket and its key order, reading it
- * through once (memory: one line; a keys plan also holds its keys). Applying it reads it again,
- * beside the listing; the seal is checked again then, and must be the same. A plan file written
- * before plans were sorted is sorted into a local copy first.
+ * Reads and checks a plan file: its format, its seal, its bucket, its destination and its key
+ * order, reading it through once (memory: one line; a keys plan also holds its keys). Applying it
+ * reads it again, beside the listing; the seal is checked again then, and must be the same. A
+ * plan file written before plans were sorted is sorted into a local copy first. A plan made for
+ * a destination is applied only with that destination, and one made in place only in place.
  */
-async function loadPlan(file, bucket) {
+async function loadPlan(file, bucket, destination) {
     const describe = `plan file ${file}`;
     const open = async () => {
         const contents = await sealed_openSealed(file, { ...FORMAT, describe });
@@ -83834,6 +84003,8 @@ async function loadPlan(file, bucket) {
     };
     const first = await open();
     const { header } = first;
+    checkPlanDestination(file, header.destination, destination);
+    const map = keyMap(bucket, header.prefix, header.destination);
     const keys = [];
     /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
     const versions = new Map();
@@ -83847,9 +84018,10 @@ async function loadPlan(file, bucket) {
         previous = bytes;
         if (!listed)
             continue;
-        keys.push(line.key);
+        const key = map.from(line.key);
+        keys.push(key);
         if ('versionIds' in header.target)
-            versions.set(line.key, line.wanted?.versionId ?? null);
+            versions.set(key, line.wanted?.versionId ?? null);
     }
     const sha256 = first.sha256 ?? '';
     const dir = inOrder ? undefined : await runDirectory();
@@ -83903,9 +84075,9 @@ async function loadPlan(file, bucket) {
         keys,
         lines,
         async *beside(source) {
-            for await (const { key, listed, line } of beside(source, lines(), refuse)) {
+            for await (const { key, listed, line } of beside(source, saved_plan_sourceKeys(lines(), map), refuse)) {
                 if (!listed)
-                    report(key, 'in the plan, but not listed now');
+                    report(line?.written ?? key, 'in the plan, but not listed now');
                 else if (!line)
                     yield { ...listed, target: keyTarget(target, key, null) };
                 else {
@@ -83928,8 +84100,23 @@ async function loadPlan(file, bucket) {
         dispose,
     };
 }
+/** The plan's lines under the source key each is restored from (the listing's key). */
+async function* saved_plan_sourceKeys(lines, map) {
+    for await (const line of lines)
+        yield { ...line, key: map.from(line.key), written: line.key };
+}
+/** Refuses to apply a plan anywhere but where it was made to restore to. */
+function checkPlanDestination(file, planned, given) {
+    const same = planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '');
+    if (same)
+        return;
+    const where = (d) => (d ? `into ${uriOf(d)}` : 'in place');
+    throw new errors_InputError(Inputs.Destination, given ? uriOf(given) : '', `${planned ? uriOf(planned) : 'empty'}: plan file ${file} restores ${where(planned)}, ` +
+        `and a plan is applied only where it was approved (not ${where(given)})`);
+}
 
 ;// CONCATENATED MODULE: ./src/engine/plan/target.ts
+
 
 
 
@@ -83942,7 +84129,7 @@ async function resolveTarget(s3, settings) {
     if (target.kind === 'time' || target.kind === 'versions')
         return { settings: { ...settings, target }, dispose: nothing };
     if (target.kind === 'plan') {
-        const plan = await loadPlan(target.file, settings.bucket);
+        const plan = await loadPlan(target.file, settings.bucket, settings.destination);
         const { header } = plan;
         return {
             settings: {
@@ -83998,41 +84185,51 @@ async function heldTarget(s3, settings) {
 /**
  * The versions a snapshot recorded, as a versions target. A prefix snapshot restores its prefix
  * (a key created since is absent in the snapshot: `if-missing` decides); listed `keys` pick
- * some keys of the snapshot.
+ * some keys of the snapshot; a `prefix` inside the snapshot's narrows it to that folder.
  */
 async function fromSnapshot(s3, settings, ref, dir) {
     const id = await resolveRef(s3, settings.snapshotStore, ref);
     const snapshot = await downloadSnapshot(s3, settings.snapshotStore, id, settings.bucket, dir);
     const { header } = snapshot;
     const origin = { ref, id };
-    const prefix = 'prefix' in header.scope ? header.scope.prefix : undefined;
-    if (settings.keys.length === 0 && prefix !== undefined) {
+    const scope = 'prefix' in header.scope ? header.scope.prefix : undefined;
+    const asked = settings.prefix;
+    if (asked !== undefined && scope !== undefined && !asked.startsWith(scope)) {
+        throw new errors_InputError(Inputs.Prefix, asked || WHOLE_BUCKET, `a prefix inside the one snapshot ${id} covers (${scope || WHOLE_BUCKET}): the snapshot ` +
+            'does not say what the keys outside it were');
+    }
+    const prefix = asked ?? scope;
+    if (settings.keys.length === 0 && scope !== undefined && prefix !== undefined) {
         return {
             settings: { ...settings, target: { kind: 'versions', versions: new Map(), origin }, prefix },
-            recorded: snapshot,
+            recorded: asked === undefined ? snapshot : under(snapshot, asked),
         };
     }
     const listed = settings.keys.length > 0 ? new Set(settings.keys) : undefined;
     const versions = new Map();
     for await (const line of snapshot.lines()) {
-        if (!listed || listed.has(line.key))
+        const picked = listed ? listed.has(line.key) : asked === undefined || line.key.startsWith(asked);
+        if (picked)
             versions.set(line.key, line.versionId);
     }
     if (!listed) {
+        if (asked !== undefined && versions.size === 0) {
+            throw new errors_InputError(Inputs.Prefix, asked || WHOLE_BUCKET, `a prefix that holds keys of snapshot ${id} (it lists ${snapshot.count} keys, none under it)`);
+        }
         return {
             settings: {
                 ...settings,
                 target: { kind: 'versions', versions, origin },
                 keys: [...versions.keys()],
-                prefix,
+                prefix: undefined,
             },
         };
     }
     const picked = new Map();
     for (const key of settings.keys) {
-        const inScope = prefix !== undefined && key.startsWith(prefix);
+        const inScope = scope !== undefined && key.startsWith(scope);
         if (!versions.has(key) && !inScope) {
-            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${prefix === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(prefix)}`})`);
+            throw new errors_InputError(Inputs.Keys, key, `keys that snapshot ${id} recorded (it ${scope === undefined ? `lists ${snapshot.count} keys` : `covers the prefix ${JSON.stringify(scope)}`})`);
         }
         picked.set(key, versions.get(key) ?? null);
     }
@@ -84041,6 +84238,16 @@ async function fromSnapshot(s3, settings, ref, dir) {
             ...settings,
             target: { kind: 'versions', versions: picked, origin },
             prefix: undefined,
+        },
+    };
+}
+/** A prefix snapshot's versions of the keys under `prefix` only (in key order, as recorded). */
+function under(recorded, prefix) {
+    return {
+        lines: async function* () {
+            for await (const line of recorded.lines())
+                if (line.key.startsWith(prefix))
+                    yield line;
         },
     };
 }
@@ -84216,7 +84423,8 @@ async function prepare(to, request) {
     const size = wanted.size ?? 0;
     const ref = {
         ...where,
-        key: request.sourceKey ?? request.key,
+        bucket: request.from ?? where.bucket,
+        key: wanted.key,
         versionId: wanted.versionId,
     };
     const parts = Number(/-(\d+)"?$/.exec(wanted.eTag ?? '')?.[1] ?? 0);
@@ -84226,7 +84434,7 @@ async function prepare(to, request) {
     const facts = {
         ...(request.source ?? head),
         size,
-        checksum: request.source?.checksum,
+        checksum: request.source?.checksum ?? (parts > 0 ? undefined : head.checksum),
     };
     const ranges = parts > 0 ? sourceLayout(size, parts, firstPart) : partRanges(size, to.copy.partSize);
     return { facts, tags: await tagsOf(s3, ref), ranges };
@@ -84237,6 +84445,7 @@ async function multipartCopy(to, request, guard) {
     const { bucket, expectedBucketOwner } = where;
     const { key, wanted } = request;
     const { facts, tags, ranges } = await prepare(to, request);
+    const checksum = fullObjectChecksum(facts);
     const uploadId = await createUpload(s3, {
         Bucket: bucket,
         Key: key,
@@ -84251,6 +84460,7 @@ async function multipartCopy(to, request, guard) {
         Metadata: facts.metadata,
         Tagging: tags || undefined,
         ...storageAndEncryption(wanted, facts),
+        ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
     });
     try {
         const parts = new Array(ranges.length);
@@ -84262,15 +84472,29 @@ async function multipartCopy(to, request, guard) {
                 Key: key,
                 UploadId: uploadId,
                 PartNumber: i + 1,
-                CopySource: copySource(bucket, request.sourceKey ?? key, wanted.versionId),
+                CopySource: copySource(request.from ?? bucket, wanted.key, wanted.versionId),
                 CopySourceRange: `bytes=${start}-${end}`,
                 ExpectedBucketOwner: expectedBucketOwner,
                 ExpectedSourceBucketOwner: expectedBucketOwner,
             });
             parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag };
+            if (checksum) {
+                const field = `Checksum${checksum.algorithm}`;
+                const value = out.CopyPartResult?.[field];
+                if (value)
+                    parts[i][field] = value;
+            }
         });
         const retried = (attempts) => ({ attempts, unseen: true });
-        const landed = await guarded(s3, { ...where, key, expected: request.expected }, { guard, retried }, () => complete(s3, { ...where, key, uploadId }, parts, guard.condition(request.expected)));
+        const condition = () => ({
+            ...guard.condition(request.expected),
+            // The source's whole-object checksum: S3 computes the copy's and refuses (BadDigest) if
+            // they differ, and a later run can tell from it that the copy is the source's bytes.
+            ...(checksum
+                ? { [`Checksum${checksum.algorithm}`]: checksum.value, ChecksumType: 'FULL_OBJECT' }
+                : {}),
+        });
+        const landed = await guarded(s3, { ...where, key, expected: request.expected }, { guard, retried }, () => complete(s3, { ...where, key, uploadId }, parts, condition()));
         if (!landed.uncertain)
             await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags);
         return { ...landed, multipart: true };
@@ -84282,7 +84506,22 @@ async function multipartCopy(to, request, guard) {
         throw e;
     }
 }
-async function complete(s3, upload, parts, condition) {
+/** Algorithms whose checksum S3 can keep for a whole multipart object (FULL_OBJECT). */
+const FULL_OBJECT_ALGORITHMS = new Set(['CRC64NVME', 'CRC32', 'CRC32C']);
+/**
+ * The source's whole-object checksum, when the copy can be given the same one: a CRC of the
+ * whole object (what HeadObject with checksum mode says of an object uploaded in one part, or
+ * of one uploaded with a full-object checksum). Stores without checksums (Ceph RGW) have none.
+ */
+function fullObjectChecksum(facts) {
+    const c = facts.checksum;
+    if (!c || c.type === 'COMPOSITE' || !FULL_OBJECT_ALGORITHMS.has(c.algorithm))
+        return undefined;
+    return { algorithm: c.algorithm, value: c.value };
+}
+async function complete(s3, upload, parts, 
+/** The write's condition (If-Match, If-None-Match) and the source's checksum. */
+condition) {
     try {
         const done = await s3.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             Bucket: upload.bucket,
@@ -84389,6 +84628,7 @@ function writeItem(to, item, guard) {
     const request = {
         key: item.key,
         wanted: item.wanted,
+        from: item.from,
         source: item.source,
         expected: item.current,
     };
@@ -84423,7 +84663,7 @@ function singleCopy(s3, where, request, guard) {
         const out = await requests_copyObject(s3, {
             Bucket: where.bucket,
             Key: key,
-            CopySource: copySource(where.bucket, request.sourceKey ?? key, wanted.versionId),
+            CopySource: copySource(request.from ?? where.bucket, wanted.key, wanted.versionId),
             ExpectedBucketOwner: where.expectedBucketOwner,
             ExpectedSourceBucketOwner: where.expectedBucketOwner,
             MetadataDirective: 'COPY',
@@ -84608,8 +84848,14 @@ async function settle(at, written, newVersionId) {
     const wanted = item.wanted;
     if (!wanted)
         throw new Error(`${item.key}: a restore without a version to copy`);
+    const from = item.from ?? where.bucket;
     const source = item.source ??
-        (await headVersion(s3, { ...where, key: wanted.key, versionId: wanted.versionId }));
+        (await headVersion(s3, {
+            ...where,
+            bucket: from,
+            key: wanted.key,
+            versionId: wanted.versionId,
+        }));
     const copy = await headVersion(s3, { ...where, key: item.key, versionId: newVersionId });
     const check = checkCopy(source, copy);
     if (check.ok)
@@ -84618,7 +84864,7 @@ async function settle(at, written, newVersionId) {
         const ours = { ...wanted, key: item.key, versionId: newVersionId, isLatest: true };
         const again = { ...item, current: ours, source };
         const guard = new WriteGuard(silentLogger);
-        const redo = await copyVersion({ s3, where, copy: options.copy }, { key: item.key, wanted, source, expected: ours }, guard);
+        const redo = await copyVersion({ s3, where, copy: options.copy }, { key: item.key, wanted, from: item.from, source, expected: ours }, guard);
         const [result] = await confirmWrites(s3, where, [{ item: again, landed: redo, corrective: true }], options);
         if (result && 'newVersionId' in result) {
             return {
@@ -84647,6 +84893,7 @@ async function copyConfirmed(s3, where, request, options) {
         current: request.expected,
         wanted: request.wanted,
         source: request.source,
+        ...(request.from === undefined ? {} : { from: request.from }),
     };
     const [result] = await confirmWrites(s3, where, [{ item, landed }], { copy: options.copy });
     if (!result)
@@ -84845,12 +85092,12 @@ async function landedUnseen(ctx, entries, c) {
         return undefined;
     }
     const { s3, where } = ctx;
-    const head = (key, versionId) => headVersion(s3, { ...where, key, versionId });
-    const source = item.source ?? (await head(wanted.key, wanted.versionId));
+    const head = (bucket, key, versionId) => headVersion(s3, { ...where, bucket, key, versionId });
+    const source = item.source ?? (await head(item.from ?? where.bucket, wanted.key, wanted.versionId));
     if (!source.serverSideEncryption?.startsWith('aws:kms'))
         return undefined;
     for (const entry of entries.slice(0, above)) {
-        if (!sameLanding(source, await head(item.key, entry.versionId)))
+        if (!sameLanding(source, await head(where.bucket, item.key, entry.versionId)))
             return undefined;
     }
     return entries[0];
@@ -85176,6 +85423,10 @@ function writerOf(item, copy) {
     const wanted = item.wanted;
     if (item.action !== 'restore' || !wanted)
         return 'runner'; // delete markers: not a copy
+    // A job copies each version onto its own key (its TargetKeyPrefix prepends to the whole key,
+    // aws/aws-sdk#355): a destination that renames keys is written here.
+    if (wanted.key !== item.key)
+        return 'runner';
     const limit = Math.min(JOB_COPY_LIMIT, copy.multipartThreshold);
     if ((wanted.size ?? 0) > limit)
         return 'runner'; // the job's copies stop at 5 GB
@@ -85195,7 +85446,8 @@ async function* filtered(plan, copy, writer) {
 }
 /**
  * The CSV manifests, one file per storage class in `dir`: `bucket,URL-encoded key,versionId`
- * rows, written as the plan is read (memory: one row at a time).
+ * rows of the versions to copy (from the source bucket of a destination run), written as the plan
+ * is read (memory: one row at a time). `bucket` is the bucket written.
  */
 async function manifests(plan, bucket, copy, dir) {
     const byClass = new Map();
@@ -85215,7 +85467,7 @@ async function manifests(plan, bucket, copy, dir) {
             group = { file, keys: 0, out: (0,external_node_fs_.createWriteStream)(file) };
             byClass.set(storageClass, group);
         }
-        const row = `${bucket},${encodeURIComponent(item.key)},${wanted.versionId}\n`;
+        const row = `${item.from ?? bucket},${encodeURIComponent(wanted.key)},${wanted.versionId}\n`;
         if (!group.out.write(row))
             await (0,external_node_events_.once)(group.out, 'drain');
         group.keys++;
@@ -85578,6 +85830,7 @@ async function writeUndo(outcomes) {
 ;// CONCATENATED MODULE: ./src/engine/run/manifest.ts
 
 
+
 /**
  * The manifest: every row for listed keys (in the order given); for a prefix, the totals, the
  * file with every row, and the rows themselves when there are at most INLINE_KEYS.
@@ -85589,7 +85842,8 @@ async function manifestOf(settings, result, written, outcomes) {
     if (!omitted)
         for await (const row of outcomes.read())
             rows.push(row);
-    const order = new Map(settings.keys.map((k, i) => [k, i]));
+    const map = keyMap(settings.bucket, prefix, settings.destination);
+    const order = new Map(settings.keys.map((k, i) => [map.to(k), i]));
     rows.sort((a, b) => prefix === undefined
         ? (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0)
         : a.key < b.key
@@ -85598,6 +85852,8 @@ async function manifestOf(settings, result, written, outcomes) {
                 ? 1
                 : 0);
     const manifest = buildManifest(bucket, target, dryRun, rows);
+    if (settings.destination)
+        manifest.destination = settings.destination;
     if (prefix === undefined)
         return manifest;
     const undoFile = dryRun || !outcomes.path ? undefined : await writeUndo(outcomes);
@@ -85631,6 +85887,7 @@ async function planRecorder(settings, stores) {
             ? { toTime: target.at.toISOString() }
             : { versionIds: true, ...(target.origin ? { snapshot: target.origin } : {}) },
         ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ...(settings.destination ? { destination: settings.destination } : {}),
         ifMissing: settings.ifMissing,
     });
 }
@@ -85751,11 +86008,17 @@ async function closeStores(stores) {
 
 
 
+
 /** Rolls `settings.keys`, or every key under `settings.prefix`, back to `settings.target`. */
 async function rollback(s3, asked, log, options = {}) {
     await requireVersioning(s3, asked.bucket, asked.expectedBucketOwner);
     const resolved = await readTarget(s3, asked, log);
     try {
+        const { destination } = resolved.settings;
+        checkDestination(resolved.settings, destination);
+        if (destination) {
+            await requireVersioning(s3, destination.bucket, asked.expectedBucketOwner, 'destination');
+        }
         return await runResolved(s3, resolved, log, options);
     }
     finally {
@@ -85767,12 +86030,14 @@ async function runResolved(s3, resolved, log, options) {
     const { settings, plan, recorded } = resolved;
     const { bucket, expectedBucketOwner, dryRun } = settings;
     const where = { bucket, expectedBucketOwner, pageSize: options.pageSize };
+    const map = keyMap(bucket, settings.prefix, settings.destination);
+    const to = { ...where, bucket: map.bucket };
     const stores = options.stores ?? (settings.prefix === undefined ? memoryStores() : await fileStores());
     if (options.onWrite)
         stores.journal = tapJournal(stores.journal, options.onWrite);
     const recorder = dryRun ? await planRecorder(settings, stores) : undefined;
     const { cancel, copies } = options;
-    const run = { s3, settings, where, stores, log, cancel, copies, plan, recorded };
+    const run = { s3, settings, where, to, map, stores, log, cancel, copies, plan, recorded };
     let result;
     let wrote;
     try {
@@ -85825,19 +86090,21 @@ function describeTarget(settings) {
 }
 /** Pass 1: every key's decision, spilled to the run's stores; `observe` sees each one. */
 async function planKeys(run, observe) {
-    const { s3, settings, where, stores, log } = run;
+    const { s3, settings, stores, log } = run;
     const { bucket, prefix } = settings;
-    const selection = prefix === undefined
-        ? { keys: settings.keys }
-        : prefixSelection(prefix, bucket, settings.snapshotStore);
     const subject = prefix === undefined ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     return log
-        .group(resolving(bucket, prefix), async () => {
+        .group(resolving(settings), async () => {
         if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
             log.info(`Note: prefix ${prefix} is not a folder: it also matches ${prefix}.bak and such`);
         }
-        const request = { ...settings, checkSources: settings.dryRun };
-        const source = untilCancelled(keysToPlan(run, histories(s3, where, selection)), run.cancel);
+        const request = {
+            ...settings,
+            bucket: run.to.bucket,
+            ...(run.to.bucket === bucket ? {} : { from: bucket }),
+            checkSources: settings.dryRun,
+        };
+        const source = untilCancelled(keysToPlan(run), run.cancel);
         const found = await scan(s3, request, source, {
             stores,
             concurrency: settings.concurrency,
@@ -85857,10 +86124,24 @@ async function planKeys(run, observe) {
             : new StepError('listing', subject, e);
     });
 }
-/** The listing, with what is read beside it: the snapshot's versions, the plan, the copies. */
-function keysToPlan(run, listing) {
-    const { recorded, plan, copies, settings } = run;
-    let source = listing;
+/**
+ * The listing, with what is read beside it: the destination's listing, the snapshot's versions,
+ * the plan, the copies.
+ */
+function keysToPlan(run) {
+    const { s3, recorded, plan, copies, settings, map } = run;
+    const { bucket, prefix } = settings;
+    const store = settings.snapshotStore;
+    let source = prefix === undefined
+        ? histories(s3, run.where, { keys: settings.keys })
+        : histories(s3, run.where, prefixSelection(prefix, bucket, store));
+    if (!map.inPlace) {
+        const records = settings.recordStore ?? store;
+        const there = prefix === undefined
+            ? histories(s3, run.to, { keys: settings.keys.map(map.to) })
+            : histories(s3, run.to, prefixSelection(map.to(prefix), map.bucket, records));
+        source = withDestination(source, there, map);
+    }
     if (recorded) {
         const origin = settings.target.kind === 'versions' ? settings.target.origin : undefined;
         const refuse = (message) => new errors_SnapshotError(`Snapshot ${origin?.id ?? ''} is ${message}`);
@@ -85869,17 +86150,20 @@ function keysToPlan(run, listing) {
     if (plan)
         source = plan.beside(source);
     if (copies && copies.size > 0)
-        source = withCopies(source, copies);
+        source = withCopies(source, copies, map);
     return source;
 }
-function resolving(bucket, prefix) {
+function resolving(settings) {
+    const { bucket, prefix, destination } = settings;
+    const into = destination ? ` into ${uriOf(destination)}` : '';
     if (prefix === undefined)
-        return 'Resolving versions';
-    return `Resolving versions under ${prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`}`;
+        return `Resolving versions${into}`;
+    const where = prefix === '' ? `s3://${bucket} (whole bucket)` : `s3://${bucket}/${prefix}`;
+    return `Resolving versions under ${where}${into}`;
 }
 /** Pass 2: the planned writes, by this process or by copy jobs; a dry run only records rows. */
 async function writeKeys(run, result, options) {
-    const { s3, settings, where, stores, log } = run;
+    const { s3, settings, to: where, stores, log } = run;
     const planned = result.actions.restore + result.actions.delete;
     log.info(`${result.keys} keys, ${result.versions} versions: ${result.actions.restore} to restore, ` +
         `${result.actions.delete} to delete, ${result.actions.unchanged} unchanged, ` +
@@ -86019,6 +86303,7 @@ async function recentCopies(s3, store, bucket, wanted, limit = RECENT_RUNS) {
                     newVersionId: line.newVersionId,
                     sourceVersionId: line.sourceVersionId,
                     previousVersionId: line.previousVersionId,
+                    ...(line.from ? { from: line.from } : {}),
                 });
             }
         });
@@ -86042,6 +86327,7 @@ function newRunId(startedAt) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/record/run.ts
+
 
 
 
@@ -86115,38 +86401,48 @@ async function recorded(s3, settings, log, options) {
         throw failure;
     return manifest;
 }
+/** Where the run's records are: the snapshot store, or a destination run's own store. */
+const recordStore = (settings) => settings.recordStore ?? settings.snapshotStore;
 /** The recent records' copies of this run's keys; none (with a warning) when unreadable. */
 async function readCopies(s3, settings, log) {
-    const { prefix, keys } = settings;
-    const listed = new Set(keys);
-    const wanted = prefix !== undefined
-        ? (key) => key.startsWith(prefix)
+    const { prefix, keys, destination } = settings;
+    const map = keyMap(settings.bucket, prefix, destination);
+    const listed = new Set(keys.map(map.to));
+    const under = prefix === undefined ? undefined : map.to(prefix);
+    const wanted = under !== undefined
+        ? (key) => key.startsWith(under)
         : listed.size > 0
             ? (key) => listed.has(key)
             : () => true;
+    const store = recordStore(settings);
     try {
-        const copies = await recentCopies(s3, settings.snapshotStore, settings.bucket, wanted);
+        const copies = await recentCopies(s3, store, map.bucket, wanted);
         if (copies.runs > 0) {
             log.info(`Read ${copies.runs} recent run record(s): ${copies.size} recorded write(s) of these keys`);
         }
         return copies;
     }
     catch (e) {
-        log.warning(`Could not read the run records in ${uriOf(settings.snapshotStore, 'runs/')} ` +
+        log.warning(`Could not read the run records in ${snapshots_uriOf(store, 'runs/')} ` +
             `(${errorMessage(e)}); planning without them: a key whose restored copy only a record ` +
             'can show (SSE-KMS ETags) is copied again');
         return undefined;
     }
 }
-/** A journal entry as a line of the record: the new entry, and what it is a copy of. */
+/**
+ * A journal entry as a line of the record: the new entry, and what it is a copy of (with its key
+ * and bucket when they are not the key's own: a destination run).
+ */
 function run_lineOf({ item, newVersionId }) {
     const copy = item.action === 'restore' ? item.wanted : undefined;
+    const elsewhere = copy && (copy.key !== item.key || item.from !== undefined);
     return {
         key: item.key,
         newVersionId,
         sourceVersionId: copy?.versionId ?? null,
         previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
         ...(copy?.size === undefined ? {} : { size: copy.size }),
+        ...(elsewhere ? { from: { ...(item.from ? { bucket: item.from } : {}), key: copy.key } } : {}),
     };
 }
 function targetOf(settings) {
@@ -86182,15 +86478,19 @@ async function outcomeOf(manifest, failure) {
 /** The record's header: who ran what, when, how it ended. */
 function headerOf(settings, run) {
     const { failure } = run;
+    const { prefix, destination } = settings;
+    const map = keyMap(settings.bucket, prefix, destination);
+    const source = { bucket: settings.bucket, ...(prefix === undefined ? {} : { prefix }) };
     return {
         ...RUN_FORMAT,
         id: run.id,
-        bucket: settings.bucket,
+        bucket: map.bucket,
+        ...(destination ? { source } : {}),
         startedAt: run.startedAt.toISOString(),
         finishedAt: run.finishedAt.toISOString(),
         by: run.by,
         target: targetOf(settings),
-        scope: settings.prefix === undefined ? { keys: settings.keys.length } : { prefix: settings.prefix },
+        scope: prefix === undefined ? { keys: settings.keys.length } : { prefix: map.to(prefix) },
         outcome: run.outcome,
         written: run.written,
         ...(failure === undefined ? {} : { error: errorMessage(failure).split('\n')[0] }),
@@ -86206,10 +86506,10 @@ async function save(run, header, lines, dir) {
         for await (const line of lines.read())
             await writer.write(line);
         await writer.close();
-        return await saveRun(s3, settings.snapshotStore, file, header.id);
+        return await saveRun(s3, recordStore(settings), file, header.id);
     }
     catch (e) {
-        log.warning(`Could not save the run record in ${uriOf(settings.snapshotStore, 'runs/')}: ` +
+        log.warning(`Could not save the run record in ${snapshots_uriOf(recordStore(settings), 'runs/')}: ` +
             `${errorMessage(e)}; a later run may copy this run's keys again`);
         return undefined;
     }
@@ -86367,7 +86667,7 @@ async function createSnapshot(s3, settings, log, options = {}) {
         const summary = { keys: 0, absent: 0 };
         const problems = [];
         const progress = new Progress('Recorded', undefined, log);
-        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : uriOf({ bucket, prefix })}`, async () => {
+        await log.group(`Recording ${prefix === undefined ? `${settings.keys.length} keys` : snapshots_uriOf({ bucket, prefix })}`, async () => {
             const source = histories(s3, { bucket, expectedBucketOwner }, selection);
             for await (const { key, entries } of untilCancelled(source, options.cancel)) {
                 const current = currentEntry(entries);
@@ -86634,8 +86934,8 @@ async function runDrill(s3, request, options, log) {
                 };
                 const written = await copyConfirmed(s3, { bucket, expectedBucketOwner }, {
                     key: scratchKey,
-                    sourceKey: item.key,
                     wanted,
+                    from: request.from,
                     source: item.source,
                     expected: undefined,
                 }, { copy, guard });
@@ -87068,6 +87368,8 @@ async function verify(s3, asked, log, options = {}) {
         bucketProblems.push(`versioning is ${facts.versioning === 'Off' ? 'not enabled' : 'Suspended'}: a rollback ` +
             'needs it Enabled (with it off, the next write replaces the only copy)');
     }
+    if (asked.destination)
+        bucketProblems.push(...(await destinationProblems(s3, asked, log)));
     for (const problem of bucketProblems)
         log.warning(problem);
     const bucketLimits = bucketWindowLimits(facts);
@@ -87085,7 +87387,8 @@ async function verify(s3, asked, log, options = {}) {
     });
     let drill = null;
     if (v.drill) {
-        drill = await log.group(`Drill into ${v.drillPrefix}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
+        const into = `s3://${asked.destination?.bucket ?? bucket}/${v.drillPrefix}`;
+        drill = await log.group(`Drill into ${into}`, () => drillKeys(s3, settings, v.drillPrefix, keys, { log, cancel: options.cancel }));
     }
     for (const k of keys) {
         delete k.source;
@@ -87098,6 +87401,7 @@ async function verify(s3, asked, log, options = {}) {
     ];
     return {
         bucket,
+        ...(asked.destination ? { destination: asked.destination } : {}),
         checkedAt: now.toISOString(),
         target: verify_targetOf(settings.target),
         atWindowStart: v.atWindowStart,
@@ -87112,6 +87416,26 @@ async function verify(s3, asked, log, options = {}) {
         drill,
         problems,
     };
+}
+/**
+ * A restore into a destination needs that bucket with versioning Enabled (as a restore in place
+ * needs its bucket): what keeps it from taking one, as problems.
+ */
+async function destinationProblems(s3, settings, log) {
+    const { destination, expectedBucketOwner } = settings;
+    if (!destination)
+        return [];
+    const uri = `s3://${destination.bucket}/${destination.prefix}`;
+    return log.group(`Checking the destination ${uri}`, async () => {
+        const facts = await readBucketFacts(s3, destination.bucket, expectedBucketOwner);
+        log.info(`destination versioning: ${facts.versioning}`);
+        const problems = facts.problems.map((p) => `destination ${destination.bucket}: ${p}`);
+        if (facts.versioning === 'Suspended' || facts.versioning === 'Off') {
+            problems.push(`destination bucket ${destination.bucket} has versioning ` +
+                `${facts.versioning === 'Off' ? 'never enabled' : 'Suspended'}: a restore into it needs it Enabled`);
+        }
+        return problems;
+    });
 }
 /** The problem of a key whose guaranteed window is shorter than min-window, naming the rule. */
 function windowProblems(k, minWindowMs, minWindow) {
@@ -87174,7 +87498,11 @@ async function drillKeys(s3, settings, prefix, keys, run) {
     const items = keys.flatMap((k) => k.state === 'restorable' && k.source && k.versionId
         ? [{ key: k.key, versionId: k.versionId, source: k.source }]
         : []);
-    const drill = await runDrill(s3, { bucket: settings.bucket, prefix, expectedBucketOwner: settings.expectedBucketOwner, items }, { copy: settings.copy, cancel: run.cancel }, log);
+    const { bucket, destination, expectedBucketOwner } = settings;
+    const request = destination
+        ? { bucket: destination.bucket, from: bucket, prefix, expectedBucketOwner, items }
+        : { bucket, prefix, expectedBucketOwner, items };
+    const drill = await runDrill(s3, request, { copy: settings.copy, cancel: run.cancel }, log);
     for (const outcome of drill.outcomes) {
         const k = keys.find((x) => x.key === outcome.key);
         if (!k)
@@ -87439,7 +87767,7 @@ async function runRestore(read, { log, cancel }) {
         const undoFile = await undoFileOf(manifest);
         if (undoFile) {
             setOutput(Outputs.UndoFile, undoFile);
-            report.undo = undoStep(settings, undoFile);
+            report.undo = undoStep({ ...settings, bucket: writtenBucket(manifest) }, undoFile);
             info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
         }
         if (manifest.plan)

@@ -81,6 +81,7 @@ export function parseSettings(
     toSnapshot: get(Inputs.ToSnapshot),
   })
   const destination = parseDestination(read, mode)
+  const recordStore = recordStoreOf(destination, get(Inputs.SnapshotStore) !== '')
   const target = parseAnyTarget(read, env, mode, keyList, now, verify)
   const targetKeys = target.kind === 'versions' ? [...target.versions.keys()] : keys
   checkDestination({ bucket, prefix, keys: targetKeys }, destination)
@@ -133,17 +134,13 @@ export function parseSettings(
     }),
     snapshotStore: access.snapshotStore,
     ...(destination ? { destination } : {}),
-    ...recordsOf(destination, get(Inputs.SnapshotStore) !== ''),
+    ...(recordStore ? { recordStore } : {}),
     snapshot:
       mode === 'snapshot' ? parseSnapshotName(Inputs.Snapshot, get(Inputs.Snapshot)) : undefined,
     context: contextOf(env),
-    engine: parseEngine(read, access.snapshotStore, bucket),
+    // the jobs' manifests and reports go beside the run records (a destination's, not the source)
+    engine: parseEngine(read, recordStore ?? access.snapshotStore, bucket),
   }
-}
-
-function recordsOf(...args: Parameters<typeof recordStoreOf>): Pick<Settings, 'recordStore'> {
-  const recordStore = recordStoreOf(...args)
-  return recordStore ? { recordStore } : {}
 }
 
 /** The target of any mode: now (snapshot), a plan, a snapshot, the window's start, or the inputs. */
