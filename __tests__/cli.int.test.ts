@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli } from './helpers/cli.js'
+import { cliLine, runCli } from './helpers/cli.js'
 import {
   added,
   allVersions,
@@ -41,11 +41,11 @@ describe('s3-rollback (built CLI)', () => {
   it('--help lists the commands and exit codes; COMMAND --help every flag and examples', async () => {
     const run = await runCli(['--help'])
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('s3-rollback restore [flags]')
+    expect(run.stdout).toContain(`${cliLine()} restore [flags]`)
     expect(run.stdout).toMatch(/Exit codes:\n {2}0 {2}Done/)
     const restore = await runCli(['restore', '--help'])
     expect(restore.code).toBe(0)
-    expect(restore.stdout).toContain('s3-rollback restore --bucket B --prefix P --to-time T')
+    expect(restore.stdout).toContain(`${cliLine()} restore --bucket B --prefix P --to-time T`)
     expect(restore.stdout).toContain('--concurrency N')
     expect(restore.stdout).toContain('(default: 256)')
     expect(restore.stdout).toContain('Examples:')
@@ -65,7 +65,7 @@ describe('s3-rollback (built CLI)', () => {
     const run = await runCli(args)
     expect(run.code).toBe(2)
     expect(run.stderr).toContain(message)
-    expect(run.stderr).toContain(`Run 's3-rollback ${command}--help' for usage.`)
+    expect(run.stderr).toContain(`Run '${cliLine()} ${command}--help' for usage.`)
     expect(run.stdout).toBe('')
   })
 

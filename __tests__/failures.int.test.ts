@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
 import { EXIT } from '../src/cli/exit.js'
 import { runAction } from './helpers/action.js'
-import { runCli } from './helpers/cli.js'
+import { cliLine, runCli } from './helpers/cli.js'
 import { allVersions, client, endpoint, modifiedAt, newBucket, put, sleep } from './helpers/s3.js'
 
 let s3: S3Client
@@ -309,7 +309,7 @@ describe('wrong inputs and broken environments: exit code, cause, fix, zero writ
         expect(action.stdout).toMatch(pattern)
       }
       if (c.fix) expect(cli.stderr).toMatch(/\nTo fix: /)
-      if (c.exit === EXIT.usage) expect(cli.stderr).toContain("Run 's3-rollback restore --help'")
+      if (c.exit === EXIT.usage) expect(cli.stderr).toContain(`Run '${cliLine()} restore --help'`)
       expect(cli.stderr).not.toMatch(/UnknownError|at .*\.js:\d+/)
       // The step fails with the same words, as an error line (and in the job summary).
       expect(action.code).toBe(1)
@@ -341,7 +341,8 @@ describe('command-line mistakes', () => {
     const run = await runCli(argv)
     expect(run.code).toBe(EXIT.usage)
     expect(run.stderr).toMatch(message)
-    expect(run.stderr).toMatch(/Run 's3-rollback (restore |verify )?--help' for usage\./)
+    const as = cliLine().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    expect(run.stderr).toMatch(new RegExp(`Run '${as} (restore |verify )?--help' for usage\\.`))
   })
 
   it('verify names a missing bucket once, with the fix', async () => {

@@ -1,6 +1,6 @@
 /** Runs the built CLI (dist/cli/index.js, built by `npm run bundle`) as a process. */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { actionNode } from './action.js'
 
 export interface CliRun {
@@ -43,4 +43,12 @@ export async function runCli(
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   return { code, stdout, stderr }
+}
+
+/**
+ * How the CLI names itself in hints and printed commands when run as runCli runs it, by the path
+ * of its script (src/cli/invoked.ts): `node /abs/path/dist/cli/index.js`.
+ */
+export function cliLine(): string {
+  return `node ${realpathSync(cli)}`
 }

@@ -81,18 +81,21 @@ const GROUPS: Record<Flag['group'], string> = {
   output: 'Output',
 }
 
-/** The general help: commands, exit codes, where to read more. */
-export function generalHelp(version: string): string {
+/**
+ * The general help: commands, exit codes, where to read more. `as` is the command that runs this
+ * CLI (./invoked.ts), so that every usage line can be pasted.
+ */
+export function generalHelp(version: string, as = 's3-rollback'): string {
   return `s3-rollback ${version}: roll objects in a versioned S3 bucket back to a known good state.
 
 Usage:
-  s3-rollback restore [flags]   roll keys or a prefix back (--dry-run to plan only)
-  s3-rollback verify [flags]    prove that a rollback would work; change nothing
-  s3-rollback snapshot create|list|show   record the current versions under a name
-  s3-rollback diff [flags]      what changed between two snapshots, times or now
-  s3-rollback history [flags]   the runs that wrote to the bucket: who, when, what, outcome
-  s3-rollback COMMAND --help    every flag of a command, with its default
-  s3-rollback --version
+  ${as} restore [flags]   roll keys or a prefix back (--dry-run to plan only)
+  ${as} verify [flags]    prove that a rollback would work; change nothing
+  ${as} snapshot create|list|show   record the current versions under a name
+  ${as} diff [flags]      what changed between two snapshots, times or now
+  ${as} history [flags]   the runs that wrote to the bucket: who, when, what, outcome
+  ${as} COMMAND --help    every flag of a command, with its default
+  ${as} --version
 
 ${exitCodes()}
 Results go to stdout (a table, or JSON with --json); progress and errors go to stderr.
@@ -100,9 +103,10 @@ Credentials come from the AWS SDK's default chain (environment, --profile, SSO, 
 `
 }
 
-/** One command's help: usage, every flag with its default, examples, exit codes. */
-export function commandHelp(command: Command): string {
+/** One command's help: usage, every flag with its default, examples, exit codes (`as`: above). */
+export function commandHelp(command: Command, as = 's3-rollback'): string {
   const about = ABOUT[command]
+  const run = (line: string): string => line.replace(/^s3-rollback /, `${as} `)
   const flags = FLAGS.filter((f) => f.commands.includes(command))
   const width = Math.max(...flags.map((f) => label(f).length)) + 2
   const sections = Object.entries(GROUPS).flatMap(([group, title]) => {
@@ -117,13 +121,13 @@ export function commandHelp(command: Command): string {
   return `s3-rollback ${command}: ${about.summary}
 
 Usage:
-${about.usage.map((u) => `  ${u}`).join('\n')}
+${about.usage.map((u) => `  ${run(u)}`).join('\n')}
 
 ${sections.join('\n\n')}
   ${'-h, --help'.padEnd(width)}this help
 
 Examples:
-${about.examples.map((e) => `  ${e}`).join('\n')}
+${about.examples.map((e) => `  ${run(e)}`).join('\n')}
 
 ${exitCodes()}`
 }

@@ -5,7 +5,6 @@
  * Results go to stdout (a table, or JSON with --json); progress, errors and what to do about
  * them go to stderr. Exit codes: ./exit.ts.
  */
-import { realpathSync } from 'node:fs'
 import { copyFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { userInfo } from 'node:os'
@@ -34,6 +33,8 @@ import { KEY_HEADER, bucketRows, keyRows, verdict } from '../report/verify.js'
 import { EXIT, exitCodeOf } from './exit.js'
 import { commandHelp, generalHelp } from './help.js'
 import { VERSION } from './version.js'
+import { thisCli, thisCliLine } from './invoked.js'
+import { warnOnOldNode } from './node-support.js'
 import { inFlags, inputErrorText } from './wording.js'
 import { diffCommand, snapshotCommand, type StoreCommand } from './snapshots.js'
 import { historyCommand } from './history.js'
@@ -66,7 +67,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseCli(argv)
     if (options.command === 'help') {
-      process.stdout.write(options.topic ? commandHelp(options.topic) : generalHelp(VERSION))
+      const as = thisCliLine()
+      process.stdout.write(
+        options.topic ? commandHelp(options.topic, as) : generalHelp(VERSION, as),
+      )
       return EXIT.ok
     }
     if (options.command === 'version') {
@@ -87,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     const message = e instanceof InputError ? inputErrorText(e) : e.message
     const topic = e instanceof UsageError ? e.command : options?.command
     say(`s3-rollback: ${message}`)
-    say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`)
+    say(`Run '${thisCliLine()} ${topic ? `${topic} ` : ''}--help' for usage.`)
     return EXIT.usage
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile
@@ -174,8 +178,9 @@ function restoreOrVerify(
 /**
  * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
  * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
- * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
- * run's way to the bucket, and a file rather than an argument too long for the system.
+ * else in a file of their own. The command runs as printed: this CLI as it was run
+ * (./invoked.ts), the run's way to the bucket, and a file rather than an argument too long for
+ * the system.
  */
 async function leftFor(
   manifest: Manifest,
@@ -200,7 +205,7 @@ async function leftFor(
     expectedBucketOwner: settings.expectedBucketOwner,
     profile,
   }
-  const cli = ['node', realpathSync(process.argv[1])]
+  const cli = thisCli()
   if (!undoAt) {
     const changed = manifest.keys.filter((k) => k.newVersionId !== null)
     if (changed.length === 0) return lines
@@ -224,6 +229,7 @@ function localUser(): string | undefined {
   }
 }
 
+warnOnOldNode(process.version, process.env, say)
 process.exitCode = await main(process.argv.slice(2)).catch((e: unknown) => {
   say(
     `s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : errorMessage(e)}`,
