@@ -36,6 +36,11 @@ export interface CompareOptions {
   runs: number
   concurrency: number
   seedConcurrency: number
+  /**
+   * Staged (part `staged`): a third bucket, seeded the same, is the source; each tool restores
+   * its state at T into its own bucket's prefix (the CLI's --destination, rclone across buckets).
+   */
+  staged?: boolean
 }
 
 /** BENCH_RUNS runs of both tools on one data set at one distance, then the table. */
@@ -47,7 +52,8 @@ export async function compare(
   options: CompareOptions,
 ): Promise<RunResult[]> {
   const c = options.concurrency
-  say(`\n## ${layout.name}: ${layout.shape}, ${scenario.label}\n`)
+  const staging = options.staged ? ' restored into another bucket (staged)' : ''
+  say(`\n## ${layout.name}: ${layout.shape}${staging}, ${scenario.label}\n`)
   runner.use(scenario)
   const results: RunResult[] = []
   let seeded: Seeded | undefined
@@ -57,27 +63,28 @@ export async function compare(
       's3-rollback': await newBucket(s3, `sbs-${layout.name}-cli`),
       rclone: await newBucket(s3, `sbs-${layout.name}-rclone`),
     }
+    const from = options.staged ? await newBucket(s3, `sbs-${layout.name}-src`) : undefined
     try {
       seeded = await seed(
         s3,
-        [buckets['s3-rollback'], buckets.rclone],
+        [buckets['s3-rollback'], buckets.rclone, ...(from ? [from] : [])],
         layout,
         options.seedConcurrency,
       )
       const { at } = seeded
       if (run === 1) say(describe(layout, seeded, c))
       say(
-        `run ${run}: seeded 2 buckets in ${fixed(seeded.seconds, 0)} s ` +
+        `run ${run}: seeded ${from ? 3 : 2} buckets in ${fixed(seeded.seconds, 0)} s ` +
           `(${fixed(seeded.rate, 0)} writes/s, direct to RGW); order: ${order.join(', then ')}`,
       )
       const first: Partial<Record<Tool, [Measured, Exactness]>> = {}
       for (const tool of order) {
-        const m = await runner.tool(tool, buckets[tool], layout.prefix, at, c)
+        const m = await runner.tool(tool, buckets[tool], layout.prefix, at, c, from)
         first[tool] = [m, await exactness(s3, buckets[tool], layout.prefix, at)]
       }
       const by: Partial<Record<Tool, ToolRun>> = {}
       for (const tool of order) {
-        const rerun = await runner.tool(tool, buckets[tool], layout.prefix, at, c)
+        const rerun = await runner.tool(tool, buckets[tool], layout.prefix, at, c, from)
         const [m, firstCheck] = first[tool] ?? []
         if (!m || !firstCheck) throw new Error(`no first run of ${tool}`)
         const rerunCheck = await exactness(s3, buckets[tool], layout.prefix, at)
@@ -91,11 +98,12 @@ export async function compare(
     } finally {
       await removeBucket(s3, buckets['s3-rollback'])
       await removeBucket(s3, buckets.rclone)
+      if (from) await removeBucket(s3, from)
     }
   }
   if (seeded) {
     perRun(results, seeded)
-    summary(results, seeded)
+    summary(results, seeded, options.staged === true)
   }
   return results
 }
@@ -159,13 +167,15 @@ function perRun(results: RunResult[], seeded: Seeded): void {
   )
 }
 
-function summary(results: RunResult[], seeded: Seeded): void {
+function summary(results: RunResult[], seeded: Seeded, staged: boolean): void {
   const pick = (tool: Tool, f: (r: ToolRun) => number): number[] =>
     results.map((r) => f(r.by[tool]))
   const med = (tool: Tool, f: (r: ToolRun) => number): number => median(pick(tool, f))
   const max = (tool: Tool, f: (r: ToolRun) => number): number => Math.max(...pick(tool, f))
   const pages = Math.ceil(seeded.entries / 1000)
-  const floor = seeded.changes + 2 * pages
+  // staged: the destination's prefix is listed too
+  const listings = staged ? 3 : 2
+  const floor = seeded.changes + listings * pages
   type Row = [string, (r: ToolRun) => number, number, 'median' | 'max']
   const rows: Row[] = [
     ['wall time s', (r) => r.first.seconds, 2, 'median'],
@@ -215,7 +225,8 @@ function summary(results: RunResult[], seeded: Seeded): void {
   )
   say(
     `\nFloor: ${seeded.changes} writes + ${pages} listing pages (ceil(${seeded.entries} entries / ` +
-      `1000)) + ${pages} confirmation listing pages = ${floor} requests. Wall time is the ` +
+      `1000))${staged ? ` + ${pages} of the destination` : ''} + ${pages} confirmation listing ` +
+      `pages = ${floor} requests. Wall time is the ` +
       `process's, start-up and proxy hops included. CPU is the tool process's user + system ` +
       `time (/usr/bin/time); per request = CPU / requests; "re-run subtracted" = (CPU of the ` +
       `restore − CPU of the re-run) / (requests of the restore − requests of the re-run), ` +

@@ -140,18 +140,35 @@ export class Runner {
    * rclone 1.60's recipe: sync from the bucket as of T (a connection-string override), with
    * --transfers and --checkers at the engine's --concurrency.
    */
-  rclone(bucket: string, prefix: string, at: string, concurrency: number): Promise<Measured> {
+  rclone(
+    bucket: string,
+    prefix: string,
+    at: string,
+    concurrency: number,
+    from = bucket,
+  ): Promise<Measured> {
     const c = String(concurrency)
-    const path = `${bucket}/${prefix.replace(/\/$/, '')}`
-    const args = ['sync', `rgw,version_at="${at}":${path}`, `rgw:${path}`]
+    const path = (b: string): string => `${b}/${prefix.replace(/\/$/, '')}`
+    const args = ['sync', `rgw,version_at="${at}":${path(from)}`, `rgw:${path(bucket)}`]
     args.push('--server-side-across-configs', '--checksum', '--transfers', c, '--checkers', c)
     return this.measure('rclone sync', RCLONE, args, rcloneRgwEnv(this.url))
   }
 
-  tool(tool: Tool, bucket: string, prefix: string, at: string, c: number): Promise<Measured> {
-    return tool === 'rclone'
-      ? this.rclone(bucket, prefix, at, c)
-      : this.cli(bucket, at, ['--prefix', prefix], c)
+  /**
+   * Restores `prefix` of `bucket` to its state at `at`; with `from`, the state of `from`'s prefix
+   * at `at` into `bucket` (staged: the CLI's --destination; rclone syncs across the buckets).
+   */
+  tool(
+    tool: Tool,
+    bucket: string,
+    prefix: string,
+    at: string,
+    c: number,
+    from?: string,
+  ): Promise<Measured> {
+    if (tool === 'rclone') return this.rclone(bucket, prefix, at, c, from)
+    if (!from) return this.cli(bucket, at, ['--prefix', prefix], c)
+    return this.cli(from, at, ['--prefix', prefix, '--destination', `s3://${bucket}/${prefix}`], c)
   }
 }
 

@@ -21,6 +21,9 @@
  *               the other (which goes first alternates by run), each then re-run on its
  *               converged prefix; each bucket checked against T after every run. A markdown
  *               table of medians per data set and latency: s3-rollback | rclone | ratio.
+ *   staged      the same, restoring a third identically seeded bucket's prefix at T into
+ *               each tool's bucket (issue 19): the CLI with --destination s3://B/P/, rclone
+ *               sync "rgw,version_at=T:SRC/P" rgw:B/P; the source is listed, the buckets written.
  *   slowdown    the same at BENCH_SLOWDOWN_LATENCY ms with 503 SlowDown above BENCH_SLOWDOWN
  *               writes/s per prefix of BENCH_SLOWDOWN_DEPTH segments: SlowDowns each tool got,
  *               and whether it ended exact.
@@ -30,7 +33,7 @@
  *   scale       peak RSS of a prefix restore at BENCH_SCALE_KEYS keys (flat memory).
  *   keys        keys mode (--keys, BENCH_KEYS_MODE_KEYS listed) against prefix mode.
  *
- * Knobs (defaults): BENCH_PARTS (compare,slowdown,throughput,scale,keys),
+ * Knobs (defaults): BENCH_PARTS (compare,staged,slowdown,throughput,scale,keys),
  * BENCH_DATASETS (tiles,flat), BENCH_LATENCIES (0,20,50: ms added per request), BENCH_RUNS (3),
  * BENCH_CONCURRENCY (16: the CLI's --concurrency and rclone's --transfers and --checkers),
  * BENCH_KEYS (5000: the flat set), BENCH_SLOWDOWN (300), BENCH_SLOWDOWN_DEPTH (1),
@@ -57,7 +60,7 @@ import { printed, printout, say } from './sidebyside-report.js'
 import { projection, throughput } from './sidebyside-throughput.js'
 import { cliScript, node24, RCLONE, Runner, type Scenario } from './sidebyside-tools.js'
 
-const PARTS = ['compare', 'slowdown', 'throughput', 'scale', 'keys']
+const PARTS = ['compare', 'staged', 'slowdown', 'throughput', 'scale', 'keys']
 
 /** A comma-separated list of numbers from the environment (0 allowed), or the default. */
 function envNumbers(name: string, fallback: number[]): number[] {
@@ -108,6 +111,14 @@ export async function sidebyside(): Promise<string> {
       for (const set of sets) {
         for (const ms of envNumbers('BENCH_LATENCIES', [0, 20, 50])) {
           await compare(s3, runner, set, { label: latencyLabel(ms), latencyMs: ms }, options)
+        }
+      }
+    }
+    if (parts.includes('staged')) {
+      for (const set of sets) {
+        for (const ms of envNumbers('BENCH_LATENCIES', [0, 20, 50])) {
+          const scenario = { label: latencyLabel(ms), latencyMs: ms }
+          await compare(s3, runner, set, scenario, { ...options, staged: true })
         }
       }
     }

@@ -70262,27 +70262,31 @@ const GROUPS = {
     chain: 'Then run a workflow (GitHub)',
     output: 'Output',
 };
-/** The general help: commands, exit codes, where to read more. */
-function generalHelp(version) {
+/**
+ * The general help: commands, exit codes, where to read more. `as` is the command that runs this
+ * CLI (./invoked.ts), so that every usage line can be pasted.
+ */
+function generalHelp(version, as = 's3-rollback') {
     return `s3-rollback ${version}: roll objects in a versioned S3 bucket back to a known good state.
 
 Usage:
-  s3-rollback restore [flags]   roll keys or a prefix back (--dry-run to plan only)
-  s3-rollback verify [flags]    prove that a rollback would work; change nothing
-  s3-rollback snapshot create|list|show   record the current versions under a name
-  s3-rollback diff [flags]      what changed between two snapshots, times or now
-  s3-rollback history [flags]   the runs that wrote to the bucket: who, when, what, outcome
-  s3-rollback COMMAND --help    every flag of a command, with its default
-  s3-rollback --version
+  ${as} restore [flags]   roll keys or a prefix back (--dry-run to plan only)
+  ${as} verify [flags]    prove that a rollback would work; change nothing
+  ${as} snapshot create|list|show   record the current versions under a name
+  ${as} diff [flags]      what changed between two snapshots, times or now
+  ${as} history [flags]   the runs that wrote to the bucket: who, when, what, outcome
+  ${as} COMMAND --help    every flag of a command, with its default
+  ${as} --version
 
 ${exitCodes()}
 Results go to stdout (a table, or JSON with --json); progress and errors go to stderr.
 Credentials come from the AWS SDK's default chain (environment, --profile, SSO, instance role).
 `;
 }
-/** One command's help: usage, every flag with its default, examples, exit codes. */
-function commandHelp(command) {
+/** One command's help: usage, every flag with its default, examples, exit codes (`as`: above). */
+function commandHelp(command, as = 's3-rollback') {
     const about = ABOUT[command];
+    const run = (line) => line.replace(/^s3-rollback /, `${as} `);
     const flags = _flags_js__WEBPACK_IMPORTED_MODULE_1__/* .FLAGS */ .Wg.filter((f) => f.commands.includes(command));
     const width = Math.max(...flags.map((f) => label(f).length)) + 2;
     const sections = Object.entries(GROUPS).flatMap(([group, title]) => {
@@ -70298,13 +70302,13 @@ function commandHelp(command) {
     return `s3-rollback ${command}: ${about.summary}
 
 Usage:
-${about.usage.map((u) => `  ${u}`).join('\n')}
+${about.usage.map((u) => `  ${run(u)}`).join('\n')}
 
 ${sections.join('\n\n')}
   ${'-h, --help'.padEnd(width)}this help
 
 Examples:
-${about.examples.map((e) => `  ${e}`).join('\n')}
+${about.examples.map((e) => `  ${run(e)}`).join('\n')}
 
 ${exitCodes()}`;
 }
@@ -70441,28 +70445,28 @@ function parseLimit(value) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7593);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6102);
-/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8124);
-/* harmony import */ var _s3_pressure_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4435);
-/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1908);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7593);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7268);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6102);
+/* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8124);
+/* harmony import */ var _s3_pressure_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4435);
+/* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1908);
 /* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(2170);
 /* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(9126);
-/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(489);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1556);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8325);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7632);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(7911);
+/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(489);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1556);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7911);
 /* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(3882);
+/* harmony import */ var _invoked_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(502);
+/* harmony import */ var _node_support_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(1778);
 /* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(9278);
 /* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7123);
 /* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(1954);
@@ -70477,6 +70481,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  * Results go to stdout (a table, or JSON with --json); progress, errors and what to do about
  * them go to stderr. Exit codes: ./exit.ts.
  */
+
 
 
 
@@ -70522,14 +70527,15 @@ async function main(argv) {
     let options;
     let command;
     try {
-        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_4__/* .parseCli */ .wE)(argv);
+        options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_14__/* .commandHelp */ .b)(options.topic) : (0,_help_js__WEBPACK_IMPORTED_MODULE_14__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_23__/* .VERSION */ .x));
-            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+            const as = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCliLine */ .rU)();
+            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .commandHelp */ .b)(options.topic, as) : (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_23__/* .VERSION */ .x, as));
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
             print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_23__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
             command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_16__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
@@ -70541,27 +70547,27 @@ async function main(argv) {
             command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_16__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
-            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_6__/* .parseSettings */ .P$)(options.read), options);
+            command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
         }
     }
     catch (e) {
-        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_4__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz))
+        if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inputErrorText */ .g)(e) : e.message;
-        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_4__/* .UsageError */ .eb ? e.command : options?.command;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inputErrorText */ .g)(e) : e.message;
+        const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
-        say(`Run 's3-rollback ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.usage;
+        say(`Run '${(0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCliLine */ .rU)()} ${topic ? `${topic} ` : ''}--help' for usage.`);
+        return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createS3Client */ .qo)(command.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createS3Client */ .qo)(command.s3);
     const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z, {
         onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z)}`),
     });
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
@@ -70569,22 +70575,22 @@ async function main(argv) {
             bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_18__/* .Inputs */ .G.Bucket).trim(),
             endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_18__/* .Inputs */ .G.EndpointUrl).trim(),
         };
-        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(e))}`);
+        const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
             say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_13__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_12__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         stopListening();
-        const slowDowns = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_7__/* .slowDownsOf */ .O4)(s3);
+        const slowDowns = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .slowDownsOf */ .O4)(s3);
         if (slowDowns.answers > 0)
-            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .slowDownLine */ .Cb)(slowDowns));
-        const concurrency = (0,_s3_pressure_js__WEBPACK_IMPORTED_MODULE_8__/* .concurrencyOf */ .RO)(s3);
+            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .slowDownLine */ .Cb)(slowDowns));
+        const concurrency = (0,_s3_pressure_js__WEBPACK_IMPORTED_MODULE_7__/* .concurrencyOf */ .RO)(s3);
         if (concurrency)
-            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .concurrencyLine */ .QI)(concurrency));
+            say((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .concurrencyLine */ .QI)(concurrency));
         s3.destroy();
     }
 }
@@ -70594,31 +70600,31 @@ function restoreOrVerify(settings, left) {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_11__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z });
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
                         print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_11__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
             }
             const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .recordedRollback */ .F)(s3, settings, log, {
                 by: { ...settings.context, user: localUser() },
                 run: { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z },
             });
             const extra = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .planLine */ .od)(manifest),
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .writersLine */ .bR)(manifest),
-                manifest.record ? (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .recordLine */ .IK)(manifest.record) : undefined,
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .planLine */ .od)(manifest),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .writersLine */ .bR)(manifest),
+                manifest.record ? (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .recordLine */ .IK)(manifest.record) : undefined,
             ].filter((l) => l !== undefined);
             const closing = [
-                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .closingLine */ .oM)(manifest),
+                (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .closingLine */ .oM)(manifest),
                 ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r),
                 ...(await leftFor(manifest, settings, left)),
             ];
@@ -70626,25 +70632,26 @@ function restoreOrVerify(settings, left) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
             }
-            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryTitle */ .hZ)(manifest));
+            print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         },
     };
 }
 /**
  * What the run leaves for the user: the manifest file (prefix runs) and how to undo: the undo
  * lines written to `--undo-file`, or next to the manifest, or (a few listed keys) inline as flags,
- * else in a file of their own. The command runs as printed: this CLI by its absolute path, the
- * run's way to the bucket, and a file rather than an argument too long for the system.
+ * else in a file of their own. The command runs as printed: this CLI as it was run
+ * (./invoked.ts), the run's way to the bucket, and a file rather than an argument too long for
+ * the system.
  */
 async function leftFor(manifest, settings, { undoFile, profile }) {
     const lines = [];
@@ -70655,12 +70662,12 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         return lines;
     let undoAt = summary?.undoFile;
     if (undoFile && undoAt) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.copyFile)(undoAt, undoFile);
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.copyFile)(undoAt, undoFile);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(undoFile);
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(undoFile);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(undoFile);
     }
     const of = {
         bucket: (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .writtenBucket */ ._b)(manifest),
@@ -70668,7 +70675,7 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         expectedBucketOwner: settings.expectedBucketOwner,
         profile,
     };
-    const cli = ['node', (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(process.argv[1])];
+    const cli = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCli */ .xm)();
     if (!undoAt) {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
         if (changed.length === 0)
@@ -70677,8 +70684,8 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .undoCommand */ .Eb)(cli, of, { versionIds });
         if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .INLINE_UNDO_CHARS */ .dO)
             return [...lines, `To undo: ${inline}`];
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_10__/* .runDirectory */ .xw)(), 'undo.txt');
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .runDirectory */ .xw)(), 'undo.txt');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
     lines.push(`Undo lines: ${undoAt}`);
     lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
@@ -70687,19 +70694,134 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
 /** Who runs the command, as the run record names them. */
 function localUser() {
     try {
-        return (0,node_os__WEBPACK_IMPORTED_MODULE_3__.userInfo)().username;
+        return (0,node_os__WEBPACK_IMPORTED_MODULE_2__.userInfo)().username;
     }
     catch {
         return process.env.USER || process.env.USERNAME || undefined;
     }
 }
+(0,_node_support_js__WEBPACK_IMPORTED_MODULE_26__/* .warnOnOldNode */ .J0)(process.version, process.env, say);
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
-    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.unexpected;
+    say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
+    return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 502:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   rU: () => (/* binding */ thisCliLine),
+/* harmony export */   xm: () => (/* binding */ thisCli)
+/* harmony export */ });
+/* unused harmony exports BIN_NAME, invokedAs */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9126);
+/**
+ * How this CLI is run, as words a person can paste into a shell: `s3-rollback` when that name
+ * on PATH runs this very script (a global install, `npm link`), else `node` and the script's
+ * absolute path (a clone, npx's cache), which runs from any directory. Every hint and printed
+ * command of the CLI starts with these words.
+ */
+
+
+
+/** The name `npm i -g` puts on PATH (package.json `bin`). */
+const BIN_NAME = 's3-rollback';
+/**
+ * The words that run the CLI whose script is `script` (`process.argv[1]`), given the PATH the
+ * user's shell searches. The first executable `s3-rollback` on PATH decides: when it is this
+ * script (through npm's symbolic link), the name is enough. Relative PATH entries and the
+ * `node_modules/.bin` folders that `npm exec` and `npx` add for their child only are skipped:
+ * the user's own shell would not find the name there.
+ */
+function invokedAs(script, path = '') {
+    const real = realOrUndefined((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(script));
+    const byPath = ['node', real ?? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(script)];
+    if (real === undefined)
+        return byPath;
+    for (const dir of path.split(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+        if (!(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(dir) || /[\\/]node_modules[\\/]\.bin[\\/]?$/.test(dir))
+            continue;
+        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, BIN_NAME);
+        if (!isExecutableFile(candidate))
+            continue;
+        return realOrUndefined(candidate) === real ? [BIN_NAME] : byPath;
+    }
+    return byPath;
+}
+/** The words that run this process's CLI: `['s3-rollback']` or `['node', '/abs/…/index.js']`. */
+function thisCli() {
+    return invokedAs(process.argv[1] ?? '', process.env.PATH);
+}
+/** This process's CLI as a shell command line, quoted where the shell needs it. */
+function thisCliLine() {
+    return thisCli().map(_report_undo_js__WEBPACK_IMPORTED_MODULE_2__/* .quote */ .hD).join(' ');
+}
+function realOrUndefined(path) {
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(path);
+    }
+    catch {
+        return undefined;
+    }
+}
+function isExecutableFile(path) {
+    try {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1778:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J0: () => (/* binding */ warnOnOldNode)
+/* harmony export */ });
+/* unused harmony exports MIN_NODE_MAJOR, oldNodeLine */
+/**
+ * The Node versions the CLI supports, and the one line it prints on an older one. The AWS SDK
+ * says the same in eight lines (its NodeVersionSupportWarning); the CLI says it once, in its
+ * own words, and turns the SDK's off.
+ */
+/** The oldest supported Node major: package.json's `engines.node` (a test keeps them equal). */
+const MIN_NODE_MAJOR = 22;
+/** The AWS SDK's switch for its NodeVersionSupportWarning. */
+const SDK_WARNING_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+/** The line for a Node (`process.version`) older than MIN_NODE_MAJOR; else undefined. */
+function oldNodeLine(version) {
+    const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+    if (!Number.isInteger(major) || major >= MIN_NODE_MAJOR)
+        return undefined;
+    return (`s3-rollback: warning: Node ${version} is past its end of life and not supported; ` +
+        `use Node ${MIN_NODE_MAJOR} or later (this run goes on).`);
+}
+/**
+ * On an unsupported Node: says so in one line and turns the SDK's warning off in `env` (read
+ * when an S3 client is made). Nothing on a supported one.
+ */
+function warnOnOldNode(version, env, say) {
+    const line = oldNodeLine(version);
+    if (line === undefined)
+        return;
+    env[SDK_WARNING_OFF] = 'true';
+    say(line);
+}
+
 
 /***/ }),
 
@@ -71125,7 +71247,7 @@ function formatTable(header, rows) {
 /* harmony export */   x: () => (/* binding */ VERSION)
 /* harmony export */ });
 /** The CLI's version: package.json's (a test keeps the two equal). */
-const VERSION = '0.1.0';
+const VERSION = '1.0.0';
 
 
 /***/ }),
@@ -76749,9 +76871,10 @@ function escape(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Eb: () => (/* binding */ undoCommand),
-/* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS)
+/* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS),
+/* harmony export */   hD: () => (/* binding */ quote)
 /* harmony export */ });
-/* unused harmony exports undoInputs, undoStep, quote */
+/* unused harmony exports undoInputs, undoStep */
 /** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
 const INLINE_UNDO_CHARS = 2048;
 /** The action inputs that undo the run, in the order a step lists them. */
