@@ -164,6 +164,23 @@ describe('restore into another bucket', () => {
     expect(await read(s3, staging, 'check/tiles/a.pbf')).toBe('bad a')
   })
 
+  it('refuses a source prefix with no key, even when the destination has keys to hide', async () => {
+    const { bucket, at } = await source()
+    const staging = await newBucket(s3)
+    await put(s3, staging, 'stage/a.pbf', 'staged')
+    const before = await allVersions(s3, staging)
+    const inputs = {
+      bucket,
+      prefix: 'tiels/', // a typo
+      'to-time': at,
+      'if-missing': 'delete',
+      destination: `s3://${staging}/stage/`,
+    }
+    const run = rollback(s3, settings(inputs), silentLogger)
+    await expect(run).rejects.toThrow('tiels/: no key has any version under this prefix')
+    expect(await allVersions(s3, staging)).toEqual(before)
+  })
+
   it('refuses a destination bucket without versioning before anything is written', async () => {
     const { bucket, at } = await source()
     const plain = await newBucket(s3, 'none')

@@ -25,7 +25,7 @@ export const PROBLEMS_KEPT = 100
 export interface ScanResult {
   /** Keys resolved (for a prefix: keys with any history). */
   keys: number
-  /** Versions and delete markers listed. */
+  /** Versions and delete markers listed (of the source, in a run into a destination). */
   versions: number
   /** Keys per planned action. */
   actions: Record<Action, number>
@@ -125,7 +125,9 @@ export function checkPlan(result: ScanResult, prefix: string | undefined): void 
     if (more > 0) problems.push({ key: `(${more} more keys)`, problem: 'not listed' })
     throw new PlanError(problems)
   }
-  if (prefix !== undefined && result.keys === 0) {
+  // Versions count the source's entries only: a prefix with none is a typo even when a
+  // destination has keys (which would all be hidden otherwise).
+  if (prefix !== undefined && result.versions === 0) {
     throw new PlanError([
       {
         key: prefix,
