@@ -97,7 +97,14 @@ export function planLine(m: Manifest): string | undefined {
       "'plan-file' (refused if any key changes before then)."
     )
   }
-  return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined
+  if (!m.appliedPlan) return undefined
+  if (!m.alreadyApplied) return `Applied the saved plan ${m.appliedPlan}.`
+  const t = totalsOf(m)
+  return t.restored + t.deleted === 0
+    ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
+        'write are as it wants them; nothing was written.'
+    : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
+        'as it wants them and were not written again.'
 }
 
 /** How often S3 asked the run to slow down, and how many of those answers were retried. */
