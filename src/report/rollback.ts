@@ -1,6 +1,7 @@
 /** The rows and lines that report a rollback (pure: data in, text out; no toolkit). */
 import type { ChainReport } from '../chain/index.js'
 import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/index.js'
+import { formatBytes } from '../lib/bytes.js'
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
 
@@ -24,16 +25,7 @@ export function summaryRows(keys: readonly KeyOutcome[], dryRun = false): string
   ])
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
+export { formatBytes }
 
 export function summaryTitle(manifest: Manifest): string {
   const t = manifest.target

@@ -22,6 +22,7 @@ import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../../s3/obje
 import type { WriteTarget } from './context.js'
 import { guarded, type WriteGuard } from './guard.js'
 import { partRanges, sourceLayout, type Range } from './parts.js'
+import { partProgress } from './part-progress.js'
 import { copySource, storageAndEncryption, type CopyRequest, type Landed } from './requests.js'
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
@@ -76,6 +77,7 @@ export async function multipartCopy(
     Tagging: tags || undefined,
     ...storageAndEncryption(wanted, facts),
   })
+  const progress = partProgress(to.log, key, ranges, to.partProgress)
   try {
     const parts: CompletedPart[] = new Array(ranges.length)
     const indexes = ranges.map((_, i) => i)
@@ -92,7 +94,9 @@ export async function multipartCopy(
         ExpectedSourceBucketOwner: expectedBucketOwner,
       })
       parts[i] = { PartNumber: i + 1, ETag: out.CopyPartResult?.ETag }
+      progress.partDone(i)
     })
+    progress.finish()
     const retried = (attempts: number): Landed => ({ attempts, unseen: true })
     const landed = await guarded(
       s3,
@@ -104,6 +108,7 @@ export async function multipartCopy(
       await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)
     return { ...landed, multipart: true }
   } catch (e) {
+    progress.finish()
     await abort(s3, { bucket, key, uploadId }).catch((abortError: unknown) => {
       throw new Error(
         `${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`,
