@@ -183,7 +183,7 @@ describe('bad input: a clear error naming the input, exit code 1, nothing writte
     )
     const run = await runAction({ ...local(), bucket, ...withTime })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::/)
+    expect(run.stdout).toMatch(/^::error/m)
     expect(run.stdout).toMatch(message)
     expect(added(before, await allVersions(s3, bucket))).toEqual([])
   })

@@ -122,6 +122,7 @@ describe('the dispatch names the run (return_run_details)', () => {
       foundBy: 'run-details',
       status: 'completed',
       conclusion: 'success',
+      dispatch: 'sent',
     })
     // Every status check was of our run; none of the runs of others.
     expect(s.fake.calls(GET).every((r) => r.path.endsWith(`/runs/${run.id}`))).toBe(true)

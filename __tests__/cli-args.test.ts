@@ -98,8 +98,11 @@ describe('parseCli', () => {
     expect(() => parseCli(argv)).toThrow(message)
   })
 
+  it('no arguments at all is a usage error that shows the help', () => {
+    expect(parseCli([])).toEqual({ command: 'help', missing: true })
+  })
+
   it.each([
-    [[], undefined],
     [['--help'], undefined],
     [['-h'], undefined],
     [['help'], undefined],

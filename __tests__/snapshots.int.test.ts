@@ -542,8 +542,16 @@ describe('the bundled action', () => {
     expect(apply.outputs['plan-digest']).toBe(plan.outputs['plan-digest'])
     expect(apply.outputs.changed).toBe('3')
     expect(await read(s3, bucket, 'data/a.csv')).toBe('a good')
+    // applied again: already applied, nothing written; once a key moves again, stale
+    const again = await runAction({ ...local, bucket, 'plan-file': file })
+    expect(again.code).toBe(0)
+    expect(again.outputs.changed).toBe('0')
+    expect(again.summary).toContain(
+      `The saved plan ${plan.outputs['plan-digest']} was already applied`,
+    )
+    await put(s3, bucket, 'data/a.csv', 'bad again')
     const stale = await runAction({ ...local, bucket, 'plan-file': file })
     expect(stale.code).toBe(1)
-    expect(stale.stdout).toMatch(/::error::The plan in .* is stale: 3 key\(s\) changed/)
+    expect(stale.stdout).toMatch(/::error::The plan in .* is stale: 1 key\(s\) changed/)
   })
 })

@@ -12,7 +12,8 @@ import { Inputs, Outputs } from '../settings/names.js'
 import { createS3Client, slowDownsOf } from '../s3/client.js'
 import { concurrencyOf } from '../s3/pressure.js'
 import { writeSummary, type RunReport } from './summary.js'
-import { concurrencyLine, slowDownLine } from '../report/rollback.js'
+import { concurrencyLine, planLine, slowDownLine } from '../report/rollback.js'
+import { afterRestore } from '../report/by-hand.js'
 import { runSnapshot } from './snapshot.js'
 import { runVerify } from './verify.js'
 import { failWith } from './fail.js'
@@ -88,15 +89,22 @@ async function runRestore(
     if (manifest.plan) core.setOutput(Outputs.PlanFile, manifest.plan.file)
     const digest = manifest.plan?.digest ?? manifest.appliedPlan
     if (digest) core.setOutput(Outputs.PlanDigest, digest)
+    const applied = manifest.appliedPlan ? planLine(manifest) : undefined
+    if (applied) core.info(applied)
     if ('snapshotId' in manifest.target)
       core.setOutput(Outputs.SnapshotId, manifest.target.snapshotId)
     if (settings.chain && settings.dryRun) {
       core.info(`Dry run: ${settings.chain.workflow} is not dispatched.`)
     } else if (settings.chain) {
       const { chain } = settings
-      report.chain = newChainReport(chain)
+      const chainReport = newChainReport(chain)
+      report.chain = chainReport
       const github = createGitHub(chain.token, chain.apiUrl)
-      await runChain(github, chain, report.chain, { clock: systemClock, log })
+      await runChain(github, chain, chainReport, { clock: systemClock, log }).catch(
+        (e: unknown) => {
+          throw afterRestore(e, chain, chainReport, manifest)
+        },
+      )
     }
   } catch (e) {
     report.error = failWith(e, read)

@@ -1,7 +1,7 @@
 /** The action in `mode: verify`: verify, set outputs, write the summary, fail when not restorable. */
 import * as core from '@actions/core'
 import { errorMessage } from '../lib/errors.js'
-import { failWith } from './fail.js'
+import { failWith, failStep } from './fail.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import type { Cancellation } from '../lib/cancel.js'
@@ -26,7 +26,7 @@ export async function runVerify(
       for (const problem of report.problems) {
         core.error(problem, { title: `s3-rollback verify ${report.bucket}` })
       }
-      core.setFailed(`${verdict(report)}:\n${report.problems.map((p) => `  ${p}`).join('\n')}`)
+      failStep(`${verdict(report)}:\n${report.problems.map((p) => `  ${p}`).join('\n')}`)
     } else {
       core.info(verdict(report))
     }

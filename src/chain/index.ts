@@ -31,6 +31,11 @@ export interface ChainReport {
   status?: string
   /** success, failure, cancelled, …; undefined when not waited for. */
   conclusion?: string
+  /**
+   * How far the dispatch got: `sending` once it was sent (a failure then may or may not have
+   * started a run), `sent` once GitHub accepted it; undefined before (nothing was dispatched).
+   */
+  dispatch?: 'sending' | 'sent'
 }
 
 /** An empty report for the chain about to run. */
@@ -63,7 +68,7 @@ export async function runChain(
   const { clock, log } = deps
   await log.group(`Dispatching ${chain.workflow}`, async () => {
     const calls = new GitHubCalls(clock, log, clock.now() + chain.timeoutMs)
-    const run = await dispatchAndIdentify(github, calls, chain, deps)
+    const run = await dispatchAndIdentify(github, calls, chain, deps, report)
     report.runId = run.id
     report.runUrl = run.url
     report.foundBy = run.foundBy
@@ -111,6 +116,7 @@ async function dispatchAndIdentify(
   calls: GitHubCalls,
   chain: ChainSettings,
   deps: ChainDeps,
+  report: ChainReport,
 ): Promise<IdentifiedRun> {
   const { clock, log } = deps
   const query: RunQuery = {
@@ -140,6 +146,7 @@ async function dispatchAndIdentify(
   )
   log.debug(`Inputs: ${JSON.stringify(request.inputs)}`)
 
+  report.dispatch = 'sending'
   let answer = await dispatchWorkflow(github, calls, request, true)
   if (answer.kind === 'rejected') {
     log.info(
@@ -153,6 +160,7 @@ async function dispatchAndIdentify(
         'workflow_dispatch runs.',
     )
   }
+  report.dispatch = 'sent'
   if (answer.kind === 'run') {
     log.info(
       `Run ${answer.runId} (named by the dispatch answer, return_run_details): ${answer.htmlUrl}`,

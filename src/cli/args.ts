@@ -18,7 +18,8 @@ export class UsageError extends Error {
 
 /** What the command line asks for. */
 export type CliOptions =
-  | { command: 'help'; topic?: Command }
+  /** `missing`: no command at all, a usage error (the help goes to stderr, exit 2). */
+  | { command: 'help'; topic?: Command; missing?: true }
   | { command: 'version' }
   | {
       command: Command
@@ -30,6 +31,7 @@ export type CliOptions =
       verbose: boolean
       profile?: string
       undoFile?: string
+      workDir?: string
     }
 
 type Options = NonNullable<ParseArgsConfig['options']>
@@ -53,7 +55,8 @@ export function cliOptions(command: Command): Options {
 /** Parses argv (without node and the script). Throws UsageError. */
 export function parseCli(argv: string[]): CliOptions {
   const [first, ...rest] = argv
-  if (first === undefined || ['help', '--help', '-h'].includes(first)) {
+  if (first === undefined) return { command: 'help', missing: true }
+  if (['help', '--help', '-h'].includes(first)) {
     const topic = rest.find((a): a is Command => (COMMANDS as string[]).includes(a))
     return { command: 'help', topic }
   }
@@ -120,6 +123,7 @@ export function parseCli(argv: string[]): CliOptions {
     verbose: values.verbose === true,
     profile: values.profile as string | undefined,
     undoFile: values['undo-file'] as string | undefined,
+    workDir: values['work-dir'] as string | undefined,
   }
 }
 

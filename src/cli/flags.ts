@@ -271,6 +271,14 @@ export const FLAGS: readonly Flag[] = [
     group: 'output',
   },
   {
+    name: 'work-dir',
+    value: 'DIR',
+    help: 'where runs keep their files (plan, manifest, undo lines): a new s3-rollback-* folder in DIR, which must exist',
+    default: 'RUNNER_TEMP, else TMPDIR',
+    commands: ALL,
+    group: 'output',
+  },
+  {
     name: Inputs.MinWindow,
     value: 'DURATION',
     help: 'window the lifecycle rules must guarantee, e.g. 7d, 36h; also the target without --to-time',

@@ -27,7 +27,7 @@ import {
 } from '../report/rollback.js'
 import { formatTable } from './table.js'
 import { INLINE_UNDO_CHARS, undoCommand, type UndoOf } from '../report/undo.js'
-import { runDirectory } from '../lib/jsonl.js'
+import { runDirectory, useWorkRoot } from '../lib/jsonl.js'
 import { verificationFailed, verify } from '../verify/index.js'
 import { KEY_HEADER, bucketRows, keyRows, verdict } from '../report/verify.js'
 import { EXIT, exitCodeOf } from './exit.js'
@@ -43,9 +43,18 @@ import { cancelOnSignals } from '../lib/cancel.js'
 import { cancel } from './cancel.js'
 import { cancelNotice } from '../report/cancel.js'
 import { recordedRollback, undoVersionIds, writtenBucket, type Manifest } from '../engine/index.js'
+import { outputOf } from './output.js'
+import { checkProfile } from './profile.js'
+import { checkUndoFile, workDir } from './files.js'
+
+/** stdout and stderr: a reader that goes away stops the printing, not the command (output.ts). */
+const stderr = outputOf(process.stderr)
+const stdout = outputOf(process.stdout, (e) =>
+  stderr.line(`s3-rollback: cannot write to stdout (${e.message}); its output stops here`),
+)
 
 function stderrLogger(verbose: boolean): Logger {
-  const write = (line: string): void => void process.stderr.write(`${line}\n`)
+  const write = (line: string): void => stderr.line(line)
   return {
     info: write,
     warning: (m) => write(`warning: ${inFlags(m)}`),
@@ -57,8 +66,8 @@ function stderrLogger(verbose: boolean): Logger {
   }
 }
 
-const print = (text: string): void => void process.stdout.write(`${text}\n`)
-const say = (text: string): void => void process.stderr.write(`${text}\n`)
+const print = (text: string): void => stdout.line(text)
+const say = (text: string): void => stderr.line(text)
 
 /** Runs one command line; returns the exit code. */
 async function main(argv: string[]): Promise<number> {
@@ -68,9 +77,12 @@ async function main(argv: string[]): Promise<number> {
     options = parseCli(argv)
     if (options.command === 'help') {
       const as = thisCliLine()
-      process.stdout.write(
-        options.topic ? commandHelp(options.topic, as) : generalHelp(VERSION, as),
-      )
+      const help = options.topic ? commandHelp(options.topic, as) : generalHelp(VERSION, as)
+      if (options.missing) {
+        stderr.write(help)
+        return EXIT.usage
+      }
+      stdout.write(help)
       return EXIT.ok
     }
     if (options.command === 'version') {
@@ -86,6 +98,9 @@ async function main(argv: string[]): Promise<number> {
     } else {
       command = restoreOrVerify(parseSettings(options.read), options)
     }
+    if (options.profile) checkProfile(options.profile, process.env)
+    if (options.undoFile) checkUndoFile(options.undoFile)
+    if (options.workDir) useWorkRoot(workDir(options.workDir))
   } catch (e) {
     if (!(e instanceof UsageError || e instanceof InputError)) throw e
     const message = e instanceof InputError ? inputErrorText(e) : e.message
@@ -96,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile
   const log = stderrLogger(options.verbose)
-  const s3 = createS3Client(command.s3)
+  const s3 = createS3Client(command.s3, { sdkWarning: (m) => log.debug(`AWS SDK: ${m}`) })
   const stopListening = cancelOnSignals(cancel, {
     onSignal: (signal) => say(`s3-rollback: ${cancelNotice(signal, cancel)}`),
   })

@@ -15,6 +15,7 @@ import { diff, type DiffResult, type KeyState } from '../snapshot/diff.js'
 import { listPointers, openSnapshot, resolveRef, uriOf } from '../history/snapshots.js'
 import type { SnapshotAction } from './args.js'
 import { formatTable } from './table.js'
+import { flagFor } from './flags.js'
 
 type Print = (text: string) => void
 
@@ -33,7 +34,8 @@ export function snapshotCommand(action: SnapshotAction, read: InputReader): Stor
       s3: settings.s3,
       run: async (s3, log, print, json) => {
         const summary = await createSnapshot(s3, settings, log, { cancel })
-        print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary))
+        const line = snapshotLine(summary, (ref) => `${flagFor(Inputs.ToSnapshot)} ${ref}`)
+        print(json ? JSON.stringify(summary, null, 2) : line)
       },
     }
   }

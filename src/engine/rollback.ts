@@ -125,7 +125,7 @@ async function runResolved(
     plan?.finish()
     wrote = await writeKeys(run, result, options)
   } catch (e) {
-    await recorder?.close()
+    await recorder?.discard()
     await cleanUp(stores, e)
     throw e
   } finally {
@@ -136,6 +136,7 @@ async function runResolved(
   if (recorder) manifest.plan = await recorder.close()
   if (wrote.writers) manifest.writers = describeWriters(wrote.writers)
   if (plan) manifest.appliedPlan = plan.digest
+  if (plan && plan.applied() > 0) manifest.alreadyApplied = plan.applied()
   return manifest
 }
 

@@ -83,7 +83,21 @@ export function reviveDates(fields: readonly string[]): (key: string, value: unk
   return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value)
 }
 
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+/** Where runs make their directories when told (the CLI's --work-dir); unset: the default. */
+let workRoot: string | undefined
+
+/**
+ * Makes every later run directory of this process under `dir` (the CLI's `--work-dir`, set once
+ * before the command runs), as TMPDIR does for the OS temp.
+ */
+export function useWorkRoot(dir: string | undefined): void {
+  workRoot = dir
+}
+
+/**
+ * A new private directory for a run's files: under the work root when one is set, else under
+ * RUNNER_TEMP on a runner, else the OS temp (TMPDIR).
+ */
 export function runDirectory(): Promise<string> {
-  return mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 's3-rollback-'))
+  return mkdtemp(join(workRoot || process.env.RUNNER_TEMP || tmpdir(), 's3-rollback-'))
 }

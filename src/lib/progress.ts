@@ -6,6 +6,10 @@ export interface ProgressOptions {
   everyPercent?: number
   /** Milliseconds now; injectable for tests. */
   now?: () => number
+  /** No line before this long after the start: a short task says nothing (default 0). */
+  quietMs?: number
+  /** How counts and rates are written (default: plain numbers, such as bytes as `12.0 MiB`). */
+  format?: (n: number) => string
 }
 
 /**
@@ -21,6 +25,8 @@ export class Progress {
   private readonly everyMs: number
   private readonly everyPercent: number
   private readonly now: () => number
+  private readonly quietMs: number
+  private readonly format?: (n: number) => string
 
   constructor(
     private readonly label: string,
@@ -31,6 +37,8 @@ export class Progress {
     this.now = options.now ?? Date.now
     this.everyMs = options.everyMs ?? 10_000
     this.everyPercent = options.everyPercent ?? 10
+    this.quietMs = options.quietMs ?? 0
+    this.format = options.format
     this.started = this.now()
     this.lastAt = this.started
   }
@@ -39,6 +47,7 @@ export class Progress {
   add(n = 1, detail?: string): void {
     this.done += n
     const at = this.now()
+    if (at - this.started < this.quietMs) return
     const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0
     const stepped =
       this.total !== undefined &&
@@ -49,6 +58,16 @@ export class Progress {
       this.lastDone = this.done
       this.log.info(this.line(at, detail))
     }
+  }
+
+  /** Whether a line was written yet. */
+  get logged(): boolean {
+    return this.lastDone >= 0
+  }
+
+  /** Whether items were done since the last line. */
+  get unsaid(): boolean {
+    return this.done !== this.lastDone
   }
 
   /** The final line (unless the last line already said the same count, with no detail). */
@@ -62,12 +81,13 @@ export class Progress {
   line(at: number, detail?: string): string {
     const seconds = Math.max((at - this.started) / 1000, 0.001)
     const rate = this.done / seconds
-    const parts = [`${this.label}: ${this.done}`]
+    const count = this.format ?? String
+    const parts = [`${this.label}: ${count(this.done)}`]
     if (this.total !== undefined) {
       const percent = this.total === 0 ? 100 : (this.done * 100) / this.total
-      parts[0] += `/${this.total} (${percent.toFixed(0)}%)`
+      parts[0] += `/${count(this.total)} (${percent.toFixed(0)}%)`
     }
-    parts.push(`${rate.toFixed(1)}/s`)
+    parts.push(`${this.format ? this.format(rate) : rate.toFixed(1)}/s`)
     if (this.total !== undefined && this.done < this.total && rate > 0) {
       parts.push(`ETA ${duration((this.total - this.done) / rate)}`)
     } else {

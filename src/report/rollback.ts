@@ -1,6 +1,7 @@
 /** The rows and lines that report a rollback (pure: data in, text out; no toolkit). */
 import type { ChainReport } from '../chain/index.js'
 import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/index.js'
+import { formatBytes } from '../lib/bytes.js'
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
 
@@ -24,16 +25,7 @@ export function summaryRows(keys: readonly KeyOutcome[], dryRun = false): string
   ])
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
+export { formatBytes }
 
 export function summaryTitle(manifest: Manifest): string {
   const t = manifest.target
@@ -104,7 +96,14 @@ export function planLine(m: Manifest): string | undefined {
       "'plan-file' (refused if any key changes before then)."
     )
   }
-  return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined
+  if (!m.appliedPlan) return undefined
+  if (!m.alreadyApplied) return `Applied the saved plan ${m.appliedPlan}.`
+  const t = totalsOf(m)
+  return t.restored + t.deleted === 0
+    ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
+        'write are as it wants them; nothing was written.'
+    : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
+        'as it wants them and were not written again.'
 }
 
 /** How often S3 asked the run to slow down, and how many of those answers were retried. */

@@ -1,5 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3'
-import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types'
+import type {
+  FinalizeRequestMiddleware,
+  InitializeMiddleware,
+  Logger as SdkLogger,
+  MetadataBearer,
+} from '@smithy/types'
 import type { S3Settings } from '../settings/types.js'
 import { reportThrottle } from './pressure.js'
 
@@ -17,14 +22,35 @@ export { MAX_ATTEMPTS, SOCKET_TIMEOUT_MS }
 export const MAX_SOCKETS = 512
 
 /**
+ * The SDK's logger with only its warnings kept, handed to `warn` (the SDK otherwise prints them
+ * with console.warn; its per-request info and error records are not wanted: errors are reported
+ * by the caller).
+ */
+function sdkLogger(warn: (message: string) => void): SdkLogger {
+  const nothing = (): void => {}
+  return {
+    debug: nothing,
+    info: nothing,
+    error: nothing,
+    warn: (...content: unknown[]) => warn(content.map(String).join(' ').trim()),
+  }
+}
+
+/**
  * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used by
  * requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come
  * from the SDK's default chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
+ * `sdkWarning` takes the SDK's own warnings (such as its note that AWS_PROFILE wins over
+ * AWS_ACCESS_KEY_ID) instead of the console.
  */
-export function createS3Client(settings: S3Settings): S3Client {
+export function createS3Client(
+  settings: S3Settings,
+  options: { sdkWarning?: (message: string) => void } = {},
+): S3Client {
   const s3 = new S3Client({
+    ...(options.sdkWarning ? { logger: sdkLogger(options.sdkWarning) } : {}),
     region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,

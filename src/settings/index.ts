@@ -30,6 +30,7 @@ import type {
   VerifySettings,
 } from './types.js'
 import { MODES, parseVerify, windowStart } from './verify.js'
+import { parsePlanFile } from './plan-file.js'
 
 export type * from './types.js'
 export { parseKeys, parseVersionIds } from './lists.js'
@@ -154,7 +155,8 @@ function parseAnyTarget(
 ): Target {
   const get = (name: string): string => read(name).trim()
   if (mode === 'snapshot') return { kind: 'time', at: now, text: now.toISOString() }
-  if (get(Inputs.PlanFile) !== '') return { kind: 'plan', file: get(Inputs.PlanFile) }
+  if (get(Inputs.PlanFile) !== '')
+    return { kind: 'plan', file: parsePlanFile(get(Inputs.PlanFile)) }
   const snapshot =
     mode === 'verify' && get(Inputs.Snapshot) !== '' ? Inputs.Snapshot : Inputs.ToSnapshot
   if (get(snapshot) !== '') {

@@ -13,6 +13,7 @@ import { keyHistory, type VersionEntry } from '../s3/listing.js'
 import { headVersion, tagsOf, type ObjectFacts } from '../s3/objects.js'
 import { currentEntry } from '../history/select.js'
 import type { KeyReport } from './types.js'
+import { youngerThanWindow } from './window-start.js'
 import {
   archiveOf,
   decide,
@@ -63,7 +64,8 @@ export async function checkKey(
 export function judge(
   key: string,
   entries: readonly VersionEntry[],
-  settings: Pick<ResolvedSettings, 'target' | 'ifMissing'>,
+  settings: Pick<ResolvedSettings, 'target' | 'ifMissing'> &
+    Partial<Pick<ResolvedSettings, 'verify'>>,
 ): Pick<KeyReport, 'state' | 'action' | 'versionId' | 'lastModified' | 'problems'> & {
   decided: ReturnType<typeof decide>
 } {
@@ -78,7 +80,12 @@ export function judge(
   }
   if ('problem' in decided) {
     const state = decided.cause === 'deleted' ? 'deleted' : 'missing'
-    return { decided, ...at, state, action: null, problems: [decided.problem] }
+    const { target, verify } = settings
+    const problem =
+      decided.cause === 'not-yet' && verify?.atWindowStart && target.kind === 'time'
+        ? youngerThanWindow(entries, target.at, verify)
+        : decided.problem
+    return { decided, ...at, state, action: null, problems: [problem] }
   }
   const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable'
   return { decided, ...at, state, action: decided.action, problems: [] }

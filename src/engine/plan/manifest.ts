@@ -65,6 +65,11 @@ export interface Manifest {
   plan?: { file: string; digest: string }
   /** A run of a saved plan: that plan's digest. */
   appliedPlan?: string
+  /**
+   * A run of a saved plan: keys the plan would write that were already as it wants them (an
+   * earlier apply of the plan wrote them), so they were not written again.
+   */
+  alreadyApplied?: number
   /** engine: batch-operations: which keys the copy jobs took, and which this process. */
   writers?: WritersSummary
   /** The record this run left in the snapshot store (an S3 URI), when it wrote any key. */

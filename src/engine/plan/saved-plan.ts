@@ -69,6 +69,19 @@ function lineOf(item: PlanItem): PlanLine {
   }
 }
 
+/**
+ * Whether a key that moved since the plan is now as the plan wants it (its planned write, or the
+ * same state, was made since: the plan was applied): now unchanged, with the plan's target.
+ */
+function nowAsWanted(planned: string, now: string): boolean {
+  const target = (s: string): string => s.slice(s.lastIndexOf(', target '))
+  return (
+    /^(restore|delete|unchanged):/.test(planned) &&
+    now.startsWith('unchanged:') &&
+    target(planned) === target(now)
+  )
+}
+
 /** What must be the same for a key to be "as the plan saw it". */
 function signature(line: PlanLine): string {
   const current = line.current
@@ -100,6 +113,11 @@ export class PlanRecorder {
 
   record(item: PlanItem): Promise<void> {
     return this.lines.add(lineOf(item))
+  }
+
+  /** Drops the plan of a run that failed: its sorted lines are removed, and no file is sealed. */
+  discard(): Promise<void> {
+    return this.lines.remove()
   }
 
   /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
@@ -135,6 +153,11 @@ export interface LoadedPlan {
   check(item: PlanItem, planned: string | undefined): void
   /** Throws StalePlanError when any key moved, appeared or is missing. */
   finish(): void
+  /**
+   * Keys the plan would write that are already as it wants them (an earlier apply wrote them):
+   * not a change that makes the plan stale, and not written again.
+   */
+  applied(): number
   /** Removes the local copy of an old, unsorted plan file. */
   dispose(): Promise<void>
 }
@@ -218,6 +241,7 @@ export async function loadPlan(
       : { kind: 'versions', versions, origin: header.target.snapshot }
   const moved: { key: string; problem: string }[] = []
   let movedCount = 0
+  let appliedCount = 0
   const report = (key: string, problem: string): void => {
     movedCount++
     if (moved.length < MOVED_KEPT) moved.push({ key, problem })
@@ -243,11 +267,14 @@ export async function loadPlan(
     check(item, planned) {
       const now = signature(lineOf(item))
       if (planned === undefined) report(item.key, `new since the plan (now ${now})`)
-      else if (planned !== now) report(item.key, `planned ${planned}; now ${now}`)
+      else if (planned === now) return
+      else if (!nowAsWanted(planned, now)) report(item.key, `planned ${planned}; now ${now}`)
+      else if (!planned.startsWith('unchanged:')) appliedCount++
     },
     finish() {
       if (movedCount > 0) throw new StalePlanError(file, moved, movedCount)
     },
+    applied: () => appliedCount,
     dispose,
   }
 }

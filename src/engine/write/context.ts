@@ -6,6 +6,7 @@ import type { AdaptiveOptions } from '../../lib/pool.js'
 import { noteConcurrency, onThrottle } from '../../s3/pressure.js'
 import type { CopySettings } from '../../settings/types.js'
 import type { WalkOptions, Where } from '../../history/sources.js'
+import type { PartProgressOptions } from './part-progress.js'
 
 /**
  * The run's writes: where they go, how copies are made and how many run at once. The race guard
@@ -26,10 +27,13 @@ export interface WriteContext {
   walk?: WalkOptions
   /** The run's stop switch: no new write once requested; no more put-back once urgent. */
   cancel?: Cancellation
+  /** When a long multipart copy reports its progress (part-progress.ts; tests shorten it). */
+  partProgress?: PartProgressOptions
 }
 
-/** What a single write needs of the context. */
-export type WriteTarget = Pick<WriteContext, 's3' | 'where' | 'copy'>
+/** What a single write needs of the context (a log: the progress of a long multipart copy). */
+export type WriteTarget = Pick<WriteContext, 's3' | 'where' | 'copy'> &
+  Partial<Pick<WriteContext, 'log' | 'partProgress'>>
 
 /**
  * The pool of a write pass over items whose key `keyOf` gives: each prefix's window follows the

@@ -23,6 +23,7 @@ import { headVersion, httpStatus, tagsOf, type ObjectFacts } from '../../s3/obje
 import type { WriteTarget } from './context.js'
 import { guarded, type WriteGuard } from './guard.js'
 import { partRanges, sourceLayout, type Range } from './parts.js'
+import { partProgress } from './part-progress.js'
 import { copySource, storageAndEncryption, type CopyRequest, type Landed } from './requests.js'
 
 /** How a source is to be copied in parts: its facts, tags and ranges. */
@@ -80,6 +81,7 @@ export async function multipartCopy(
     ...storageAndEncryption(wanted, facts),
     ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
   })
+  const progress = partProgress(to.log, key, ranges, to.partProgress)
   try {
     const parts: CompletedPart[] = new Array(ranges.length)
     const indexes = ranges.map((_, i) => i)
@@ -101,7 +103,9 @@ export async function multipartCopy(
         const value = out.CopyPartResult?.[field]
         if (value) parts[i][field] = value
       }
+      progress.partDone(i)
     })
+    progress.finish()
     const retried = (attempts: number): Landed => ({ attempts, unseen: true })
     const condition = (): Record<string, string> => ({
       ...guard.condition(request.expected),
@@ -121,6 +125,7 @@ export async function multipartCopy(
       await ensureTags(s3, { ...where, key, versionId: landed.versionId }, tags)
     return { ...landed, multipart: true }
   } catch (e) {
+    progress.finish()
     await abort(s3, { bucket, key, uploadId }).catch((abortError: unknown) => {
       throw new Error(
         `${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`,
