@@ -1,8 +1,10 @@
 // The staged rollback example (stage, check, then swap): the order of its jobs, who may write
 // what, and that each step of the action gets only inputs action.yml declares, with values the
 // action accepts once GitHub has put the workflow's expressions in.
-import { describe, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parse } from 'yaml'
 import { parseSettings } from '../src/settings/index.js'
 import { inputReader } from './helpers/builders.js'
@@ -35,6 +37,12 @@ const rollbackStep = (job: string): Step => {
   return step
 }
 
+/** The runner's temp folder, with the plan the plan job uploaded, downloaded by the swap. */
+const runnerTemp = mkdtempSync(join(tmpdir(), 's3-rollback-staged-'))
+mkdirSync(join(runnerTemp, 'plan'))
+writeFileSync(join(runnerTemp, 'plan', 'plan.s3rollback.jsonl'), '')
+afterAll(() => rmSync(runnerTemp, { recursive: true, force: true }))
+
 /**
  * The step's inputs as the runner would pass them for a form that asked for a time: the
  * workflow's expressions put in by hand for that case.
@@ -47,7 +55,7 @@ function inputsFor(job: string, toTime: string): Record<string, string> {
     '${{ inputs.to-time }}': toTime,
     "${{ inputs.to-time != '' && env.PIPELINE_KEYS || '' }}": workflow.env.PIPELINE_KEYS,
     '${{ github.event.repository.default_branch }}': 'main',
-    '${{ runner.temp }}/plan/plan.s3rollback.jsonl': '/tmp/plan.s3rollback.jsonl',
+    '${{ runner.temp }}': runnerTemp,
   }
   const out: Record<string, string> = {}
   for (const [name, raw] of Object.entries(rollbackStep(job).with ?? {})) {
@@ -103,7 +111,10 @@ describe('.github/workflows/rollback-staged.yml', () => {
     const swap = parseSettings(inputReader({ ...inputsFor('swap', ''), 'github-token': 't' }), {
       env: { GITHUB_REPOSITORY: 'usds/justice40-tool', GITHUB_REF: 'refs/heads/main' },
     })
-    expect(swap.target).toEqual({ kind: 'plan', file: '/tmp/plan.s3rollback.jsonl' })
+    expect(swap.target).toEqual({
+      kind: 'plan',
+      file: join(runnerTemp, 'plan', 'plan.s3rollback.jsonl'),
+    })
     expect(swap.destination).toBeUndefined()
   })
 
