@@ -8,6 +8,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { actionNode } from './helpers/action.js'
+import { cliLine } from './helpers/cli.js'
 import { added, allVersions, client, endpoint, newBucket, put, read, sleep } from './helpers/s3.js'
 
 const cli = new URL('../dist/cli/index.js', import.meta.url).pathname
@@ -250,10 +251,10 @@ describe('8. no arguments', () => {
     const run = await runCli([])
     expect(run.code).toBe(2)
     expect(run.stdout).toBe('')
-    expect(run.stderr).toContain('s3-rollback restore [flags]')
+    expect(run.stderr).toContain(`${cliLine()} restore [flags]`)
     const help = await runCli(['--help'])
     expect(help.code).toBe(0)
-    expect(help.stdout).toContain('s3-rollback restore [flags]')
+    expect(help.stdout).toContain(`${cliLine()} restore [flags]`)
   })
 })
 

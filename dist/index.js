@@ -70613,7 +70613,7 @@ exports.isNCNameChar = isNCNameChar;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(963);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3041);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -70622,7 +70622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 963:
+/***/ 3041:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79466,7 +79466,7 @@ async function runChain(github, chain, report, deps) {
     const { clock, log } = deps;
     await log.group(`Dispatching ${chain.workflow}`, async () => {
         const calls = new GitHubCalls(clock, log, clock.now() + chain.timeoutMs);
-        const run = await dispatchAndIdentify(github, calls, chain, deps);
+        const run = await dispatchAndIdentify(github, calls, chain, deps, report);
         report.runId = run.id;
         report.runUrl = run.url;
         report.foundBy = run.foundBy;
@@ -79492,7 +79492,7 @@ async function runChain(github, chain, report, deps) {
  * Lists the runs that exist already, dispatches (asking for the run's details; again without
  * them when the server rejects the field), and identifies the run the dispatch started.
  */
-async function dispatchAndIdentify(github, calls, chain, deps) {
+async function dispatchAndIdentify(github, calls, chain, deps, report) {
     const { clock, log } = deps;
     const query = {
         owner: chain.owner,
@@ -79518,6 +79518,7 @@ async function dispatchAndIdentify(github, calls, chain, deps) {
     log.info(`Dispatching ${chain.workflow} in ${chain.owner}/${chain.repo} on ${chain.ref}` +
         (names.length > 0 ? ` with inputs ${names.join(', ')}` : ''));
     log.debug(`Inputs: ${JSON.stringify(request.inputs)}`);
+    report.dispatch = 'sending';
     let answer = await dispatchWorkflow(github, calls, request, true);
     if (answer.kind === 'rejected') {
         log.info(`The server does not accept return_run_details (${answer.message}); dispatching ` +
@@ -79528,6 +79529,7 @@ async function dispatchAndIdentify(github, calls, chain, deps) {
         log.info('The server answered without run details (204); finding the run among the ' +
             'workflow_dispatch runs.');
     }
+    report.dispatch = 'sent';
     if (answer.kind === 'run') {
         log.info(`Run ${answer.runId} (named by the dispatch answer, return_run_details): ${answer.htmlUrl}`);
         return { id: answer.runId, url: answer.htmlUrl, foundBy: 'run-details' };
@@ -80335,7 +80337,44 @@ function parseDrillPrefix(value, now) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./src/settings/plan-file.ts
+/**
+ * `plan-file`: the saved plan of a dry run. It is read once the run starts; a path that names no
+ * readable file is refused here, with the other inputs, naming the input, the path and what was
+ * expected, before anything is read from S3 or written.
+ */
+
+
+
+
+/** The path as given, once it names a file that can be opened for reading. */
+function parsePlanFile(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    const refuse = (why) => new errors_InputError(Inputs.PlanFile, path, `the path of a readable plan file (the one a dry run saved), relative to the current ` +
+        `directory (${process.cwd()}) or absolute (${why})`);
+    let stats;
+    try {
+        stats = (0,external_node_fs_.statSync)(absolute);
+    }
+    catch (e) {
+        throw refuse(e.message);
+    }
+    if (stats.isDirectory())
+        throw refuse(`${absolute} is a folder, not a file`);
+    // A pipe or a device is left to the reader: opening one here could block.
+    if (!stats.isFile())
+        return path;
+    try {
+        (0,external_node_fs_.closeSync)((0,external_node_fs_.openSync)(absolute, 'r'));
+    }
+    catch (e) {
+        throw refuse(e.message);
+    }
+    return path;
+}
+
 ;// CONCATENATED MODULE: ./src/settings/index.ts
+
 
 
 
@@ -80448,7 +80487,7 @@ function parseAnyTarget(read, env, mode, keys, now, verify) {
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
     if (get(Inputs.PlanFile) !== '')
-        return { kind: 'plan', file: get(Inputs.PlanFile) };
+        return { kind: 'plan', file: parsePlanFile(get(Inputs.PlanFile)) };
     const snapshot = mode === 'verify' && get(Inputs.Snapshot) !== '' ? Inputs.Snapshot : Inputs.ToSnapshot;
     if (get(snapshot) !== '') {
         return { kind: 'snapshot', ref: parseSnapshotName(snapshot, get(snapshot)) };
@@ -81319,14 +81358,31 @@ function requests_headObject(s3, input) {
  */
 const MAX_SOCKETS = 512;
 /**
+ * The SDK's logger with only its warnings kept, handed to `warn` (the SDK otherwise prints them
+ * with console.warn; its per-request info and error records are not wanted: errors are reported
+ * by the caller).
+ */
+function sdkLogger(warn) {
+    const nothing = () => { };
+    return {
+        debug: nothing,
+        info: nothing,
+        error: nothing,
+        warn: (...content) => warn(content.map(String).join(' ').trim()),
+    };
+}
+/**
  * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used by
  * requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come
  * from the SDK's default chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
+ * `sdkWarning` takes the SDK's own warnings (such as its note that AWS_PROFILE wins over
+ * AWS_ACCESS_KEY_ID) instead of the console.
  */
-function createS3Client(settings) {
+function createS3Client(settings, options = {}) {
     const s3 = new dist_cjs/* S3Client */.YxF({
+        ...(options.sdkWarning ? { logger: sdkLogger(options.sdkWarning) } : {}),
         region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
         endpoint: settings.endpoint,
         forcePathStyle: settings.forcePathStyle,
@@ -81440,7 +81496,21 @@ const nameOperation = (next, context) => async (args) => {
     }
 };
 
+;// CONCATENATED MODULE: ./src/lib/bytes.ts
+/** Sizes for people: `845 B`, `12.0 MiB`, `1.5 GiB` (binary units, one decimal). */
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/rollback.ts
+
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
 /** A dry run's table says what would happen. */
 const WOULD = {
@@ -81460,16 +81530,7 @@ function summaryRows(keys, dryRun = false) {
         dryRun ? WOULD[k.action] : k.action,
     ]);
 }
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+
 function summaryTitle(manifest) {
     const t = manifest.target;
     const target = 'toTime' in t
@@ -81530,7 +81591,16 @@ function planLine(m) {
         return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
             "'plan-file' (refused if any key changes before then).");
     }
-    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
+    if (!m.appliedPlan)
+        return undefined;
+    if (!m.alreadyApplied)
+        return `Applied the saved plan ${m.appliedPlan}.`;
+    const t = totalsOf(m);
+    return t.restored + t.deleted === 0
+        ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
+            'write are as it wants them; nothing was written.'
+        : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
+            'as it wants them and were not written again.';
 }
 /** How often S3 asked the run to slow down, and how many of those answers were retried. */
 function slowDownLine(slowDowns) {
@@ -83020,6 +83090,8 @@ class Progress {
     everyMs;
     everyPercent;
     now;
+    quietMs;
+    format;
     constructor(label, total, log, options = {}) {
         this.label = label;
         this.total = total;
@@ -83027,6 +83099,8 @@ class Progress {
         this.now = options.now ?? Date.now;
         this.everyMs = options.everyMs ?? 10_000;
         this.everyPercent = options.everyPercent ?? 10;
+        this.quietMs = options.quietMs ?? 0;
+        this.format = options.format;
         this.started = this.now();
         this.lastAt = this.started;
     }
@@ -83034,6 +83108,8 @@ class Progress {
     add(n = 1, detail) {
         this.done += n;
         const at = this.now();
+        if (at - this.started < this.quietMs)
+            return;
         const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
         const stepped = this.total !== undefined &&
             Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
@@ -83043,6 +83119,14 @@ class Progress {
             this.lastDone = this.done;
             this.log.info(this.line(at, detail));
         }
+    }
+    /** Whether a line was written yet. */
+    get logged() {
+        return this.lastDone >= 0;
+    }
+    /** Whether items were done since the last line. */
+    get unsaid() {
+        return this.done !== this.lastDone;
     }
     /** The final line (unless the last line already said the same count, with no detail). */
     finish(detail) {
@@ -83055,12 +83139,13 @@ class Progress {
     line(at, detail) {
         const seconds = Math.max((at - this.started) / 1000, 0.001);
         const rate = this.done / seconds;
-        const parts = [`${this.label}: ${this.done}`];
+        const count = this.format ?? String;
+        const parts = [`${this.label}: ${count(this.done)}`];
         if (this.total !== undefined) {
             const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
-            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+            parts[0] += `/${count(this.total)} (${percent.toFixed(0)}%)`;
         }
-        parts.push(`${rate.toFixed(1)}/s`);
+        parts.push(`${this.format ? this.format(rate) : rate.toFixed(1)}/s`);
         if (this.total !== undefined && this.done < this.total && rate > 0) {
             parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
         }
@@ -83433,7 +83518,9 @@ function checkPlan(result, prefix) {
             problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
         throw new PlanError(problems);
     }
-    if (prefix !== undefined && result.keys === 0) {
+    // Versions count the source's entries only: a prefix with none is a typo even when a
+    // destination has keys (which would all be hidden otherwise).
+    if (prefix !== undefined && result.versions === 0) {
         throw new PlanError([
             {
                 key: prefix,
@@ -83525,9 +83612,21 @@ function reviveDates(fields) {
     const names = new Set(fields);
     return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
 }
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+/** Where runs make their directories when told (the CLI's --work-dir); unset: the default. */
+let workRoot;
+/**
+ * Makes every later run directory of this process under `dir` (the CLI's `--work-dir`, set once
+ * before the command runs), as TMPDIR does for the OS temp.
+ */
+function useWorkRoot(dir) {
+    workRoot = dir;
+}
+/**
+ * A new private directory for a run's files: under the work root when one is set, else under
+ * RUNNER_TEMP on a runner, else the OS temp (TMPDIR).
+ */
 function runDirectory() {
-    return (0,promises_.mkdtemp)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
+    return (0,promises_.mkdtemp)((0,external_node_path_.join)(workRoot || process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 's3-rollback-'));
 }
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -83940,6 +84039,16 @@ function lineOf(item) {
         wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
     };
 }
+/**
+ * Whether a key that moved since the plan is now as the plan wants it (its planned write, or the
+ * same state, was made since: the plan was applied): now unchanged, with the plan's target.
+ */
+function nowAsWanted(planned, now) {
+    const target = (s) => s.slice(s.lastIndexOf(', target '));
+    return (/^(restore|delete|unchanged):/.test(planned) &&
+        now.startsWith('unchanged:') &&
+        target(planned) === target(now));
+}
 /** What must be the same for a key to be "as the plan saw it". */
 function signature(line) {
     const current = line.current
@@ -83968,6 +84077,10 @@ class PlanRecorder {
     }
     record(item) {
         return this.lines.add(lineOf(item));
+    }
+    /** Drops the plan of a run that failed: its sorted lines are removed, and no file is sealed. */
+    discard() {
+        return this.lines.remove();
     }
     /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
     async close() {
@@ -84062,6 +84175,7 @@ async function loadPlan(file, bucket, destination) {
         : { kind: 'versions', versions, origin: header.target.snapshot };
     const moved = [];
     let movedCount = 0;
+    let appliedCount = 0;
     const report = (key, problem) => {
         movedCount++;
         if (moved.length < MOVED_KEPT)
@@ -84090,13 +84204,18 @@ async function loadPlan(file, bucket, destination) {
             const now = signature(lineOf(item));
             if (planned === undefined)
                 report(item.key, `new since the plan (now ${now})`);
-            else if (planned !== now)
+            else if (planned === now)
+                return;
+            else if (!nowAsWanted(planned, now))
                 report(item.key, `planned ${planned}; now ${now}`);
+            else if (!planned.startsWith('unchanged:'))
+                appliedCount++;
         },
         finish() {
             if (movedCount > 0)
                 throw new StalePlanError(file, moved, movedCount);
         },
+        applied: () => appliedCount,
         dispose,
     };
 }
@@ -84378,6 +84497,57 @@ function sourceLayout(size, parts, firstPart) {
     return partRanges(size, step).slice(0, parts);
 }
 
+;// CONCATENATED MODULE: ./src/engine/write/part-progress.ts
+/**
+ * Progress of one multipart copy in the run's log: bytes and parts copied, rate and ETA, such as
+ * `Copying census.zip in parts: 512.0 MiB/845.0 MiB (61%), 40.2 MiB/s, ETA 8s, 1/2 parts`.
+ * S3 copies a part with no word until it is done, so the line also comes every `everyMs` while
+ * parts are in flight. A copy that ends within `quietMs` says nothing: a prefix run may copy
+ * thousands of small sources uploaded in parts, and only a long copy needs telling about.
+ */
+
+
+const SECOND = 1000;
+/** Every 10 s, or at each 10% of the bytes, once the copy has run 10 s. */
+const PART_PROGRESS = {
+    everyMs: 10 * SECOND,
+    quietMs: 10 * SECOND,
+};
+const everyInterval = (ms, tick) => {
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+};
+/** The progress of copying `key` in `ranges`; silent without a logger. */
+function partProgress(log, key, ranges, options = {}) {
+    if (!log)
+        return { partDone: () => { }, finish: () => { } };
+    const total = ranges.reduce((sum, r) => sum + r.end - r.start + 1, 0);
+    const settings = { ...PART_PROGRESS, format: formatBytes, ...options };
+    const progress = new Progress(`Copying ${key} in parts`, total, log, settings);
+    let parts = 0;
+    let finished = false;
+    const detail = () => `${parts}/${ranges.length} parts`;
+    const stop = (options.every ?? everyInterval)(settings.everyMs, () => progress.add(0, detail()));
+    return {
+        partDone(index) {
+            if (finished)
+                return;
+            parts++;
+            const { start, end } = ranges[index];
+            progress.add(end - start + 1, detail());
+        },
+        finish() {
+            if (finished)
+                return;
+            finished = true;
+            stop();
+            if (progress.logged && progress.unsaid)
+                progress.finish(detail());
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/write/requests.ts
 /** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
 function copySource(bucket, key, versionId) {
@@ -84407,6 +84577,7 @@ function storageAndEncryption(wanted, source) {
  * already restored. Uploads this run opens are aborted when it cannot complete them, including
  * ones a retried CreateMultipartUpload opened without the run hearing of them.
  */
+
 
 
 
@@ -84462,6 +84633,7 @@ async function multipartCopy(to, request, guard) {
         ...storageAndEncryption(wanted, facts),
         ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
     });
+    const progress = partProgress(to.log, key, ranges, to.partProgress);
     try {
         const parts = new Array(ranges.length);
         const indexes = ranges.map((_, i) => i);
@@ -84484,7 +84656,9 @@ async function multipartCopy(to, request, guard) {
                 if (value)
                     parts[i][field] = value;
             }
+            progress.partDone(i);
         });
+        progress.finish();
         const retried = (attempts) => ({ attempts, unseen: true });
         const condition = () => ({
             ...guard.condition(request.expected),
@@ -84500,6 +84674,7 @@ async function multipartCopy(to, request, guard) {
         return { ...landed, multipart: true };
     }
     catch (e) {
+        progress.finish();
         await abort(s3, { bucket, key, uploadId }).catch((abortError) => {
             throw new Error(`${errorMessage(e)} (and aborting upload ${uploadId} failed: ${errorMessage(abortError)})`);
         });
@@ -85877,10 +86052,13 @@ async function manifestOf(settings, result, written, outcomes) {
 /** A dry run's plan file: what `plan-file` applies later, once approved. */
 
 
+
 /** Records the plan next to the manifest of a prefix run, else in a new directory. */
 async function planRecorder(settings, stores) {
     const { target } = settings;
-    return PlanRecorder.create(stores.dir ?? (await runDirectory()), {
+    const own = stores.dir === undefined;
+    const dir = stores.dir ?? (await runDirectory());
+    const recorder = await PlanRecorder.create(dir, {
         bucket: settings.bucket,
         createdAt: new Date().toISOString(),
         target: target.kind === 'time'
@@ -85890,6 +86068,15 @@ async function planRecorder(settings, stores) {
         ...(settings.destination ? { destination: settings.destination } : {}),
         ifMissing: settings.ifMissing,
     });
+    return {
+        record: (item) => recorder.record(item),
+        close: () => recorder.close(),
+        discard: async () => {
+            await recorder.discard();
+            if (own)
+                await (0,promises_.rm)(dir, { recursive: true, force: true });
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/store.ts
@@ -86050,7 +86237,7 @@ async function runResolved(s3, resolved, log, options) {
         wrote = await writeKeys(run, result, options);
     }
     catch (e) {
-        await recorder?.close();
+        await recorder?.discard();
         await cleanUp(stores, e);
         throw e;
     }
@@ -86065,6 +86252,8 @@ async function runResolved(s3, resolved, log, options) {
         manifest.writers = describeWriters(wrote.writers);
     if (plan)
         manifest.appliedPlan = plan.digest;
+    if (plan && plan.applied() > 0)
+        manifest.alreadyApplied = plan.applied();
     return manifest;
 }
 /** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
@@ -86621,6 +86810,147 @@ async function writeSummary(report) {
     await summary.write();
 }
 
+;// CONCATENATED MODULE: ./src/report/undo.ts
+/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
+const INLINE_UNDO_CHARS = 2048;
+/** The action inputs that undo the run, in the order a step lists them. */
+function undoInputs(of, lines) {
+    const inputs = [['bucket', of.bucket]];
+    if ('file' in lines)
+        inputs.push(['version-ids-file', lines.file]);
+    else
+        inputs.push(['version-ids', lines.versionIds.join('\n')]);
+    inputs.push(['if-missing', 'delete']);
+    if (of.s3.region)
+        inputs.push(['region', of.s3.region]);
+    if (of.s3.endpoint)
+        inputs.push(['endpoint-url', of.s3.endpoint]);
+    if (of.s3.forcePathStyle)
+        inputs.push(['force-path-style', 'true']);
+    if (of.expectedBucketOwner)
+        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
+    return inputs;
+}
+/**
+ * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
+ * the absolute path of its script), so it runs from any directory, in a clone or an install.
+ */
+function undoCommand(cli, of, lines) {
+    const words = [...cli, 'restore'];
+    for (const [name, value] of undoInputs(of, lines)) {
+        if (name === 'version-ids') {
+            for (const line of value.split('\n'))
+                words.push('--version-id', line);
+        }
+        else if (name === 'force-path-style') {
+            words.push(`--${name}`);
+        }
+        else {
+            words.push(`--${name}`, value);
+        }
+    }
+    if (of.profile)
+        words.push('--profile', of.profile);
+    return words.map(quote).join(' ');
+}
+/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
+function undoStep(of, file) {
+    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+    return ['with:', ...rows].join('\n');
+}
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function quote(word) {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function yamlScalar(value) {
+    if (value === 'true')
+        return value;
+    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
+        ? value
+        : JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ./src/report/by-hand.ts
+
+
+
+/**
+ * The error of a chain that failed after `manifest`'s restore: a ChainError with the same
+ * status and run, its message followed by what was done and what to do. Anything else (a bug,
+ * a cancel) is returned as it is.
+ */
+function afterRestore(e, chain, report, manifest) {
+    if (!(e instanceof ChainError))
+        return e;
+    const lines = [errorMessage(e), rolledBackLine(manifest), ...nextSteps(chain, report, e.status)];
+    return new ChainError(lines.join('\n'), e.status, e.runUrl);
+}
+/** "The rollback itself is done: 2 key(s) of s3://b rolled back (2 restored, 0 deleted)." */
+function rolledBackLine(manifest) {
+    const t = totalsOf(manifest);
+    const changed = t.restored + t.deleted;
+    const where = `s3://${manifest.bucket}`;
+    return changed === 0
+        ? `The rollback itself is done: every key of ${where} was already at the target.`
+        : `The rollback itself is done: ${changed} key(s) of ${where} rolled back ` +
+            `(${t.restored} restored, ${t.deleted} deleted).`;
+}
+/** What to do about the workflow, by how far its dispatch got. */
+function nextSteps(chain, report, status) {
+    if (report.runUrl)
+        return [];
+    const workflow = String(chain.workflow);
+    const page = workflowPage(chain);
+    if (report.dispatch === 'sent') {
+        return [
+            `${workflow} was dispatched, but its run was not identified: look for it at ${page} ` +
+                'before dispatching it again.',
+        ];
+    }
+    const byHand = [
+        `  ${ghCommand(chain)}`,
+        `or in GitHub: Actions → ${workflow} → Run workflow (${page})`,
+    ];
+    const unclear = status === undefined || status >= 500;
+    if (report.dispatch === 'sending' && unclear) {
+        return [
+            `${workflow} may have been dispatched (its dispatch got no clear answer): look for its run ` +
+                `at ${page}, and if none started, dispatch it by hand:`,
+            ...byHand,
+        ];
+    }
+    return [`${workflow} was not dispatched. Dispatch it by hand:`, ...byHand];
+}
+/** `gh workflow run` with the workflow, repository, ref and inputs the action would have sent. */
+function ghCommand(chain) {
+    const ref = chain.ref.replace(/^refs\/(heads|tags)\//, '');
+    const host = new URL(webUrl(chain.apiUrl)).host;
+    const repository = `${host === 'github.com' ? '' : `${host}/`}${chain.owner}/${chain.repo}`;
+    const words = ['gh', 'workflow', 'run', String(chain.workflow), '--repo', repository];
+    words.push('--ref', ref);
+    for (const [name, value] of Object.entries(chain.inputs))
+        words.push('-f', `${name}=${value}`);
+    return words.map(quote).join(' ');
+}
+/** The workflow's page (Run workflow is there); the Actions tab for a numeric workflow ID. */
+function workflowPage(chain) {
+    const actions = `${webUrl(chain.apiUrl)}/${chain.owner}/${chain.repo}/actions`;
+    return typeof chain.workflow === 'number' ? actions : `${actions}/workflows/${chain.workflow}`;
+}
+/**
+ * GitHub's web address for its REST API URL: https://github.com for api.github.com,
+ * https://HOST for https://HOST/api/v3 (Enterprise Server), https://X.ghe.com for
+ * api.X.ghe.com; any other URL is taken as both.
+ */
+function webUrl(apiUrl) {
+    const url = new URL(apiUrl);
+    if (url.host === 'api.github.com')
+        return 'https://github.com';
+    if (/^api\.[^.]+\.ghe\.com$/.test(url.host))
+        return `${url.protocol}//${url.host.slice(4)}`;
+    return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/api\/v3$/, '')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
 
 
@@ -86713,10 +87043,14 @@ async function createSnapshot(s3, settings, log, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
-function snapshotLine(s) {
+/**
+ * What a snapshot recorded, and how to roll back to it: `rollBackWith` says it in the caller's
+ * syntax (the action's `to-snapshot: NAME`, the CLI's `--to-snapshot NAME`).
+ */
+function snapshotLine(s, rollBackWith = (ref) => `to-snapshot: ${ref}`) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
     return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
-        `in ${s.uri}. Roll back to it with to-snapshot: ${s.name} (or ${s.id}, which never moves).`);
+        `in ${s.uri}. Roll back to it with ${rollBackWith(s.name)} (or ${s.id}, which never moves).`);
 }
 
 ;// CONCATENATED MODULE: ./src/action/fail.ts
@@ -86725,8 +87059,9 @@ function snapshotLine(s) {
 
 
 /**
- * Fails the step: one annotation per key that failed (or one for the run), and the message
- * with what to do. Returns the message (for the job summary).
+ * Fails the step with one annotation per failure: one per key that cannot be rolled back (the
+ * whole message then goes to the log), one titled by the key or the step for an S3 error while
+ * writing or before it, else the message itself. Returns the message (for the job summary).
  */
 function failWith(e, read) {
     const context = { bucket: read(Inputs.Bucket).trim(), endpoint: read(Inputs.EndpointUrl).trim() };
@@ -86736,16 +87071,29 @@ function failWith(e, read) {
         for (const p of e.problems) {
             core_error(`${p.key}: ${p.problem}`, { title: `s3-rollback: ${p.key}` });
         }
+        failStep(message);
     }
     else if (e instanceof RestoreError) {
-        const cause = errorMessage(e.cause) + (fix ? `. To fix: ${fix}` : '');
-        core_error(`${e.failedKey}: ${cause}`, { title: `s3-rollback: ${e.failedKey}` });
+        failStep(message, { title: `s3-rollback: ${e.failedKey}` });
     }
     else if (e instanceof StepError) {
-        core_error(message, { title: `s3-rollback: ${e.phase} ${e.subject}` });
+        failStep(message, { title: `s3-rollback: ${e.phase} ${e.subject}` });
     }
-    setFailed(message);
+    else {
+        setFailed(message);
+    }
     return message;
+}
+/**
+ * Fails the step as core.setFailed does, with `message` as the one annotation when titled, or
+ * only in the log when the annotations were made already.
+ */
+function failStep(message, annotation) {
+    if (annotation)
+        core_error(message, annotation);
+    else
+        info(message);
+    process.exitCode = ExitCode.Failure;
 }
 
 ;// CONCATENATED MODULE: ./src/action/snapshot.ts
@@ -87184,7 +87532,40 @@ function describeRule(rule) {
     return `${rule.ID || '(no ID)'} [${rule.Status}] ${scope}: ${actions.join(', ') || 'no versioning action'}`;
 }
 
+;// CONCATENATED MODULE: ./src/verify/window-start.ts
+const window_start_MINUTE_MS = 60_000;
+/**
+ * The problem of a key that did not exist yet at the start of the window `at`: when its first
+ * version was written and how old it is, and the two ways to verify it.
+ */
+function youngerThanWindow(entries, at, verify) {
+    const oldest = [...entries].reverse();
+    const first = oldest.find((e) => !e.isDeleteMarker) ?? oldest[0];
+    const since = first ? first.lastModified.toISOString() : 'after it';
+    const age = at.getTime() + verify.minWindowMs - (first?.lastModified.getTime() ?? 0);
+    const shorter = age >= window_start_MINUTE_MS
+        ? ` or a shorter 'min-window' (at most ${minutes(age)}, its age)`
+        : " or a shorter 'min-window' once it is a minute old (the shortest is 1m)";
+    return (`has no version at ${at.toISOString()}, the start of 'min-window' ${verify.minWindow} ` +
+        `(it did not exist yet: its first version is from ${since}); give 'to-time' (that time ` +
+        `or a later one)${shorter}`);
+}
+/** Whole minutes as a `min-window` value: 45m, 3h5m, 2d4h. */
+function minutes(ms) {
+    const total = Math.floor(ms / window_start_MINUTE_MS);
+    const parts = [
+        [Math.floor(total / 1440), 'd'],
+        [Math.floor((total % 1440) / 60), 'h'],
+        [total % 60, 'm'],
+    ];
+    return parts
+        .filter(([n]) => n > 0)
+        .map(([n, unit]) => `${n}${unit}`)
+        .join('');
+}
+
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
+
 
 
 
@@ -87232,7 +87613,11 @@ function judge(key, entries, settings) {
     };
     if ('problem' in decided) {
         const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
-        return { decided, ...at, state, action: null, problems: [decided.problem] };
+        const { target, verify } = settings;
+        const problem = decided.cause === 'not-yet' && verify?.atWindowStart && target.kind === 'time'
+            ? youngerThanWindow(entries, target.at, verify)
+            : decided.problem;
+        return { decided, ...at, state, action: null, problems: [problem] };
     }
     const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
     return { decided, ...at, state, action: decided.action, problems: [] };
@@ -87604,7 +87989,7 @@ async function runVerify(read, { log, cancel }) {
             for (const problem of report.problems) {
                 core_error(problem, { title: `s3-rollback verify ${report.bucket}` });
             }
-            setFailed(`${verdict(report)}:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+            failStep(`${verdict(report)}:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
         }
         else {
             info(verdict(report));
@@ -87633,67 +88018,8 @@ async function writeVerifySummary(report, error) {
     await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/report/undo.ts
-/** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
-const INLINE_UNDO_CHARS = 2048;
-/** The action inputs that undo the run, in the order a step lists them. */
-function undoInputs(of, lines) {
-    const inputs = [['bucket', of.bucket]];
-    if ('file' in lines)
-        inputs.push(['version-ids-file', lines.file]);
-    else
-        inputs.push(['version-ids', lines.versionIds.join('\n')]);
-    inputs.push(['if-missing', 'delete']);
-    if (of.s3.region)
-        inputs.push(['region', of.s3.region]);
-    if (of.s3.endpoint)
-        inputs.push(['endpoint-url', of.s3.endpoint]);
-    if (of.s3.forcePathStyle)
-        inputs.push(['force-path-style', 'true']);
-    if (of.expectedBucketOwner)
-        inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
-    return inputs;
-}
-/**
- * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
- * the absolute path of its script), so it runs from any directory, in a clone or an install.
- */
-function undoCommand(cli, of, lines) {
-    const words = [...cli, 'restore'];
-    for (const [name, value] of undoInputs(of, lines)) {
-        if (name === 'version-ids') {
-            for (const line of value.split('\n'))
-                words.push('--version-id', line);
-        }
-        else if (name === 'force-path-style') {
-            words.push(`--${name}`);
-        }
-        else {
-            words.push(`--${name}`, value);
-        }
-    }
-    if (of.profile)
-        words.push('--profile', of.profile);
-    return words.map(quote).join(' ');
-}
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
-    return ['with:', ...rows].join('\n');
-}
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function quote(word) {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function yamlScalar(value) {
-    if (value === 'true')
-        return value;
-    return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
-        ? value
-        : JSON.stringify(value);
-}
-
 ;// CONCATENATED MODULE: ./src/action/main.ts
+
 
 
 
@@ -87775,6 +88101,9 @@ async function runRestore(read, { log, cancel }) {
         const digest = manifest.plan?.digest ?? manifest.appliedPlan;
         if (digest)
             setOutput(Outputs.PlanDigest, digest);
+        const applied = manifest.appliedPlan ? planLine(manifest) : undefined;
+        if (applied)
+            info(applied);
         if ('snapshotId' in manifest.target)
             setOutput(Outputs.SnapshotId, manifest.target.snapshotId);
         if (settings.chain && settings.dryRun) {
@@ -87782,9 +88111,12 @@ async function runRestore(read, { log, cancel }) {
         }
         else if (settings.chain) {
             const { chain } = settings;
-            report.chain = newChainReport(chain);
+            const chainReport = newChainReport(chain);
+            report.chain = chainReport;
             const github = createGitHub(chain.token, chain.apiUrl);
-            await runChain(github, chain, report.chain, { clock: systemClock, log });
+            await runChain(github, chain, chainReport, { clock: systemClock, log }).catch((e) => {
+                throw afterRestore(e, chain, chainReport, manifest);
+            });
         }
     }
     catch (e) {

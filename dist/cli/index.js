@@ -69533,7 +69533,9 @@ function cliOptions(command) {
 /** Parses argv (without node and the script). Throws UsageError. */
 function parseCli(argv) {
     const [first, ...rest] = argv;
-    if (first === undefined || ['help', '--help', '-h'].includes(first)) {
+    if (first === undefined)
+        return { command: 'help', missing: true };
+    if (['help', '--help', '-h'].includes(first)) {
         const topic = rest.find((a) => _flags_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.includes(a));
         return { command: 'help', topic };
     }
@@ -69599,6 +69601,7 @@ function parseCli(argv) {
         verbose: values.verbose === true,
         profile: values.profile,
         undoFile: values['undo-file'],
+        workDir: values['work-dir'],
     };
 }
 function snapshotAction(word) {
@@ -69729,6 +69732,71 @@ function exitCodeOf(e) {
     if ((0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__/* .wasCancelled */ .r1)(e))
         return EXIT.cancelled;
     return BY_KIND[(0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .diagnose */ .h4)(e).kind];
+}
+
+
+/***/ }),
+
+/***/ 9141:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ workDir),
+/* harmony export */   h: () => (/* binding */ checkUndoFile)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/**
+ * The places on disk the CLI's own flags name, checked before anything is read from S3 or
+ * written: `--work-dir` (where runs keep their files) and `--undo-file` (where the undo lines
+ * go). A restore that could not write its undo lines at the end would have changed the bucket
+ * and lost the way back; a bad path is an InputError (exit 2) instead.
+ */
+
+
+
+/** The folder `--work-dir` names, absolute: it must exist and be writable. */
+function workDir(path) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path);
+    const problem = folderProblem(absolute);
+    if (problem) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('work-dir', path, `a folder that exists and can be written (${problem})`);
+    }
+    return absolute;
+}
+/** `--undo-file`: a file (new, or to be replaced) in a folder that exists and can be written. */
+function checkUndoFile(path) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path);
+    const expected = 'the path of a file in a folder that exists and can be written';
+    if (isFolder(absolute)) {
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('undo-file', path, `${expected} (${absolute} is a folder)`);
+    }
+    const problem = folderProblem((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(absolute));
+    if (problem)
+        throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('undo-file', path, `${expected} (${problem})`);
+}
+/** Why `folder` cannot take new files, or undefined when it can. */
+function folderProblem(folder) {
+    if (!isFolder(folder))
+        return `${folder} is not a folder that exists`;
+    try {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(folder, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.W_OK | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+        return undefined;
+    }
+    catch {
+        return `${folder} cannot be written`;
+    }
+}
+function isFolder(path) {
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).isDirectory();
+    }
+    catch {
+        return false;
+    }
 }
 
 
@@ -69995,6 +70063,14 @@ const FLAGS = [
         help: 'write the undo lines (KEY=ID, for --version-ids) to PATH',
         default: 'prefix runs: undo.txt next to the manifest',
         commands: RESTORE,
+        group: 'output',
+    },
+    {
+        name: 'work-dir',
+        value: 'DIR',
+        help: 'where runs keep their files (plan, manifest, undo lines): a new s3-rollback-* folder in DIR, which must exist',
+        default: 'RUNNER_TEMP, else TMPDIR',
+        commands: ALL,
         group: 'output',
     },
     {
@@ -70351,8 +70427,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var settings = __nccwpck_require__(6102);
+// EXTERNAL MODULE: ./src/settings/index.ts + 4 modules
+var settings = __nccwpck_require__(4764);
 // EXTERNAL MODULE: ./src/history/runs.ts
 var history_runs = __nccwpck_require__(7408);
 // EXTERNAL MODULE: ./src/history/snapshots.ts + 1 modules
@@ -70453,20 +70529,20 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7593);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7268);
-/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6102);
+/* harmony import */ var _settings_index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4764);
 /* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8124);
 /* harmony import */ var _s3_pressure_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4435);
 /* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(2170);
-/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(9126);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_27__ = __nccwpck_require__(2170);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_28__ = __nccwpck_require__(9126);
 /* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(489);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1556);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1435);
 /* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8325);
 /* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7632);
 /* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(3882);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(3882);
 /* harmony import */ var _invoked_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(502);
-/* harmony import */ var _node_support_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(1778);
+/* harmony import */ var _node_support_js__WEBPACK_IMPORTED_MODULE_29__ = __nccwpck_require__(1778);
 /* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(9278);
 /* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7123);
 /* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(1954);
@@ -70474,7 +70550,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(5321);
 /* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(4558);
 /* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(6594);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(8017);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(963);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(6657);
+/* harmony import */ var _profile_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(8675);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(9141);
 /**
  * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
  * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
@@ -70508,8 +70587,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
+
+
+/** stdout and stderr: a reader that goes away stops the printing, not the command (output.ts). */
+const stderr = (0,_output_js__WEBPACK_IMPORTED_MODULE_25__/* .outputOf */ .j)(process.stderr);
+const stdout = (0,_output_js__WEBPACK_IMPORTED_MODULE_25__/* .outputOf */ .j)(process.stdout, (e) => stderr.line(`s3-rollback: cannot write to stdout (${e.message}); its output stops here`));
 function stderrLogger(verbose) {
-    const write = (line) => void process.stderr.write(`${line}\n`);
+    const write = (line) => stderr.line(line);
     return {
         info: write,
         warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(m)}`),
@@ -70520,8 +70605,8 @@ function stderrLogger(verbose) {
         },
     };
 }
-const print = (text) => void process.stdout.write(`${text}\n`);
-const say = (text) => void process.stderr.write(`${text}\n`);
+const print = (text) => stdout.line(text);
+const say = (text) => stderr.line(text);
 /** Runs one command line; returns the exit code. */
 async function main(argv) {
     let options;
@@ -70530,11 +70615,16 @@ async function main(argv) {
         options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
             const as = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCliLine */ .rU)();
-            process.stdout.write(options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .commandHelp */ .b)(options.topic, as) : (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_23__/* .VERSION */ .x, as));
+            const help = options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .commandHelp */ .b)(options.topic, as) : (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_26__/* .VERSION */ .x, as);
+            if (options.missing) {
+                stderr.write(help);
+                return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.usage;
+            }
+            stdout.write(help);
             return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_23__/* .VERSION */ .x}`);
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_26__/* .VERSION */ .x}`);
             return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
@@ -70549,6 +70639,12 @@ async function main(argv) {
         else {
             command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
         }
+        if (options.profile)
+            (0,_profile_js__WEBPACK_IMPORTED_MODULE_23__/* .checkProfile */ .U$)(options.profile, process.env);
+        if (options.undoFile)
+            (0,_files_js__WEBPACK_IMPORTED_MODULE_24__/* .checkUndoFile */ .h)(options.undoFile);
+        if (options.workDir)
+            (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .useWorkRoot */ .x2)((0,_files_js__WEBPACK_IMPORTED_MODULE_24__/* .workDir */ .H)(options.workDir));
     }
     catch (e) {
         if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
@@ -70562,7 +70658,7 @@ async function main(argv) {
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
-    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createS3Client */ .qo)(command.s3);
+    const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createS3Client */ .qo)(command.s3, { sdkWarning: (m) => log.debug(`AWS SDK: ${m}`) });
     const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z, {
         onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z)}`),
     });
@@ -70604,9 +70700,9 @@ function restoreOrVerify(settings, left) {
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
                         print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(problem)}`);
                     print('');
@@ -70637,7 +70733,7 @@ function restoreOrVerify(settings, left) {
             print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryTitle */ .hZ)(manifest));
             print('');
             if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_24__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
                 print('');
             }
             for (const line of closing)
@@ -70681,14 +70777,14 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         if (changed.length === 0)
             return lines;
         const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .undoVersionIds */ .$$)(changed).split('\n');
-        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .undoCommand */ .Eb)(cli, of, { versionIds });
-        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .INLINE_UNDO_CHARS */ .dO)
+        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .undoCommand */ .Eb)(cli, of, { versionIds });
+        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .INLINE_UNDO_CHARS */ .dO)
             return [...lines, `To undo: ${inline}`];
         undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .runDirectory */ .xw)(), 'undo.txt');
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
     lines.push(`Undo lines: ${undoAt}`);
-    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_25__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
+    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
 /** Who runs the command, as the run record names them. */
@@ -70700,7 +70796,7 @@ function localUser() {
         return process.env.USER || process.env.USERNAME || undefined;
     }
 }
-(0,_node_support_js__WEBPACK_IMPORTED_MODULE_26__/* .warnOnOldNode */ .J0)(process.version, process.env, say);
+(0,_node_support_js__WEBPACK_IMPORTED_MODULE_29__/* .warnOnOldNode */ .J0)(process.version, process.env, say);
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
     say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
     return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.unexpected;
@@ -70825,6 +70921,128 @@ function warnOnOldNode(version, env, say) {
 
 /***/ }),
 
+/***/ 6657:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ outputOf)
+/* harmony export */ });
+/**
+ * The CLI's stdout and stderr. When the reader of one goes away (`s3-rollback … | head -1`), the
+ * next write to it fails (EPIPE): from then on that stream is dropped, quietly, as other Unix
+ * tools do, and the command goes on to its own end. A restore under way is not cut short by it:
+ * it still finishes, or is put back, as it would have; only its printing stops, and the exit
+ * code is the command's own.
+ */
+/**
+ * Wraps `stream`: its write errors are taken as "closed" instead of crashing the process (an
+ * unhandled 'error' event). `onLost` hears of a failure other than EPIPE (a full disk, say),
+ * once, so that the other stream can say why the output stops.
+ */
+function outputOf(stream, onLost = () => { }) {
+    let closed = false;
+    stream.on('error', (e) => {
+        if (closed)
+            return;
+        closed = true;
+        if (e.code !== 'EPIPE')
+            onLost(e);
+    });
+    const write = (text) => {
+        if (!closed)
+            stream.write(text);
+    };
+    return {
+        line: (text) => write(`${text}\n`),
+        write,
+        get closed() {
+            return closed;
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 8675:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U$: () => (/* binding */ checkProfile)
+/* harmony export */ });
+/* unused harmony exports profileFiles, profilesIn */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7268);
+/**
+ * `--profile NAME`: the profile must be one of the shared AWS files, where the SDK reads named
+ * profiles (its credential chain, asked for a profile that is in neither file, only says "Could
+ * not load credentials from any providers"). Checked before anything is read from S3.
+ */
+
+
+
+
+/** The two shared files, as the SDK finds them. */
+function profileFiles(env) {
+    const home = env.HOME || env.USERPROFILE || (0,node_os__WEBPACK_IMPORTED_MODULE_1__.homedir)();
+    return {
+        credentials: env.AWS_SHARED_CREDENTIALS_FILE || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(home, '.aws', 'credentials'),
+        config: env.AWS_CONFIG_FILE || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(home, '.aws', 'config'),
+    };
+}
+/**
+ * The profiles an INI text defines: in the credentials file every `[NAME]` section; in the
+ * config file `[profile NAME]` and `[default]` (other sections, such as `[sso-session x]`, are
+ * not profiles).
+ */
+function profilesIn(text, file) {
+    const names = [];
+    for (const line of text.split(/\r?\n/)) {
+        const section = /^\s*\[\s*([^\]]*?)\s*\]/.exec(line)?.[1];
+        if (section === undefined)
+            continue;
+        if (file === 'credentials')
+            names.push(section);
+        else if (section === 'default')
+            names.push(section);
+        else {
+            const name = /^profile\s+(.+)$/.exec(section)?.[1];
+            if (name)
+                names.push(name.trim());
+        }
+    }
+    return names;
+}
+/** Throws an InputError for `--profile` unless one of the shared files defines `name`. */
+function checkProfile(name, env) {
+    const files = profileFiles(env);
+    const read = (path) => {
+        try {
+            return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8');
+        }
+        catch {
+            return '';
+        }
+    };
+    const found = new Set([
+        ...profilesIn(read(files.credentials), 'credentials'),
+        ...profilesIn(read(files.config), 'config'),
+    ]);
+    if (found.has(name))
+        return;
+    const have = found.size > 0 ? `they have: ${[...found].sort().join(', ')}` : 'they define no profile';
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz('profile', name, `a profile of the shared AWS files, and there is no profile ${name} in ${files.credentials} ` +
+        `or ${files.config} (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); ${have}`);
+}
+
+
+/***/ }),
+
 /***/ 7123:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -70840,14 +71058,18 @@ var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/report/rollback.ts
 var rollback = __nccwpck_require__(1908);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
-function snapshotLine(s) {
+/**
+ * What a snapshot recorded, and how to roll back to it: `rollBackWith` says it in the caller's
+ * syntax (the action's `to-snapshot: NAME`, the CLI's `--to-snapshot NAME`).
+ */
+function snapshotLine(s, rollBackWith = (ref) => `to-snapshot: ${ref}`) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
     return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
-        `in ${s.uri}. Roll back to it with to-snapshot: ${s.name} (or ${s.id}, which never moves).`);
+        `in ${s.uri}. Roll back to it with ${rollBackWith(s.name)} (or ${s.id}, which never moves).`);
 }
 
-// EXTERNAL MODULE: ./src/settings/index.ts + 3 modules
-var src_settings = __nccwpck_require__(6102);
+// EXTERNAL MODULE: ./src/settings/index.ts + 4 modules
+var src_settings = __nccwpck_require__(4764);
 // EXTERNAL MODULE: ./src/settings/names.ts
 var names = __nccwpck_require__(4761);
 // EXTERNAL MODULE: ./src/settings/prefix.ts
@@ -70880,8 +71102,8 @@ var history_select = __nccwpck_require__(46);
 var sources = __nccwpck_require__(4885);
 // EXTERNAL MODULE: ./src/history/snapshots.ts + 1 modules
 var snapshots = __nccwpck_require__(7461);
-// EXTERNAL MODULE: ./src/engine/index.ts + 32 modules
-var engine = __nccwpck_require__(8017);
+// EXTERNAL MODULE: ./src/engine/index.ts + 33 modules
+var engine = __nccwpck_require__(963);
 ;// CONCATENATED MODULE: ./src/snapshot/create.ts
 
 
@@ -71117,7 +71339,10 @@ function label(side, loaded) {
 
 // EXTERNAL MODULE: ./src/cli/table.ts
 var table = __nccwpck_require__(2170);
+// EXTERNAL MODULE: ./src/cli/flags.ts
+var flags = __nccwpck_require__(5377);
 ;// CONCATENATED MODULE: ./src/cli/snapshots.ts
+
 
 
 
@@ -71139,7 +71364,8 @@ function snapshotCommand(action, read) {
             s3: settings.s3,
             run: async (s3, log, print, json) => {
                 const summary = await createSnapshot(s3, settings, log, { cancel: cancel/* cancel */.Z });
-                print(json ? JSON.stringify(summary, null, 2) : snapshotLine(summary));
+                const line = snapshotLine(summary, (ref) => `${(0,flags/* flagFor */._t)(names/* Inputs */.G.ToSnapshot)} ${ref}`);
+                print(json ? JSON.stringify(summary, null, 2) : line);
             },
         };
     }
@@ -71279,7 +71505,7 @@ function inputErrorText(e) {
 
 /***/ }),
 
-/***/ 8017:
+/***/ 963:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71906,7 +72132,9 @@ function checkPlan(result, prefix) {
             problems.push({ key: `(${more} more keys)`, problem: 'not listed' });
         throw new PlanError(problems);
     }
-    if (prefix !== undefined && result.keys === 0) {
+    // Versions count the source's entries only: a prefix with none is a typo even when a
+    // destination has keys (which would all be hidden otherwise).
+    if (prefix !== undefined && result.versions === 0) {
         throw new PlanError([
             {
                 key: prefix,
@@ -72072,6 +72300,16 @@ function lineOf(item) {
         wanted: wanted ? { versionId: wanted.versionId, size: wanted.size, eTag: wanted.eTag } : null,
     };
 }
+/**
+ * Whether a key that moved since the plan is now as the plan wants it (its planned write, or the
+ * same state, was made since: the plan was applied): now unchanged, with the plan's target.
+ */
+function nowAsWanted(planned, now) {
+    const target = (s) => s.slice(s.lastIndexOf(', target '));
+    return (/^(restore|delete|unchanged):/.test(planned) &&
+        now.startsWith('unchanged:') &&
+        target(planned) === target(now));
+}
 /** What must be the same for a key to be "as the plan saw it". */
 function signature(line) {
     const current = line.current
@@ -72100,6 +72338,10 @@ class PlanRecorder {
     }
     record(item) {
         return this.lines.add(lineOf(item));
+    }
+    /** Drops the plan of a run that failed: its sorted lines are removed, and no file is sealed. */
+    discard() {
+        return this.lines.remove();
     }
     /** Seals the file: its path and its digest (the first 12 hex digits of its SHA-256). */
     async close() {
@@ -72194,6 +72436,7 @@ async function loadPlan(file, bucket, destination) {
         : { kind: 'versions', versions, origin: header.target.snapshot };
     const moved = [];
     let movedCount = 0;
+    let appliedCount = 0;
     const report = (key, problem) => {
         movedCount++;
         if (moved.length < MOVED_KEPT)
@@ -72222,13 +72465,18 @@ async function loadPlan(file, bucket, destination) {
             const now = signature(lineOf(item));
             if (planned === undefined)
                 report(item.key, `new since the plan (now ${now})`);
-            else if (planned !== now)
+            else if (planned === now)
+                return;
+            else if (!nowAsWanted(planned, now))
                 report(item.key, `planned ${planned}; now ${now}`);
+            else if (!planned.startsWith('unchanged:'))
+                appliedCount++;
         },
         finish() {
             if (movedCount > 0)
                 throw new StalePlanError(file, moved, movedCount);
         },
+        applied: () => appliedCount,
         dispose,
     };
 }
@@ -72516,6 +72764,59 @@ function sourceLayout(size, parts, firstPart) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ./src/lib/bytes.ts
+var bytes = __nccwpck_require__(9792);
+;// CONCATENATED MODULE: ./src/engine/write/part-progress.ts
+/**
+ * Progress of one multipart copy in the run's log: bytes and parts copied, rate and ETA, such as
+ * `Copying census.zip in parts: 512.0 MiB/845.0 MiB (61%), 40.2 MiB/s, ETA 8s, 1/2 parts`.
+ * S3 copies a part with no word until it is done, so the line also comes every `everyMs` while
+ * parts are in flight. A copy that ends within `quietMs` says nothing: a prefix run may copy
+ * thousands of small sources uploaded in parts, and only a long copy needs telling about.
+ */
+
+
+const SECOND = 1000;
+/** Every 10 s, or at each 10% of the bytes, once the copy has run 10 s. */
+const PART_PROGRESS = {
+    everyMs: 10 * SECOND,
+    quietMs: 10 * SECOND,
+};
+const everyInterval = (ms, tick) => {
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+};
+/** The progress of copying `key` in `ranges`; silent without a logger. */
+function partProgress(log, key, ranges, options = {}) {
+    if (!log)
+        return { partDone: () => { }, finish: () => { } };
+    const total = ranges.reduce((sum, r) => sum + r.end - r.start + 1, 0);
+    const settings = { ...PART_PROGRESS, format: bytes/* formatBytes */.z, ...options };
+    const progress = new lib_progress/* Progress */.k(`Copying ${key} in parts`, total, log, settings);
+    let parts = 0;
+    let finished = false;
+    const detail = () => `${parts}/${ranges.length} parts`;
+    const stop = (options.every ?? everyInterval)(settings.everyMs, () => progress.add(0, detail()));
+    return {
+        partDone(index) {
+            if (finished)
+                return;
+            parts++;
+            const { start, end } = ranges[index];
+            progress.add(end - start + 1, detail());
+        },
+        finish() {
+            if (finished)
+                return;
+            finished = true;
+            stop();
+            if (progress.logged && progress.unsaid)
+                progress.finish(detail());
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/write/requests.ts
 /** x-amz-copy-source for one version: the key URL-encoded segment by segment. */
 function copySource(bucket, key, versionId) {
@@ -72545,6 +72846,7 @@ function storageAndEncryption(wanted, source) {
  * already restored. Uploads this run opens are aborted when it cannot complete them, including
  * ones a retried CreateMultipartUpload opened without the run hearing of them.
  */
+
 
 
 
@@ -72600,6 +72902,7 @@ async function multipartCopy(to, request, guard) {
         ...storageAndEncryption(wanted, facts),
         ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
     });
+    const progress = partProgress(to.log, key, ranges, to.partProgress);
     try {
         const parts = new Array(ranges.length);
         const indexes = ranges.map((_, i) => i);
@@ -72622,7 +72925,9 @@ async function multipartCopy(to, request, guard) {
                 if (value)
                     parts[i][field] = value;
             }
+            progress.partDone(i);
         });
+        progress.finish();
         const retried = (attempts) => ({ attempts, unseen: true });
         const condition = () => ({
             ...guard.condition(request.expected),
@@ -72638,6 +72943,7 @@ async function multipartCopy(to, request, guard) {
         return { ...landed, multipart: true };
     }
     catch (e) {
+        progress.finish();
         await abort(s3, { bucket, key, uploadId }).catch((abortError) => {
             throw new Error(`${(0,errors/* errorMessage */.gJ)(e)} (and aborting upload ${uploadId} failed: ${(0,errors/* errorMessage */.gJ)(abortError)})`);
         });
@@ -74021,10 +74327,13 @@ async function manifestOf(settings, result, written, outcomes) {
 /** A dry run's plan file: what `plan-file` applies later, once approved. */
 
 
+
 /** Records the plan next to the manifest of a prefix run, else in a new directory. */
 async function planRecorder(settings, stores) {
     const { target } = settings;
-    return PlanRecorder.create(stores.dir ?? (await (0,jsonl/* runDirectory */.xw)()), {
+    const own = stores.dir === undefined;
+    const dir = stores.dir ?? (await (0,jsonl/* runDirectory */.xw)());
+    const recorder = await PlanRecorder.create(dir, {
         bucket: settings.bucket,
         createdAt: new Date().toISOString(),
         target: target.kind === 'time'
@@ -74034,6 +74343,15 @@ async function planRecorder(settings, stores) {
         ...(settings.destination ? { destination: settings.destination } : {}),
         ifMissing: settings.ifMissing,
     });
+    return {
+        record: (item) => recorder.record(item),
+        close: () => recorder.close(),
+        discard: async () => {
+            await recorder.discard();
+            if (own)
+                await (0,promises_.rm)(dir, { recursive: true, force: true });
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/store.ts
@@ -74194,7 +74512,7 @@ async function runResolved(s3, resolved, log, options) {
         wrote = await writeKeys(run, result, options);
     }
     catch (e) {
-        await recorder?.close();
+        await recorder?.discard();
         await cleanUp(stores, e);
         throw e;
     }
@@ -74209,6 +74527,8 @@ async function runResolved(s3, resolved, log, options) {
         manifest.writers = describeWriters(wrote.writers);
     if (plan)
         manifest.appliedPlan = plan.digest;
+    if (plan && plan.applied() > 0)
+        manifest.alreadyApplied = plan.applied();
     return manifest;
 }
 /** The target as the engine plans with it (a saved plan or a snapshot read and checked). */
@@ -75381,6 +75701,27 @@ async function walkKeys(s3, where, keys, options, visit) {
 
 /***/ }),
 
+/***/ 9792:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   z: () => (/* binding */ formatBytes)
+/* harmony export */ });
+/** Sizes for people: `845 B`, `12.0 MiB`, `1.5 GiB` (binary units, one decimal). */
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+
+/***/ }),
+
 /***/ 5321:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -75782,6 +76123,7 @@ function errorMessage(e) {
 /* harmony export */   Zs: () => (/* binding */ reviveDates),
 /* harmony export */   nX: () => (/* binding */ JsonLinesWriter),
 /* harmony export */   sS: () => (/* binding */ readJsonLines),
+/* harmony export */   x2: () => (/* binding */ useWorkRoot),
 /* harmony export */   xw: () => (/* binding */ runDirectory)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
@@ -75871,9 +76213,21 @@ function reviveDates(fields) {
     const names = new Set(fields);
     return (key, value) => (names.has(key) && typeof value === 'string' ? new Date(value) : value);
 }
-/** A new private directory for a run's files: under RUNNER_TEMP on a runner, else the OS temp. */
+/** Where runs make their directories when told (the CLI's --work-dir); unset: the default. */
+let workRoot;
+/**
+ * Makes every later run directory of this process under `dir` (the CLI's `--work-dir`, set once
+ * before the command runs), as TMPDIR does for the OS temp.
+ */
+function useWorkRoot(dir) {
+    workRoot = dir;
+}
+/**
+ * A new private directory for a run's files: under the work root when one is set, else under
+ * RUNNER_TEMP on a runner, else the OS temp (TMPDIR).
+ */
 function runDirectory() {
-    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(), 's3-rollback-'));
+    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(workRoot || process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(), 's3-rollback-'));
 }
 
 
@@ -76326,6 +76680,8 @@ class Progress {
     everyMs;
     everyPercent;
     now;
+    quietMs;
+    format;
     constructor(label, total, log, options = {}) {
         this.label = label;
         this.total = total;
@@ -76333,6 +76689,8 @@ class Progress {
         this.now = options.now ?? Date.now;
         this.everyMs = options.everyMs ?? 10_000;
         this.everyPercent = options.everyPercent ?? 10;
+        this.quietMs = options.quietMs ?? 0;
+        this.format = options.format;
         this.started = this.now();
         this.lastAt = this.started;
     }
@@ -76340,6 +76698,8 @@ class Progress {
     add(n = 1, detail) {
         this.done += n;
         const at = this.now();
+        if (at - this.started < this.quietMs)
+            return;
         const percent = this.total ? Math.floor((this.done * 100) / this.total) : 0;
         const stepped = this.total !== undefined &&
             Math.floor(percent / this.everyPercent) > Math.floor(this.lastPercent / this.everyPercent);
@@ -76349,6 +76709,14 @@ class Progress {
             this.lastDone = this.done;
             this.log.info(this.line(at, detail));
         }
+    }
+    /** Whether a line was written yet. */
+    get logged() {
+        return this.lastDone >= 0;
+    }
+    /** Whether items were done since the last line. */
+    get unsaid() {
+        return this.done !== this.lastDone;
     }
     /** The final line (unless the last line already said the same count, with no detail). */
     finish(detail) {
@@ -76361,12 +76729,13 @@ class Progress {
     line(at, detail) {
         const seconds = Math.max((at - this.started) / 1000, 0.001);
         const rate = this.done / seconds;
-        const parts = [`${this.label}: ${this.done}`];
+        const count = this.format ?? String;
+        const parts = [`${this.label}: ${count(this.done)}`];
         if (this.total !== undefined) {
             const percent = this.total === 0 ? 100 : (this.done * 100) / this.total;
-            parts[0] += `/${this.total} (${percent.toFixed(0)}%)`;
+            parts[0] += `/${count(this.total)} (${percent.toFixed(0)}%)`;
         }
-        parts.push(`${rate.toFixed(1)}/s`);
+        parts.push(`${this.format ? this.format(rate) : rate.toFixed(1)}/s`);
         if (this.total !== undefined && this.done < this.total && rate > 0) {
             parts.push(`ETA ${duration((this.total - this.done) / rate)}`);
         }
@@ -76677,7 +77046,7 @@ class ExternalSort {
 /* harmony export */ });
 /* unused harmony exports cancelled, cancelLine */
 /* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5321);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8017);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(963);
 /** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
 
 
@@ -76730,9 +77099,11 @@ function cancelLine(c) {
 /* harmony export */   hZ: () => (/* binding */ summaryTitle),
 /* harmony export */   oM: () => (/* binding */ closingLine),
 /* harmony export */   od: () => (/* binding */ planLine),
-/* harmony export */   z3: () => (/* binding */ formatBytes)
+/* harmony export */   z3: () => (/* reexport safe */ _lib_bytes_js__WEBPACK_IMPORTED_MODULE_0__.z)
 /* harmony export */ });
 /* unused harmony exports totalsOf, prefixTotals, chainLine */
+/* harmony import */ var _lib_bytes_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9792);
+
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
 /** A dry run's table says what would happen. */
 const WOULD = {
@@ -76748,20 +77119,11 @@ function summaryRows(keys, dryRun = false) {
         k.previousVersionId ?? '(none)',
         k.restoredVersionId ?? '(none)',
         k.newVersionId ?? '—',
-        k.size === null ? '—' : formatBytes(k.size),
+        k.size === null ? '—' : (0,_lib_bytes_js__WEBPACK_IMPORTED_MODULE_0__/* .formatBytes */ .z)(k.size),
         dryRun ? WOULD[k.action] : k.action,
     ]);
 }
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+
 function summaryTitle(manifest) {
     const t = manifest.target;
     const target = 'toTime' in t
@@ -76822,7 +77184,16 @@ function planLine(m) {
         return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
             "'plan-file' (refused if any key changes before then).");
     }
-    return m.appliedPlan ? `Applied the saved plan ${m.appliedPlan}.` : undefined;
+    if (!m.appliedPlan)
+        return undefined;
+    if (!m.alreadyApplied)
+        return `Applied the saved plan ${m.appliedPlan}.`;
+    const t = totalsOf(m);
+    return t.restored + t.deleted === 0
+        ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
+            'write are as it wants them; nothing was written.'
+        : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
+            'as it wants them and were not written again.';
 }
 /** How often S3 asked the run to slow down, and how many of those answers were retried. */
 function slowDownLine(slowDowns) {
@@ -76948,7 +77319,7 @@ function yamlScalar(value) {
 /* harmony export */ });
 /* unused harmony export windowOutput */
 /* harmony import */ var _settings_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1145);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1556);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1435);
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
@@ -77438,14 +77809,31 @@ var requests = __nccwpck_require__(1442);
  */
 const MAX_SOCKETS = 512;
 /**
+ * The SDK's logger with only its warnings kept, handed to `warn` (the SDK otherwise prints them
+ * with console.warn; its per-request info and error records are not wanted: errors are reported
+ * by the caller).
+ */
+function sdkLogger(warn) {
+    const nothing = () => { };
+    return {
+        debug: nothing,
+        info: nothing,
+        error: nothing,
+        warn: (...content) => warn(content.map(String).join(' ').trim()),
+    };
+}
+/**
  * An S3 client for AWS or an S3-compatible store, with the lean request path (lean/, used by
  * requests.ts and listing.ts) attached unless S3_ROLLBACK_REQUEST_PATH=sdk. Credentials come
  * from the SDK's default chain (environment, OIDC web identity from configure-aws-credentials, profiles, IMDS).
  * Checksums are only computed when an API requires them: copies send no body, and
  * S3-compatible stores such as Ceph RGW reject the SDK's default streaming checksums.
+ * `sdkWarning` takes the SDK's own warnings (such as its note that AWS_PROFILE wins over
+ * AWS_ACCESS_KEY_ID) instead of the console.
  */
-function createS3Client(settings) {
+function createS3Client(settings, options = {}) {
     const s3 = new dist_cjs/* S3Client */.YxF({
+        ...(options.sdkWarning ? { logger: sdkLogger(options.sdkWarning) } : {}),
         region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
         endpoint: settings.endpoint,
         forcePathStyle: settings.forcePathStyle,
@@ -78441,7 +78829,7 @@ function formatDays(days) {
 
 /***/ }),
 
-/***/ 6102:
+/***/ 4764:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78691,7 +79079,48 @@ function parseDrillPrefix(value, now) {
     return value;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/settings/plan-file.ts
+/**
+ * `plan-file`: the saved plan of a dry run. It is read once the run starts; a path that names no
+ * readable file is refused here, with the other inputs, naming the input, the path and what was
+ * expected, before anything is read from S3 or written.
+ */
+
+
+
+
+/** The path as given, once it names a file that can be opened for reading. */
+function parsePlanFile(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    const refuse = (why) => new errors/* InputError */.dz(names/* Inputs */.G.PlanFile, path, `the path of a readable plan file (the one a dry run saved), relative to the current ` +
+        `directory (${process.cwd()}) or absolute (${why})`);
+    let stats;
+    try {
+        stats = (0,external_node_fs_.statSync)(absolute);
+    }
+    catch (e) {
+        throw refuse(e.message);
+    }
+    if (stats.isDirectory())
+        throw refuse(`${absolute} is a folder, not a file`);
+    // A pipe or a device is left to the reader: opening one here could block.
+    if (!stats.isFile())
+        return path;
+    try {
+        (0,external_node_fs_.closeSync)((0,external_node_fs_.openSync)(absolute, 'r'));
+    }
+    catch (e) {
+        throw refuse(e.message);
+    }
+    return path;
+}
+
 ;// CONCATENATED MODULE: ./src/settings/index.ts
+
 
 
 
@@ -78804,7 +79233,7 @@ function parseAnyTarget(read, env, mode, keys, now, verify) {
     if (mode === 'snapshot')
         return { kind: 'time', at: now, text: now.toISOString() };
     if (get(names/* Inputs */.G.PlanFile) !== '')
-        return { kind: 'plan', file: get(names/* Inputs */.G.PlanFile) };
+        return { kind: 'plan', file: parsePlanFile(get(names/* Inputs */.G.PlanFile)) };
     const snapshot = mode === 'verify' && get(names/* Inputs */.G.Snapshot) !== '' ? names/* Inputs */.G.Snapshot : names/* Inputs */.G.ToSnapshot;
     if (get(snapshot) !== '') {
         return { kind: 'snapshot', ref: (0,settings_snapshot/* parseSnapshotName */.FZ)(snapshot, get(snapshot)) };
@@ -79474,7 +79903,7 @@ function parseSide(input, value, now) {
 
 /***/ }),
 
-/***/ 1556:
+/***/ 1435:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79605,8 +80034,8 @@ async function deleteScratchVersion(s3, ledger, bucket, version, expectedBucketO
 
 // EXTERNAL MODULE: ./src/s3/listing.ts
 var listing = __nccwpck_require__(9134);
-// EXTERNAL MODULE: ./src/engine/index.ts + 32 modules
-var engine = __nccwpck_require__(8017);
+// EXTERNAL MODULE: ./src/engine/index.ts + 33 modules
+var engine = __nccwpck_require__(963);
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
 
 
@@ -79904,7 +80333,40 @@ function describeRule(rule) {
 
 // EXTERNAL MODULE: ./src/history/select.ts
 var history_select = __nccwpck_require__(46);
+;// CONCATENATED MODULE: ./src/verify/window-start.ts
+const MINUTE_MS = 60_000;
+/**
+ * The problem of a key that did not exist yet at the start of the window `at`: when its first
+ * version was written and how old it is, and the two ways to verify it.
+ */
+function youngerThanWindow(entries, at, verify) {
+    const oldest = [...entries].reverse();
+    const first = oldest.find((e) => !e.isDeleteMarker) ?? oldest[0];
+    const since = first ? first.lastModified.toISOString() : 'after it';
+    const age = at.getTime() + verify.minWindowMs - (first?.lastModified.getTime() ?? 0);
+    const shorter = age >= MINUTE_MS
+        ? ` or a shorter 'min-window' (at most ${minutes(age)}, its age)`
+        : " or a shorter 'min-window' once it is a minute old (the shortest is 1m)";
+    return (`has no version at ${at.toISOString()}, the start of 'min-window' ${verify.minWindow} ` +
+        `(it did not exist yet: its first version is from ${since}); give 'to-time' (that time ` +
+        `or a later one)${shorter}`);
+}
+/** Whole minutes as a `min-window` value: 45m, 3h5m, 2d4h. */
+function minutes(ms) {
+    const total = Math.floor(ms / MINUTE_MS);
+    const parts = [
+        [Math.floor(total / 1440), 'd'],
+        [Math.floor((total % 1440) / 60), 'h'],
+        [total % 60, 'm'],
+    ];
+    return parts
+        .filter(([n]) => n > 0)
+        .map(([n, unit]) => `${n}${unit}`)
+        .join('');
+}
+
 ;// CONCATENATED MODULE: ./src/verify/key-checks.ts
+
 
 
 
@@ -79952,7 +80414,11 @@ function judge(key, entries, settings) {
     };
     if ('problem' in decided) {
         const state = decided.cause === 'deleted' ? 'deleted' : 'missing';
-        return { decided, ...at, state, action: null, problems: [decided.problem] };
+        const { target, verify } = settings;
+        const problem = decided.cause === 'not-yet' && verify?.atWindowStart && target.kind === 'time'
+            ? youngerThanWindow(entries, target.at, verify)
+            : decided.problem;
+        return { decided, ...at, state, action: null, problems: [problem] };
     }
     const state = !wanted || wanted.isDeleteMarker ? 'absent' : 'restorable';
     return { decided, ...at, state, action: decided.action, problems: [] };
