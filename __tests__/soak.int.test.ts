@@ -11,15 +11,21 @@ import { actionNode } from './helpers/action.js'
 
 const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))
 
-/** Keys and prefix; failures that must be put back; a kill; a cancel; multipart restores. */
+/**
+ * Keys and prefix; failures that must be put back; a kill; a cancel; multipart restores; two runs
+ * into another bucket.
+ */
 const RUNS: RunChoice[] = [
-  { mode: 'keys', kind: 'key-down', multipart: false, keys: 20 },
-  { mode: 'prefix', kind: 'lost-answers', multipart: false, keys: 20 },
-  { mode: 'prefix', kind: 'kill', multipart: false, keys: 20 },
-  { mode: 'keys', kind: 'random', multipart: true, keys: 20 },
-  { mode: 'prefix', kind: 'phase', multipart: false, keys: 20 },
-  { mode: 'keys', kind: 'random', multipart: false, keys: 20 },
-  { mode: 'prefix', kind: 'cancel', multipart: false, keys: 20 },
+  { mode: 'keys', kind: 'key-down', multipart: false, keys: 20, staged: false },
+  { mode: 'prefix', kind: 'lost-answers', multipart: false, keys: 20, staged: false },
+  { mode: 'prefix', kind: 'kill', multipart: false, keys: 20, staged: false },
+  { mode: 'keys', kind: 'random', multipart: true, keys: 20, staged: false },
+  { mode: 'prefix', kind: 'phase', multipart: false, keys: 20, staged: false },
+  { mode: 'keys', kind: 'random', multipart: false, keys: 20, staged: false },
+  { mode: 'prefix', kind: 'cancel', multipart: false, keys: 20, staged: false },
+  // restored into another bucket (--destination): put back there, the source never written
+  { mode: 'prefix', kind: 'key-down', multipart: false, keys: 20, staged: true },
+  { mode: 'keys', kind: 'cancel', multipart: false, keys: 20, staged: true },
 ]
 
 describe('randomized fault soak (small)', () => {
@@ -42,6 +48,10 @@ describe('randomized fault soak (small)', () => {
     // The failure path ran: a run failed after it had written, and (no violation) put back.
     const putBack = report.runs.filter((r) => !r.killed && r.exit !== 0 && r.added > 0)
     expect(putBack.length).toBeGreaterThan(0)
+    // Staged runs ran, and one failed after writing into its destination and put it back.
+    const staged = report.runs.filter((r) => r.staged)
+    expect(staged).toHaveLength(2)
+    expect(staged.some((r) => !r.killed && r.exit !== 0 && r.added > 0)).toBe(true)
     // Multipart restores ran.
     expect(report.runs.some((r) => r.multipart && (r.ops['PUT part-copy'] ?? 0) > 0)).toBe(true)
   }, 900_000)

@@ -139,6 +139,12 @@ export function summarize(
           count(runs, (r) => r.aws),
         ],
         [
+          'staged: another bucket restored into this one (--destination)',
+          count(runs, (r) => r.staged && r.mode === 'keys'),
+          count(runs, (r) => r.staged && r.mode === 'prefix'),
+          count(runs, (r) => r.staged),
+        ],
+        [
           'with big objects (half uploaded in parts)',
           count(multipart, (r) => r.mode === 'keys'),
           count(multipart, (r) => r.mode === 'prefix'),

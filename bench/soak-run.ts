@@ -97,7 +97,9 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
   const concurrency = rng.pick([2, 4, 8, 16])
   // A share of the runs meets AWS's semantics: opaque KMS ETags, conditions honoured.
   const aws = choice.aws ?? rng.chance(0.3)
-  const described = `${describeSchedule(sched)}; concurrency ${concurrency}${multipart ? '; multipart 5MiB' : ''}${aws ? '; AWS layer (KMS, conditions)' : ''}`
+  // A share restores another bucket's state into this one (drawn last: earlier seeds replay).
+  const staged = choice.staged ?? rng.chance(0.25)
+  const described = `${describeSchedule(sched)}; concurrency ${concurrency}${multipart ? '; multipart 5MiB' : ''}${aws ? '; AWS layer (KMS, conditions)' : ''}${staged ? '; staged (--destination)' : ''}`
   const result: RunResult = {
     run,
     seed,
@@ -106,6 +108,7 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     schedule: described,
     multipart,
     aws,
+    staged,
     concurrency,
     keys: selected.length,
     toWrite: selected.filter(needsWrite).length,
@@ -127,16 +130,25 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     for (const proxy of [proxies.outer, proxies.middle, proxies.inner]) proxy.setFaults({})
   }
 
+  // `bucket` is written and checked; a staged run reads `source`, seeded the same, instead.
   const bucket = await newBucket(s3, 'soak')
+  const source = staged ? await newBucket(s3, 'soak-src') : undefined
   try {
     const seeding = Date.now()
-    const at = await seedBucket(s3, bucket, plans)
+    const at = await seedBucket(s3, source ? [bucket, source] : bucket, plans)
     result.timing.seed = (Date.now() - seeding) / 1000
     const prints = new Fingerprints(s3, bucket)
+    const sourcePrints = source ? new Fingerprints(s3, source) : undefined
+    const sourceBefore = await sourcePrints?.snapshot()
+    // The destination keeps the keys' names: the prefix under --prefix, the top for listed keys.
+    const into = source
+      ? ['--destination', `s3://${bucket}/${mode === 'prefix' ? PREFIX : ''}`]
+      : []
     const args = [
       'restore',
       '--bucket',
-      bucket,
+      source ?? bucket,
+      ...into,
       '--to-time',
       at,
       '--if-missing',
@@ -297,6 +309,16 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
       }
     }
 
+    // A staged run only reads its source: not one entry more or less, over all three runs.
+    if (sourcePrints && sourceBefore) {
+      const sourceAfter = await sourcePrints.snapshot()
+      const lost = lostEntries(sourceBefore, sourceAfter)
+      const gained = sourceAfter.entries.length - sourceBefore.entries.length + lost.length
+      if (lost.length > 0 || gained !== 0) {
+        violate('scope', `the source changed: ${gained} entries added, ${lost.length} lost`)
+      }
+    }
+
     // No multipart upload left open.
     const uploads = await openUploads(s3, bucket)
     if (uploads.length > 0) {
@@ -320,9 +342,11 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
     quiet()
     violate('harness', `exception: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
   } finally {
-    await removeBucket(s3, bucket).catch((e: unknown) => {
-      violate('harness', `removing ${bucket}: ${e instanceof Error ? e.message : String(e)}`)
-    })
+    for (const b of source ? [bucket, source] : [bucket]) {
+      await removeBucket(s3, b).catch((e: unknown) => {
+        violate('harness', `removing ${b}: ${e instanceof Error ? e.message : String(e)}`)
+      })
+    }
   }
   result.seconds = (Date.now() - started) / 1000
   return result

@@ -253,23 +253,34 @@ async function writeSteps(
   }
 }
 
-/** Seeds the bucket; returns T (strictly after every entry before it, before every one after). */
+/**
+ * Seeds the buckets with the same histories (a staged run: the source and the destination);
+ * returns T (strictly after every entry before it, in every bucket, before every one after).
+ */
 export async function seedBucket(
   s3: S3Client,
-  bucket: string,
+  buckets: string | readonly string[],
   plans: readonly KeyPlan[],
 ): Promise<string> {
-  await writeSteps(s3, bucket, plans, 'before')
-  const early = await listAll(s3, bucket)
-  const last = Math.max(...early.map((e) => e.lastModified.getTime()))
+  const all = typeof buckets === 'string' ? [buckets] : buckets
+  const early = new Map<string, Set<string>>()
+  let last = 0
+  for (const bucket of all) {
+    await writeSteps(s3, bucket, plans, 'before')
+    const entries = await listAll(s3, bucket)
+    early.set(bucket, new Set(entries.map(entryId)))
+    last = Math.max(last, ...entries.map((e) => e.lastModified.getTime()))
+  }
   const at = new Date(last + 1)
   await sleep(10)
-  await writeSteps(s3, bucket, plans, 'after')
-  const known = new Set(early.map(entryId))
-  const late = (await listAll(s3, bucket)).filter((e) => !known.has(entryId(e)))
-  const tooEarly = late.find((e) => e.lastModified.getTime() <= at.getTime())
-  if (tooEarly) {
-    throw new Error(`seeding: ${tooEarly.key} written after T has LastModified <= T`)
+  for (const bucket of all) {
+    await writeSteps(s3, bucket, plans, 'after')
+    const known = early.get(bucket) ?? new Set()
+    const late = (await listAll(s3, bucket)).filter((e) => !known.has(entryId(e)))
+    const tooEarly = late.find((e) => e.lastModified.getTime() <= at.getTime())
+    if (tooEarly) {
+      throw new Error(`seeding: ${tooEarly.key} written after T has LastModified <= T`)
+    }
   }
   return at.toISOString()
 }

@@ -45,6 +45,11 @@ export interface RunChoice {
   aws?: boolean
   /** Plain keys under the prefix (default 20 to 60; awkward and big keys come on top). */
   keys?: number
+  /**
+   * Staged: the state at T of a second bucket, seeded the same, is restored into this run's
+   * bucket with --destination (the invariants hold there; the source must not change at all).
+   */
+  staged?: boolean
 }
 
 export interface SoakOptions {
@@ -80,6 +85,8 @@ export interface RunResult {
   multipart: boolean
   /** The run went through the AWS-semantics layer (KMS ETags, honoured conditions). */
   aws: boolean
+  /** The run restored another bucket's state into this one (--destination). */
+  staged: boolean
   concurrency: number
   /** Keys given to the CLI (keys mode) or under the prefix. */
   keys: number

@@ -9,6 +9,8 @@
  *   SOAK_KIND=cancel gives every run that schedule (random, kill, cancel, key-down, ...).
  *   SOAK_AWS=1 sends every run through the AWS layer (KMS ETags, conditions), 0 none (default:
  *   30 % of the runs).
+ *   SOAK_STAGED=1 makes every run restore another bucket's state into its bucket
+ *   (--destination), 0 none (default: a quarter of the runs, drawn from the seed);
  *   SOAK_PARALLEL=1 runs one at a time (default 2, each run with its own proxies);
  *   SOAK_LOG_DIR=/tmp/soak-logs keeps each CLI invocation's stdout and stderr.
  *
@@ -56,10 +58,11 @@ if (kind !== undefined && !(kind in SCHEDULE_WEIGHTS)) {
 }
 const options = {
   choose:
-    kind || process.env.SOAK_AWS
+    kind || process.env.SOAK_AWS || process.env.SOAK_STAGED
       ? () => ({
           ...(kind ? { kind } : {}),
           ...(process.env.SOAK_AWS ? { aws: process.env.SOAK_AWS === '1' } : {}),
+          ...(process.env.SOAK_STAGED ? { staged: process.env.SOAK_STAGED === '1' } : {}),
         })
       : undefined,
   runs: Math.max(envInt('SOAK_RUNS', 200), ...(only ?? [])),
