@@ -27,12 +27,24 @@ export function undoInputs(of: UndoOf, lines: UndoLines): [string, string][] {
   if ('file' in lines) inputs.push(['version-ids-file', lines.file])
   else inputs.push(['version-ids', lines.versionIds.join('\n')])
   inputs.push(['if-missing', 'delete'])
+  return [...inputs, ...accessInputs(of)]
+}
+
+/** The inputs that reach the bucket as the run did (region, endpoint, path style, owner). */
+export function accessInputs(of: UndoOf): [string, string][] {
+  const inputs: [string, string][] = []
   if (of.s3.region) inputs.push(['region', of.s3.region])
   if (of.s3.endpoint) inputs.push(['endpoint-url', of.s3.endpoint])
   if (of.s3.forcePathStyle) inputs.push(['force-path-style', 'true'])
   if (of.expectedBucketOwner) inputs.push(['expected-bucket-owner', of.expectedBucketOwner])
   return inputs
 }
+
+/**
+ * The most bytes of undo lines given inline as `version-ids`: the runner passes an input as an
+ * environment variable (`INPUT_VERSION-IDS=…`), and Linux takes at most 128 KiB in one.
+ */
+export const INLINE_INPUT_BYTES = 128 * 1024 - 'INPUT_VERSION-IDS='.length - 1
 
 /**
  * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
@@ -53,9 +65,28 @@ export function undoCommand(cli: readonly string[], of: UndoOf, lines: UndoLines
   return words.map(quote).join(' ')
 }
 
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-export function undoStep(of: UndoOf, file: string): string {
-  const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`)
+/**
+ * The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it):
+ * the undo lines inline (`version-ids`), or the file that holds them (`version-ids-file`).
+ */
+export function undoStep(of: UndoOf, lines: UndoLines | string): string {
+  return withBlock(undoInputs(of, typeof lines === 'string' ? { file: lines } : lines))
+}
+
+/** Inputs that take one item a line: a step gives them as a literal block. */
+const LIST_INPUTS: ReadonlySet<string> = new Set(['keys', 'version-ids'])
+
+/** A step's `with:` block; list inputs are literal blocks (`|`), one item a line. */
+export function withBlock(inputs: readonly [string, string][]): string {
+  const rows = inputs.map(([name, value]) => {
+    if (!LIST_INPUTS.has(name) && !value.includes('\n')) return `  ${name}: ${yamlScalar(value)}`
+    // YAML takes a block's indentation from its first line, unless told (a key may start with a space)
+    const indicator = value.startsWith(' ') ? '|2' : '|'
+    return `  ${name}: ${indicator}\n${value
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}`
+  })
   return ['with:', ...rows].join('\n')
 }
 
