@@ -155,7 +155,14 @@ describe('the rollback page', () => {
     [
       'nothing to do',
       manifest([row('a', 'unchanged')]),
-      'Nothing to roll back: the 1 key of s3://justice40-data already match the target (to 2021-12-13 15:00:00 UTC)',
+      'Nothing to roll back: the 1 key of s3://justice40-data is already as at 2021-12-13 15:00:00 UTC',
+    ],
+    [
+      'nothing to do, to given versions',
+      manifest([row('a', 'unchanged'), row('b', 'skipped')], {
+        target: { versionIds: { a: 'v' } },
+      }),
+      'Nothing to roll back: the 2 keys of s3://justice40-data are already at the given versions',
     ],
     [
       'a snapshot',

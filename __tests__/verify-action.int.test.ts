@@ -77,8 +77,8 @@ describe('node dist/index.js with mode: verify', () => {
     expect(run.summary).toContain(`<h3>Restorable: every key of <code>s3://${bucket}</code>`)
     expect(run.summary).toMatch(
       new RegExp(
-        `<td><code>data/usa\\.csv</code></td><td>restorable</td><td>[-0-9]+&nbsp;[:0-9]+ · 8 B</td>` +
-          `<td>30d</td><td>copied, checked by [^<]+, removed</td><td><sub><code>${good}</code>`,
+        `<td><code>data/usa\\.csv</code></td><td>[-0-9]+&nbsp;[:0-9]+ · 8 B<br><sub><code>${good}</code></sub></td>` +
+          `<td>30d</td><td>copied, removed<br><sub>checked by [^<]+</sub></td>`,
       ),
     )
     expect(added(before, await allVersions(s3, bucket))).toEqual([])

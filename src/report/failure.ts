@@ -68,7 +68,11 @@ const OPEN_STATES = 20
 function putBackBlocks(e: RestoreError, message: string, where: string): string[] {
   const states = table(
     ['Key', 'Final state'],
-    e.finalStates.map((s) => [code(s.key), escape(s.state)]),
+    // '(every other key)' stands for the keys the run did not reach: words, not a key
+    e.finalStates.map((s) => [
+      s.key.startsWith('(') ? escape(s.key) : code(s.key),
+      escape(s.state),
+    ]),
   )
   const all = e.statesFile ? paragraph(`Every key's final state: ${code(e.statesFile)}`) : ''
   const title =

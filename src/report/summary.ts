@@ -7,7 +7,6 @@
  */
 import type { ChainReport } from '../chain/index.js'
 import type { KeyOutcome, Manifest } from '../engine/index.js'
-import { undoVersionIds } from '../engine/index.js'
 import type { CancelReport } from './cancel.js'
 import { failureBlocks } from './failure.js'
 import {
@@ -35,7 +34,7 @@ import {
   writersLine,
 } from './rollback.js'
 import { leftCounts, splitRows } from './rows.js'
-import { INLINE_INPUT_BYTES, undoStep, type UndoOf } from './undo.js'
+import { undoSection, type UndoOf } from './undo.js'
 
 /** What the job summary reports; filled in as the run goes, written in `finally`. */
 export interface RunReport {
@@ -58,9 +57,6 @@ export interface RunReport {
   concurrency?: { reached: number; ceiling: number }
 }
 
-/** Undo blocks longer than this many lines are collapsed. */
-const OPEN_UNDO_LINES = 20
-
 /** The whole page. */
 export function rollbackPage(r: RunReport): string {
   const blocks: string[] = []
@@ -74,7 +70,7 @@ export function rollbackPage(r: RunReport): string {
     }
     blocks.push(paragraph(countsLine(m)))
     blocks.push(...planBlocks(m), ...keyBlocks(m))
-    if (!m.dryRun) blocks.push(...undoBlocks(m, r.undo))
+    if (!m.dryRun) blocks.push(...undoSection(m, r.undo))
   } else if (r.error) {
     blocks.push(...failureBlocks({ ...r.error, bucket: r.bucket, cancelled: r.cancelled }))
   }
@@ -98,7 +94,9 @@ export function headlineOf(m: Manifest): string {
     const all = m.summary
       ? `the ${count(total, 'key')} under ${where}`
       : `the ${count(total, 'key')} of ${where}`
-    return `${m.dryRun ? 'Dry run: n' : 'N'}othing to roll back: ${all} already match the target (${target})`
+    const verb = total === 1 ? 'is' : 'are'
+    const already = targetPhrase(m, 'already')
+    return `${m.dryRun ? 'Dry run: n' : 'N'}othing to roll back: ${all} ${verb} already ${already}`
   }
   const of = m.summary ? 'under' : 'of'
   const phrases = m.dryRun
@@ -113,14 +111,15 @@ function scope(m: Manifest): string {
   return code(prefix === undefined ? `s3://${m.bucket}` : `s3://${m.bucket}/${prefix}`)
 }
 
-function targetPhrase(m: Manifest): string {
+/** The target: `to …` after a verb, or what keys that match it already are (`as at …`). */
+function targetPhrase(m: Manifest, as: 'to' | 'already' = 'to'): string {
   const t = m.target
-  if ('toTime' in t) return `to ${instant(t.toTime)}`
+  if ('toTime' in t) return `${as === 'to' ? 'to' : 'as at'} ${instant(t.toTime)}`
   if ('snapshot' in t) {
     const id = t.snapshot === t.snapshotId ? '' : ` (${code(t.snapshotId)})`
-    return `to snapshot ${code(t.snapshot)}${id}`
+    return `${as === 'to' ? 'to' : 'as in'} snapshot ${code(t.snapshot)}${id}`
   }
-  return 'to the given versions'
+  return `${as === 'to' ? 'to' : 'at'} the given versions`
 }
 
 /** The counts: changed (restored, deleted), left as they were, and for a prefix the listing. */
@@ -250,37 +249,6 @@ function leftRow(k: KeyOutcome): string[] {
     'unchanged',
     version,
     small(k.restoredVersionId === null ? '' : code(k.restoredVersionId)),
-  ]
-}
-
-/**
- * How to undo: a `with:` block to paste (the undo lines inline, while they fit in an input),
- * or where the undo file is and the block that reads it.
- */
-function undoBlocks(m: Manifest, undo: RunReport['undo']): string[] {
-  if (!undo) return []
-  const { changed } = splitRows(m.keys)
-  const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed)
-  if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
-    const n = lines.split('\n').length
-    const block = fenced(undoStep(undo.of, { versionIds: lines.split('\n') }), 'yaml')
-    const intro = `<strong>To undo</strong> this rollback, run the action with:`
-    if (n <= OPEN_UNDO_LINES) return [paragraph(intro), block]
-    return [
-      details(
-        `${intro.replace(' with:', '')}: the <code>with:</code> block (${count(n, 'key')})`,
-        block,
-      ),
-    ]
-  }
-  const file = '${{ runner.temp }}/undo/undo.txt'
-  return [
-    paragraph(
-      `<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
-        `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
-        `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`,
-    ),
-    fenced(undoStep(undo.of, { file }), 'yaml'),
   ]
 }
 

@@ -2,9 +2,12 @@
  * How to undo a run, as the CLI prints it (a command line) and as the action reports it (the
  * inputs of a step): it reaches the bucket the way the run did (endpoint, path style, region,
  * expected owner, profile), restores with `if-missing: delete`, and reads the undo lines from a
- * file unless they are few. Pure: data in, text out.
+ * file unless they are few; in the job summary, a `with:` block to paste. Pure: data in, text out.
  */
 import type { S3Settings } from '../settings/types.js'
+import { undoVersionIds, type Manifest } from '../engine/index.js'
+import { code, count, details, fenced, paragraph } from './markup.js'
+import { splitRows } from './rows.js'
 
 /** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
 export const INLINE_UNDO_CHARS = 2048
@@ -88,6 +91,40 @@ export function withBlock(inputs: readonly [string, string][]): string {
       .join('\n')}`
   })
   return ['with:', ...rows].join('\n')
+}
+
+/** Undo blocks of the job summary longer than this many lines are collapsed. */
+const OPEN_UNDO_LINES = 20
+
+/**
+ * How to undo: a `with:` block to paste (the undo lines inline, while they fit in an input),
+ * or where the undo file is and the block that reads it.
+ */
+export function undoSection(m: Manifest, undo?: { of: UndoOf; file: string }): string[] {
+  if (!undo) return []
+  const { changed } = splitRows(m.keys)
+  const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed)
+  if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
+    const n = lines.split('\n').length
+    const block = fenced(undoStep(undo.of, { versionIds: lines.split('\n') }), 'yaml')
+    const intro = `<strong>To undo</strong> this rollback, run the action with:`
+    if (n <= OPEN_UNDO_LINES) return [paragraph(intro), block]
+    return [
+      details(
+        `${intro.replace(' with:', '')}: the <code>with:</code> block (${count(n, 'key')})`,
+        block,
+      ),
+    ]
+  }
+  const file = '${{ runner.temp }}/undo/undo.txt'
+  return [
+    paragraph(
+      `<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
+        `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
+        `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`,
+    ),
+    fenced(undoStep(undo.of, { file }), 'yaml'),
+  ]
 }
 
 /** A word for a POSIX shell, quoted only when it needs to be. */

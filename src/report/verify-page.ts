@@ -53,9 +53,7 @@ function reportBlocks(r: VerifyReport): string[] {
     headline(title),
     paragraph(
       `${count(r.keys.length, 'key')} checked ${target}: ${good.length} restorable, ${bad.length} not; ${window}.` +
-        (r.drill
-          ? ` Drill: each version was copied into ${code(r.drill.prefix)}, checked and removed.`
-          : ''),
+        (r.drill ? ` ${drillLine(r)}` : ''),
     ),
   ]
   // the keys with problems, then the problems of the bucket (or of the drill's cleanup)
@@ -66,35 +64,31 @@ function reportBlocks(r: VerifyReport): string[] {
     ...general.map(escape),
   ]
   if (items.length > 0) blocks.push(list(items))
-  const drill = r.drill !== null
-  const header = [
-    'Key',
-    'State',
-    'Version at the target (UTC)',
-    'Window',
-    ...(drill ? ['Drill'] : []),
-  ]
   if (good.length > 0) {
-    const rows = table(
-      [...header, 'Version ID'],
-      good.map((k) => [...cells(k, drill), versionId(k)]),
-    )
+    const rows = keyTable(good, r.drill !== null)
     blocks.push(
       bad.length > 0 || good.length > 1
         ? details(`Restorable: ${count(good.length, 'key')}`, rows)
         : rows,
     )
   }
-  blocks.push(
-    details(
-      'The bucket: versioning, lifecycle rules, window',
-      table(
-        ['', ''],
-        bucketRows(r).map(([label, value]) => [escape(label), escape(value)]),
-      ),
-    ),
+  const facts = bucketRows(r).map(
+    ([label, value]) => `<strong>${escape(label)}:</strong> ${escape(value)}`,
   )
+  blocks.push(details('The bucket: versioning, lifecycle rules, window', list(facts)))
   return blocks
+}
+
+/** What the drill did, in one sentence. */
+function drillLine(r: VerifyReport): string {
+  const drilled = r.keys.filter((k) => k.drill !== null)
+  const copied = drilled.filter((k) => k.drill?.result === 'copied').length
+  const left = r.drill?.leftBehind.length ?? 0
+  return (
+    `Drill: ${copied} of ${count(drilled.length, 'version')} copied into ${code(r.drill?.prefix ?? '')} ` +
+    `through the rollback's copy path and checked; ` +
+    (left === 0 ? 'every scratch copy removed.' : `${count(left, 'scratch version')} left behind.`)
+  )
 }
 
 function targetPhrase(r: VerifyReport): string {
@@ -106,29 +100,41 @@ function targetPhrase(r: VerifyReport): string {
   return 'to the given versions'
 }
 
-function cells(k: KeyReport, drill: boolean): string[] {
-  const version =
-    k.versionId === null
-      ? 'none'
-      : `${written(k.lastModified, false)}${k.size === null ? '' : ` · ${formatBytes(k.size)}`}` +
-        (k.storageClass && k.storageClass !== 'STANDARD' ? ` · ${escape(k.storageClass)}` : '')
-  return [
-    code(k.key),
-    escape(k.state),
-    version,
-    formatDays(k.windowDays),
-    ...(drill ? [drillCell(k)] : []),
+/** The keys that pass: the version at the target (its time, size, ID), window, drill. */
+function keyTable(keys: readonly KeyReport[], drill: boolean): string {
+  // the state only when it is not the same for all (absent keys pass where if-missing allows)
+  const state = keys.some((k) => k.state !== 'restorable')
+  const header = [
+    'Key',
+    ...(state ? ['State'] : []),
+    'Version at the target (UTC)',
+    'Window',
+    ...(drill ? ['Drill'] : []),
   ]
-}
-
-function versionId(k: KeyReport): string {
-  return small(k.versionId === null ? '' : code(k.versionId))
+  const rows = keys.map((k) => {
+    const version =
+      k.versionId === null
+        ? 'none'
+        : `${written(k.lastModified, false)}${k.size === null ? '' : ` · ${formatBytes(k.size)}`}` +
+          (k.storageClass && k.storageClass !== 'STANDARD' ? ` · ${escape(k.storageClass)}` : '') +
+          `<br>${small(code(k.versionId))}`
+    return [
+      code(k.key),
+      ...(state ? [escape(k.state)] : []),
+      version,
+      formatDays(k.windowDays),
+      ...(drill ? [drillCell(k)] : []),
+    ]
+  })
+  return table(header, rows)
 }
 
 function drillCell(k: KeyReport): string {
   const d = k.drill
   if (!d) return '—'
-  if (d.result === 'copied')
-    return `copied, checked by ${escape(d.check ?? 'size')}${d.removed ? ', removed' : ''}`
-  return escape(d.result + (d.error ? `: ${d.error}` : '') + (d.removed ? ', removed' : ''))
+  const removed = d.removed ? ', removed' : ', NOT removed'
+  if (d.result === 'copied') {
+    return `copied${removed}${d.check ? `<br>${small(`checked by ${escape(d.check)}`)}` : ''}`
+  }
+  return escape(d.result + removed) + (d.error ? `<br>${small(escape(d.error))}` : '')
 }
