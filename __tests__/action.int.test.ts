@@ -58,22 +58,30 @@ describe('node dist/index.js', () => {
         key: 'data-sources/census.zip',
         action: 'restored',
         previousVersionId: badCensus,
+        previousLastModified: await modifiedAt(s3, bucket, 'data-sources/census.zip', badCensus),
         restoredVersionId: census,
+        lastModified: await modifiedAt(s3, bucket, 'data-sources/census.zip', census),
         size: 11,
       }),
       expect.objectContaining({
         key: 'data-pipeline/data/score/csv/tiles/usa.csv',
         action: 'restored',
         previousVersionId: null,
+        previousLastModified: null,
         restoredVersionId: usa,
       }),
     ])
     expect(run.outputs['undo-version-ids']).toBe(
       `data-sources/census.zip=${badCensus}\ndata-pipeline/data/score/csv/tiles/usa.csv=`,
     )
-    expect(run.summary).toContain(`Rolled back s3://${bucket} to ${at}`)
-    expect(run.summary).toContain(
-      `<td>data-sources/census.zip</td><td>${badCensus}</td><td>${census}</td>`,
+    const instant = `${at.slice(0, 10)} ${at.slice(11, 23).replace(/\.000$/, '')} UTC`
+    expect(run.summary).toContain(`Rolled back 2 keys of <code>s3://${bucket}</code> to ${instant}`)
+    // the census row: the restored version (its time, size and ID), then the replaced one
+    expect(run.summary).toMatch(
+      new RegExp(
+        `<td><code>data-sources/census\\.zip</code></td><td>[-0-9]+&nbsp;[:0-9]+ · 11 B<br>` +
+          `<sub><code>${census}</code></sub></td><td>[-0-9]+&nbsp;[:0-9]+<br><sub><code>${badCensus}</code>`,
+      ),
     )
 
     const again = await runAction({ ...local(), bucket, keys, 'to-time': at })

@@ -171,7 +171,9 @@ describe('node dist/index.js with a workflow to chain', () => {
     expect(result.summary).toContain(
       `<a href="${f.runHtmlUrl(run)}">combine-tilefy.yml run ${run.id}</a>`,
     )
-    expect(result.summary).toContain('in usds/justice40-tool on refs/heads/main: success')
+    expect(result.summary).toContain(
+      'in usds/justice40-tool on refs/heads/main: <strong>success</strong>',
+    )
     expect(result.stdout).toContain('::group::Dispatching combine-tilefy.yml')
 
     // Again: every key is unchanged now, and the workflow still runs (it may be what failed).
@@ -208,7 +210,8 @@ describe('node dist/index.js with a workflow to chain', () => {
       'workflow-conclusion': 'failure',
     })
     expect(result.summary).toContain('combine-tilefy.yml run')
-    expect(result.summary).toContain(': failure</p>')
+    expect(result.summary).toContain(': <strong>failure</strong></p>')
+    expect(result.summary).toContain('The step failed after the rollback')
   })
 
   it('finds the run by its distinct ID on GitHub Enterprise Server (no run details)', async () => {

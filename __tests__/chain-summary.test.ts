@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { chainOutputs, type ChainReport } from '../src/chain/index.js'
-import { chainLine } from '../src/report/rollback.js'
+import { downstream } from '../src/report/summary.js'
 
 const base: ChainReport = {
   workflow: 'combine-tilefy.yml',
@@ -13,30 +13,30 @@ describe('the summary line of the downstream run', () => {
     [
       'a run that succeeded',
       { runId: 7, runUrl: 'https://github.com/u/r/actions/runs/7', conclusion: 'success' },
-      '<p><strong>Downstream:</strong> <a href="https://github.com/u/r/actions/runs/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: success</p>',
+      '<strong>Downstream:</strong> <a href="https://github.com/u/r/actions/runs/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: <strong>success</strong>',
     ],
     [
       'a run not waited for',
       { runId: 7, runUrl: 'https://x/7' },
-      '<p><strong>Downstream:</strong> <a href="https://x/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: started</p>',
+      '<strong>Downstream:</strong> <a href="https://x/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: <strong>started</strong>',
     ],
     [
       'a run that timed out while in progress',
       { runId: 7, runUrl: 'https://x/7', status: 'in_progress' },
-      '<p><strong>Downstream:</strong> <a href="https://x/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: in_progress (not waited for)</p>',
+      '<strong>Downstream:</strong> <a href="https://x/7">combine-tilefy.yml run 7</a> in usds/justice40-tool on main: <strong>in_progress (not waited for)</strong>',
     ],
     [
       'no run found',
       {},
-      '<p><strong>Downstream:</strong> combine-tilefy.yml in usds/justice40-tool on main: no run identified</p>',
+      '<strong>Downstream:</strong> combine-tilefy.yml in usds/justice40-tool on main: no run identified',
     ],
     [
       'markup in a ref',
       { ref: 'a<b>"c"' },
-      '<p><strong>Downstream:</strong> combine-tilefy.yml in usds/justice40-tool on a&lt;b&gt;&quot;c&quot;: no run identified</p>',
+      '<strong>Downstream:</strong> combine-tilefy.yml in usds/justice40-tool on a&lt;b&gt;"c": no run identified',
     ],
   ])('%s', (_name, report, html) => {
-    expect(chainLine({ ...base, ...report })).toBe(html)
+    expect(downstream({ ...base, ...report })).toBe(html)
   })
 })
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { DEFAULT_CONCURRENCY, DEFAULT_PART_CONCURRENCY } from '../src/settings/index.js'
-import type { PrefixSummary } from '../src/engine/plan/manifest.js'
+import type { Manifest, PrefixSummary } from '../src/engine/plan/manifest.js'
 import { Inputs, Outputs } from '../src/settings/names.js'
-import { prefixTotals } from '../src/report/rollback.js'
+import { rollbackPage } from '../src/report/summary.js'
 
 interface ActionYml {
   inputs: Record<string, { default?: string }>
@@ -23,7 +23,7 @@ describe('prefix inputs and outputs are documented', () => {
   })
 })
 
-describe('job summary of a prefix run', () => {
+describe('job summary of a prefix run too large to list', () => {
   const totals: PrefixSummary = {
     prefix: 'data/',
     keys: 5000,
@@ -35,15 +35,43 @@ describe('job summary of a prefix run', () => {
     written: 2503,
     manifestFile: '/runner/temp/s3-rollback-x/manifest.jsonl',
     keysOmitted: true,
+    undoFile: '/runner/temp/s3-rollback-x/undo.txt',
+  }
+  const manifest: Manifest = {
+    bucket: 'justice40-data',
+    target: { toTime: '2021-12-13T15:00:00.000Z' },
+    dryRun: false,
+    keys: [],
+    summary: totals,
   }
 
-  it('gives the totals and where every key is listed', () => {
-    expect(prefixTotals(totals)).toBe(
-      'prefix data/: 5000 keys, 15000 versions: 2500 restored, 3 deleted, 2497 unchanged, ' +
-        '0 skipped; 2503 written; every key is listed in /runner/temp/s3-rollback-x/manifest.jsonl',
+  it('gives the totals, where every key is listed, and where the undo file is', () => {
+    const page = rollbackPage({
+      manifest,
+      undo: {
+        of: { bucket: 'justice40-data', s3: { forcePathStyle: false } },
+        file: totals.undoFile ?? '',
+      },
+    })
+    expect(page).toContain(
+      '<h3>Rolled back 2,503 of 5,000 keys under <code>s3://justice40-data/data/</code> to 2021-12-13 15:00:00 UTC</h3>',
     )
-    expect(prefixTotals({ ...totals, prefix: '', keysOmitted: false })).toMatch(
-      /^the whole bucket: .* 2503 written$/,
+    expect(page).toContain(
+      'Changed 2,503 keys (2,500 restored, 3 deleted); 2,497 unchanged, 0 skipped. 15,000 versions listed under the prefix.',
     )
+    expect(page).toContain(
+      'the <code>manifest-file</code> output has one row per key: <code>/runner/temp/s3-rollback-x/manifest.jsonl</code>',
+    )
+    expect(page).toContain(
+      'in the <code>undo-file</code> output, <code>/runner/temp/s3-rollback-x/undo.txt</code>',
+    )
+    const block = /```yaml\n([\s\S]*?)\n```/.exec(page)?.[1] ?? ''
+    expect(parse(block)).toEqual({
+      with: {
+        bucket: 'justice40-data',
+        'version-ids-file': '${{ runner.temp }}/undo/undo.txt',
+        'if-missing': 'delete',
+      },
+    })
   })
 })

@@ -514,7 +514,7 @@ describe('the bundled action', () => {
     )
     expect(recorded.code).toBe(0)
     expect(recorded.outputs['snapshot-id']).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/)
-    expect(recorded.summary).toContain('as last-good')
+    expect(recorded.summary).toContain('Recorded snapshot <code>last-good</code>')
     await badRun(bucket)
     const plan = await runAction(
       {
@@ -528,7 +528,9 @@ describe('the bundled action', () => {
     )
     expect(plan.code).toBe(0)
     expect(plan.outputs['plan-digest']).toMatch(/^[0-9a-f]{12}$/)
-    expect(plan.summary).toContain(`Plan ${plan.outputs['plan-digest']} saved`)
+    expect(plan.summary).toContain(
+      `<strong>Approving plan <code>${plan.outputs['plan-digest']}</code></strong> will:`,
+    )
     const file = join(dir, `${bucket}.action.plan`)
     const header = JSON.parse((await readFile(plan.outputs['plan-file'], 'utf8')).split('\n')[0])
     expect(header).toMatchObject({

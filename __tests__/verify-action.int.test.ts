@@ -74,9 +74,13 @@ describe('node dist/index.js with mode: verify', () => {
       state: 'restorable',
       drill: { result: 'copied', removed: true },
     })
-    expect(run.summary).toContain('<h2>s3-rollback: verify</h2>')
-    expect(run.summary).toContain(`Restorable: every key of s3://${bucket}`)
-    expect(run.summary).toContain(`<td>data/usa.csv</td><td>restorable</td><td>${good}</td>`)
+    expect(run.summary).toContain(`<h3>Restorable: every key of <code>s3://${bucket}</code>`)
+    expect(run.summary).toMatch(
+      new RegExp(
+        `<td><code>data/usa\\.csv</code></td><td>[-0-9]+&nbsp;[:0-9]+ · 8 B<br><sub><code>${good}</code></sub></td>` +
+          `<td>30d</td><td>copied, removed<br><sub>checked by [^<]+</sub></td>`,
+      ),
+    )
     expect(added(before, await allVersions(s3, bucket))).toEqual([])
   })
 
@@ -97,7 +101,8 @@ describe('node dist/index.js with mode: verify', () => {
     // the verdict is in the log, not a second annotation of the same problem
     expect(run.stdout).toContain('\nNOT restorable: 1 problem(s)')
     expect(run.stdout.match(/^::error/gm)).toHaveLength(1)
-    expect(run.summary).toContain('<td>data/gone.csv</td><td>missing</td>')
+    expect(run.summary).toContain('<h3>NOT restorable: 1 problem in')
+    expect(run.summary).toContain('<li><code>data/gone.csv</code> (missing): no such key')
   })
 
   it.each([

@@ -22,20 +22,32 @@ if [[ ! -d node_modules || "${CI:-}" == true ]]; then
   npm ci --no-audit --no-fund
 fi
 
+# Debian packages the tests need, installed only when missing, quietly and without questions,
+# as scripts/local-s3.sh installs Ceph.
+apt_install() {
+  local sudo=()
+  if ((EUID != 0)); then sudo=(sudo -n); fi
+  local apt_get=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -q -y
+    -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+  if ! "${apt_get[@]}" install --no-install-recommends "$@" >/dev/null </dev/null; then
+    "${apt_get[@]}" update >/dev/null </dev/null
+    "${apt_get[@]}" install --no-install-recommends "$@" >/dev/null </dev/null
+  fi
+}
+
 # The AWS API model the fake S3 Control checks every request and response against
-# (__tests__/helpers/botocore-model.ts): Debian's python3-botocore ships it. Installed only when
-# missing, quietly and without questions, as scripts/local-s3.sh installs Ceph.
+# (__tests__/helpers/botocore-model.ts): Debian's python3-botocore ships it.
 botocore_model=/usr/lib/python3/dist-packages/botocore/data/s3control/2018-08-20/service-2.json
 if [[ ! -e "$botocore_model" && ! -e "$botocore_model.gz" ]]; then
-  sudo=()
-  if ((EUID != 0)); then sudo=(sudo -n); fi
-  apt_get=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -q -y
-    -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
   echo "installing python3-botocore (the S3 Control API model the tests check against)" >&2
-  if ! "${apt_get[@]}" install --no-install-recommends python3-botocore >/dev/null </dev/null; then
-    "${apt_get[@]}" update >/dev/null </dev/null
-    "${apt_get[@]}" install --no-install-recommends python3-botocore >/dev/null </dev/null
-  fi
+  apt_install python3-botocore
+fi
+
+# The browser that screenshots the job summaries as GitHub shows them
+# (__tests__/summary-screens.int.test.ts), with fonts metric-compatible with GitHub's.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "installing chromium (the job summaries are screenshotted in a headless browser)" >&2
+  apt_install chromium fonts-liberation fonts-dejavu-core
 fi
 
 scripts/local-s3.sh start

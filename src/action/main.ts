@@ -65,6 +65,7 @@ async function runRestore(
   const report: RunReport = {}
   let s3: S3Client | undefined
   try {
+    report.bucket = read(Inputs.Bucket).trim() || undefined
     const settings = parseSettings(read)
     if (settings.chain) core.setSecret(settings.chain.token)
     s3 = createS3Client(settings.s3)
@@ -81,9 +82,11 @@ async function runRestore(
     const undoFile = await undoFileOf(manifest)
     if (undoFile) {
       core.setOutput(Outputs.UndoFile, undoFile)
-      report.undo = undoStep({ ...settings, bucket: writtenBucket(manifest) }, undoFile)
+      const undoOf = { ...settings, bucket: writtenBucket(manifest) }
+      report.undo = { of: undoOf, file: undoFile }
       core.info(
-        `To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`,
+        `To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ` +
+          undoStep(undoOf, undoFile),
       )
     }
     if (manifest.plan) core.setOutput(Outputs.PlanFile, manifest.plan.file)
@@ -107,7 +110,7 @@ async function runRestore(
       )
     }
   } catch (e) {
-    report.error = failWith(e, read)
+    report.error = { thrown: e, message: failWith(e, read) }
     if (wasCancelled(e)) report.cancelled = cancelled(e, cancel)
   } finally {
     if (s3) report.slowDowns = slowDownsOf(s3)

@@ -4,10 +4,11 @@ import { errorMessage } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import type { Cancellation } from '../lib/cancel.js'
 import { createS3Client } from '../s3/client.js'
-import { parseSettings, type InputReader } from '../settings/index.js'
+import { parseSettings, type InputReader, type Settings } from '../settings/index.js'
 import { Outputs } from '../settings/names.js'
 import { createSnapshot, type SnapshotSummary } from '../snapshot/create.js'
-import { snapshotLine } from '../report/snapshot.js'
+import { snapshotPage } from '../report/snapshot.js'
+import { writePage } from './summary.js'
 import { failWith } from './fail.js'
 
 export async function runSnapshot(
@@ -16,23 +17,17 @@ export async function runSnapshot(
 ): Promise<void> {
   let summary: SnapshotSummary | undefined
   let error: string | undefined
+  let settings: Settings | undefined
   try {
-    const settings = parseSettings(read)
+    settings = parseSettings(read)
     summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel })
     core.setOutput(Outputs.SnapshotId, summary.id)
   } catch (e) {
     error = failWith(e, read)
   } finally {
-    await writeSnapshotSummary(summary, error).catch((e: unknown) =>
+    const scope = { of: settings, prefix: settings?.prefix, error }
+    await writePage(snapshotPage(summary, scope)).catch((e: unknown) =>
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),
     )
   }
-}
-
-async function writeSnapshotSummary(summary?: SnapshotSummary, error?: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  const out = core.summary.addHeading('s3-rollback: snapshot', 2)
-  if (summary) out.addRaw(snapshotLine(summary), true)
-  if (error) out.addCodeBlock(error)
-  await out.write()
 }

@@ -5,10 +5,12 @@ import { failWith, failStep } from './fail.js'
 import { parseSettings, type InputReader } from '../settings/index.js'
 import type { Logger } from '../lib/log.js'
 import type { Cancellation } from '../lib/cancel.js'
-import { Outputs } from '../settings/names.js'
+import { Inputs, Outputs } from '../settings/names.js'
 import { createS3Client } from '../s3/client.js'
 import { verificationFailed, verify, type VerifyReport } from '../verify/index.js'
-import { KEY_HEADER, bucketRows, keyRows, verdict, windowOutput } from '../report/verify.js'
+import { verdict, windowOutput } from '../report/verify.js'
+import { verifyPage } from '../report/verify-page.js'
+import { writePage } from './summary.js'
 
 export async function runVerify(
   read: InputReader,
@@ -33,23 +35,8 @@ export async function runVerify(
   } catch (e) {
     error = failWith(e, read)
   } finally {
-    await writeVerifySummary(report, error).catch((e: unknown) =>
+    await writePage(verifyPage(report, error, read(Inputs.Bucket).trim())).catch((e: unknown) =>
       core.warning(`Could not write the job summary: ${errorMessage(e)}`),
     )
   }
-}
-
-async function writeVerifySummary(report?: VerifyReport, error?: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  const summary = core.summary.addHeading('s3-rollback: verify', 2)
-  if (report) {
-    summary.addRaw(verdict(report), true).addBreak()
-    summary.addTable(
-      bucketRows(report).map(([label, value]) => [{ data: label, header: true }, value]),
-    )
-    summary.addTable([KEY_HEADER.map((data) => ({ data, header: true })), ...keyRows(report)])
-    if (report.problems.length > 0) summary.addList(report.problems)
-  }
-  if (error) summary.addCodeBlock(error)
-  await summary.write()
 }

@@ -28,6 +28,8 @@ export type CliOptions =
       /** Reads an action input from the flags ('' when not given). */
       read: InputReader
       json: boolean
+      /** restore: list every key in the table, not only the ones that change. */
+      all: boolean
       verbose: boolean
       profile?: string
       undoFile?: string
@@ -120,6 +122,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(action ? { action } : {}),
     read,
     json: values.json === true,
+    all: values.all === true,
     verbose: values.verbose === true,
     profile: values.profile as string | undefined,
     undoFile: values['undo-file'] as string | undefined,

@@ -420,6 +420,12 @@ export const FLAGS: readonly Flag[] = [
     commands: ALL,
     group: 'output',
   },
+  {
+    name: 'all',
+    help: 'list every key in the table, unchanged and skipped ones too (by default only the keys that change, and a count of the others)',
+    commands: RESTORE,
+    group: 'output',
+  },
   { name: 'verbose', help: 'debug output on stderr', commands: ALL, group: 'output' },
 ]
 

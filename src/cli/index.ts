@@ -26,6 +26,7 @@ import {
   writersLine,
 } from '../report/rollback.js'
 import { formatTable } from './table.js'
+import { tableRows } from '../report/rows.js'
 import { INLINE_UNDO_CHARS, undoCommand, type UndoOf } from '../report/undo.js'
 import { runDirectory, useWorkRoot } from '../lib/jsonl.js'
 import { verificationFailed, verify } from '../verify/index.js'
@@ -141,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
 /** `restore` and `verify`: the table (or JSON) on stdout, closing lines, the exit code. */
 function restoreOrVerify(
   settings: Settings,
-  left: { undoFile?: string; profile?: string },
+  left: { undoFile?: string; profile?: string; all?: boolean },
 ): StoreCommand {
   return {
     s3: settings.s3,
@@ -180,10 +181,12 @@ function restoreOrVerify(
       }
       print(summaryTitle(manifest))
       print('')
-      if (manifest.keys.length > 0) {
-        print(formatTable(HEADER, summaryRows(manifest.keys, manifest.dryRun)))
+      const { rows, hidden } = tableRows(manifest.keys, left.all === true)
+      if (rows.length > 0) {
+        print(formatTable(HEADER, summaryRows(rows, manifest.dryRun)))
         print('')
       }
+      if (hidden) print(hidden)
       for (const line of closing) print(line)
       return EXIT.ok
     },

@@ -40,13 +40,3 @@ export function cancelled(e: unknown, cancel: Cancellation): CancelReport {
   }
   return { signal, wrote: false, putBack: 0, notPutBack: 0 }
 }
-
-/** One line for the top of the job summary (Markdown). */
-export function cancelLine(c: CancelReport): string {
-  if (!c.wrote) return `**Cancelled by ${c.signal}** before the first write: nothing was written.`
-  const cut =
-    c.notPutBack > 0
-      ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
-      : ' Every other key was not changed.'
-  return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`
-}

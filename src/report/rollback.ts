@@ -1,6 +1,5 @@
 /** The rows and lines that report a rollback (pure: data in, text out; no toolkit). */
-import type { ChainReport } from '../chain/index.js'
-import type { KeyOutcome, Manifest, PrefixSummary } from '../engine/index.js'
+import type { KeyOutcome, Manifest } from '../engine/index.js'
 import { formatBytes } from '../lib/bytes.js'
 
 export const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']
@@ -126,33 +125,4 @@ export function concurrencyLine(c: { reached: number; ceiling: number }): string
 /** Where the run record is (`s3-rollback history` lists the records). */
 export function recordLine(uri: string): string {
   return `Run record: ${uri}`
-}
-
-/** One line of totals for a prefix run (its keys may be too many for a table). */
-export function prefixTotals(t: PrefixSummary): string {
-  const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`
-  const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : ''
-  return (
-    `${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
-    `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
-    `${t.written} written${listed}`
-  )
-}
-
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-export function chainLine(chain: ChainReport): string {
-  const where = `in ${escape(chain.repository)} on ${escape(chain.ref)}`
-  if (chain.runId === undefined || chain.runUrl === undefined) {
-    return `<p><strong>Downstream:</strong> ${escape(chain.workflow)} ${where}: no run identified</p>`
-  }
-  const link = `<a href="${escape(chain.runUrl)}">${escape(chain.workflow)} run ${chain.runId}</a>`
-  const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started')
-  return `<p><strong>Downstream:</strong> ${link} ${where}: ${escape(state)}</p>`
-}
-
-function escape(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  )
 }

@@ -10,6 +10,8 @@ export interface KeyOutcome {
   action: OutcomeAction
   /** The version current before the run; null when the key did not exist (or was deleted). */
   previousVersionId: string | null
+  /** LastModified of that version (when the version this run replaced was written); null with it. */
+  previousLastModified: string | null
   /** The version that is current after the run because of the target; null when absent. */
   restoredVersionId: string | null
   /** The version or delete marker this run wrote; null when nothing was written. */
@@ -32,10 +34,12 @@ const ACTIONS: Record<PlanItem['action'], OutcomeAction> = {
 /** The manifest row for a planned item, before (or without) any write. */
 export function plannedOutcome(item: PlanItem): KeyOutcome {
   const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted
+  const before = isAbsent(item.current) ? undefined : item.current
   return {
     key: item.key,
     action: ACTIONS[item.action],
-    previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+    previousVersionId: before?.versionId ?? null,
+    previousLastModified: before?.lastModified.toISOString() ?? null,
     restoredVersionId: wanted?.versionId ?? null,
     newVersionId: null,
     size: item.source?.size ?? wanted?.size ?? null,
