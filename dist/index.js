@@ -70613,7 +70613,7 @@ exports.isNCNameChar = isNCNameChar;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3041);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7884);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -70622,7 +70622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3041:
+/***/ 7884:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72027,7 +72027,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary_summary = _summary;
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -80274,7 +80274,7 @@ function parseDuration(input, value) {
     return ms;
 }
 /** Days as a short text: `30d`, `1.5d`, or `unlimited` for null. */
-function formatDays(days) {
+function duration_formatDays(days) {
     if (days === null)
         return 'unlimited';
     return `${Number(days.toFixed(2))}d`;
@@ -81496,151 +81496,6 @@ const nameOperation = (next, context) => async (args) => {
     }
 };
 
-;// CONCATENATED MODULE: ./src/lib/bytes.ts
-/** Sizes for people: `845 B`, `12.0 MiB`, `1.5 GiB` (binary units, one decimal). */
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/rollback.ts
-
-const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
-/** A dry run's table says what would happen. */
-const WOULD = {
-    restored: 'would restore',
-    deleted: 'would delete',
-    unchanged: 'unchanged',
-    skipped: 'would skip',
-};
-/** One row per key (a pure function, so the table can be tested without the toolkit). */
-function summaryRows(keys, dryRun = false) {
-    return keys.map((k) => [
-        k.key,
-        k.previousVersionId ?? '(none)',
-        k.restoredVersionId ?? '(none)',
-        k.newVersionId ?? '—',
-        k.size === null ? '—' : formatBytes(k.size),
-        dryRun ? WOULD[k.action] : k.action,
-    ]);
-}
-
-function summaryTitle(manifest) {
-    const t = manifest.target;
-    const target = 'toTime' in t
-        ? `to ${t.toTime}`
-        : 'snapshot' in t
-            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
-            : 'to the given version IDs';
-    const { destination } = manifest;
-    if (destination) {
-        const from = `s3://${manifest.bucket}/${manifest.summary?.prefix ?? ''}`;
-        const into = `into s3://${destination.bucket}/${destination.prefix}`;
-        const verb = manifest.dryRun ? 'Dry run: plan for restoring' : 'Restored';
-        return `${verb} ${from} ${target} ${into}`;
-    }
-    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
-    return `${verb} s3://${manifest.bucket} ${target}`;
-}
-/** Keys by what the run did (or, in a dry run, would do) to them. */
-function totalsOf(m) {
-    if (m.summary) {
-        const { restored, deleted, unchanged, skipped } = m.summary;
-        return { restored, deleted, unchanged, skipped };
-    }
-    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
-    for (const k of m.keys)
-        totals[k.action]++;
-    return totals;
-}
-/** The closing line: how many keys changed (or would), stayed and were skipped. */
-function closingLine(m) {
-    const t = totalsOf(m);
-    const changed = t.restored + t.deleted;
-    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
-    if (m.dryRun) {
-        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
-            `${t.deleted} to delete); ${rest}.`);
-    }
-    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
-}
-/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
-function writersLine(m) {
-    const w = m.writers;
-    if (!w)
-        return undefined;
-    const jobs = w.jobs.map((j) => {
-        const state = j.status
-            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
-            : '';
-        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
-    });
-    const verb = m.dryRun ? 'would write' : 'wrote';
-    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
-        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
-}
-/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
-function planLine(m) {
-    if (m.plan) {
-        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
-            "'plan-file' (refused if any key changes before then).");
-    }
-    if (!m.appliedPlan)
-        return undefined;
-    if (!m.alreadyApplied)
-        return `Applied the saved plan ${m.appliedPlan}.`;
-    const t = totalsOf(m);
-    return t.restored + t.deleted === 0
-        ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
-            'write are as it wants them; nothing was written.'
-        : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
-            'as it wants them and were not written again.';
-}
-/** How often S3 asked the run to slow down, and how many of those answers were retried. */
-function slowDownLine(slowDowns) {
-    const { answers, retried } = slowDowns;
-    const left = answers - retried;
-    return (`S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
-        `${retried} retried with backoff` +
-        (left > 0 ? `, ${left} not (the request failed)` : '') +
-        '.');
-}
-/** How many keys the writes had in flight at most, under the `concurrency` ceiling. */
-function concurrencyLine(c) {
-    return `Writes: concurrency reached ${c.reached} (ceiling ${c.ceiling}).`;
-}
-/** Where the run record is (`s3-rollback history` lists the records). */
-function recordLine(uri) {
-    return `Run record: ${uri}`;
-}
-/** One line of totals for a prefix run (its keys may be too many for a table). */
-function prefixTotals(t) {
-    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
-    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
-    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
-        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
-        `${t.written} written${listed}`);
-}
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-function chainLine(chain) {
-    const where = `in ${rollback_escape(chain.repository)} on ${rollback_escape(chain.ref)}`;
-    if (chain.runId === undefined || chain.runUrl === undefined) {
-        return `<p><strong>Downstream:</strong> ${rollback_escape(chain.workflow)} ${where}: no run identified</p>`;
-    }
-    const link = `<a href="${rollback_escape(chain.runUrl)}">${rollback_escape(chain.workflow)} run ${chain.runId}</a>`;
-    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
-    return `<p><strong>Downstream:</strong> ${link} ${where}: ${rollback_escape(state)}</p>`;
-}
-function rollback_escape(text) {
-    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
 ;// CONCATENATED MODULE: ./src/lib/cancel.ts
 /**
  * Cancelling a run the way a runner does: GitHub sends SIGINT, SIGTERM 7.5 s later, and kills
@@ -82583,10 +82438,12 @@ const ACTIONS = {
 /** The manifest row for a planned item, before (or without) any write. */
 function plannedOutcome(item) {
     const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    const before = isAbsent(item.current) ? undefined : item.current;
     return {
         key: item.key,
         action: ACTIONS[item.action],
-        previousVersionId: isAbsent(item.current) ? null : (item.current?.versionId ?? null),
+        previousVersionId: before?.versionId ?? null,
+        previousLastModified: before?.lastModified.toISOString() ?? null,
         restoredVersionId: wanted?.versionId ?? null,
         newVersionId: null,
         size: item.source?.size ?? wanted?.size ?? null,
@@ -84497,6 +84354,19 @@ function sourceLayout(size, parts, firstPart) {
     return partRanges(size, step).slice(0, parts);
 }
 
+;// CONCATENATED MODULE: ./src/lib/bytes.ts
+/** Sizes for people: `845 B`, `12.0 MiB`, `1.5 GiB` (binary units, one decimal). */
+function bytes_formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/write/part-progress.ts
 /**
  * Progress of one multipart copy in the run's log: bytes and parts copied, rate and ETA, such as
@@ -84523,7 +84393,7 @@ function partProgress(log, key, ranges, options = {}) {
     if (!log)
         return { partDone: () => { }, finish: () => { } };
     const total = ranges.reduce((sum, r) => sum + r.end - r.start + 1, 0);
-    const settings = { ...PART_PROGRESS, format: formatBytes, ...options };
+    const settings = { ...PART_PROGRESS, format: bytes_formatBytes, ...options };
     const progress = new Progress(`Copying ${key} in parts`, total, log, settings);
     let parts = 0;
     let finished = false;
@@ -86730,87 +86600,346 @@ async function save(run, header, lines, dir) {
 
 
 
-;// CONCATENATED MODULE: ./src/report/cancel.ts
-/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
-
-
-/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
-function cancelNotice(signal, cancel) {
-    if (cancel.urgent) {
-        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
-            'in the final states');
-    }
-    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
-        'every key this run changed is put back');
+;// CONCATENATED MODULE: ./src/report/markup.ts
+/**
+ * The pieces every job summary is made of, as GitHub renders a step summary (GitHub Flavored
+ * Markdown with its HTML subset): headlines, tables, collapsed sections, code blocks with a copy
+ * button, and times and sizes as a person reads them. Keys and messages are escaped, so a key
+ * with `<`, `|` or `*` in it shows as it is. Pure: text in, text out.
+ */
+/** Text for HTML element content (quotes stay as they are, so messages read as written). */
+function markup_escape(text) {
+    return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
 }
-/** What a cancelled run's error says of it. */
-function cancelled(e, cancel) {
-    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
-    if (e instanceof RestoreError) {
-        return {
-            signal,
-            wrote: true,
-            putBack: e.putBack,
-            notPutBack: e.notPutBack,
-            statesFile: e.statesFile,
-        };
-    }
-    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
+/** Text for an HTML attribute value in double quotes. */
+function attr(text) {
+    return markup_escape(text).replace(/"/g, '&quot;');
 }
-/** One line for the top of the job summary (Markdown). */
-function cancelLine(c) {
-    if (!c.wrote)
-        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
-    const cut = c.notPutBack > 0
-        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
-        : ' Every other key was not changed.';
-    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
+/** Inline code (a key, a version ID, a path). */
+function code(text) {
+    return `<code>${markup_escape(text)}</code>`;
+}
+/** The page's headline: the outcome in one line. */
+function headline(html) {
+    return `<h3>${html}</h3>`;
+}
+function paragraph(html) {
+    return `<p>${html}</p>`;
+}
+/** A table; cells are HTML already (escape what they hold). */
+function table(header, rows) {
+    const head = `<tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr>`;
+    const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`);
+    return `<table><thead>${head}</thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
+}
+/** A section collapsed until clicked: what a reader may want, but not at a glance. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** A bulleted list of HTML items. */
+function list(items) {
+    return `<ul>\n${items.map((i) => `<li>${i}</li>`).join('\n')}\n</ul>`;
+}
+/**
+ * A fenced code block (GitHub gives it a copy button). The fence is longer than any run of
+ * backticks inside, so no content can close it.
+ */
+function fenced(text, lang = '') {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${lang}\n${text}\n${fence}`;
+}
+/** A preformatted block that is not for pasting (an error message). */
+function preformatted(text) {
+    return `<pre><code>${markup_escape(text)}</code></pre>`;
+}
+/** Small print: version IDs and other details that must be there but not in the way. */
+function small(html) {
+    return `<sub>${html}</sub>`;
+}
+/**
+ * When a version was written, as a person reads it: `2021-11-29 18:57:03 UTC` (to the second:
+ * the version ID is there for anything finer; without the zone where a table's header says
+ * UTC). '—' when unknown.
+ */
+function written(iso, zone = true) {
+    if (!iso)
+        return '—';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime()))
+        return markup_escape(iso);
+    // no-break spaces: a time is never split over two lines
+    return `${d.toISOString().slice(0, 19).replace('T', '&nbsp;')}${zone ? '&nbsp;UTC' : ''}`;
+}
+/** An instant given as a target: like `written`, with the milliseconds when there are any. */
+function instant(iso) {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime()))
+        return markup_escape(iso);
+    const ms = d.getUTCMilliseconds();
+    return `${d.toISOString().slice(0, 19).replace('T', ' ')}${ms ? `.${String(ms).padStart(3, '0')}` : ''} UTC`;
+}
+/** A number with thousands separators (`2,503`). */
+function num(n) {
+    return n.toLocaleString('en-US');
+}
+/** `1 key`, `2 keys` (with thousands separators). */
+function count(n, one, many = `${one}s`) {
+    return `${num(n)} ${n === 1 ? one : many}`;
 }
 
-;// CONCATENATED MODULE: ./src/action/summary.ts
+;// CONCATENATED MODULE: ./src/report/failure.ts
+/**
+ * How a run that did not finish reads in the job summary: refused before its first write (a key
+ * that cannot be rolled back, a stale plan, a bad input, a failed read), failed while writing and
+ * put back, or cancelled. A headline that says what happened to the data first, then the keys
+ * concerned, then the message with what to do. Pure.
+ */
 
 
 
-/** Writes the job summary (when the runner provides one). */
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback', 2);
-    if (report.cancelled)
-        summary.addRaw(cancelLine(report.cancelled), true).addBreak();
-    if (report.manifest) {
-        const { manifest } = report;
-        summary.addRaw(summaryTitle(manifest), true).addBreak();
-        summary.addRaw(closingLine(manifest), true).addBreak();
-        for (const line of [planLine(manifest), writersLine(manifest)]) {
-            if (line)
-                summary.addRaw(line, true).addBreak();
-        }
-        if (manifest.summary)
-            summary.addRaw(prefixTotals(manifest.summary), true).addBreak();
-        summary.addTable([
-            HEADER.map((data) => ({ data, header: true })),
-            ...summaryRows(manifest.keys, manifest.dryRun),
-        ]);
+
+/** The headline and body of a failed run's summary (HTML blocks, in order). */
+function failureBlocks(f) {
+    const { thrown: e, message } = f;
+    const where = f.bucket ? ` of ${code(`s3://${f.bucket}`)}` : '';
+    if (f.cancelled || wasCancelled(e))
+        return cancelBlocks(f);
+    if (e instanceof StalePlanError) {
+        return [
+            headline(`Refused, nothing was written: the approved plan is stale`),
+            paragraph(`${count(e.count, 'key')}${where} changed since the dry run that made the plan ` +
+                `${code(e.file)}. Make a new plan (a dry run) and have it approved again.`),
+            table(['Key', 'What changed'], keyRows(e.moved)),
+            ...(e.count > e.moved.length ? [paragraph(`and ${e.count - e.moved.length} more`)] : []),
+            details('The full message', preformatted(message)),
+        ];
     }
-    if (report.undo) {
-        summary.addRaw('To undo: upload the <code>undo-file</code> output as an artifact, and run this action', true);
-        summary.addCodeBlock(report.undo, 'yaml');
+    if (e instanceof PlanError) {
+        return [
+            headline(`Refused, nothing was written: ${count(e.problems.length, 'key')}${where} cannot be rolled back as asked`),
+            table(['Key', 'Why'], keyRows(e.problems)),
+            details('The full message', preformatted(message)),
+        ];
     }
-    if (report.slowDowns?.answers)
-        summary.addRaw(slowDownLine(report.slowDowns), true).addBreak();
-    if (report.concurrency)
-        summary.addRaw(concurrencyLine(report.concurrency), true).addBreak();
-    if (report.record)
-        summary.addRaw(recordLine(report.record), true).addBreak();
-    if (report.chain)
-        summary.addRaw(chainLine(report.chain), true);
-    if (report.error)
-        summary.addCodeBlock(report.error);
-    await summary.write();
+    if (e instanceof RestoreError)
+        return putBackBlocks(e, message, where);
+    if (e instanceof errors_InputError) {
+        return [
+            headline(`Not started, nothing was written: input ${code(e.input)} is not valid`),
+            preformatted(message),
+        ];
+    }
+    if (e instanceof StepError) {
+        return [
+            headline(`Failed before writing, nothing was written: ${markup_escape(e.phase)} ${code(e.subject)}`),
+            preformatted(message),
+        ];
+    }
+    return [headline(`Failed${where}`), preformatted(message)];
+}
+/** Final states are listed open up to this many keys, and collapsed beyond. */
+const OPEN_STATES = 20;
+/** A write failed: every key the run changed was put back (or, loudly, was not). */
+function putBackBlocks(e, message, where) {
+    const states = table(['Key', 'Final state'], 
+    // '(every other key)' stands for the keys the run did not reach: words, not a key
+    e.finalStates.map((s) => [
+        s.key.startsWith('(') ? markup_escape(s.key) : code(s.key),
+        markup_escape(s.state),
+    ]));
+    const all = e.statesFile ? paragraph(`Every key's final state: ${code(e.statesFile)}`) : '';
+    const title = e.notPutBack > 0
+        ? `Failed: ${count(e.notPutBack, 'key')}${where} could NOT be put back and hold what this run wrote`
+        : `Failed and put back: every key${where} is as it was before the run`;
+    const back = e.notPutBack > 0
+        ? `The keys below that say <strong>NOT put back</strong> hold what this run wrote; the others are as they were before the run.`
+        : `The ${count(e.putBack, 'key')} this run had changed ${e.putBack === 1 ? 'was' : 'were'} put back (each put-back is a new version with the old content).`;
+    const fix = toFix(message);
+    return [
+        headline(title),
+        paragraph(`Writing ${code(e.failedKey)} failed: ${markup_escape(errorMessage(e.cause))}. ${back}`),
+        ...(fix ? [paragraph(`<strong>To fix:</strong> ${markup_escape(fix)}`)] : []),
+        e.finalStates.length <= OPEN_STATES
+            ? [states, all].join('\n\n')
+            : details(`The final state of each key (${e.finalStates.length})`, [states, all].join('\n\n')),
+        details('The full message', preformatted(message)),
+    ];
+}
+/** The `To fix:` line of a message, when it has one. */
+function toFix(message) {
+    return /^To fix: (.*)$/m.exec(message)?.[1];
+}
+function cancelBlocks(f) {
+    const signal = f.cancelled?.signal ?? (f.thrown instanceof CancelledError ? f.thrown.signal : 'a signal');
+    const report = f.cancelled ?? { signal, wrote: false, putBack: 0, notPutBack: 0 };
+    const title = !report.wrote
+        ? `Cancelled by ${markup_escape(signal)} before the first write: nothing was written`
+        : report.notPutBack > 0
+            ? `Cancelled by ${markup_escape(signal)}: ${count(report.notPutBack, 'key')} could NOT be put back`
+            : `Cancelled by ${markup_escape(signal)}, and put back: ${count(report.putBack, 'key')} put back to their state before the run`;
+    const said = !report.wrote
+        ? 'The run stopped before writing any key.'
+        : report.notPutBack > 0
+            ? 'The put-back was cut short: the keys NOT put back hold what this run wrote' +
+                (report.statesFile ? `; every key's state is in ${code(report.statesFile)}.` : '.')
+            : 'After the signal the run started no new write, let the writes in flight finish and put back every key it had changed: every key is as it was before the run.';
+    return [headline(title), paragraph(said), details('The full message', preformatted(f.message))];
+}
+function keyRows(problems) {
+    return problems.map((p) => [code(p.key), markup_escape(p.problem)]);
+}
+
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+
+const HEADER = (/* unused pure expression or super */ null && (['Key', 'Before', 'Restored', 'New version', 'Size', 'Action']));
+/** A dry run's table says what would happen. */
+const WOULD = {
+    restored: 'would restore',
+    deleted: 'would delete',
+    unchanged: 'unchanged',
+    skipped: 'would skip',
+};
+/** One row per key (a pure function, so the table can be tested without the toolkit). */
+function summaryRows(keys, dryRun = false) {
+    return keys.map((k) => [
+        k.key,
+        k.previousVersionId ?? '(none)',
+        k.restoredVersionId ?? '(none)',
+        k.newVersionId ?? '—',
+        k.size === null ? '—' : formatBytes(k.size),
+        dryRun ? WOULD[k.action] : k.action,
+    ]);
+}
+
+function summaryTitle(manifest) {
+    const t = manifest.target;
+    const target = 'toTime' in t
+        ? `to ${t.toTime}`
+        : 'snapshot' in t
+            ? `to snapshot ${t.snapshot}${t.snapshot === t.snapshotId ? '' : ` (${t.snapshotId})`}`
+            : 'to the given version IDs';
+    const { destination } = manifest;
+    if (destination) {
+        const from = `s3://${manifest.bucket}/${manifest.summary?.prefix ?? ''}`;
+        const into = `into s3://${destination.bucket}/${destination.prefix}`;
+        const verb = manifest.dryRun ? 'Dry run: plan for restoring' : 'Restored';
+        return `${verb} ${from} ${target} ${into}`;
+    }
+    const verb = manifest.dryRun ? 'Dry run: plan for rolling back' : 'Rolled back';
+    return `${verb} s3://${manifest.bucket} ${target}`;
+}
+/** Keys by what the run did (or, in a dry run, would do) to them. */
+function totalsOf(m) {
+    if (m.summary) {
+        const { restored, deleted, unchanged, skipped } = m.summary;
+        return { restored, deleted, unchanged, skipped };
+    }
+    const totals = { restored: 0, deleted: 0, unchanged: 0, skipped: 0 };
+    for (const k of m.keys)
+        totals[k.action]++;
+    return totals;
+}
+/** The closing line: how many keys changed (or would), stayed and were skipped. */
+function closingLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const rest = `${t.unchanged} unchanged, ${t.skipped} skipped`;
+    if (m.dryRun) {
+        return (`Dry run, nothing written: would change ${changed} key(s) (${t.restored} to restore, ` +
+            `${t.deleted} to delete); ${rest}.`);
+    }
+    return `Changed ${changed} key(s) (${t.restored} restored, ${t.deleted} deleted); ${rest}.`;
+}
+/** engine: batch-operations: which keys went (or would go) to the copy jobs, which here. */
+function writersLine(m) {
+    const w = m.writers;
+    if (!w)
+        return undefined;
+    const jobs = w.jobs.map((j) => {
+        const state = j.status
+            ? `, ${j.status}: ${j.succeeded ?? 0} succeeded, ${j.failed ?? 0} failed`
+            : '';
+        return `${j.id ? `job ${j.id}` : 'a job'} (${j.storageClass}): ${j.keys} copies${state}`;
+    });
+    const verb = m.dryRun ? 'would write' : 'wrote';
+    return (`Batch Operations: ${jobs.length > 0 ? jobs.join('; ') : 'no job'}; this process ${verb} ` +
+        `${w.runner} key(s) (delete markers, sources over 5 GB or uploaded in parts, archived or SSE-C sources).`);
+}
+/** Where a dry run's plan is, and how to apply exactly it; or which plan a run applied. */
+function planLine(m) {
+    if (m.plan) {
+        return (`Plan ${m.plan.digest} saved in ${m.plan.file}: apply exactly this plan with ` +
+            "'plan-file' (refused if any key changes before then).");
+    }
+    if (!m.appliedPlan)
+        return undefined;
+    if (!m.alreadyApplied)
+        return `Applied the saved plan ${m.appliedPlan}.`;
+    const t = totalsOf(m);
+    return t.restored + t.deleted === 0
+        ? `The saved plan ${m.appliedPlan} was already applied: its ${m.alreadyApplied} key(s) to ` +
+            'write are as it wants them; nothing was written.'
+        : `Applied the saved plan ${m.appliedPlan}; ${m.alreadyApplied} of its key(s) were already ` +
+            'as it wants them and were not written again.';
+}
+/** How often S3 asked the run to slow down, and how many of those answers were retried. */
+function slowDownLine(slowDowns) {
+    const { answers, retried } = slowDowns;
+    const left = answers - retried;
+    return (`S3 answered 503 SlowDown ${answers} time(s) (more requests per second than a prefix takes); ` +
+        `${retried} retried with backoff` +
+        (left > 0 ? `, ${left} not (the request failed)` : '') +
+        '.');
+}
+/** How many keys the writes had in flight at most, under the `concurrency` ceiling. */
+function concurrencyLine(c) {
+    return `Writes: concurrency reached ${c.reached} (ceiling ${c.ceiling}).`;
+}
+/** Where the run record is (`s3-rollback history` lists the records). */
+function recordLine(uri) {
+    return `Run record: ${uri}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/rows.ts
+function splitRows(keys) {
+    const changed = [];
+    const left = [];
+    for (const k of keys)
+        (k.action === 'restored' || k.action === 'deleted' ? changed : left).push(k);
+    return { changed, left };
+}
+/** The keys left as they were, by why: already as at the target, or skipped. */
+function leftCounts(left) {
+    const unchanged = left.filter((k) => k.action === 'unchanged').length;
+    return { unchanged, skipped: left.length - unchanged };
+}
+/**
+ * The rows a terminal table shows: every key with `all`, else only the changed ones, with a
+ * line that counts the others (undefined when none was left out).
+ */
+function tableRows(keys, all) {
+    if (all)
+        return { rows: [...keys] };
+    const { changed, left } = splitRows(keys);
+    if (left.length === 0)
+        return { rows: changed };
+    const { unchanged, skipped } = leftCounts(left);
+    const parts = [
+        unchanged > 0 ? `${unchanged} unchanged` : '',
+        skipped > 0 ? `${skipped} skipped` : '',
+    ].filter((p) => p !== '');
+    const keysWord = left.length === 1 ? 'key' : 'keys';
+    return {
+        rows: changed,
+        hidden: `Not listed: ${parts.join(' and ')} ${keysWord} (--all lists every key; --json has every row).`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/undo.ts
+
+
+
 /** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
 const INLINE_UNDO_CHARS = 2048;
 /** The action inputs that undo the run, in the order a step lists them. */
@@ -86821,6 +86950,11 @@ function undoInputs(of, lines) {
     else
         inputs.push(['version-ids', lines.versionIds.join('\n')]);
     inputs.push(['if-missing', 'delete']);
+    return [...inputs, ...accessInputs(of)];
+}
+/** The inputs that reach the bucket as the run did (region, endpoint, path style, owner). */
+function accessInputs(of) {
+    const inputs = [];
     if (of.s3.region)
         inputs.push(['region', of.s3.region]);
     if (of.s3.endpoint)
@@ -86831,6 +86965,11 @@ function undoInputs(of, lines) {
         inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
     return inputs;
 }
+/**
+ * The most bytes of undo lines given inline as `version-ids`: the runner passes an input as an
+ * environment variable (`INPUT_VERSION-IDS=…`), and Linux takes at most 128 KiB in one.
+ */
+const INLINE_INPUT_BYTES = 128 * 1024 - 'INPUT_VERSION-IDS='.length - 1;
 /**
  * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
  * the absolute path of its script), so it runs from any directory, in a clone or an install.
@@ -86853,10 +86992,57 @@ function undoCommand(cli, of, lines) {
         words.push('--profile', of.profile);
     return words.map(quote).join(' ');
 }
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+/**
+ * The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it):
+ * the undo lines inline (`version-ids`), or the file that holds them (`version-ids-file`).
+ */
+function undoStep(of, lines) {
+    return withBlock(undoInputs(of, typeof lines === 'string' ? { file: lines } : lines));
+}
+/** Inputs that take one item a line: a step gives them as a literal block. */
+const LIST_INPUTS = new Set(['keys', 'version-ids']);
+/** A step's `with:` block; list inputs are literal blocks (`|`), one item a line. */
+function withBlock(inputs) {
+    const rows = inputs.map(([name, value]) => {
+        if (!LIST_INPUTS.has(name) && !value.includes('\n'))
+            return `  ${name}: ${yamlScalar(value)}`;
+        // YAML takes a block's indentation from its first line, unless told (a key may start with a space)
+        const indicator = value.startsWith(' ') ? '|2' : '|';
+        return `  ${name}: ${indicator}\n${value
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n')}`;
+    });
     return ['with:', ...rows].join('\n');
+}
+/** Undo blocks of the job summary longer than this many lines are collapsed. */
+const OPEN_UNDO_LINES = 20;
+/**
+ * How to undo: a `with:` block to paste (the undo lines inline, while they fit in an input),
+ * or where the undo file is and the block that reads it.
+ */
+function undoSection(m, undo) {
+    if (!undo)
+        return [];
+    const { changed } = splitRows(m.keys);
+    const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed);
+    if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
+        const n = lines.split('\n').length;
+        const block = fenced(undoStep(undo.of, { versionIds: lines.split('\n') }), 'yaml');
+        const intro = `<strong>To undo</strong> this rollback, run the action with:`;
+        if (n <= OPEN_UNDO_LINES)
+            return [paragraph(intro), block];
+        return [
+            details(`${intro.replace(' with:', '')}: the <code>with:</code> block (${count(n, 'key')})`, block),
+        ];
+    }
+    const file = '${{ runner.temp }}/undo/undo.txt';
+    return [
+        paragraph(`<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
+            `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
+            `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`),
+        fenced(undoStep(undo.of, { file }), 'yaml'),
+    ];
 }
 /** A word for a POSIX shell, quoted only when it needs to be. */
 function quote(word) {
@@ -86868,6 +87054,219 @@ function yamlScalar(value) {
     return /^[\w./-][\w./:@-]*$/.test(value) && !/^(true|false|null|~|\d.*)$/i.test(value)
         ? value
         : JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+/** The whole page. */
+function rollbackPage(r) {
+    const blocks = [];
+    const m = r.manifest;
+    if (m) {
+        blocks.push(headline(headlineOf(m)));
+        if (r.chain)
+            blocks.push(paragraph(downstream(r.chain)));
+        if (r.error) {
+            blocks.push(paragraph('<strong>The step failed after the rollback:</strong>'));
+            blocks.push(fenced(r.error.message, 'text'));
+        }
+        blocks.push(paragraph(countsLine(m)));
+        blocks.push(...planBlocks(m), ...keyBlocks(m));
+        if (!m.dryRun)
+            blocks.push(...undoSection(m, r.undo));
+    }
+    else if (r.error) {
+        blocks.push(...failureBlocks({ ...r.error, bucket: r.bucket, cancelled: r.cancelled }));
+    }
+    const more = runDetails(r);
+    if (more.length > 0)
+        blocks.push(details('About this run', list(more)));
+    return `${blocks.join('\n\n')}\n`;
+}
+/**
+ * One line: what happened (or would), to which keys, and the target. Made of phrases (verb,
+ * keys and where they are, target) so that another (such as a destination) slots in.
+ */
+function headlineOf(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const total = m.summary?.keys ?? m.keys.length;
+    const keys = m.summary ? `${num(changed)} of ${count(total, 'key')}` : count(changed, 'key');
+    const where = scope(m);
+    const target = targetPhrase(m);
+    if (changed === 0) {
+        const all = m.summary
+            ? `the ${count(total, 'key')} under ${where}`
+            : `the ${count(total, 'key')} of ${where}`;
+        const verb = total === 1 ? 'is' : 'are';
+        const already = targetPhrase(m, 'already');
+        const there = m.destination ? ` in ${into(m)[1]}` : '';
+        return `${m.dryRun ? 'Dry run: n' : 'N'}othing to roll back: ${all} ${verb} already ${already}${there}`;
+    }
+    const of = m.summary ? 'under' : 'of';
+    const phrases = m.dryRun
+        ? ['Dry run: the plan rolls back', keys, of, where, target]
+        : ['Rolled back', keys, of, where, target];
+    return [...phrases, ...into(m)].join(' ');
+}
+/** A run into a destination: where the state was restored instead of in place. */
+function into(m) {
+    const d = m.destination;
+    return d ? ['into', code(`s3://${d.bucket}/${d.prefix}`)] : [];
+}
+/** The bucket, and the prefix of a prefix run. */
+function scope(m) {
+    const prefix = m.summary?.prefix;
+    return code(prefix === undefined ? `s3://${m.bucket}` : `s3://${m.bucket}/${prefix}`);
+}
+/** The target: `to …` after a verb, or what keys that match it already are (`as at …`). */
+function targetPhrase(m, as = 'to') {
+    const t = m.target;
+    if ('toTime' in t)
+        return `${as === 'to' ? 'to' : 'as at'} ${instant(t.toTime)}`;
+    if ('snapshot' in t) {
+        const id = t.snapshot === t.snapshotId ? '' : ` (${code(t.snapshotId)})`;
+        return `${as === 'to' ? 'to' : 'as in'} snapshot ${code(t.snapshot)}${id}`;
+    }
+    return `${as === 'to' ? 'to' : 'at'} the given versions`;
+}
+/** The counts: changed (restored, deleted), left as they were, and for a prefix the listing. */
+function countsLine(m) {
+    const t = totalsOf(m);
+    const changed = t.restored + t.deleted;
+    const head = m.dryRun
+        ? `<strong>Nothing was written.</strong> Would change ${count(changed, 'key')} (${num(t.restored)} to restore, ${num(t.deleted)} to delete)`
+        : `Changed ${count(changed, 'key')} (${num(t.restored)} restored, ${num(t.deleted)} deleted)`;
+    const left = `${num(t.unchanged)} unchanged, ${num(t.skipped)} skipped`;
+    const listed = m.summary
+        ? ` ${count(m.summary.versions, 'version')} listed under the prefix.`
+        : '';
+    return `${head}; ${left}.${listed}`;
+}
+/** The downstream run: its link and how it ended (HTML). */
+function downstream(chain) {
+    const where = `in ${markup_escape(chain.repository)} on ${markup_escape(chain.ref)}`;
+    if (chain.runId === undefined || chain.runUrl === undefined) {
+        return `<strong>Downstream:</strong> ${markup_escape(chain.workflow)} ${where}: no run identified`;
+    }
+    const link = `<a href="${attr(chain.runUrl)}">${markup_escape(chain.workflow)} run ${chain.runId}</a>`;
+    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
+    return `<strong>Downstream:</strong> ${link} ${where}: <strong>${markup_escape(state)}</strong>`;
+}
+/** A dry run: what approving the plan does, and its digest; a run of a plan: which one. */
+function planBlocks(m) {
+    if (m.appliedPlan)
+        return [paragraph(`Applied the approved plan ${code(m.appliedPlan)}.`)];
+    if (!m.dryRun)
+        return [];
+    const t = totalsOf(m);
+    const does = [
+        t.restored > 0
+            ? `restore ${count(t.restored, 'key')} to their version ${targetPhrase(m).replace(/^to /, 'at ')}`
+            : '',
+        t.deleted > 0 ? `add a delete marker to ${count(t.deleted, 'key')} (absent at the target)` : '',
+        `leave ${count(t.unchanged + t.skipped, 'key')} as they are`,
+    ].filter((p) => p !== '');
+    if (!m.plan) {
+        return [paragraph('<strong>Run again without <code>dry-run</code></strong> to:'), list(does)];
+    }
+    return [
+        paragraph(`<strong>Approving plan ${code(m.plan.digest)}</strong> will:`),
+        list(does),
+        paragraph('It applies exactly the rows below, and is refused, with nothing written, if any key ' +
+            `changes before then. Plan file (the <code>plan-file</code> output): ${code(m.plan.file)}`),
+    ];
+}
+/** The changed keys in a table; the others counted, and listed in a collapsed table. */
+function keyBlocks(m) {
+    if (m.summary?.keysOmitted) {
+        return [
+            paragraph(`The ${count(m.summary.keys, 'key')} are too many to list here: the ` +
+                `<code>manifest-file</code> output has one row per key: ${code(m.summary.manifestFile)}.`),
+        ];
+    }
+    const { changed, left } = splitRows(m.keys);
+    const blocks = [];
+    if (changed.length > 0) {
+        const header = m.dryRun
+            ? ['Key', 'Version to restore (UTC)', 'Current version (UTC)']
+            : ['Key', 'Restored version (UTC)', 'Replaced version (UTC)', 'New version'];
+        blocks.push(table(header, changed.map((k) => changedRow(k, m.dryRun))));
+    }
+    if (left.length > 0) {
+        const { unchanged, skipped } = leftCounts(left);
+        const why = [
+            unchanged > 0 ? `${count(unchanged, 'key')} already as at the target` : '',
+            skipped > 0 ? `${count(skipped, 'key')} skipped (absent at the target)` : '',
+        ].filter((p) => p !== '');
+        blocks.push(details(`Not changed: ${why.join(', ')}`, table(['Key', 'State', 'Current version (UTC)', 'Version ID'], left.map(leftRow))));
+    }
+    return blocks;
+}
+/**
+ * A changed key: when its restored version was written and its size, when the version it
+ * replaces was written, each with its version ID in small print under it; and the new version.
+ */
+function changedRow(k, dryRun) {
+    const restored = k.restoredVersionId === null
+        ? dryRun
+            ? 'none: gets a delete marker'
+            : 'none: delete marker added'
+        : `${written(k.lastModified, false)}${k.size === null ? '' : ` · ${bytes_formatBytes(k.size)}`}` +
+            `<br>${small(code(k.restoredVersionId))}`;
+    const replaced = k.previousVersionId === null
+        ? 'none: absent'
+        : `${written(k.previousLastModified, false)}<br>${small(code(k.previousVersionId))}`;
+    const row = [code(k.key), restored, replaced];
+    return dryRun ? row : [...row, small(k.newVersionId === null ? '' : code(k.newVersionId))];
+}
+function leftRow(k) {
+    if (k.action === 'skipped') {
+        return [
+            code(k.key),
+            'skipped: absent at the target',
+            k.previousVersionId === null ? 'none' : written(k.previousLastModified, false),
+            small(k.previousVersionId === null ? '' : code(k.previousVersionId)),
+        ];
+    }
+    const version = k.restoredVersionId === null
+        ? 'none: absent, as at the target'
+        : `${written(k.lastModified, false)}${k.size === null ? '' : ` · ${bytes_formatBytes(k.size)}`}`;
+    return [
+        code(k.key),
+        'unchanged',
+        version,
+        small(k.restoredVersionId === null ? '' : code(k.restoredVersionId)),
+    ];
+}
+/** Small print: how the run wrote, where its record is. */
+function runDetails(r) {
+    const m = r.manifest;
+    const lines = [
+        m ? writersLine(m) : undefined,
+        r.slowDowns?.answers ? slowDownLine(r.slowDowns) : undefined,
+        r.concurrency ? concurrencyLine(r.concurrency) : undefined,
+        r.record ? recordLine(r.record) : undefined,
+    ];
+    return lines.filter((l) => l !== undefined).map(markup_escape);
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+/** Writes a page to the job summary (when the runner provides one). */
+async function writePage(page) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary.addRaw(page, true).write();
+}
+/** Writes the job summary of a restore, its dry run, or a run of a saved plan. */
+async function writeSummary(report) {
+    await writePage(rollbackPage(report));
 }
 
 ;// CONCATENATED MODULE: ./src/report/by-hand.ts
@@ -87043,6 +87442,8 @@ async function createSnapshot(s3, settings, log, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
+
+
 /**
  * What a snapshot recorded, and how to roll back to it: `rollBackWith` says it in the caller's
  * syntax (the action's `to-snapshot: NAME`, the CLI's `--to-snapshot NAME`).
@@ -87051,6 +87452,38 @@ function snapshotLine(s, rollBackWith = (ref) => `to-snapshot: ${ref}`) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
     return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
         `in ${s.uri}. Roll back to it with ${rollBackWith(s.name)} (or ${s.id}, which never moves).`);
+}
+/**
+ * The job summary of `mode: snapshot`: what was recorded under which name, and the step that
+ * rolls back to exactly this snapshot (by its ID, which never moves). `prefix` is the prefix
+ * recorded, when it was one; `of` how the run reached the bucket.
+ */
+function snapshotPage(s, scope) {
+    const blocks = [];
+    if (s) {
+        const where = scope.prefix === undefined
+            ? `${count(s.keys, 'key')} of ${code(`s3://${s.bucket}`)}`
+            : `${count(s.keys, 'key')} under ${code(`s3://${s.bucket}/${scope.prefix}`)}`;
+        const absent = s.absent > 0 ? ` (and ${count(s.absent, 'listed key')} absent)` : '';
+        blocks.push(headline(`Recorded snapshot ${code(s.name)}: the current version of ${where}${absent}`), paragraph(`Snapshot ID ${code(s.id)}: the name ${code(s.name)} points to it until it is recorded ` +
+            `again; the ID never moves. Stored in ${code(s.uri)}.`));
+        if (scope.of) {
+            const inputs = [
+                ['bucket', s.bucket],
+                ['to-snapshot', s.id],
+                ['if-missing', 'delete'],
+                ...accessInputs(scope.of),
+            ];
+            blocks.push(paragraph('<strong>To roll back to this snapshot</strong> (keys created since get a delete ' +
+                'marker), run the action with:'), fenced(withBlock(inputs), 'yaml'));
+        }
+    }
+    else {
+        blocks.push(headline('No snapshot was recorded'));
+    }
+    if (scope.error)
+        blocks.push(preformatted(scope.error));
+    return `${blocks.join('\n\n')}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/action/fail.ts
@@ -87106,11 +87539,13 @@ function failStep(message, annotation) {
 
 
 
+
 async function runSnapshot(read, { log, cancel }) {
     let summary;
     let error;
+    let settings;
     try {
-        const settings = parseSettings(read);
+        settings = parseSettings(read);
         summary = await createSnapshot(createS3Client(settings.s3), settings, log, { cancel });
         setOutput(Outputs.SnapshotId, summary.id);
     }
@@ -87118,18 +87553,9 @@ async function runSnapshot(read, { log, cancel }) {
         error = failWith(e, read);
     }
     finally {
-        await writeSnapshotSummary(summary, error).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
+        const scope = { of: settings, prefix: settings?.prefix, error };
+        await writePage(snapshotPage(summary, scope)).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
-}
-async function writeSnapshotSummary(summary, error) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const out = summary_summary.addHeading('s3-rollback: snapshot', 2);
-    if (summary)
-        out.addRaw(snapshotLine(summary), true);
-    if (error)
-        out.addCodeBlock(error);
-    await out.write();
 }
 
 ;// CONCATENATED MODULE: ./src/s3/bucket.ts
@@ -87765,7 +88191,7 @@ async function verify(s3, asked, log, options = {}) {
             const key = settings.keys[i];
             reports[i] = await checkKey(s3, settings, key, facts.rules ?? [], bucketLimits, now);
             const r = reports[i];
-            log.info(`[${++done}/${settings.keys.length}] ${r.key}: ${r.state}, window ${formatDays(r.windowDays)}` +
+            log.info(`[${++done}/${settings.keys.length}] ${r.key}: ${r.state}, window ${duration_formatDays(r.windowDays)}` +
                 (r.problems.length > 0 ? ` — ${r.problems.join('; ')}` : ''));
         });
         return reports;
@@ -87828,7 +88254,7 @@ function windowProblems(k, minWindowMs, minWindow) {
         return [];
     const why = k.limits.filter((l) => l.days === k.windowDays).map((l) => `${l.ruleId} ${l.detail}`);
     return [
-        `guaranteed window ${formatDays(k.windowDays)} is shorter than min-window ${minWindow} ` +
+        `guaranteed window ${duration_formatDays(k.windowDays)} is shorter than min-window ${minWindow} ` +
             `(${why.join('; ')})`,
     ];
 }
@@ -87903,7 +88329,7 @@ async function drillKeys(s3, settings, prefix, keys, run) {
 /** Pure presentation of a VerifyReport, shared by the job summary and the CLI. */
 
 
-const KEY_HEADER = [
+const KEY_HEADER = (/* unused pure expression or super */ null && ([
     'Key',
     'State',
     'Version at target',
@@ -87912,9 +88338,9 @@ const KEY_HEADER = [
     'Window',
     'Drill',
     'Result',
-];
+]));
 /** One row per key. */
-function keyRows(report) {
+function verify_keyRows(report) {
     return report.keys.map((k) => [
         k.key,
         k.state,
@@ -87946,7 +88372,7 @@ function bucketRows(report) {
             'Lifecycle rules',
             report.lifecycleRules?.join('; ') || (report.lifecycleRules ? 'none' : 'unreadable'),
         ],
-        ['Guaranteed window', formatDays(report.window)],
+        ['Guaranteed window', duration_formatDays(report.window)],
         ['Required (min-window)', report.minWindow],
         ['Target', target],
         ...(report.drill ? [['Drill prefix', report.drill.prefix]] : []),
@@ -87957,7 +88383,7 @@ function verdict(report) {
     const where = `s3://${report.bucket}`;
     if (!verificationFailed(report)) {
         return (`Restorable: every key of ${where} can be rolled back to the target; guaranteed window ` +
-            `${formatDays(report.window)} (at least ${report.minWindow} required)`);
+            `${duration_formatDays(report.window)} (at least ${report.minWindow} required)`);
     }
     return `NOT restorable: ${report.problems.length} problem(s) in ${where}`;
 }
@@ -87966,8 +88392,124 @@ function windowOutput(days) {
     return days === null ? 'unlimited' : String(days);
 }
 
+;// CONCATENATED MODULE: ./src/report/verify-page.ts
+/**
+ * The job summary of `mode: verify`, in the shape of every summary of this action: a headline
+ * with the verdict and the guaranteed window, the problems and the keys that have them first,
+ * the keys that passed counted and collapsed, the bucket's facts collapsed. Pure.
+ */
+
+
+
+
+
+/** The page; `error` when verification itself could not run. */
+function verifyPage(report, error, bucket) {
+    const blocks = [];
+    if (report)
+        blocks.push(...reportBlocks(report));
+    else {
+        const where = bucket ? ` ${code(`s3://${bucket}`)}` : '';
+        blocks.push(headline(`Verify could not check${where}`));
+    }
+    if (error)
+        blocks.push(preformatted(error));
+    return `${blocks.join('\n\n')}\n`;
+}
+function reportBlocks(r) {
+    const failed = verificationFailed(r);
+    const where = code(`s3://${r.bucket}`);
+    const target = verify_page_targetPhrase(r);
+    const window = `guaranteed rollback window ${duration_formatDays(r.window)} (at least ${markup_escape(r.minWindow)} required)`;
+    const title = failed
+        ? `NOT restorable: ${count(r.problems.length, 'problem')} in ${where}`
+        : `Restorable: every key of ${where} can be rolled back ${target}`;
+    const bad = r.keys.filter((k) => k.problems.length > 0);
+    const good = r.keys.filter((k) => k.problems.length === 0);
+    const blocks = [
+        headline(title),
+        paragraph(`${count(r.keys.length, 'key')} checked ${target}: ${good.length} restorable, ${bad.length} not; ${window}.` +
+            (r.drill ? ` ${drillLine(r)}` : '')),
+    ];
+    // the keys with problems, then the problems of the bucket (or of the drill's cleanup)
+    const own = new Set(bad.flatMap((k) => k.problems.map((p) => `${k.key}: ${p}`)));
+    const general = r.problems.filter((p) => !own.has(p));
+    const items = [
+        ...bad.map((k) => `${code(k.key)} (${markup_escape(k.state)}): ${k.problems.map(markup_escape).join('; ')}`),
+        ...general.map(markup_escape),
+    ];
+    if (items.length > 0)
+        blocks.push(list(items));
+    if (good.length > 0) {
+        const rows = keyTable(good, r.drill !== null);
+        blocks.push(bad.length > 0 || good.length > 1
+            ? details(`Restorable: ${count(good.length, 'key')}`, rows)
+            : rows);
+    }
+    const facts = bucketRows(r).map(([label, value]) => `<strong>${markup_escape(label)}:</strong> ${markup_escape(value)}`);
+    blocks.push(details('The bucket: versioning, lifecycle rules, window', list(facts)));
+    return blocks;
+}
+/** What the drill did, in one sentence. */
+function drillLine(r) {
+    const drilled = r.keys.filter((k) => k.drill !== null);
+    const copied = drilled.filter((k) => k.drill?.result === 'copied').length;
+    const left = r.drill?.leftBehind.length ?? 0;
+    return (`Drill: ${copied} of ${count(drilled.length, 'version')} copied into ${code(r.drill?.prefix ?? '')} ` +
+        `through the rollback's copy path and checked; ` +
+        (left === 0 ? 'every scratch copy removed.' : `${count(left, 'scratch version')} left behind.`));
+}
+function verify_page_targetPhrase(r) {
+    const t = r.target;
+    if ('toTime' in t) {
+        return `to ${instant(t.toTime)}${r.atWindowStart ? ` (now − ${markup_escape(r.minWindow)})` : ''}`;
+    }
+    if ('snapshot' in t)
+        return `to snapshot ${code(t.snapshot)}`;
+    return 'to the given versions';
+}
+/** The keys that pass: the version at the target (its time, size, ID), window, drill. */
+function keyTable(keys, drill) {
+    // the state only when it is not the same for all (absent keys pass where if-missing allows)
+    const state = keys.some((k) => k.state !== 'restorable');
+    const header = [
+        'Key',
+        ...(state ? ['State'] : []),
+        'Version at the target (UTC)',
+        'Window',
+        ...(drill ? ['Drill'] : []),
+    ];
+    const rows = keys.map((k) => {
+        const version = k.versionId === null
+            ? 'none'
+            : `${written(k.lastModified, false)}${k.size === null ? '' : ` · ${bytes_formatBytes(k.size)}`}` +
+                (k.storageClass && k.storageClass !== 'STANDARD' ? ` · ${markup_escape(k.storageClass)}` : '') +
+                `<br>${small(code(k.versionId))}`;
+        return [
+            code(k.key),
+            ...(state ? [markup_escape(k.state)] : []),
+            version,
+            duration_formatDays(k.windowDays),
+            ...(drill ? [verify_page_drillCell(k)] : []),
+        ];
+    });
+    return table(header, rows);
+}
+function verify_page_drillCell(k) {
+    const d = k.drill;
+    if (!d)
+        return '—';
+    const removed = d.removed ? ', removed' : ', NOT removed';
+    if (d.result === 'copied') {
+        return `copied${removed}${d.check ? `<br>${small(`checked by ${markup_escape(d.check)}`)}` : ''}`;
+    }
+    return markup_escape(d.result + removed) + (d.error ? `<br>${small(markup_escape(d.error))}` : '');
+}
+
 ;// CONCATENATED MODULE: ./src/action/verify.ts
 /** The action in `mode: verify`: verify, set outputs, write the summary, fail when not restorable. */
+
+
 
 
 
@@ -87999,23 +88541,36 @@ async function runVerify(read, { log, cancel }) {
         error = failWith(e, read);
     }
     finally {
-        await writeVerifySummary(report, error).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
+        await writePage(verifyPage(report, error, read(Inputs.Bucket).trim())).catch((e) => warning(`Could not write the job summary: ${errorMessage(e)}`));
     }
 }
-async function writeVerifySummary(report, error) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('s3-rollback: verify', 2);
-    if (report) {
-        summary.addRaw(verdict(report), true).addBreak();
-        summary.addTable(bucketRows(report).map(([label, value]) => [{ data: label, header: true }, value]));
-        summary.addTable([KEY_HEADER.map((data) => ({ data, header: true })), ...keyRows(report)]);
-        if (report.problems.length > 0)
-            summary.addList(report.problems);
+
+;// CONCATENATED MODULE: ./src/report/cancel.ts
+/** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
+
+
+/** The log line for a signal: the first asks for the put-back, a second cuts it short. */
+function cancelNotice(signal, cancel) {
+    if (cancel.urgent) {
+        return (`${signal} again: cutting the put-back short; every key's state is recorded ` +
+            'in the final states');
     }
-    if (error)
-        summary.addCodeBlock(error);
-    await summary.write();
+    return (`Cancelled by ${signal}: starting no new write; the writes in flight finish, then ` +
+        'every key this run changed is put back');
+}
+/** What a cancelled run's error says of it. */
+function cancelled(e, cancel) {
+    const signal = cancel.requested ?? (e instanceof CancelledError ? e.signal : 'a signal');
+    if (e instanceof RestoreError) {
+        return {
+            signal,
+            wrote: true,
+            putBack: e.putBack,
+            notPutBack: e.notPutBack,
+            statesFile: e.statesFile,
+        };
+    }
+    return { signal, wrote: false, putBack: 0, notPutBack: 0 };
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -88075,6 +88630,7 @@ async function runRestore(read, { log, cancel }) {
     const report = {};
     let s3;
     try {
+        report.bucket = read(Inputs.Bucket).trim() || undefined;
         const settings = parseSettings(read);
         if (settings.chain)
             core_setSecret(settings.chain.token);
@@ -88093,8 +88649,10 @@ async function runRestore(read, { log, cancel }) {
         const undoFile = await undoFileOf(manifest);
         if (undoFile) {
             setOutput(Outputs.UndoFile, undoFile);
-            report.undo = undoStep({ ...settings, bucket: writtenBucket(manifest) }, undoFile);
-            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ${report.undo}`);
+            const undoOf = { ...settings, bucket: writtenBucket(manifest) };
+            report.undo = { of: undoOf, file: undoFile };
+            info(`To undo: upload the ${Outputs.UndoFile} output as an artifact, and run this action ` +
+                undoStep(undoOf, undoFile));
         }
         if (manifest.plan)
             setOutput(Outputs.PlanFile, manifest.plan.file);
@@ -88120,7 +88678,7 @@ async function runRestore(read, { log, cancel }) {
         }
     }
     catch (e) {
-        report.error = failWith(e, read);
+        report.error = { thrown: e, message: failWith(e, read) };
         if (wasCancelled(e))
             report.cancelled = cancelled(e, cancel);
     }

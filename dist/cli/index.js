@@ -69598,6 +69598,7 @@ function parseCli(argv) {
         ...(action ? { action } : {}),
         read,
         json: values.json === true,
+        all: values.all === true,
         verbose: values.verbose === true,
         profile: values.profile,
         undoFile: values['undo-file'],
@@ -70215,6 +70216,12 @@ const FLAGS = [
         commands: ALL,
         group: 'output',
     },
+    {
+        name: 'all',
+        help: 'list every key in the table, unchanged and skipped ones too (by default only the keys that change, and a count of the others)',
+        commands: RESTORE,
+        group: 'output',
+    },
     { name: 'verbose', help: 'debug output on stderr', commands: ALL, group: 'output' },
 ];
 /** Flags that every command takes and that are not in the table's sections. */
@@ -70533,27 +70540,28 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _s3_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8124);
 /* harmony import */ var _s3_pressure_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4435);
 /* harmony import */ var _report_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1908);
-/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_27__ = __nccwpck_require__(2170);
-/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_28__ = __nccwpck_require__(9126);
-/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(489);
-/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1435);
-/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8325);
-/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7632);
-/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7911);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(3882);
-/* harmony import */ var _invoked_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(502);
-/* harmony import */ var _node_support_js__WEBPACK_IMPORTED_MODULE_29__ = __nccwpck_require__(1778);
-/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(9278);
-/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7123);
-/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(1954);
-/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(4761);
-/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(5321);
-/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(4558);
-/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(6594);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(963);
-/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(6657);
-/* harmony import */ var _profile_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(8675);
-/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(9141);
+/* harmony import */ var _table_js__WEBPACK_IMPORTED_MODULE_28__ = __nccwpck_require__(2170);
+/* harmony import */ var _report_rows_js__WEBPACK_IMPORTED_MODULE_29__ = __nccwpck_require__(6425);
+/* harmony import */ var _report_undo_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9126);
+/* harmony import */ var _lib_jsonl_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(489);
+/* harmony import */ var _verify_index_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1435);
+/* harmony import */ var _report_verify_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8325);
+/* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7632);
+/* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(7911);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_27__ = __nccwpck_require__(3882);
+/* harmony import */ var _invoked_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(502);
+/* harmony import */ var _node_support_js__WEBPACK_IMPORTED_MODULE_30__ = __nccwpck_require__(1778);
+/* harmony import */ var _wording_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(9278);
+/* harmony import */ var _snapshots_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(7123);
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(1954);
+/* harmony import */ var _settings_names_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(4761);
+/* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(5321);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(4558);
+/* harmony import */ var _report_cancel_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(6594);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(963);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(6657);
+/* harmony import */ var _profile_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(8675);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(9141);
 /**
  * The command line: `s3-rollback restore|verify|snapshot|diff [flags]` (and help, version), on
  * the same modules as the action (parseSettings, rollback, verify, the snapshot store and diff).
@@ -70590,14 +70598,15 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
 /** stdout and stderr: a reader that goes away stops the printing, not the command (output.ts). */
-const stderr = (0,_output_js__WEBPACK_IMPORTED_MODULE_25__/* .outputOf */ .j)(process.stderr);
-const stdout = (0,_output_js__WEBPACK_IMPORTED_MODULE_25__/* .outputOf */ .j)(process.stdout, (e) => stderr.line(`s3-rollback: cannot write to stdout (${e.message}); its output stops here`));
+const stderr = (0,_output_js__WEBPACK_IMPORTED_MODULE_26__/* .outputOf */ .j)(process.stderr);
+const stdout = (0,_output_js__WEBPACK_IMPORTED_MODULE_26__/* .outputOf */ .j)(process.stdout, (e) => stderr.line(`s3-rollback: cannot write to stdout (${e.message}); its output stops here`));
 function stderrLogger(verbose) {
     const write = (line) => stderr.line(line);
     return {
         info: write,
-        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(m)}`),
+        warning: (m) => write(`warning: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inFlags */ .r)(m)}`),
         debug: (m) => (verbose ? write(`debug: ${m}`) : undefined),
         group: (name, fn) => {
             write(`== ${name}`);
@@ -70614,70 +70623,70 @@ async function main(argv) {
     try {
         options = (0,_args_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCli */ .wE)(argv);
         if (options.command === 'help') {
-            const as = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCliLine */ .rU)();
-            const help = options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .commandHelp */ .b)(options.topic, as) : (0,_help_js__WEBPACK_IMPORTED_MODULE_13__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_26__/* .VERSION */ .x, as);
+            const as = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_15__/* .thisCliLine */ .rU)();
+            const help = options.topic ? (0,_help_js__WEBPACK_IMPORTED_MODULE_14__/* .commandHelp */ .b)(options.topic, as) : (0,_help_js__WEBPACK_IMPORTED_MODULE_14__/* .generalHelp */ .a)(_version_js__WEBPACK_IMPORTED_MODULE_27__/* .VERSION */ .x, as);
             if (options.missing) {
                 stderr.write(help);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.usage;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.usage;
             }
             stdout.write(help);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'version') {
-            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_26__/* .VERSION */ .x}`);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+            print(`s3-rollback ${_version_js__WEBPACK_IMPORTED_MODULE_27__/* .VERSION */ .x}`);
+            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
         }
         if (options.command === 'diff') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_16__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_17__/* .diffCommand */ .F)(options.read, options.read('from'), options.read('to'));
         }
         else if (options.command === 'history') {
-            command = (0,_history_js__WEBPACK_IMPORTED_MODULE_17__/* .historyCommand */ .a)(options.read);
+            command = (0,_history_js__WEBPACK_IMPORTED_MODULE_18__/* .historyCommand */ .a)(options.read);
         }
         else if (options.command === 'snapshot') {
-            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_16__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
+            command = (0,_snapshots_js__WEBPACK_IMPORTED_MODULE_17__/* .snapshotCommand */ .U)(options.action ?? 'list', options.read);
         }
         else {
             command = restoreOrVerify((0,_settings_index_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSettings */ .P$)(options.read), options);
         }
         if (options.profile)
-            (0,_profile_js__WEBPACK_IMPORTED_MODULE_23__/* .checkProfile */ .U$)(options.profile, process.env);
+            (0,_profile_js__WEBPACK_IMPORTED_MODULE_24__/* .checkProfile */ .U$)(options.profile, process.env);
         if (options.undoFile)
-            (0,_files_js__WEBPACK_IMPORTED_MODULE_24__/* .checkUndoFile */ .h)(options.undoFile);
+            (0,_files_js__WEBPACK_IMPORTED_MODULE_25__/* .checkUndoFile */ .h)(options.undoFile);
         if (options.workDir)
-            (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .useWorkRoot */ .x2)((0,_files_js__WEBPACK_IMPORTED_MODULE_24__/* .workDir */ .H)(options.workDir));
+            (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_10__/* .useWorkRoot */ .x2)((0,_files_js__WEBPACK_IMPORTED_MODULE_25__/* .workDir */ .H)(options.workDir));
     }
     catch (e) {
         if (!(e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb || e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz))
             throw e;
-        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inputErrorText */ .g)(e) : e.message;
+        const message = e instanceof _lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz ? (0,_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inputErrorText */ .g)(e) : e.message;
         const topic = e instanceof _args_js__WEBPACK_IMPORTED_MODULE_3__/* .UsageError */ .eb ? e.command : options?.command;
         say(`s3-rollback: ${message}`);
-        say(`Run '${(0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCliLine */ .rU)()} ${topic ? `${topic} ` : ''}--help' for usage.`);
-        return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.usage;
+        say(`Run '${(0,_invoked_js__WEBPACK_IMPORTED_MODULE_15__/* .thisCliLine */ .rU)()} ${topic ? `${topic} ` : ''}--help' for usage.`);
+        return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.usage;
     }
     if (options.profile)
         process.env.AWS_PROFILE = options.profile;
     const log = stderrLogger(options.verbose);
     const s3 = (0,_s3_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createS3Client */ .qo)(command.s3, { sdkWarning: (m) => log.debug(`AWS SDK: ${m}`) });
-    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_19__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z, {
-        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancelNotice */ .bu)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z)}`),
+    const stopListening = (0,_lib_cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancelOnSignals */ .dJ)(_cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancel */ .Z, {
+        onSignal: (signal) => say(`s3-rollback: ${(0,_report_cancel_js__WEBPACK_IMPORTED_MODULE_22__/* .cancelNotice */ .b)(signal, _cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancel */ .Z)}`),
     });
     try {
-        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+        return (await command.run(s3, log, print, options.json)) ?? _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
     }
     catch (e) {
         const { read } = options;
         const context = {
-            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_18__/* .Inputs */ .G.Bucket).trim(),
-            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_18__/* .Inputs */ .G.EndpointUrl).trim(),
+            bucket: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_19__/* .Inputs */ .G.Bucket).trim(),
+            endpoint: read(_settings_names_js__WEBPACK_IMPORTED_MODULE_19__/* .Inputs */ .G.EndpointUrl).trim(),
         };
         const { fix } = (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .diagnose */ .h4)(e, context);
-        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
+        say(`s3-rollback: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inFlags */ .r)((0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e))}`);
         if (fix)
-            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(fix)}`);
+            say(`To fix: ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inFlags */ .r)(fix)}`);
         if (options.verbose && e instanceof Error && e.stack)
             say(e.stack);
-        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_12__/* .exitCodeOf */ .FO)(e);
+        return (0,_exit_js__WEBPACK_IMPORTED_MODULE_13__/* .exitCodeOf */ .FO)(e);
     }
     finally {
         stopListening();
@@ -70696,23 +70705,23 @@ function restoreOrVerify(settings, left) {
         s3: settings.s3,
         run: async (s3, log, print, json) => {
             if (settings.mode === 'verify') {
-                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z });
+                const report = await (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_11__/* .verify */ .M)(s3, settings, log, { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancel */ .Z });
                 if (json)
                     print(JSON.stringify(report, null, 2));
                 else {
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .bucketRows */ .i1)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_28__/* .formatTable */ .k)(['Bucket', ''], (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .bucketRows */ .i1)(report)));
                     print('');
-                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .keyRows */ .RK)(report)));
+                    print((0,_table_js__WEBPACK_IMPORTED_MODULE_28__/* .formatTable */ .k)(_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .KEY_HEADER */ .Yl, (0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .keyRows */ .RK)(report)));
                     for (const problem of report.problems)
-                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r)(problem)}`);
+                        print(`  - ${(0,_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inFlags */ .r)(problem)}`);
                     print('');
-                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_11__/* .verdict */ .WJ)(report));
+                    print((0,_report_verify_js__WEBPACK_IMPORTED_MODULE_12__/* .verdict */ .WJ)(report));
                 }
-                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_10__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+                return (0,_verify_index_js__WEBPACK_IMPORTED_MODULE_11__/* .verificationFailed */ .l)(report) ? _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.failed : _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
             }
-            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .recordedRollback */ .F)(s3, settings, log, {
+            const manifest = await (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_23__/* .recordedRollback */ .F)(s3, settings, log, {
                 by: { ...settings.context, user: localUser() },
-                run: { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_20__/* .cancel */ .Z },
+                run: { cancel: _cancel_js__WEBPACK_IMPORTED_MODULE_21__/* .cancel */ .Z },
             });
             const extra = [
                 (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .planLine */ .od)(manifest),
@@ -70721,24 +70730,27 @@ function restoreOrVerify(settings, left) {
             ].filter((l) => l !== undefined);
             const closing = [
                 (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .closingLine */ .oM)(manifest),
-                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_15__/* .inFlags */ .r),
+                ...extra.map(_wording_js__WEBPACK_IMPORTED_MODULE_16__/* .inFlags */ .r),
                 ...(await leftFor(manifest, settings, left)),
             ];
             if (json) {
                 print(JSON.stringify(manifest, null, 2));
                 for (const line of closing)
                     say(line);
-                return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+                return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
             }
             print((0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryTitle */ .hZ)(manifest));
             print('');
-            if (manifest.keys.length > 0) {
-                print((0,_table_js__WEBPACK_IMPORTED_MODULE_27__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(manifest.keys, manifest.dryRun)));
+            const { rows, hidden } = (0,_report_rows_js__WEBPACK_IMPORTED_MODULE_29__/* .tableRows */ .QE)(manifest.keys, left.all === true);
+            if (rows.length > 0) {
+                print((0,_table_js__WEBPACK_IMPORTED_MODULE_28__/* .formatTable */ .k)(_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .HEADER */ .El, (0,_report_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryRows */ .QW)(rows, manifest.dryRun)));
                 print('');
             }
+            if (hidden)
+                print(hidden);
             for (const line of closing)
                 print(line);
-            return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.ok;
+            return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.ok;
         },
     };
 }
@@ -70762,29 +70774,29 @@ async function leftFor(manifest, settings, { undoFile, profile }) {
         undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(undoFile);
     }
     else if (undoFile) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoFile, `${(0,_engine_index_js__WEBPACK_IMPORTED_MODULE_23__/* .undoVersionIds */ .$$)(manifest.keys)}\n`);
         undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(undoFile);
     }
     const of = {
-        bucket: (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .writtenBucket */ ._b)(manifest),
+        bucket: (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_23__/* .writtenBucket */ ._b)(manifest),
         s3: settings.s3,
         expectedBucketOwner: settings.expectedBucketOwner,
         profile,
     };
-    const cli = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_14__/* .thisCli */ .xm)();
+    const cli = (0,_invoked_js__WEBPACK_IMPORTED_MODULE_15__/* .thisCli */ .xm)();
     if (!undoAt) {
         const changed = manifest.keys.filter((k) => k.newVersionId !== null);
         if (changed.length === 0)
             return lines;
-        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_22__/* .undoVersionIds */ .$$)(changed).split('\n');
-        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .undoCommand */ .Eb)(cli, of, { versionIds });
-        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .INLINE_UNDO_CHARS */ .dO)
+        const versionIds = (0,_engine_index_js__WEBPACK_IMPORTED_MODULE_23__/* .undoVersionIds */ .$$)(changed).split('\n');
+        const inline = (0,_report_undo_js__WEBPACK_IMPORTED_MODULE_9__/* .undoCommand */ .Eb)(cli, of, { versionIds });
+        if (inline.length <= _report_undo_js__WEBPACK_IMPORTED_MODULE_9__/* .INLINE_UNDO_CHARS */ .dO)
             return [...lines, `To undo: ${inline}`];
-        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_9__/* .runDirectory */ .xw)(), 'undo.txt');
+        undoAt = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(await (0,_lib_jsonl_js__WEBPACK_IMPORTED_MODULE_10__/* .runDirectory */ .xw)(), 'undo.txt');
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(undoAt, `${versionIds.join('\n')}\n`);
     }
     lines.push(`Undo lines: ${undoAt}`);
-    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_28__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
+    lines.push(`To undo: ${(0,_report_undo_js__WEBPACK_IMPORTED_MODULE_9__/* .undoCommand */ .Eb)(cli, of, { file: undoAt })}`);
     return lines;
 }
 /** Who runs the command, as the run record names them. */
@@ -70796,10 +70808,10 @@ function localUser() {
         return process.env.USER || process.env.USERNAME || undefined;
     }
 }
-(0,_node_support_js__WEBPACK_IMPORTED_MODULE_29__/* .warnOnOldNode */ .J0)(process.version, process.env, say);
+(0,_node_support_js__WEBPACK_IMPORTED_MODULE_30__/* .warnOnOldNode */ .J0)(process.version, process.env, say);
 process.exitCode = await main(process.argv.slice(2)).catch((e) => {
     say(`s3-rollback: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : (0,_lib_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(e)}`);
-    return _exit_js__WEBPACK_IMPORTED_MODULE_12__/* .EXIT */ .dc.unexpected;
+    return _exit_js__WEBPACK_IMPORTED_MODULE_13__/* .EXIT */ .dc.unexpected;
 });
 
 __webpack_async_result__();
@@ -71057,7 +71069,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/report/rollback.ts
 var rollback = __nccwpck_require__(1908);
+// EXTERNAL MODULE: ./src/report/undo.ts
+var undo = __nccwpck_require__(9126);
 ;// CONCATENATED MODULE: ./src/report/snapshot.ts
+
+
 /**
  * What a snapshot recorded, and how to roll back to it: `rollBackWith` says it in the caller's
  * syntax (the action's `to-snapshot: NAME`, the CLI's `--to-snapshot NAME`).
@@ -71066,6 +71082,38 @@ function snapshotLine(s, rollBackWith = (ref) => `to-snapshot: ${ref}`) {
     const absent = s.absent > 0 ? ` (and ${s.absent} listed keys absent)` : '';
     return (`Recorded ${s.keys} keys of s3://${s.bucket}${absent} as ${s.name} → snapshot ${s.id}, ` +
         `in ${s.uri}. Roll back to it with ${rollBackWith(s.name)} (or ${s.id}, which never moves).`);
+}
+/**
+ * The job summary of `mode: snapshot`: what was recorded under which name, and the step that
+ * rolls back to exactly this snapshot (by its ID, which never moves). `prefix` is the prefix
+ * recorded, when it was one; `of` how the run reached the bucket.
+ */
+function snapshotPage(s, scope) {
+    const blocks = [];
+    if (s) {
+        const where = scope.prefix === undefined
+            ? `${count(s.keys, 'key')} of ${code(`s3://${s.bucket}`)}`
+            : `${count(s.keys, 'key')} under ${code(`s3://${s.bucket}/${scope.prefix}`)}`;
+        const absent = s.absent > 0 ? ` (and ${count(s.absent, 'listed key')} absent)` : '';
+        blocks.push(headline(`Recorded snapshot ${code(s.name)}: the current version of ${where}${absent}`), paragraph(`Snapshot ID ${code(s.id)}: the name ${code(s.name)} points to it until it is recorded ` +
+            `again; the ID never moves. Stored in ${code(s.uri)}.`));
+        if (scope.of) {
+            const inputs = [
+                ['bucket', s.bucket],
+                ['to-snapshot', s.id],
+                ['if-missing', 'delete'],
+                ...accessInputs(scope.of),
+            ];
+            blocks.push(paragraph('<strong>To roll back to this snapshot</strong> (keys created since get a delete ' +
+                'marker), run the action with:'), fenced(withBlock(inputs), 'yaml'));
+        }
+    }
+    else {
+        blocks.push(headline('No snapshot was recorded'));
+    }
+    if (scope.error)
+        blocks.push(preformatted(scope.error));
+    return `${blocks.join('\n\n')}\n`;
 }
 
 // EXTERNAL MODULE: ./src/settings/index.ts + 4 modules
@@ -71653,10 +71701,12 @@ const ACTIONS = {
 /** The manifest row for a planned item, before (or without) any write. */
 function plannedOutcome(item) {
     const wanted = item.action === 'delete' || item.action === 'skip' ? undefined : item.wanted;
+    const before = (0,history_select/* isAbsent */.W0)(item.current) ? undefined : item.current;
     return {
         key: item.key,
         action: ACTIONS[item.action],
-        previousVersionId: (0,history_select/* isAbsent */.W0)(item.current) ? null : (item.current?.versionId ?? null),
+        previousVersionId: before?.versionId ?? null,
+        previousLastModified: before?.lastModified.toISOString() ?? null,
         restoredVersionId: wanted?.versionId ?? null,
         newVersionId: null,
         size: item.source?.size ?? wanted?.size ?? null,
@@ -77042,9 +77092,9 @@ class ExternalSort {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bu: () => (/* binding */ cancelNotice)
+/* harmony export */   b: () => (/* binding */ cancelNotice)
 /* harmony export */ });
-/* unused harmony exports cancelled, cancelLine */
+/* unused harmony export cancelled */
 /* harmony import */ var _lib_cancel_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5321);
 /* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(963);
 /** What a cancelled run says: in the log as the signal arrives, and in the job summary. */
@@ -77073,15 +77123,6 @@ function cancelled(e, cancel) {
     }
     return { signal, wrote: false, putBack: 0, notPutBack: 0 };
 }
-/** One line for the top of the job summary (Markdown). */
-function cancelLine(c) {
-    if (!c.wrote)
-        return `**Cancelled by ${c.signal}** before the first write: nothing was written.`;
-    const cut = c.notPutBack > 0
-        ? ` **${c.notPutBack} keys were NOT put back** (the put-back was cut short): their states are in ${c.statesFile ?? 'the log'}.`
-        : ' Every other key was not changed.';
-    return `**Cancelled by ${c.signal}.** ${c.putBack} keys put back to their state before the run.${cut}`;
-}
 
 
 /***/ }),
@@ -77101,7 +77142,7 @@ function cancelLine(c) {
 /* harmony export */   od: () => (/* binding */ planLine),
 /* harmony export */   z3: () => (/* reexport safe */ _lib_bytes_js__WEBPACK_IMPORTED_MODULE_0__.z)
 /* harmony export */ });
-/* unused harmony exports totalsOf, prefixTotals, chainLine */
+/* unused harmony export totalsOf */
 /* harmony import */ var _lib_bytes_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9792);
 
 const HEADER = ['Key', 'Before', 'Restored', 'New version', 'Size', 'Action'];
@@ -77212,26 +77253,49 @@ function concurrencyLine(c) {
 function recordLine(uri) {
     return `Run record: ${uri}`;
 }
-/** One line of totals for a prefix run (its keys may be too many for a table). */
-function prefixTotals(t) {
-    const where = t.prefix === '' ? 'the whole bucket' : `prefix ${t.prefix}`;
-    const listed = t.keysOmitted ? `; every key is listed in ${t.manifestFile}` : '';
-    return (`${where}: ${t.keys} keys, ${t.versions} versions: ${t.restored} restored, ` +
-        `${t.deleted} deleted, ${t.unchanged} unchanged, ${t.skipped} skipped; ` +
-        `${t.written} written${listed}`);
+
+
+/***/ }),
+
+/***/ 6425:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QE: () => (/* binding */ tableRows)
+/* harmony export */ });
+/* unused harmony exports splitRows, leftCounts */
+function splitRows(keys) {
+    const changed = [];
+    const left = [];
+    for (const k of keys)
+        (k.action === 'restored' || k.action === 'deleted' ? changed : left).push(k);
+    return { changed, left };
 }
-/** One paragraph linking the downstream run (HTML, as the summary's table is HTML). */
-function chainLine(chain) {
-    const where = `in ${escape(chain.repository)} on ${escape(chain.ref)}`;
-    if (chain.runId === undefined || chain.runUrl === undefined) {
-        return `<p><strong>Downstream:</strong> ${escape(chain.workflow)} ${where}: no run identified</p>`;
-    }
-    const link = `<a href="${escape(chain.runUrl)}">${escape(chain.workflow)} run ${chain.runId}</a>`;
-    const state = chain.conclusion ?? (chain.status ? `${chain.status} (not waited for)` : 'started');
-    return `<p><strong>Downstream:</strong> ${link} ${where}: ${escape(state)}</p>`;
+/** The keys left as they were, by why: already as at the target, or skipped. */
+function leftCounts(left) {
+    const unchanged = left.filter((k) => k.action === 'unchanged').length;
+    return { unchanged, skipped: left.length - unchanged };
 }
-function escape(text) {
-    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+/**
+ * The rows a terminal table shows: every key with `all`, else only the changed ones, with a
+ * line that counts the others (undefined when none was left out).
+ */
+function tableRows(keys, all) {
+    if (all)
+        return { rows: [...keys] };
+    const { changed, left } = splitRows(keys);
+    if (left.length === 0)
+        return { rows: changed };
+    const { unchanged, skipped } = leftCounts(left);
+    const parts = [
+        unchanged > 0 ? `${unchanged} unchanged` : '',
+        skipped > 0 ? `${skipped} skipped` : '',
+    ].filter((p) => p !== '');
+    const keysWord = left.length === 1 ? 'key' : 'keys';
+    return {
+        rows: changed,
+        hidden: `Not listed: ${parts.join(' and ')} ${keysWord} (--all lists every key; --json has every row).`,
+    };
 }
 
 
@@ -77245,7 +77309,11 @@ function escape(text) {
 /* harmony export */   dO: () => (/* binding */ INLINE_UNDO_CHARS),
 /* harmony export */   hD: () => (/* binding */ quote)
 /* harmony export */ });
-/* unused harmony exports undoInputs, undoStep */
+/* unused harmony exports undoInputs, accessInputs, INLINE_INPUT_BYTES, undoStep, withBlock, undoSection */
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(963);
+
+
+
 /** Inline undo commands up to this length; longer ones read a file (`--version-ids-file`). */
 const INLINE_UNDO_CHARS = 2048;
 /** The action inputs that undo the run, in the order a step lists them. */
@@ -77256,6 +77324,11 @@ function undoInputs(of, lines) {
     else
         inputs.push(['version-ids', lines.versionIds.join('\n')]);
     inputs.push(['if-missing', 'delete']);
+    return [...inputs, ...accessInputs(of)];
+}
+/** The inputs that reach the bucket as the run did (region, endpoint, path style, owner). */
+function accessInputs(of) {
+    const inputs = [];
     if (of.s3.region)
         inputs.push(['region', of.s3.region]);
     if (of.s3.endpoint)
@@ -77266,6 +77339,11 @@ function undoInputs(of, lines) {
         inputs.push(['expected-bucket-owner', of.expectedBucketOwner]);
     return inputs;
 }
+/**
+ * The most bytes of undo lines given inline as `version-ids`: the runner passes an input as an
+ * environment variable (`INPUT_VERSION-IDS=…`), and Linux takes at most 128 KiB in one.
+ */
+const INLINE_INPUT_BYTES = 128 * 1024 - 'INPUT_VERSION-IDS='.length - 1;
 /**
  * The command line that undoes the run, ready to paste: `cli` is this CLI as a command (node and
  * the absolute path of its script), so it runs from any directory, in a clone or an install.
@@ -77288,10 +77366,57 @@ function undoCommand(cli, of, lines) {
         words.push('--profile', of.profile);
     return words.map(quote).join(' ');
 }
-/** The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it). */
-function undoStep(of, file) {
-    const rows = undoInputs(of, { file }).map(([name, value]) => `  ${name}: ${yamlScalar(value)}`);
+/**
+ * The `with:` block of a step that undoes the run (YAML, values quoted where YAML needs it):
+ * the undo lines inline (`version-ids`), or the file that holds them (`version-ids-file`).
+ */
+function undoStep(of, lines) {
+    return withBlock(undoInputs(of, typeof lines === 'string' ? { file: lines } : lines));
+}
+/** Inputs that take one item a line: a step gives them as a literal block. */
+const LIST_INPUTS = new Set(['keys', 'version-ids']);
+/** A step's `with:` block; list inputs are literal blocks (`|`), one item a line. */
+function withBlock(inputs) {
+    const rows = inputs.map(([name, value]) => {
+        if (!LIST_INPUTS.has(name) && !value.includes('\n'))
+            return `  ${name}: ${yamlScalar(value)}`;
+        // YAML takes a block's indentation from its first line, unless told (a key may start with a space)
+        const indicator = value.startsWith(' ') ? '|2' : '|';
+        return `  ${name}: ${indicator}\n${value
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n')}`;
+    });
     return ['with:', ...rows].join('\n');
+}
+/** Undo blocks of the job summary longer than this many lines are collapsed. */
+const OPEN_UNDO_LINES = 20;
+/**
+ * How to undo: a `with:` block to paste (the undo lines inline, while they fit in an input),
+ * or where the undo file is and the block that reads it.
+ */
+function undoSection(m, undo) {
+    if (!undo)
+        return [];
+    const { changed } = splitRows(m.keys);
+    const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed);
+    if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
+        const n = lines.split('\n').length;
+        const block = fenced(undoStep(undo.of, { versionIds: lines.split('\n') }), 'yaml');
+        const intro = `<strong>To undo</strong> this rollback, run the action with:`;
+        if (n <= OPEN_UNDO_LINES)
+            return [paragraph(intro), block];
+        return [
+            details(`${intro.replace(' with:', '')}: the <code>with:</code> block (${count(n, 'key')})`, block),
+        ];
+    }
+    const file = '${{ runner.temp }}/undo/undo.txt';
+    return [
+        paragraph(`<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
+            `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
+            `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`),
+        fenced(undoStep(undo.of, { file }), 'yaml'),
+    ];
 }
 /** A word for a POSIX shell, quoted only when it needs to be. */
 function quote(word) {
