@@ -17,7 +17,7 @@ import { runAction } from './helpers/action.js'
 import { startFaultProxy, isCopyOf, type FaultProxy } from './helpers/faultproxy.js'
 import { FakeGitHub, lifecycle } from './helpers/github.js'
 import { pngSize, screenshot, summaryHtml } from './helpers/render.js'
-import { allVersions, client, endpoint, newBucket, put, read, sleep } from './helpers/s3.js'
+import { added, allVersions, client, endpoint, newBucket, put, read, sleep } from './helpers/s3.js'
 
 const TOKEN = 'ghs_screensTokenThatMustNeverBeLogged'
 let s3: S3Client
@@ -326,6 +326,48 @@ describe('job summaries, rendered as GitHub shows them', () => {
       'if-missing': 'delete',
     })
     await picture('snapshot', 'record-last-good summary', run.summary)
+  })
+
+  it('a staged run: restored into a staging bucket, the pipeline run on it, the undo for the staging bucket', async () => {
+    const { bucket, at } = await twoKeys()
+    const staging = await newBucket(s3, 'Enabled', 'justice40-data-staging')
+    const sourceBefore = await allVersions(s3, bucket)
+    const fake = await new FakeGitHub({
+      token: TOKEN,
+      lifecycle: (t) => lifecycle(t, [[0, 'completed', 'success']]),
+      workflow: { inputs: ['data-root'] },
+    }).start()
+    try {
+      const run = await runAction(
+        {
+          ...local(),
+          bucket,
+          keys: `${CENSUS}\n${USA}`,
+          'to-time': at,
+          destination: `s3://${staging}/staging/`,
+          'if-missing': 'delete',
+          workflow: 'combine-tilefy.yml',
+          'workflow-inputs': `{"data-root": "s3://${staging}/staging/"}`,
+          'github-token': TOKEN,
+        },
+        {
+          GITHUB_API_URL: fake.url,
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_REPOSITORY: 'usds/justice40-tool',
+        },
+      )
+      expect(run.code).toBe(0)
+      expect(fake.violations).toEqual([])
+      const page = visible(run.summary).shown
+      expect(page).toContain(`Rolled back 2 keys of s3://${bucket} to ${shown(new Date(at))}`)
+      expect(page).toMatch(new RegExp(` UTC into s3://${staging}/staging/ Downstream: `))
+      expect(page).toContain(`staging/${CENSUS}`)
+      expect(withBlock(run.summary)).toMatchObject({ bucket: staging, 'if-missing': 'delete' })
+      expect(added(sourceBefore, await allVersions(s3, bucket))).toEqual([])
+      await picture('staged', 'stage summary', run.summary)
+    } finally {
+      await fake.close()
+    }
   })
 
   it('a chained run: the downstream run linked in the headline block, with its conclusion', async () => {

@@ -459,8 +459,10 @@ add_storage_classes() {
 }
 
 create_user() {
+  # --max-buckets=0: no limit (RGW's default is 1,000, which a session of test runs against one
+  # server reaches: every test makes buckets of its own)
   if timeout 30 radosgw-admin -c "$CONF" user create --uid="$S3_UID" --display-name="s3-rollback tests" \
-    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY"; then
+    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" --max-buckets=0; then
     return 0
   fi
   # an earlier attempt may have succeeded after all

@@ -31,7 +31,9 @@ export function afterRestore(
 export function rolledBackLine(manifest: Manifest): string {
   const t = totalsOf(manifest)
   const changed = t.restored + t.deleted
-  const where = `s3://${manifest.bucket}`
+  const d = manifest.destination
+  const where =
+    `s3://${manifest.bucket}` + (d ? `, restored into s3://${d.bucket}/${d.prefix},` : '')
   return changed === 0
     ? `The rollback itself is done: every key of ${where} was already at the target.`
     : `The rollback itself is done: ${changed} key(s) of ${where} rolled back ` +
