@@ -2,13 +2,10 @@
 // the engine, against the real local S3: the state at T lands there exactly, the source is only
 // read, a failed write is put back in the destination, and plans apply only where approved.
 import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -32,6 +29,7 @@ import {
   read,
   settings,
   sleep,
+  uploadInParts,
 } from './helpers/s3.js'
 import { isCopyOf, startFaultProxy } from './helpers/faultproxy.js'
 
@@ -486,36 +484,9 @@ describe('every target into a destination', () => {
 
   it('a source uploaded in parts keeps its part layout (and so its ETag) in another bucket', async () => {
     const bucket = await newBucket(s3)
-    const { UploadId } = await s3.send(
-      new CreateMultipartUploadCommand({
-        Bucket: bucket,
-        Key: 'in/parts.bin',
-        ContentType: 'application/zip',
-      }),
-    )
     const sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 1000]
-    const parts = []
-    for (const [i, size] of sizes.entries()) {
-      const out = await s3.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: 'in/parts.bin',
-          UploadId,
-          PartNumber: i + 1,
-          Body: Buffer.alloc(size, 65 + i),
-        }),
-      )
-      parts.push({ PartNumber: i + 1, ETag: out.ETag })
-    }
-    const done = await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: 'in/parts.bin',
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    )
-    const at = await modifiedAt(s3, bucket, 'in/parts.bin', done.VersionId ?? 'null')
+    const version = await uploadInParts(s3, bucket, 'in/parts.bin', sizes)
+    const at = await modifiedAt(s3, bucket, 'in/parts.bin', version)
     await sleep(20)
     await put(s3, bucket, 'in/parts.bin', 'corrupted')
     const staging = await newBucket(s3)
@@ -523,7 +494,7 @@ describe('every target into a destination', () => {
     await rollback(s3, settings(inputs), silentLogger)
     const head = await s3.send(new HeadObjectCommand({ Bucket: staging, Key: 'in/parts.bin' }))
     const source = await s3.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: 'in/parts.bin', VersionId: done.VersionId }),
+      new HeadObjectCommand({ Bucket: bucket, Key: 'in/parts.bin', VersionId: version }),
     )
     expect(head.ETag).toBe(source.ETag)
     expect(head.ContentType).toBe('application/zip')

@@ -1,12 +1,6 @@
 // Multipart copies against the real local S3: a source uploaded in parts is copied in its own
 // part layout, so the copy has its ETag and a re-run writes nothing; no upload is left open.
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  ListMultipartUploadsCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3'
+import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3'
 import { describe, expect, it } from '@jest/globals'
 import { rollback } from '../src/engine/rollback.js'
 import { silentLogger } from '../src/lib/log.js'
@@ -14,7 +8,7 @@ import { createS3Client } from '../src/s3/client.js'
 import { keyHistory } from '../src/s3/listing.js'
 import { operation, type FaultProxy } from './helpers/faultproxy.js'
 import { withFaultProxy } from './helpers/fixtures.js'
-import { added, allVersions, newBucket, put, settings, sleep } from './helpers/s3.js'
+import { added, allVersions, newBucket, put, settings, sleep, uploadInParts } from './helpers/s3.js'
 
 const MiB = 1024 * 1024
 let s3: S3Client
@@ -24,35 +18,6 @@ withFaultProxy((c, p) => {
   proxy = p
 })
 
-/** Uploads `sizes` as the parts of one new version of `key`; returns its version ID. */
-async function uploadInParts(bucket: string, key: string, sizes: number[]): Promise<string> {
-  const { UploadId } = await s3.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/zip' }),
-  )
-  const parts = []
-  for (const [i, size] of sizes.entries()) {
-    const out = await s3.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId,
-        PartNumber: i + 1,
-        Body: Buffer.alloc(size, 65 + i),
-      }),
-    )
-    parts.push({ PartNumber: i + 1, ETag: out.ETag })
-  }
-  const done = await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: bucket,
-      Key: key,
-      UploadId,
-      MultipartUpload: { Parts: parts },
-    }),
-  )
-  return done.VersionId ?? 'null'
-}
-
 async function openUploads(bucket: string): Promise<number> {
   return (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0
 }
@@ -60,7 +25,7 @@ async function openUploads(bucket: string): Promise<number> {
 describe('a source uploaded in parts', () => {
   it('is copied in its own layout: same ETag, and a re-run writes nothing', async () => {
     const bucket = await newBucket(s3)
-    await uploadInParts(bucket, 'census.zip', [5 * MiB, 5 * MiB, 1 * MiB + 7])
+    await uploadInParts(s3, bucket, 'census.zip', [5 * MiB, 5 * MiB, 1 * MiB + 7])
     await sleep(1100)
     const at = new Date().toISOString()
     await sleep(1100)
@@ -82,7 +47,7 @@ describe('a source uploaded in parts', () => {
 
   it('leaves no upload open when a CreateMultipartUpload answer is lost', async () => {
     const bucket = await newBucket(s3)
-    await uploadInParts(bucket, 'big.bin', [5 * MiB, 1 * MiB])
+    await uploadInParts(s3, bucket, 'big.bin', [5 * MiB, 1 * MiB])
     await sleep(1100)
     const at = new Date().toISOString()
     await sleep(1100)

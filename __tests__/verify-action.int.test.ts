@@ -63,7 +63,7 @@ describe('node dist/index.js with mode: verify', () => {
     })
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(`::group::Checking bucket ${bucket}`)
-    expect(run.stdout).toContain('::group::Drill into .s3-rollback-drill/')
+    expect(run.stdout).toContain(`::group::Drill into s3://${bucket}/.s3-rollback-drill/`)
     expect(run.outputs.restorable).toBe('true')
     expect(run.outputs.window).toBe('30')
     const report = JSON.parse(run.outputs.report)

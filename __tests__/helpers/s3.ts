@@ -3,13 +3,16 @@
  * integration tests and bench/. Integration tests fail, not skip, when it is not running.
  */
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { parseSettings, type Settings } from '../../src/settings/index.js'
@@ -66,6 +69,43 @@ export async function put(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extra }),
   )
   return out.VersionId ?? 'null'
+}
+
+/**
+ * Uploads `sizes` as the parts of one new version of `key` (part n filled with the byte 64 + n),
+ * as an application/zip; returns its version ID.
+ */
+export async function uploadInParts(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  sizes: number[],
+): Promise<string> {
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/zip' }),
+  )
+  const parts = []
+  for (const [i, size] of sizes.entries()) {
+    const out = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        PartNumber: i + 1,
+        Body: Buffer.alloc(size, 65 + i),
+      }),
+    )
+    parts.push({ PartNumber: i + 1, ETag: out.ETag })
+  }
+  const done = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: parts },
+    }),
+  )
+  return done.VersionId ?? 'null'
 }
 
 /** The current content of a key, or null when it does not exist (or a delete marker is current). */

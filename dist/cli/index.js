@@ -77396,8 +77396,8 @@ const OPEN_UNDO_LINES = 20;
  * or where the undo file is and the block that reads it.
  */
 function undoSection(m, undo) {
-    if (!undo)
-        return [];
+    if (!undo || changedTotal(m) === 0)
+        return []; // nothing written, nothing to undo
     const { changed } = splitRows(m.keys);
     const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed);
     if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
@@ -77412,7 +77412,9 @@ function undoSection(m, undo) {
     }
     const file = '${{ runner.temp }}/undo/undo.txt';
     return [
-        paragraph(`<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
+        paragraph(`<strong>To undo</strong> this rollback: its undo lines are ` +
+            (m.summary?.keysOmitted ? '' : 'too long for an input, and are ') +
+            `in ` +
             `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
             `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`),
         fenced(undoStep(undo.of, { file }), 'yaml'),

@@ -28,6 +28,7 @@ import {
 import {
   concurrencyLine,
   formatBytes,
+  planLine,
   recordLine,
   slowDownLine,
   totalsOf,
@@ -156,6 +157,7 @@ export function downstream(chain: ChainReport): string {
 
 /** A dry run: what approving the plan does, and its digest; a run of a plan: which one. */
 function planBlocks(m: Manifest): string[] {
+  if (m.appliedPlan && m.alreadyApplied) return [paragraph(escape(planLine(m) ?? ''))]
   if (m.appliedPlan) return [paragraph(`Applied the approved plan ${code(m.appliedPlan)}.`)]
   if (!m.dryRun) return []
   const t = totalsOf(m)

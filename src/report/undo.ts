@@ -5,7 +5,7 @@
  * file unless they are few; in the job summary, a `with:` block to paste. Pure: data in, text out.
  */
 import type { S3Settings } from '../settings/types.js'
-import { undoVersionIds, type Manifest } from '../engine/index.js'
+import { changedTotal, undoVersionIds, type Manifest } from '../engine/index.js'
 import { code, count, details, fenced, paragraph } from './markup.js'
 import { splitRows } from './rows.js'
 
@@ -101,7 +101,7 @@ const OPEN_UNDO_LINES = 20
  * or where the undo file is and the block that reads it.
  */
 export function undoSection(m: Manifest, undo?: { of: UndoOf; file: string }): string[] {
-  if (!undo) return []
+  if (!undo || changedTotal(m) === 0) return [] // nothing written, nothing to undo
   const { changed } = splitRows(m.keys)
   const lines = m.summary?.keysOmitted ? '' : undoVersionIds(changed)
   if (lines !== '' && Buffer.byteLength(lines) <= INLINE_INPUT_BYTES) {
@@ -119,7 +119,9 @@ export function undoSection(m: Manifest, undo?: { of: UndoOf; file: string }): s
   const file = '${{ runner.temp }}/undo/undo.txt'
   return [
     paragraph(
-      `<strong>To undo</strong> this rollback: its undo lines are too long for an input, and are in ` +
+      `<strong>To undo</strong> this rollback: its undo lines are ` +
+        (m.summary?.keysOmitted ? '' : 'too long for an input, and are ') +
+        `in ` +
         `the <code>undo-file</code> output, ${code(undo.file)}. Upload it as an artifact; in the ` +
         `job that undoes the run, download it to ${code('${{ runner.temp }}/undo')} and run the action with:`,
     ),
