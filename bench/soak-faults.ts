@@ -185,6 +185,11 @@ function keyOf(req: IncomingMessage, bucket: string): string | undefined {
 /** Shared by the closures of one run's proxies. */
 export interface RunState {
   outageFrom?: number
+  /**
+   * Keys whose every write the victim faults reset before it reaches the store (resetBefore):
+   * neither the run nor its put-back can write them.
+   */
+  unwritable?: Set<string>
 }
 
 /** The outermost proxy's faults: the victim's writes. */
@@ -208,6 +213,7 @@ export function victimFaults(s: Schedule, bucket: string, state: RunState): Faul
         chosen.add(key)
       }
       if (!chosen.has(key)) return false
+      if (s.victimFault === 'resetBefore') (state.unwritable ??= new Set()).add(key)
       if (s.victimFault === 'resetAfter') {
         // Every attempt of the first landing write to the key (one SDK invocation).
         if (!LANDING.has(op)) return false

@@ -246,9 +246,14 @@ async function oneRun(ctx: RunContext, run: number): Promise<RunResult> {
       } else {
         const wrong = mismatches(selected, afterFaulty, (p) => before.current.get(p.key) ?? null)
         // A put-back cut short (a cancel's second signal or deadline) reports such keys as
-        // NOT put back: that is what the promise allows; a key not as before and not so
-        // reported is a violation.
-        const admitted = faulty.cancelled ? admittedKeys(faulty.stderr) : new Set<string>()
+        // NOT put back: that is what the promise allows. So does a key whose every write is
+        // reset before it reaches the store, once an earlier attempt of the run's own write had
+        // landed (the victim chosen at a retry): its put-back cannot be written either. A key
+        // not as before and not so reported is a violation.
+        const reported = admittedKeys(faulty.stderr)
+        const admitted = faulty.cancelled
+          ? reported
+          : new Set([...reported].filter((k) => state.unwritable?.has(k) === true))
         const unreported = wrong.filter((m) => !admitted.has(m.key))
         if (unreported.length > 0) {
           violate(

@@ -19,7 +19,7 @@ export type Invariant =
 export const INVARIANTS: Record<Invariant, string> = {
   lost: '1 no version or delete marker lost',
   target: '2 exit 0 => every key at the target',
-  'put-back': '3 failure => every key as before the run',
+  'put-back': '3 failure => every key as before the run (or reported NOT put back)',
   converge: '4 a clean re-run converges',
   idempotent: '5 a second clean re-run writes nothing',
   uploads: '6 no multipart upload left open',
