@@ -80249,6 +80249,18 @@ function checkDestination(run, destination) {
     if (inside !== undefined)
         refuse(`the key ${inside} is inside it`);
 }
+/**
+ * Refuses to apply a saved plan (`plan`: how to name it) anywhere but where it was made to
+ * restore to: the same destination, or in place for a plan made in place.
+ */
+function checkPlanDestination(plan, planned, given) {
+    const same = planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '');
+    if (same)
+        return;
+    const where = (d) => (d ? `into ${uriOf(d)}` : 'in place');
+    throw new errors_InputError(Inputs.Destination, given ? uriOf(given) : '', `${planned ? uriOf(planned) : 'empty'}: ${plan} restores ${where(planned)}, ` +
+        `and a plan is applied only where it was approved (not ${where(given)})`);
+}
 
 ;// CONCATENATED MODULE: ./src/settings/duration.ts
 
@@ -83883,8 +83895,6 @@ async function* byKey(lines, map) {
 
 
 
-
-
 const FORMAT = { format: 's3-rollback-plan', version: 1 };
 function lineOf(item) {
     const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
@@ -83973,7 +83983,7 @@ async function loadPlan(file, bucket, destination) {
     };
     const first = await open();
     const { header } = first;
-    checkPlanDestination(file, header.destination, destination);
+    checkPlanDestination(`plan file ${file}`, header.destination, destination);
     const map = keyMap(bucket, header.prefix, header.destination);
     const keys = [];
     /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
@@ -84080,15 +84090,6 @@ async function loadPlan(file, bucket, destination) {
 async function* saved_plan_sourceKeys(lines, map) {
     for await (const line of lines)
         yield { ...line, key: map.from(line.key), written: line.key };
-}
-/** Refuses to apply a plan anywhere but where it was made to restore to. */
-function checkPlanDestination(file, planned, given) {
-    const same = planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '');
-    if (same)
-        return;
-    const where = (d) => (d ? `into ${uriOf(d)}` : 'in place');
-    throw new errors_InputError(Inputs.Destination, given ? uriOf(given) : '', `${planned ? uriOf(planned) : 'empty'}: plan file ${file} restores ${where(planned)}, ` +
-        `and a plan is applied only where it was approved (not ${where(given)})`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/target.ts

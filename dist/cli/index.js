@@ -72337,8 +72337,6 @@ async function* byKey(lines, map) {
 
 
 
-
-
 const FORMAT = { format: 's3-rollback-plan', version: 1 };
 function lineOf(item) {
     const entry = (e) => e.isDeleteMarker ? { versionId: e.versionId, deleteMarker: true } : { versionId: e.versionId };
@@ -72427,7 +72425,7 @@ async function loadPlan(file, bucket, destination) {
     };
     const first = await open();
     const { header } = first;
-    checkPlanDestination(file, header.destination, destination);
+    (0,settings_destination/* checkPlanDestination */.MV)(`plan file ${file}`, header.destination, destination);
     const map = (0,settings_destination/* keyMap */.Kd)(bucket, header.prefix, header.destination);
     const keys = [];
     /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
@@ -72534,15 +72532,6 @@ async function loadPlan(file, bucket, destination) {
 async function* saved_plan_sourceKeys(lines, map) {
     for await (const line of lines)
         yield { ...line, key: map.from(line.key), written: line.key };
-}
-/** Refuses to apply a plan anywhere but where it was made to restore to. */
-function checkPlanDestination(file, planned, given) {
-    const same = planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '');
-    if (same)
-        return;
-    const where = (d) => (d ? `into ${(0,settings_destination/* uriOf */.S_)(d)}` : 'in place');
-    throw new errors/* InputError */.dz(names/* Inputs */.G.Destination, given ? (0,settings_destination/* uriOf */.S_)(given) : '', `${planned ? (0,settings_destination/* uriOf */.S_)(planned) : 'empty'}: plan file ${file} restores ${where(planned)}, ` +
-        `and a plan is applied only where it was approved (not ${where(given)})`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan/target.ts
@@ -78838,6 +78827,7 @@ function headObject(s3, input) {
 /* harmony export */   AP: () => (/* binding */ recordStoreOf),
 /* harmony export */   G2: () => (/* binding */ parseDestination),
 /* harmony export */   Kd: () => (/* binding */ keyMap),
+/* harmony export */   MV: () => (/* binding */ checkPlanDestination),
 /* harmony export */   S_: () => (/* binding */ uriOf),
 /* harmony export */   br: () => (/* binding */ checkDestination)
 /* harmony export */ });
@@ -78909,6 +78899,18 @@ function checkDestination(run, destination) {
     const inside = run.keys.find((k) => k.startsWith(d));
     if (inside !== undefined)
         refuse(`the key ${inside} is inside it`);
+}
+/**
+ * Refuses to apply a saved plan (`plan`: how to name it) anywhere but where it was made to
+ * restore to: the same destination, or in place for a plan made in place.
+ */
+function checkPlanDestination(plan, planned, given) {
+    const same = planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '');
+    if (same)
+        return;
+    const where = (d) => (d ? `into ${uriOf(d)}` : 'in place');
+    throw new _lib_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G.Destination, given ? uriOf(given) : '', `${planned ? uriOf(planned) : 'empty'}: ${plan} restores ${where(planned)}, ` +
+        `and a plan is applied only where it was approved (not ${where(given)})`);
 }
 
 

@@ -99,3 +99,24 @@ export function checkDestination(
   const inside = run.keys.find((k) => k.startsWith(d))
   if (inside !== undefined) refuse(`the key ${inside} is inside it`)
 }
+
+/**
+ * Refuses to apply a saved plan (`plan`: how to name it) anywhere but where it was made to
+ * restore to: the same destination, or in place for a plan made in place.
+ */
+export function checkPlanDestination(
+  plan: string,
+  planned: Destination | undefined,
+  given: Destination | undefined,
+): void {
+  const same =
+    planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '')
+  if (same) return
+  const where = (d: Destination | undefined): string => (d ? `into ${uriOf(d)}` : 'in place')
+  throw new InputError(
+    Inputs.Destination,
+    given ? uriOf(given) : '',
+    `${planned ? uriOf(planned) : 'empty'}: ${plan} restores ${where(planned)}, ` +
+      `and a plan is applied only where it was approved (not ${where(given)})`,
+  )
+}

@@ -24,9 +24,7 @@ import type {
   ResolvedTarget,
   SnapshotOrigin,
 } from '../../settings/types.js'
-import { keyMap, uriOf, type KeyMap } from '../../settings/destination.js'
-import { Inputs } from '../../settings/names.js'
-import { InputError } from '../../lib/errors.js'
+import { checkPlanDestination, keyMap, type KeyMap } from '../../settings/destination.js'
 import type { Action, PlanItem } from './decide.js'
 import { isAbsent } from '../../history/select.js'
 import { beside, keyTarget, type KeyToPlan } from './beside.js'
@@ -189,7 +187,7 @@ export async function loadPlan(
   }
   const first = await open()
   const { header } = first
-  checkPlanDestination(file, header.destination, destination)
+  checkPlanDestination(`plan file ${file}`, header.destination, destination)
   const map = keyMap(bucket, header.prefix, header.destination)
   const keys: string[] = []
   /** A keys plan's versions (listed keys are held anyway; the manifest names them). */
@@ -285,22 +283,4 @@ async function* sourceKeys(
   map: KeyMap,
 ): AsyncGenerator<PlanLine & { written: string }> {
   for await (const line of lines) yield { ...line, key: map.from(line.key), written: line.key }
-}
-
-/** Refuses to apply a plan anywhere but where it was made to restore to. */
-function checkPlanDestination(
-  file: string,
-  planned: Destination | undefined,
-  given: Destination | undefined,
-): void {
-  const same =
-    planned?.bucket === given?.bucket && (planned?.prefix ?? '') === (given?.prefix ?? '')
-  if (same) return
-  const where = (d: Destination | undefined): string => (d ? `into ${uriOf(d)}` : 'in place')
-  throw new InputError(
-    Inputs.Destination,
-    given ? uriOf(given) : '',
-    `${planned ? uriOf(planned) : 'empty'}: plan file ${file} restores ${where(planned)}, ` +
-      `and a plan is applied only where it was approved (not ${where(given)})`,
-  )
 }
